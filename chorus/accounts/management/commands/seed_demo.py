@@ -1,0 +1,117 @@
+"""Load the demo organization "Acme". Safe to run again: existing rows are kept."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from chorus.accounts.models import Group, GroupKind, Membership, Organization, User
+
+DEMO_PASSWORD = os.getenv("DEMO_PASSWORD", "chorus-demo")
+
+STAFF = [
+    ("admin@acme.example", "Ada Admin", {"is_admin": True}, "Communications", "Europe"),
+    ("curator@acme.example", "Cory Curator", {"is_curator": True}, "Communications", "Europe"),
+    ("approver@acme.example", "Alex Approver", {"is_approver": True}, "Legal", "North America"),
+]
+DEPARTMENTS = ["Sales", "Engineering", "Marketing", "Customer Success", "People"]
+REGIONS = ["Europe", "North America", "Asia Pacific"]
+LANGUAGES = ["English", "German", "French"]
+FIRST = [
+    "Maya",
+    "Liam",
+    "Sofia",
+    "Noah",
+    "Emma",
+    "Lucas",
+    "Mia",
+    "Elias",
+    "Lea",
+    "Jonas",
+    "Chloe",
+    "Hugo",
+    "Aiko",
+    "Ravi",
+    "Zoe",
+    "Omar",
+    "Ines",
+    "Felix",
+    "Nora",
+    "Theo",
+]
+LAST = [
+    "Schmidt",
+    "Martin",
+    "Rossi",
+    "Tanaka",
+    "Patel",
+    "Novak",
+    "Garcia",
+    "Dubois",
+    "Berg",
+    "Kowalski",
+]
+
+
+class Command(BaseCommand):
+    help = "Create the demo organization Acme with staff and about 20 employees."
+
+    @transaction.atomic
+    def handle(self, *args: Any, **options: Any) -> None:
+        acme, _ = Organization.objects.get_or_create(slug="acme", defaults={"name": "Acme"})
+        groups: dict[tuple[str, str], Group] = {}
+        for kind, names in (
+            (GroupKind.DEPARTMENT, [*DEPARTMENTS, "Communications", "Legal"]),
+            (GroupKind.REGION, REGIONS),
+            (GroupKind.LANGUAGE, LANGUAGES),
+            (GroupKind.CUSTOM, ["Pilot cohort", "Best-practice circle"]),
+        ):
+            for name in names:
+                groups[kind, name], _ = Group.objects.get_or_create(
+                    organization=acme, kind=kind, name=name
+                )
+
+        people = [(email, name, roles, dept, region) for email, name, roles, dept, region in STAFF]
+        for index, first in enumerate(FIRST):
+            last = LAST[index % len(LAST)]
+            people.append(
+                (
+                    f"{first.lower()}.{last.lower()}@acme.example",
+                    f"{first} {last}",
+                    {},
+                    DEPARTMENTS[index % len(DEPARTMENTS)],
+                    REGIONS[index % len(REGIONS)],
+                )
+            )
+
+        created = 0
+        for index, (email, name, roles, department, region) in enumerate(people):
+            user = User.objects.filter(email=email).first()
+            if user is None:
+                user = User.objects.create_user(email, DEMO_PASSWORD, name=name)
+                if roles.get("is_admin"):
+                    user.is_staff = user.is_superuser = True
+                    user.save(update_fields=["is_staff", "is_superuser"])
+            membership, new = Membership.objects.get_or_create(
+                organization=acme, user=user, defaults=roles
+            )
+            if new:
+                created += 1
+                membership.groups.add(
+                    groups[GroupKind.DEPARTMENT, department],
+                    groups[GroupKind.REGION, region],
+                    groups[GroupKind.LANGUAGE, LANGUAGES[index % len(LANGUAGES)]],
+                )
+                if index % 4 == 0:
+                    membership.groups.add(groups[GroupKind.CUSTOM, "Pilot cohort"])
+
+        self.stdout.write(
+            self.style.SUCCESS(f"Demo organization Acme ready ({created} new members).")
+        )
+        self.stdout.write("Sign in at http://127.0.0.1:8000 with any of these:")
+        for email, _name, roles, _dept, _region in STAFF:
+            self.stdout.write(f"  {next(iter(roles))[3:]:<9} {email}  password: {DEMO_PASSWORD}")
+        self.stdout.write(f"  employee  maya.schmidt@acme.example  password: {DEMO_PASSWORD}")

@@ -1,0 +1,230 @@
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from django.contrib.auth.models import AbstractUser, BaseUserManager
+from django.db import models
+from django.utils import timezone
+
+from chorus.core.models import TenantModel
+
+
+class UserManager(BaseUserManager["User"]):
+    use_in_migrations = True
+
+    def create_user(self, email: str, password: str | None = None, **extra: Any) -> User:
+        user = self.model(email=self.normalize_email(email).lower(), **extra)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_superuser(self, email: str, password: str | None = None, **extra: Any) -> User:
+        extra.setdefault("is_staff", True)
+        extra.setdefault("is_superuser", True)
+        return self.create_user(email, password, **extra)
+
+
+class User(AbstractUser):
+    """A person who signs in. What they may do depends on their memberships."""
+
+    username = None  # type: ignore[assignment]
+    first_name = None  # type: ignore[assignment]
+    last_name = None  # type: ignore[assignment]
+    email = models.EmailField("email address", unique=True)
+    name = models.CharField(max_length=150, blank=True)
+
+    USERNAME_FIELD = "email"
+    REQUIRED_FIELDS: ClassVar[list[str]] = []
+
+    objects: ClassVar[UserManager] = UserManager()  # type: ignore[assignment]
+
+    def __str__(self) -> str:
+        return self.name or self.email
+
+    def get_full_name(self) -> str:
+        return self.name or self.email
+
+    def get_short_name(self) -> str:
+        return self.name.split(" ")[0] if self.name else self.email
+
+
+class Organization(models.Model):
+    name = models.CharField(max_length=150)
+    slug = models.SlugField(max_length=60, unique=True)
+    program_terms = models.TextField(
+        default=(
+            "Taking part is voluntary. Chorus never posts on your accounts without your "
+            "explicit action or consent. You can leave the program at any time from your "
+            "settings, and everything done in your name stops."
+        )
+    )
+    program_terms_version = models.PositiveIntegerField(default=1)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Role(models.TextChoices):
+    EMPLOYEE = "employee", "Employee"
+    CURATOR = "curator", "Curator"
+    APPROVER = "approver", "Approver"
+    ADMIN = "admin", "Admin"
+
+
+class ProgramStatus(models.TextChoices):
+    NOT_JOINED = "not_joined", "Not joined yet"
+    JOINED = "joined", "Taking part"
+    LEFT = "left", "Left the program"
+
+
+class Membership(TenantModel):
+    """A user's place in one organization: roles, program participation, groups."""
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="memberships"
+    )
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
+    title = models.CharField(max_length=150, blank=True)
+    is_employee = models.BooleanField(default=True)
+    is_curator = models.BooleanField(default=False)
+    is_approver = models.BooleanField(default=False)
+    is_admin = models.BooleanField(default=False)
+    is_active = models.BooleanField(default=True)
+    program_status = models.CharField(
+        max_length=16, choices=ProgramStatus.choices, default=ProgramStatus.NOT_JOINED
+    )
+    program_status_changed_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "user"], name="one_membership")
+        ]
+        ordering = ["user__name", "user__email"]
+
+    def __str__(self) -> str:
+        return str(self.user)
+
+    @property
+    def roles(self) -> list[str]:
+        return [role.value for role in Role if getattr(self, f"is_{role.value}")]
+
+    def has_role(self, *roles: str) -> bool:
+        """True when the member holds any of these roles (admins hold every role)."""
+        if not self.is_active:
+            return False
+        return self.is_admin or any(getattr(self, f"is_{role}") for role in roles)
+
+    @property
+    def is_advocate(self) -> bool:
+        """Whether anything may be done in this member's name (they joined and stayed)."""
+        return self.is_active and self.program_status == ProgramStatus.JOINED
+
+
+class GroupKind(models.TextChoices):
+    DEPARTMENT = "department", "Department"
+    REGION = "region", "Region"
+    LANGUAGE = "language", "Language"
+    CUSTOM = "custom", "Custom"
+
+
+class Group(TenantModel):
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="groups")
+    kind = models.CharField(max_length=16, choices=GroupKind.choices, default=GroupKind.CUSTOM)
+    name = models.CharField(max_length=100)
+    description = models.CharField(max_length=300, blank=True)
+    members = models.ManyToManyField(Membership, related_name="groups", blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "kind", "name"], name="unique_group")
+        ]
+        ordering = ["kind", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ConsentAction(models.TextChoices):
+    JOINED = "joined", "Joined the program"
+    LEFT = "left", "Left the program"
+
+
+class ProgramConsent(TenantModel):
+    """Each time a member joins or leaves the program, with the terms they saw."""
+
+    membership = models.ForeignKey(Membership, on_delete=models.CASCADE, related_name="consents")
+    action = models.CharField(max_length=8, choices=ConsentAction.choices)
+    terms_version = models.PositiveIntegerField()
+    terms_text = models.TextField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+
+class Invitation(TenantModel):
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="invitations"
+    )
+    email = models.EmailField()
+    name = models.CharField(max_length=150, blank=True)
+    title = models.CharField(max_length=150, blank=True)
+    roles = models.JSONField(default=list)
+    groups = models.ManyToManyField(Group, related_name="+", blank=True)
+    token_hash = models.CharField(max_length=64, unique=True)
+    invited_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    sent_count = models.PositiveIntegerField(default=0)
+    last_sent_at = models.DateTimeField(null=True, blank=True)
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "email"],
+                condition=models.Q(accepted_at__isnull=True, revoked_at__isnull=True),
+                name="one_open_invitation_per_email",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.email
+
+    @property
+    def status(self) -> str:
+        if self.accepted_at:
+            return "accepted"
+        if self.revoked_at:
+            return "revoked"
+        if self.expires_at <= timezone.now():
+            return "expired"
+        return "pending"
+
+
+class ApiToken(TenantModel):
+    """A personal API token. Only a SHA-256 of the secret is kept."""
+
+    membership = models.ForeignKey(Membership, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(max_length=100)
+    prefix = models.CharField(max_length=12)
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"

@@ -1,0 +1,34 @@
+from __future__ import annotations
+
+import logging
+
+from django.core.mail import send_mail
+from django.template.loader import render_to_string
+from django_tasks import task
+
+from chorus.accounts.models import Invitation
+
+logger = logging.getLogger(__name__)
+
+
+@task()
+def invitations_send(*, invitation_ids: list[int]) -> int:
+    """Email each still-pending invitation a fresh link. Returns how many were sent."""
+    from chorus.accounts.services import invitation_issue_link
+
+    sent = 0
+    invitations = Invitation.objects.select_related("organization", "invited_by").filter(
+        pk__in=invitation_ids, accepted_at__isnull=True, revoked_at__isnull=True
+    )
+    for invitation in invitations:
+        link = invitation_issue_link(invitation=invitation)
+        context = {"invitation": invitation, "link": link}
+        subject = f"Join {invitation.organization.name} on Chorus"
+        body = render_to_string("accounts/email/invitation.txt", context)
+        try:
+            send_mail(subject, body, None, [invitation.email])
+        except OSError:
+            logger.exception("Could not send the invitation to %s", invitation.email)
+            continue
+        sent += 1
+    return sent

@@ -1,0 +1,72 @@
+from __future__ import annotations
+
+import pytest
+from django.core.exceptions import PermissionDenied
+from django.urls import reverse
+
+from chorus.accounts import services
+from chorus.accounts.models import ProgramConsent, ProgramStatus
+from chorus.core.models import AuditEvent
+
+
+def test_member_joins_the_program_with_the_terms_version_they_saw(employee_client, employee):
+    version = employee.organization.program_terms_version
+    response = employee_client.post(reverse("program"), {"terms_version": version, "agree": "on"})
+    assert response.status_code == 302
+    employee.refresh_from_db()
+    assert employee.program_status == ProgramStatus.JOINED
+    consent = ProgramConsent.objects.get(membership=employee)
+    assert consent.action == "joined"
+    assert consent.terms_version == version
+    assert consent.terms_text == employee.organization.program_terms
+    assert AuditEvent.objects.filter(action="program.joined", target_id=str(employee.pk)).exists()
+
+
+def test_joining_without_ticking_the_box_changes_nothing(employee_client, employee):
+    response = employee_client.post(
+        reverse("program"), {"terms_version": employee.organization.program_terms_version}
+    )
+    assert response.status_code == 200
+    assert "Tick the box" in response.content.decode()
+    employee.refresh_from_db()
+    assert employee.program_status == ProgramStatus.NOT_JOINED
+    assert not ProgramConsent.objects.exists()
+
+
+def test_joining_against_outdated_terms_is_refused(employee_client, employee):
+    organization = employee.organization
+    services.organization_update_terms(
+        organization=organization, actor=employee.user, terms="New terms"
+    )
+    employee_client.post(reverse("program"), {"terms_version": 1, "agree": "on"})
+    employee.refresh_from_db()
+    assert employee.program_status == ProgramStatus.NOT_JOINED
+
+
+def test_nobody_can_opt_in_someone_else(admin_member, employee):
+    with pytest.raises(PermissionDenied):
+        services.program_join(
+            membership=employee,
+            actor=admin_member.user,
+            terms_version=employee.organization.program_terms_version,
+        )
+    employee.refresh_from_db()
+    assert employee.program_status == ProgramStatus.NOT_JOINED
+
+
+def test_member_leaves_and_it_is_recorded(employee_client, employee):
+    services.program_join(membership=employee, actor=employee.user, terms_version=1)
+    response = employee_client.post(reverse("program_leave"))
+    assert response.status_code == 302
+    employee.refresh_from_db()
+    assert employee.program_status == ProgramStatus.LEFT
+    assert not employee.is_advocate
+    assert [c.action for c in ProgramConsent.objects.filter(membership=employee)] == [
+        "left",
+        "joined",
+    ]
+    assert AuditEvent.objects.filter(action="program.left").count() == 1
+
+
+def test_leave_requires_post(employee_client):
+    assert employee_client.get(reverse("program_leave")).status_code == 405

@@ -1,0 +1,93 @@
+"""A member's own pages: the program (join, leave), settings, organization switch."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import path
+from django.views.decorators.http import require_POST
+
+from chorus.accounts import services
+from chorus.accounts.access import MemberRequest, member_required, signed_in
+from chorus.accounts.forms import JoinProgramForm, ProfileForm
+from chorus.accounts.middleware import SESSION_KEY
+from chorus.accounts.models import Membership
+
+
+@member_required
+def program(request: MemberRequest) -> HttpResponse:
+    membership = request.membership
+    organization = request.organization
+    form = JoinProgramForm(
+        request.POST or None, initial={"terms_version": organization.program_terms_version}
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.program_join(
+                membership=membership,
+                actor=request.user,  # type: ignore[arg-type]
+                terms_version=form.cleaned_data["terms_version"],
+            )
+        except ValidationError as error:
+            messages.error(request, error.messages[0])
+            return redirect("program")
+        messages.success(request, "Welcome to the advocacy program. Thank you for taking part!")
+        return redirect("home")
+    consents = membership.consents.all()[:10]
+    return render(request, "accounts/program.html", {"form": form, "consents": consents})
+
+
+@require_POST
+@member_required
+def program_leave(request: MemberRequest) -> HttpResponse:
+    services.program_leave(membership=request.membership, actor=request.user)  # type: ignore[arg-type]
+    messages.success(
+        request,
+        "You have left the advocacy program. Nothing will be shared or done in your name.",
+    )
+    return redirect("program")
+
+
+@member_required
+def settings_page(request: MemberRequest) -> HttpResponse:
+    form = ProfileForm(request.POST or None, instance=request.user)  # type: ignore[arg-type]
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, "Your settings were saved.")
+        return redirect("settings")
+    return render(request, "accounts/settings.html", {"form": form})
+
+
+@require_POST
+@signed_in
+def organization_switch(request: HttpRequest) -> HttpResponse:
+    organization_id = request.POST.get("organization", "")
+    if not organization_id.isdigit():
+        raise Http404("Unknown organization.")
+    membership = get_object_or_404(
+        Membership.objects.select_related("organization"),
+        user_id=request.user.pk,
+        is_active=True,
+        organization_id=int(organization_id),
+    )
+    request.session[SESSION_KEY] = membership.organization_id
+    messages.success(request, f"You are now in {membership.organization.name}.")
+    return redirect("home")
+
+
+@signed_in
+def no_organization(request: HttpRequest) -> HttpResponse:
+    if getattr(request, "membership", None) is not None:
+        return redirect("home")
+    return render(request, "accounts/no_organization.html")
+
+
+urls = [
+    path("program/", program, name="program"),
+    path("program/leave/", program_leave, name="program_leave"),
+    path("settings/", settings_page, name="settings"),
+    path("organizations/switch/", organization_switch, name="organization_switch"),
+    path("organizations/none/", no_organization, name="no_organization"),
+]

@@ -1,0 +1,53 @@
+"""API authentication: a personal token (Bearer) or the browser session.
+
+Both leave `request.membership` set to the member the call acts as.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from ninja.errors import AuthenticationError
+from ninja.security import APIKeyCookie, HttpBearer
+
+from chorus.accounts.models import Membership
+from chorus.accounts.services import api_token_authenticate
+
+
+class TokenAuth(HttpBearer):
+    def authenticate(self, request: HttpRequest, token: str) -> Membership | None:
+        api_token = api_token_authenticate(token)
+        if api_token is None:
+            return None
+        request.membership = api_token.membership  # type: ignore[attr-defined]
+        request.organization = api_token.membership.organization  # type: ignore[attr-defined]
+        request.user = api_token.membership.user
+        return api_token.membership
+
+
+class SessionAuth(APIKeyCookie):
+    """The signed-in browser session, with Django's CSRF check on unsafe methods."""
+
+    param_name = "sessionid"
+
+    def __init__(self) -> None:
+        super().__init__(csrf=True)
+
+    def authenticate(self, request: HttpRequest, key: str | None) -> Membership | None:
+        membership = getattr(request, "membership", None)
+        if not request.user.is_authenticated or membership is None:
+            return None
+        return membership  # type: ignore[no-any-return]
+
+
+def require_roles(request: HttpRequest, *roles: str) -> Membership:
+    """The calling member, who must hold one of `roles` (admins hold all)."""
+    from ninja.errors import HttpError
+
+    membership: Any = getattr(request, "membership", None)
+    if membership is None:
+        raise AuthenticationError()
+    if roles and not membership.has_role(*roles):
+        raise HttpError(403, "Your role does not allow this.")
+    return membership  # type: ignore[no-any-return]

@@ -1,0 +1,17 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from chorus.api.urls import api
+from chorus.core import views as core_views
+
+urlpatterns = [
+    path("", include("chorus.core.urls")),
+    path("", include("chorus.accounts.urls")),
+    path("accounts/", include("allauth.urls")),
+    path("api/v1/", api.urls),
+    path("django-admin/", admin.site.urls),
+]
+
+handler403 = core_views.permission_denied
+handler404 = core_views.page_not_found
+handler500 = core_views.server_error

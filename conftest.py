@@ -1,0 +1,47 @@
+"""Suite-wide test settings and fixtures (factories live in chorus/factories.py)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from chorus.factories import MembershipFactory, OrganizationFactory
+
+
+@pytest.fixture(autouse=True)
+def _test_settings(settings: Any) -> None:
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+
+
+@pytest.fixture
+def organization(db: None) -> Any:
+    return OrganizationFactory(name="Acme", slug="acme")
+
+
+@pytest.fixture
+def admin_member(organization: Any) -> Any:
+    return MembershipFactory(organization=organization, is_admin=True, user__email="ada@acme.test")
+
+
+@pytest.fixture
+def employee(organization: Any) -> Any:
+    return MembershipFactory(organization=organization, user__email="emma@acme.test")
+
+
+@pytest.fixture
+def admin_client(client: Any, admin_member: Any) -> Any:
+    client.force_login(admin_member.user)
+    return client
+
+
+@pytest.fixture
+def employee_client(client: Any, employee: Any) -> Any:
+    client.force_login(employee.user)
+    return client
