@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.http import HttpRequest
 from ninja import Router, Schema
 
-from chorus.api.auth import require_roles
+from chorus.api.auth import api_roles, require_roles
 
 router = Router(tags=["accounts"])
 
@@ -25,6 +25,7 @@ class MeOut(Schema):
 
 
 @router.get("/me", response=MeOut, summary="The calling member")
+@api_roles()
 def me(request: HttpRequest) -> MeOut:
     membership = require_roles(request)
     return MeOut(

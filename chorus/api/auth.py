@@ -51,3 +51,23 @@ def require_roles(request: HttpRequest, *roles: str) -> Membership:
     if roles and not membership.has_role(*roles):
         raise HttpError(403, "Your role does not allow this.")
     return membership  # type: ignore[no-any-return]
+
+
+def api_roles(*roles: str) -> Any:
+    """Mark an API operation with the roles it needs and check them on each call.
+
+    Put it under the router decorator. No roles means any member. The route-walking
+    test reads `chorus_roles` to prove the check for every operation.
+    """
+    import functools
+
+    def decorator(view: Any) -> Any:
+        @functools.wraps(view)
+        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+            require_roles(request, *roles)
+            return view(request, *args, **kwargs)
+
+        wrapper.chorus_roles = roles  # type: ignore[attr-defined]
+        return wrapper
+
+    return decorator
