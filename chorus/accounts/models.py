@@ -228,3 +228,36 @@ class ApiToken(TenantModel):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix}…)"
+
+
+class MemberImport(TenantModel):
+    """An uploaded CSV of people to invite: the parsed preview, then the result.
+
+    `rows` holds every parsed row with its problems, so the admin reviews exactly what
+    will be written before confirming.
+    """
+
+    uploaded_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    filename = models.CharField(max_length=255)
+    created_at = models.DateTimeField(default=timezone.now)
+    rows = models.JSONField(default=list)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    invited_count = models.PositiveIntegerField(default=0)
+    skipped_count = models.PositiveIntegerField(default=0)
+    groups_created_count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.filename
+
+    @property
+    def valid_rows(self) -> list[dict[str, Any]]:
+        return [row for row in self.rows if not row["errors"]]
+
+    @property
+    def bad_rows(self) -> list[dict[str, Any]]:
+        return [row for row in self.rows if row["errors"]]
