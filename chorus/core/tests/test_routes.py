@@ -1,0 +1,233 @@
+"""Walks every route of Chorus (pages and API) to prove tenant isolation and role checks.
+
+A new route is covered the day it is added: it must declare its access (see
+chorus/accounts/access.py and chorus/api/auth.py), and its id parameters must be ones this
+test knows how to build for another organization (add them to `tenant_objects`).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from django.apps import apps
+from django.urls import URLPattern, URLResolver, get_resolver
+from django.utils import timezone
+
+from chorus.accounts import services
+from chorus.accounts.models import Invitation
+from chorus.accounts.tokens import hash_secret, new_secret
+from chorus.api.urls import api
+from chorus.factories import GroupFactory, MembershipFactory, OrganizationFactory
+
+ID_PARAMETERS = {"member_id", "group_id", "invitation_id", "import_id", "token_id"}
+
+
+def page_routes() -> Iterator[tuple[str, URLPattern]]:
+    """(route, pattern) for every Chorus page; the API, allauth and Django admin excluded."""
+
+    def walk(patterns: list[Any], prefix: str) -> Iterator[tuple[str, URLPattern]]:
+        for pattern in patterns:
+            if isinstance(pattern, URLResolver):
+                yield from walk(pattern.url_patterns, prefix + str(pattern.pattern))
+            elif pattern.callback.__module__.startswith("chorus."):
+                yield prefix + str(pattern.pattern), pattern
+
+    return walk(get_resolver().url_patterns, "")
+
+
+def page_url(route: str, values: dict[str, Any]) -> str:
+    url = "/" + route
+    for name in ID_PARAMETERS | {"secret"}:
+        for converter in ("int", "str", "slug", "uuid"):
+            url = url.replace(f"<{converter}:{name}>", str(values[name]))
+        url = url.replace(f"<{name}>", str(values[name]))
+    assert "<" not in url, f"{route}: unknown URL parameter, teach tenant_objects() about it"
+    return url
+
+
+def api_operations() -> Iterator[tuple[str, str, Any]]:
+    """(method, path template, view function) for every API operation."""
+    for prefix, router in api._routers:
+        for path, path_view in router.path_operations.items():
+            for operation in path_view.operations:
+                for method in operation.methods:
+                    full = "/api/v1" + (prefix.rstrip("/") + "/" + path.lstrip("/")).replace(
+                        "//", "/"
+                    )
+                    yield method, full, operation.view_func
+
+
+def example_for(schema: dict[str, Any], components: dict[str, Any]) -> Any:
+    """The smallest value that validates against a JSON schema of the OpenAPI document."""
+    if "$ref" in schema:
+        return example_for(components[schema["$ref"].rsplit("/", 1)[1]], components)
+    if "anyOf" in schema:
+        return example_for(schema["anyOf"][0], components)
+    kind = schema.get("type")
+    if kind == "object" or "properties" in schema:
+        return {
+            name: example_for(schema["properties"][name], components)
+            for name in schema.get("required", [])
+        }
+    if kind == "array":
+        return []
+    if kind == "integer":
+        return 1
+    if kind == "boolean":
+        return False
+    if schema.get("format") == "email":
+        return "someone@example.test"
+    if "enum" in schema:
+        return schema["enum"][0]
+    return "x"
+
+
+def api_body(method: str, path: str) -> str | None:
+    document = api.get_openapi_schema()
+    operation = document["paths"][path][method.lower()]
+    if "requestBody" not in operation:
+        return None
+    schema = operation["requestBody"]["content"]["application/json"]["schema"]
+    return json.dumps(example_for(schema, document["components"]["schemas"]))
+
+
+def tenant_objects(organization: Any) -> dict[str, Any]:
+    """One object of every kind a route can name by id, all in `organization`."""
+    member = MembershipFactory(organization=organization)
+    token, _ = services.api_token_create(membership=member, name="walker")
+    invitation = Invitation.objects.create(
+        organization=organization,
+        email=f"invitee-{organization.pk}@example.test",
+        token_hash=hash_secret(new_secret()),
+        expires_at=timezone.now() + timedelta(days=3),
+    )
+    values = {
+        "member": member,
+        "member_id": member.pk,
+        "group_id": GroupFactory(organization=organization).pk,
+        "invitation_id": invitation.pk,
+        "token_id": token.pk,
+        "secret": "no-such-invitation",
+    }
+    if apps.is_installed("chorus.accounts") and "memberimport" in apps.all_models["accounts"]:
+        member_import = apps.get_model("accounts", "MemberImport").objects.create(
+            organization=organization, rows=[]
+        )
+        values["import_id"] = member_import.pk
+    else:
+        values["import_id"] = 0
+    return values
+
+
+@pytest.fixture
+def foreign(db: None) -> dict[str, Any]:
+    return tenant_objects(OrganizationFactory(name="Globex", slug="globex"))
+
+
+def with_id_parameters(route: str) -> bool:
+    return any(name in route for name in ID_PARAMETERS)
+
+
+def test_every_page_declares_who_may_use_it():
+    undeclared = [
+        route for route, pattern in page_routes() if not hasattr(pattern.callback, "chorus_access")
+    ]
+    assert undeclared == []
+
+
+def test_foreign_ids_are_404_on_every_page(client, admin_member, foreign):
+    client.force_login(admin_member.user)
+    checked = 0
+    for route, _pattern in page_routes():
+        if not with_id_parameters(route):
+            continue
+        url = page_url(route, foreign)
+        statuses = {client.get(url).status_code, client.post(url).status_code}
+        assert statuses <= {404, 405} and 404 in statuses, f"{url}: {statuses}"
+        checked += 1
+    assert checked > 0
+
+
+def test_pages_check_roles(client, organization, foreign):
+    employee = MembershipFactory(organization=organization)
+    own = tenant_objects(organization)
+    client.force_login(employee.user)
+    checked = 0
+    for route, pattern in page_routes():
+        roles = getattr(pattern.callback, "chorus_roles", ())
+        if not roles:
+            continue
+        url = page_url(route, own)
+        statuses = {client.get(url).status_code, client.post(url).status_code}
+        assert statuses <= {403, 405} and 403 in statuses, f"{url} needs {roles}: {statuses}"
+        checked += 1
+    assert checked > 0
+
+
+def test_signed_out_visitors_are_sent_to_sign_in(client, foreign):
+    for route, pattern in page_routes():
+        if pattern.callback.chorus_access not in ("member", "signed_in"):
+            continue
+        url = page_url(route, foreign)
+        response = client.get(url)
+        if response.status_code == 405:
+            response = client.post(url)
+        assert response.status_code == 302, url
+        assert response["Location"].startswith("/accounts/login/"), url
+
+
+def test_every_api_operation_declares_its_roles():
+    undeclared = [
+        f"{method} {path}"
+        for method, path, view in api_operations()
+        if not hasattr(view, "chorus_roles")
+    ]
+    assert undeclared == []
+
+
+def api_call(client: Any, method: str, path: str, values: dict[str, Any], secret: str) -> Any:
+    url = path.format(**{name: values[name] for name in ID_PARAMETERS if "{" + name in path})
+    body = api_body(method, path)
+    return client.generic(
+        method,
+        url,
+        data=body or "",
+        content_type="application/json",
+        headers={"Authorization": f"Bearer {secret}"},
+    )
+
+
+def test_foreign_ids_are_404_on_every_api_operation(client, admin_member, foreign):
+    _, secret = services.api_token_create(membership=admin_member, name="walker")
+    checked = 0
+    for method, path, _view in api_operations():
+        if "{" not in path:
+            continue
+        response = api_call(client, method, path, foreign, secret)
+        assert response.status_code == 404, f"{method} {path}: {response.status_code}"
+        checked += 1
+    assert checked >= 0
+
+
+def test_api_checks_roles(client, organization):
+    employee = MembershipFactory(organization=organization)
+    _, secret = services.api_token_create(membership=employee, name="walker")
+    own = tenant_objects(organization)
+    for method, path, view in api_operations():
+        if not view.chorus_roles:
+            continue
+        response = api_call(client, method, path, own, secret)
+        assert response.status_code == 403, f"{method} {path}: {response.status_code}"
+
+
+def test_api_refuses_calls_without_credentials(client, foreign):
+    for method, path, _view in api_operations():
+        url = path.format(**{name: foreign[name] for name in ID_PARAMETERS if "{" + name in path})
+        response = client.generic(
+            method, url, data=api_body(method, path) or "", content_type="application/json"
+        )
+        assert response.status_code == 401, f"{method} {path}: {response.status_code}"
