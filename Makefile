@@ -29,10 +29,11 @@ install: $(VENV)/.installed $(VENDOR)/chart.umd.min.js
 run: install
 	$(BIN)/python manage.py migrate --no-input
 	$(BIN)/python manage.py seed_demo
+	$(BIN)/python manage.py collectstatic --no-input --verbosity 0
 	@echo "Serving on http://$(HOST):$(PORT) (Ctrl-C stops the site and the worker)"
 	@trap 'kill 0' INT TERM EXIT; \
 	  $(BIN)/python manage.py db_worker --interval 1 & \
-	  DEBUG=$${DEBUG:-true} $(BIN)/python manage.py runserver $(HOST):$(PORT)
+	  $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 worker: install
 	$(BIN)/python manage.py db_worker
