@@ -231,3 +231,71 @@ def test_api_refuses_calls_without_credentials(client, foreign):
             method, url, data=api_body(method, path) or "", content_type="application/json"
         )
         assert response.status_code == 401, f"{method} {path}: {response.status_code}"
+
+
+JUNK = {
+    "page": ["abc", "-1", "999999999999999999999"],
+    "q": "<script>alert(1)</script>" * 20,
+    "email": "not-an-email",
+    "name": "N" * 5000,
+    "title": "\x00nul",
+    "role": "superuser",
+    "roles": ["superuser", "admin'--"],
+    "group": "x",
+    "group_id": "-1",
+    "groups": ["x", "999999"],
+    "members": ["x", "-5"],
+    "kind": "zzz",
+    "status": "zzz",
+    "program_status": "zzz",
+    "active": "maybe",
+    "action": "x" * 300,
+    "actor": "%",
+    "target": "_",
+    "date_from": "2026-13-45",
+    "date_to": "yesterday",
+    "organization": "1 OR 1=1",
+    "terms_version": "x",
+    "terms": "",
+    "description": "d" * 10000,
+    "agree": "perhaps",
+    "password1": "x",
+    "password2": "y",
+}
+
+
+def test_no_page_crashes_on_hostile_input(client, admin_member, foreign):
+    """Every page, as an admin, with junk in the query string and the form: never a 500."""
+    own = tenant_objects(admin_member.organization)
+    client.force_login(admin_member.user)
+    client.raise_request_exception = False
+    failures = []
+    for values in (own, foreign):
+        for route, _pattern in page_routes():
+            url = page_url(route, values)
+            for response in (client.get(url, JUNK), client.post(url, JUNK)):
+                if response.status_code >= 500:
+                    failures.append(f"{response.request['REQUEST_METHOD']} {url}")
+    assert failures == []
+
+
+def test_no_api_operation_crashes_on_hostile_input(client, admin_member, foreign):
+    _, secret = services.api_token_create(membership=admin_member, name="walker")
+    own = tenant_objects(admin_member.organization)
+    client.raise_request_exception = False
+    failures = []
+    bodies = ["{", "[]", json.dumps(JUNK), json.dumps({k: None for k in JUNK}), "\x00"]
+    for values in (own, foreign):
+        for method, path, _view in api_operations():
+            url = path.format(**{n: values[n] for n in ID_PARAMETERS if "{" + n in path})
+            for body in bodies:
+                response = client.generic(
+                    method,
+                    url + "?" + "&".join(f"{k}=%00x" for k in ("q", "role", "kind", "page")),
+                    data=body,
+                    content_type="application/json",
+                    headers={"Authorization": f"Bearer {secret}"},
+                )
+                if response.status_code >= 500:
+                    failures.append(f"{method} {url} {body[:20]}: {response.status_code}")
+    assert failures == []
