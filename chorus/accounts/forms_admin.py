@@ -1,0 +1,184 @@
+"""Forms of the admin pages: members, groups, audit log, organization settings.
+
+Forms only parse and validate input; the writes happen in services.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+
+from chorus.accounts.models import (
+    Group,
+    GroupKind,
+    Membership,
+    Organization,
+    ProgramStatus,
+    Role,
+)
+
+ACTIVE_CHOICES = [("", "Active and deactivated"), ("active", "Active"), ("inactive", "Deactivated")]
+
+
+def _org_groups(organization: Organization) -> Any:
+    return Group.objects.filter(organization=organization).order_by("kind", "name")
+
+
+class MemberFilterForm(forms.Form):
+    q = forms.CharField(
+        required=False,
+        max_length=200,
+        label="Search",
+        widget=forms.TextInput(
+            attrs={"type": "search", "placeholder": "Name or email", "autocomplete": "off"}
+        ),
+    )
+    role = forms.ChoiceField(required=False, choices=[("", "Any role"), *Role.choices])
+    group = forms.ModelChoiceField(
+        required=False, queryset=Group.objects.none(), empty_label="Any group"
+    )
+    program_status = forms.ChoiceField(
+        required=False,
+        label="Program",
+        choices=[("", "Any program status"), *ProgramStatus.choices],
+    )
+    active = forms.ChoiceField(required=False, label="Status", choices=ACTIVE_CHOICES)
+
+    def __init__(self, *args: Any, organization: Organization, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["group"].queryset = _org_groups(organization)  # type: ignore[attr-defined]
+
+    def filters(self) -> dict[str, Any]:
+        """Selector keyword arguments from the fields that validated (bad ones are ignored)."""
+        data = getattr(self, "cleaned_data", {})
+        group = data.get("group")
+        active = data.get("active") or ""
+        return {
+            "q": data.get("q") or "",
+            "role": data.get("role") or "",
+            "group_id": group.pk if group is not None else None,
+            "program_status": data.get("program_status") or "",
+            "active": {"active": True, "inactive": False}.get(active),
+        }
+
+
+class MemberRolesForm(forms.Form):
+    roles = forms.MultipleChoiceField(
+        choices=Role.choices,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        label="Roles",
+    )
+
+
+class MemberGroupsForm(forms.Form):
+    """One set of checkboxes per group kind (department, region, language, custom)."""
+
+    def __init__(self, *args: Any, organization: Organization, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        groups = list(_org_groups(organization))
+        for kind, label in GroupKind.choices:
+            choices = [group for group in groups if group.kind == kind]
+            if not choices:
+                continue
+            self.fields[kind] = forms.ModelMultipleChoiceField(
+                queryset=Group.objects.filter(pk__in=[group.pk for group in choices]),
+                widget=forms.CheckboxSelectMultiple,
+                required=False,
+                label=label,
+            )
+
+    @classmethod
+    def initial_for(cls, membership: Membership) -> dict[str, list[int]]:
+        initial: dict[str, list[int]] = {}
+        for group in membership.groups.all():
+            initial.setdefault(group.kind, []).append(group.pk)
+        return initial
+
+    def selected_groups(self) -> list[Group]:
+        return [group for kind in self.fields for group in self.cleaned_data.get(kind, [])]
+
+
+class GroupCreateForm(forms.Form):
+    kind = forms.ChoiceField(choices=GroupKind.choices, initial=GroupKind.DEPARTMENT)
+    name = forms.CharField(max_length=100)
+    description = forms.CharField(max_length=300, required=False)
+
+
+class GroupUpdateForm(forms.Form):
+    name = forms.CharField(max_length=100)
+    description = forms.CharField(max_length=300, required=False)
+
+
+class GroupAddMembersForm(forms.Form):
+    members = forms.ModelMultipleChoiceField(
+        queryset=Membership.objects.none(),
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": "Select at least one member to add."},
+    )
+
+    def __init__(self, *args: Any, organization: Organization, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["members"].queryset = Membership.objects.filter(  # type: ignore[attr-defined]
+            organization=organization
+        ).select_related("user")
+
+
+class AuditFilterForm(forms.Form):
+    action = forms.ChoiceField(required=False)
+    actor = forms.CharField(
+        required=False,
+        max_length=254,
+        label="Who",
+        widget=forms.TextInput(attrs={"placeholder": "Email contains"}),
+    )
+    target = forms.CharField(
+        required=False,
+        max_length=254,
+        label="Whom",
+        widget=forms.TextInput(attrs={"placeholder": "Name contains"}),
+    )
+    date_from = forms.DateField(
+        required=False, label="From", widget=forms.DateInput(attrs={"type": "date"})
+    )
+    date_to = forms.DateField(
+        required=False, label="To", widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    def __init__(self, *args: Any, actions: list[str], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["action"].choices = [  # type: ignore[attr-defined]
+            ("", "Any action"),
+            *((action, action) for action in actions),
+        ]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        date_from, date_to = data.get("date_from"), data.get("date_to")
+        if date_from and date_to and date_from > date_to:
+            self.add_error("date_to", "The end date is before the start date.")
+        return data
+
+    def filters(self) -> dict[str, Any]:
+        """Selector keyword arguments from the fields that validated (bad ones are ignored)."""
+        data = getattr(self, "cleaned_data", {})
+        return {
+            "action": data.get("action") or "",
+            "actor": data.get("actor") or "",
+            "target": data.get("target") or "",
+            "date_from": data.get("date_from"),
+            "date_to": data.get("date_to"),
+        }
+
+
+class OrganizationNameForm(forms.Form):
+    name = forms.CharField(max_length=150, label="Organization name")
+
+
+class ProgramTermsForm(forms.Form):
+    program_terms = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 8}),
+        label="Advocacy program terms",
+        max_length=20000,
+    )
