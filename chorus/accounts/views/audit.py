@@ -9,6 +9,7 @@ from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.urls import path
+from django.views.decorators.http import require_GET
 
 from chorus.accounts import selectors
 from chorus.accounts.access import MemberRequest, admin_required
@@ -41,6 +42,7 @@ def audit_rows(events: Iterable[AuditEvent]) -> list[AuditRow]:
     return rows
 
 
+@require_GET
 @admin_required
 def audit_log(request: MemberRequest) -> HttpResponse:
     organization = request.organization
@@ -50,7 +52,7 @@ def audit_log(request: MemberRequest) -> HttpResponse:
     filter_errors: list[str] = []
     if form.is_bound and not form.is_valid():
         filter_errors = [
-            f"{form.fields[name].label or name.capitalize()}: {' '.join(str(error) for error in errors)}"
+            f"{form.fields[name].label or name.capitalize()}: {' '.join(map(str, errors))}"
             for name, errors in form.errors.items()
             if name in form.fields
         ]

@@ -1,14 +1,154 @@
+"""Admin pages for groups: departments, regions, languages and custom groups."""
+
 from __future__ import annotations
 
-from django.http import HttpResponse
-from django.urls import path
+from typing import Any
 
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import path
+from django.views.decorators.http import require_POST
+
+from chorus.accounts import selectors, services
 from chorus.accounts.access import MemberRequest, admin_required
+from chorus.accounts.forms_admin import GroupAddMembersForm, GroupCreateForm, GroupUpdateForm
+from chorus.accounts.models import Group, GroupKind, Membership
+
+MEMBERS_PER_PAGE = 50
 
 
 @admin_required
-def placeholder(request: MemberRequest) -> HttpResponse:
-    return HttpResponse("Coming soon")
+def group_list(request: MemberRequest) -> HttpResponse:
+    organization = request.organization
+    form = GroupCreateForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            group = services.group_create(
+                organization=organization,
+                actor=request.user,  # type: ignore[arg-type]
+                kind=form.cleaned_data["kind"],
+                name=form.cleaned_data["name"],
+                description=form.cleaned_data["description"],
+            )
+        except ValidationError as exc:
+            form.add_error("name", exc.messages[0])
+        else:
+            messages.success(request, f"Group {group.name} created.")
+            return redirect("group_detail", group_id=group.pk)
+    groups = list(selectors.group_list(organization=organization))
+    by_kind = [
+        (label, [group for group in groups if group.kind == kind])
+        for kind, label in GroupKind.choices
+    ]
+    status = 400 if form.is_bound else 200
+    return render(
+        request, "accounts/groups.html", {"form": form, "by_kind": by_kind}, status=status
+    )
 
 
-urls = [path("manage/groups/", placeholder, name="groups")]
+def _group_or_404(request: MemberRequest, group_id: int) -> Group:
+    return get_object_or_404(Group, pk=group_id, organization=request.organization)
+
+
+def _candidates_context(request: MemberRequest, group: Group) -> dict[str, Any]:
+    # NUL characters are refused by PostgreSQL: drop them rather than fail.
+    q = request.GET.get("q", "").replace("\x00", "")[:200]
+    candidates = selectors.member_group_candidates(
+        organization=request.organization, group=group, q=q
+    )
+    return {"group": group, "q": q, "candidates": candidates}
+
+
+@admin_required
+def group_detail(request: MemberRequest, group_id: int) -> HttpResponse:
+    group = _group_or_404(request, group_id)
+    form = GroupUpdateForm(
+        request.POST or None, initial={"name": group.name, "description": group.description}
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.group_update(
+                group=group,
+                actor=request.user,  # type: ignore[arg-type]
+                name=form.cleaned_data["name"],
+                description=form.cleaned_data["description"],
+            )
+        except ValidationError as exc:
+            form.add_error("name", exc.messages[0])
+        else:
+            messages.success(request, "Group saved.")
+            return redirect("group_detail", group_id=group.pk)
+    if form.is_bound:
+        # Keep the stored name in the heading when the new one was refused.
+        group.refresh_from_db()
+    members = selectors.group_members(organization=request.organization, group=group)
+    page = Paginator(members, MEMBERS_PER_PAGE).get_page(request.GET.get("page"))
+    context = {"form": form, "page": page, **_candidates_context(request, group)}
+    status = 400 if form.is_bound else 200
+    return render(request, "accounts/group_detail.html", context, status=status)
+
+
+@admin_required
+def group_candidates(request: MemberRequest, group_id: int) -> HttpResponse:
+    """The "add members" picker, filtered by name or email (swapped in by htmx)."""
+    group = _group_or_404(request, group_id)
+    return render(request, "accounts/group_candidates.html", _candidates_context(request, group))
+
+
+@require_POST
+@admin_required
+def group_add_members(request: MemberRequest, group_id: int) -> HttpResponse:
+    group = _group_or_404(request, group_id)
+    form = GroupAddMembersForm(request.POST, organization=request.organization)
+    if not form.is_valid():
+        errors = form.errors.get("members") or ["Invalid selection."]
+        messages.error(request, " ".join(str(error) for error in errors))
+        return redirect("group_detail", group_id=group.pk)
+    added = services.group_add_members(
+        group=group,
+        actor=request.user,  # type: ignore[arg-type]
+        memberships=form.cleaned_data["members"],
+    )
+    messages.success(request, f"{added} member{'s' if added != 1 else ''} added.")
+    return redirect("group_detail", group_id=group.pk)
+
+
+@require_POST
+@admin_required
+def group_remove_member(request: MemberRequest, group_id: int, member_id: int) -> HttpResponse:
+    group = _group_or_404(request, group_id)
+    membership = get_object_or_404(Membership, pk=member_id, organization=request.organization)
+    services.group_remove_member(
+        group=group,
+        actor=request.user,  # type: ignore[arg-type]
+        membership=membership,
+    )
+    messages.success(request, f"{membership.user.get_full_name()} removed from {group.name}.")
+    return redirect("group_detail", group_id=group.pk)
+
+
+@require_POST
+@admin_required
+def group_delete(request: MemberRequest, group_id: int) -> HttpResponse:
+    group = _group_or_404(request, group_id)
+    name = group.name
+    services.group_delete(group=group, actor=request.user)  # type: ignore[arg-type]
+    messages.success(request, f"Group {name} deleted.")
+    return redirect("groups")
+
+
+urls = [
+    path("manage/groups/", group_list, name="groups"),
+    path("manage/groups/<int:group_id>/", group_detail, name="group_detail"),
+    path("manage/groups/<int:group_id>/candidates/", group_candidates, name="group_candidates"),
+    path("manage/groups/<int:group_id>/members/add/", group_add_members, name="group_add_members"),
+    path(
+        "manage/groups/<int:group_id>/members/<int:member_id>/remove/",
+        group_remove_member,
+        name="group_remove_member",
+    ),
+    path("manage/groups/<int:group_id>/delete/", group_delete, name="group_delete"),
+]
