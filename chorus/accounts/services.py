@@ -351,6 +351,26 @@ def organization_update_terms(*, organization: Organization, actor: User, terms:
     )
 
 
+def organization_rename(*, organization: Organization, actor: User, name: str) -> None:
+    name = " ".join(name.split())
+    if not name:
+        raise ValidationError("The organization needs a name.")
+    if len(name) > Organization._meta.get_field("name").max_length:  # type: ignore[operator]
+        raise ValidationError("The organization name is too long.")
+    if name == organization.name:
+        return
+    before = organization.name
+    organization.name = name
+    organization.save(update_fields=["name"])
+    audit_record(
+        organization=organization,
+        actor=actor,
+        action="organization.renamed",
+        target=organization,
+        data={"before": before, "after": name},
+    )
+
+
 # Groups ------------------------------------------------------------------------------
 
 
