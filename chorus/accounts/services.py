@@ -107,12 +107,20 @@ def _send_on_commit(invitation_ids: list[int]) -> None:
     transaction.on_commit(lambda: invitations_send.enqueue(invitation_ids=invitation_ids))
 
 
+def invitations_send_on_commit(*, invitation_ids: list[int]) -> None:
+    """Email these invitations once the transaction commits, in ONE task (bulk imports)."""
+    if invitation_ids:
+        _send_on_commit(list(invitation_ids))
+
+
 def invitation_resend(*, invitation: Invitation, actor: User) -> Invitation:
     """Send again with a fresh link and a fresh expiry; the old link stops working."""
     if invitation.accepted_at or invitation.revoked_at:
         raise ValidationError("Only a pending or expired invitation can be resent.")
     invitation.expires_at = timezone.now() + timedelta(days=settings.INVITATION_VALID_DAYS)
-    invitation.save(update_fields=["expires_at"])
+    # A new secret right away: the old link dies now, not when the email task runs.
+    invitation.token_hash = hash_secret(new_secret())
+    invitation.save(update_fields=["expires_at", "token_hash"])
     audit_record(
         organization=invitation.organization,
         actor=actor,
