@@ -253,6 +253,25 @@ def membership_update_groups(
     return membership
 
 
+def membership_update_title(*, membership: Membership, actor: User, title: str) -> Membership:
+    title = " ".join(title.split())
+    if len(title) > Membership._meta.get_field("title").max_length:  # type: ignore[operator]
+        raise ValidationError("The title is too long.")
+    if title == membership.title:
+        return membership
+    before = membership.title
+    membership.title = title
+    membership.save(update_fields=["title"])
+    audit_record(
+        organization=membership.organization,
+        actor=actor,
+        action="member.title_changed",
+        target=membership,
+        data={"before": before, "after": title},
+    )
+    return membership
+
+
 def membership_set_active(*, membership: Membership, actor: User, active: bool) -> Membership:
     """Deactivate (or reactivate) a member; a deactivated member can no longer act."""
     if membership.user_id == actor.pk and not active:

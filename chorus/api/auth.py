@@ -5,7 +5,10 @@ Both leave `request.membership` set to the member the call acts as.
 
 from __future__ import annotations
 
-from typing import Any
+import functools
+import inspect
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from django.http import HttpRequest
 from ninja.errors import AuthenticationError
@@ -13,6 +16,8 @@ from ninja.security import APIKeyCookie, HttpBearer
 
 from chorus.accounts.models import Membership
 from chorus.accounts.services import api_token_authenticate
+
+Operation = TypeVar("Operation", bound=Callable[..., Any])
 
 
 class TokenAuth(HttpBearer):
@@ -34,6 +39,13 @@ class SessionAuth(APIKeyCookie):
     def __init__(self) -> None:
         super().__init__(csrf=True)
 
+    def _get_key(self, request: HttpRequest) -> str | None:
+        # Without a signed-in member there is nothing for CSRF to protect; returning
+        # None here makes a call with a bad Bearer token a 401, not a CSRF 403.
+        if not request.user.is_authenticated or getattr(request, "membership", None) is None:
+            return None
+        return super()._get_key(request)
+
     def authenticate(self, request: HttpRequest, key: str | None) -> Membership | None:
         membership = getattr(request, "membership", None)
         if not request.user.is_authenticated or membership is None:
@@ -53,21 +65,24 @@ def require_roles(request: HttpRequest, *roles: str) -> Membership:
     return membership  # type: ignore[no-any-return]
 
 
-def api_roles(*roles: str) -> Any:
+def api_roles(*roles: str) -> Callable[[Operation], Operation]:
     """Mark an API operation with the roles it needs and check them on each call.
 
     Put it under the router decorator. No roles means any member. The route-walking
     test reads `chorus_roles` to prove the check for every operation.
     """
-    import functools
 
-    def decorator(view: Any) -> Any:
+    def decorator(view: Operation) -> Operation:
         @functools.wraps(view)
         def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
             require_roles(request, *roles)
             return view(request, *args, **kwargs)
 
         wrapper.chorus_roles = roles  # type: ignore[attr-defined]
-        return wrapper
+        # ninja resolves string annotations (`from __future__ import annotations`) in
+        # the globals of the function it is given, which would be this module's:
+        # hand it the signature resolved where the operation was written.
+        wrapper.__signature__ = inspect.signature(view, eval_str=True)  # type: ignore[attr-defined]
+        return wrapper  # type: ignore[return-value]
 
     return decorator
