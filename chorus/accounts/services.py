@@ -42,7 +42,7 @@ def _check_roles(roles: Iterable[str]) -> list[str]:
 def invitation_create(
     *,
     organization: Organization,
-    actor: User,
+    actor: User | None,
     email: str,
     name: str = "",
     title: str = "",
@@ -50,7 +50,10 @@ def invitation_create(
     groups: Iterable[Group] = (),
     send: bool = True,
 ) -> Invitation:
-    """Invite one person; the email goes out once the transaction commits."""
+    """Invite one person; the email goes out once the transaction commits.
+
+    `actor` is None only for invitations made from the command line (the first admin).
+    """
     email = email.strip().lower()
     roles = _check_roles(roles) or [Role.EMPLOYEE.value]
     if Membership.objects.filter(organization=organization, user__email__iexact=email).exists():
