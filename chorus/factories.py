@@ -8,7 +8,7 @@ from factory.django import DjangoModelFactory
 from chorus.accounts.models import Group, GroupKind, Membership, Organization, User
 
 
-class OrganizationFactory(DjangoModelFactory):  # type: ignore[misc]
+class OrganizationFactory(DjangoModelFactory[Organization]):
     class Meta:
         model = Organization
         django_get_or_create = ("slug",)
@@ -17,7 +17,7 @@ class OrganizationFactory(DjangoModelFactory):  # type: ignore[misc]
     slug = factory.Sequence(lambda n: f"org-{n}")
 
 
-class UserFactory(DjangoModelFactory):  # type: ignore[misc]
+class UserFactory(DjangoModelFactory[User]):
     class Meta:
         model = User
         django_get_or_create = ("email",)
@@ -33,7 +33,7 @@ class UserFactory(DjangoModelFactory):  # type: ignore[misc]
             obj.save()
 
 
-class MembershipFactory(DjangoModelFactory):  # type: ignore[misc]
+class MembershipFactory(DjangoModelFactory[Membership]):
     class Meta:
         model = Membership
 
@@ -41,7 +41,7 @@ class MembershipFactory(DjangoModelFactory):  # type: ignore[misc]
     user = factory.SubFactory(UserFactory)
 
 
-class GroupFactory(DjangoModelFactory):  # type: ignore[misc]
+class GroupFactory(DjangoModelFactory[Group]):
     class Meta:
         model = Group
 

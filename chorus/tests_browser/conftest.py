@@ -44,7 +44,9 @@ def page(browser: Any, live_server: Any) -> Iterator[Any]:
     page = context.new_page()
     errors: list[str] = []
     # A CSP violation or a script error shows up as a console error: the test fails on it.
-    page.on("console", lambda message: message.type == "error" and errors.append(message.text))
+    page.on(
+        "console", lambda message: errors.append(message.text) if message.type == "error" else None
+    )
     page.on("pageerror", lambda error: errors.append(str(error)))
     yield page
     context.close()

@@ -95,7 +95,7 @@ def api_body(method: str, path: str) -> str | None:
     return json.dumps(example_for(schema, document["components"]["schemas"]))
 
 
-def tenant_objects(organization: Any) -> dict[str, Any]:
+def tenant_objects(organization):
     """One object of every kind a route can name by id, all in `organization`."""
     member = MembershipFactory(organization=organization)
     token, _ = services.api_token_create(membership=member, name="walker")
@@ -124,7 +124,7 @@ def tenant_objects(organization: Any) -> dict[str, Any]:
 
 
 @pytest.fixture
-def foreign(db: None) -> dict[str, Any]:
+def foreign(db):
     return tenant_objects(OrganizationFactory(name="Globex", slug="globex"))
 
 
@@ -284,7 +284,7 @@ def test_no_api_operation_crashes_on_hostile_input(client, admin_member, foreign
     own = tenant_objects(admin_member.organization)
     client.raise_request_exception = False
     failures = []
-    bodies = ["{", "[]", json.dumps(JUNK), json.dumps({k: None for k in JUNK}), "\x00"]
+    bodies = ["{", "[]", json.dumps(JUNK), json.dumps(dict.fromkeys(JUNK)), "\x00"]
     for values in (own, foreign):
         for method, path, _view in api_operations():
             url = path.format(**{n: values[n] for n in ID_PARAMETERS if "{" + n in path})
