@@ -23,6 +23,7 @@ from chorus.accounts import selectors, services
 from chorus.accounts.models import ApiToken, Group, Invitation, Membership
 from chorus.api.auth import api_roles, require_roles
 from chorus.api.pagination import Pagination
+from chorus.api.schema import Input
 
 router = Router(tags=["accounts"])
 
@@ -99,7 +100,7 @@ class TokenCreatedOut(TokenOut):
     secret: str = Field(description="Shown this once; only a hash is kept.")
 
 
-class TokenIn(Schema):
+class TokenIn(Input):
     name: str = Field(min_length=1, max_length=100)
 
 
@@ -172,7 +173,7 @@ class MemberOut(Schema):
         return list(obj.groups.all())
 
 
-class MemberFilters(Schema):
+class MemberFilters(Input):
     q: str = Field("", max_length=200, description="Part of the name or email")
     role: RoleName | None = None
     group_id: Id | None = None
@@ -180,7 +181,7 @@ class MemberFilters(Schema):
     active: bool | None = None
 
 
-class MemberPatch(Schema):
+class MemberPatch(Input):
     roles: list[RoleName] | None = Field(None, min_length=1, max_length=4)
     title: str | None = Field(None, max_length=150)
     group_ids: list[Id] | None = Field(None, max_length=1000)
@@ -275,22 +276,22 @@ class GroupOut(Schema):
     created_at: datetime
 
 
-class GroupIn(Schema):
+class GroupIn(Input):
     kind: GroupKindName = "custom"
     name: str = Field(min_length=1, max_length=100)
     description: str = Field("", max_length=300)
 
 
-class GroupPatch(Schema):
+class GroupPatch(Input):
     name: str | None = Field(None, min_length=1, max_length=100)
     description: str | None = Field(None, max_length=300)
 
 
-class GroupFilters(Schema):
+class GroupFilters(Input):
     kind: GroupKindName | None = None
 
 
-class GroupMembersIn(Schema):
+class GroupMembersIn(Input):
     member_ids: list[Id] = Field(max_length=1000)
 
 
@@ -424,7 +425,7 @@ def _employee_only() -> list[RoleName]:
     return ["employee"]
 
 
-class InvitationIn(Schema):
+class InvitationIn(Input):
     email: str = Field(max_length=254, json_schema_extra={"format": "email"})
     name: str = Field("", max_length=150)
     title: str = Field("", max_length=150)
@@ -432,7 +433,7 @@ class InvitationIn(Schema):
     group_ids: list[Id] = Field(default_factory=list, max_length=1000)
 
 
-class InvitationFilters(Schema):
+class InvitationFilters(Input):
     status: InvitationStatusName | None = None
 
 

@@ -558,6 +558,11 @@ def test_employees_get_403_on_admin_operations(
         ("POST", "/tokens", {"name": "x" * 10_000}),
         ("POST", "/tokens", {"name": ""}),
         ("POST", "/tokens", {}),
+        ("POST", "/tokens", {"name": "nul\u0000byte"}),
+        ("POST", "/groups", {"name": "nul\u0000byte"}),
+        ("PATCH", "/members/1", {"title": "nul\u0000byte"}),
+        ("POST", "/invitations", {"email": "a@b.test", "name": "nul\u0000byte"}),
+        ("GET", "/members?q=nul%00byte", None),
     ],
 )
 def test_bad_input_is_a_clear_4xx_never_a_500(client, admin_secret, method, path, body):
@@ -624,3 +629,14 @@ def test_docs_page_uses_local_assets_under_the_csp(client, db):
     assert inline == [' type="application/json" id="swagger-settings"']
     for source in sources:
         assert client.get(source).status_code == 200, source
+
+
+def test_a_body_that_is_not_json_is_400(client, admin_secret):
+    response = client.post(
+        BASE + "/groups",
+        data="{not json",
+        content_type="application/json",
+        headers={"Authorization": f"Bearer {admin_secret}"},
+    )
+    assert response.status_code == 400
+    assert not Group.objects.exists()
