@@ -24,7 +24,7 @@ class UserFactory(DjangoModelFactory[User]):
         skip_postgeneration_save = True
 
     email = factory.Sequence(lambda n: f"person{n}@example.test")
-    name = factory.Faker("name")
+    name = factory.Sequence(lambda n: f"Member {n}")
     password = factory.PostGenerationMethodCall("set_password", "correct horse battery")
 
     @factory.post_generation

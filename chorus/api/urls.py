@@ -21,7 +21,7 @@ api = NinjaAPI(
     # The docs page loads Swagger UI from our own static files (ninja ships them), so it
     # works under the site's Content-Security-Policy. Swagger's bundled "valid" badge
     # would fetch an outside validator; switch it off.
-    docs=Swagger(settings={"validatorUrl": None, "persistAuthorization": False}),
+    docs=Swagger(settings={"validatorUrl": None}),
 )
 api.add_router("/", accounts_router)
 
