@@ -7,7 +7,7 @@ Writes go through chorus.accounts.services, like the views.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from django.core.validators import validate_email
 from django.db import transaction
@@ -43,7 +43,9 @@ def _caller(request: HttpRequest) -> Membership:
 
 
 class Error(Schema):
-    detail: str
+    """A refusal: a sentence, or for malformed input, pydantic's list of problems."""
+
+    detail: str | list[dict[str, Any]]
 
 
 # The caller ---------------------------------------------------------------------------

@@ -289,6 +289,20 @@ def test_member_list_is_paginated(client, admin_secret, crew):
     assert len(body["items"]) == 2
 
 
+def test_member_list_costs_the_same_queries_for_more_members(
+    client, admin_secret, organization, django_assert_max_num_queries
+):
+    group = new_group(organization=organization)
+    for _ in range(3):
+        group.members.add(new_member(organization=organization))
+    with django_assert_max_num_queries(8) as few:
+        call(client, "GET", "/members", admin_secret)
+    for _ in range(20):
+        group.members.add(new_member(organization=organization))
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        assert call(client, "GET", "/members", admin_secret).json()["count"] == 24
+
+
 def test_member_detail(client, admin_secret, crew):
     response = call(client, "GET", f"/members/{crew['curator'].pk}", admin_secret)
     assert response.status_code == 200
