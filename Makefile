@@ -21,6 +21,7 @@ node_modules/.package-lock.json: package.json package-lock.json
 
 $(VENDOR)/chart.umd.min.js: node_modules/.package-lock.json
 	mkdir -p $(VENDOR)
+	cp node_modules/chart.js/dist/chart.umd.min.js.map $(VENDOR)/
 	cp node_modules/chart.js/dist/chart.umd.min.js $@
 
 install: $(VENV)/.installed $(VENDOR)/chart.umd.min.js
