@@ -79,3 +79,9 @@ def test_static_assets_are_served(client):
 
 def test_healthz(client, db):
     assert client.get("/healthz").json() == {"status": "ok"}
+
+
+def test_favicon_ico_points_at_the_icon(client, db):
+    response = client.get("/favicon.ico")
+    assert response.status_code == 301
+    assert client.get(response["Location"]).status_code == 200
