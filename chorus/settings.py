@@ -76,6 +76,8 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "chorus.core",
     "chorus.accounts",
+    "chorus.notifications",
+    "chorus.content",
 ]
 
 MIDDLEWARE = [
@@ -189,6 +191,19 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
 MEDIA_ROOT = DATA_DIR / "media"
+MEDIA_URL = "/media/"
+# Images attached to posts: checked with Pillow before they are stored.
+POST_IMAGE_MAX_BYTES = envint("POST_IMAGE_MAX_BYTES", str(5 * 1024 * 1024))
+POST_IMAGE_MAX_PIXELS = envint("POST_IMAGE_MAX_PIXELS", str(40_000_000))
+POST_IMAGE_TYPES = ["JPEG", "PNG", "GIF", "WEBP"]
+
+# Outbound HTTP (link previews, feeds): SSRF-safe client limits.
+HTTP_TIMEOUT = float(os.getenv("HTTP_TIMEOUT", "10"))
+HTTP_MAX_BYTES = envint("HTTP_MAX_BYTES", str(5 * 1024 * 1024))
+HTTP_USER_AGENT = os.getenv("HTTP_USER_AGENT", "Chorus/0.1 (+https://github.com/chorus)")
+# Only tests turn this on, to reach servers they run on loopback.
+HTTP_ALLOW_LOOPBACK = envbool("HTTP_ALLOW_LOOPBACK", "false")
+FEED_POLL_MINUTES = envint("FEED_POLL_MINUTES", "30")
 
 # Uploads: the CSV import reads at most this many bytes.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024

@@ -1,0 +1,371 @@
+"""Posts the communications team curates, the rules they must pass, and where they come from."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+from chorus.core.models import TenantModel
+
+
+class Network(models.TextChoices):
+    LINKEDIN = "linkedin", "LinkedIn"
+    X = "x", "X"
+    FACEBOOK = "facebook", "Facebook"
+    THREADS = "threads", "Threads"
+    MASTODON = "mastodon", "Mastodon"
+    BLUESKY = "bluesky", "Bluesky"
+    XING = "xing", "Xing"
+
+
+class CaptionMode(models.TextChoices):
+    LOCKED = "locked", "Locked: shared exactly as written"
+    EDITABLE = "editable", "Editable: members may adapt it within the rules"
+    FREE = "free", "Free: members write their own"
+
+
+class PostState(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    IN_REVIEW = "in_review", "In review"
+    APPROVED = "approved", "Approved"
+    REJECTED = "rejected", "Rejected"
+    SCHEDULED = "scheduled", "Scheduled"
+    LIVE = "live", "Live"
+    EXPIRED = "expired", "Expired"
+    ARCHIVED = "archived", "Archived"
+
+
+class PreviewStatus(models.TextChoices):
+    NONE = "none", "No link"
+    PENDING = "pending", "Fetching"
+    OK = "ok", "Fetched"
+    FAILED = "failed", "Could not fetch"
+
+
+class Topic(TenantModel):
+    name = models.CharField(max_length=60)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "name"], name="unique_topic")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Post(TenantModel):
+    title = models.CharField(max_length=200)
+    commentary = models.TextField(blank=True, help_text="Context for members: why this matters.")
+    link_url = models.URLField(max_length=2000, blank=True)
+    caption_mode = models.CharField(
+        max_length=10, choices=CaptionMode.choices, default=CaptionMode.EDITABLE
+    )
+    state = models.CharField(
+        max_length=10, choices=PostState.choices, default=PostState.DRAFT, db_index=True
+    )
+    rejection_reason = models.TextField(blank=True)
+
+    # Open Graph preview of link_url, fetched in the background.
+    preview_status = models.CharField(
+        max_length=8, choices=PreviewStatus.choices, default=PreviewStatus.NONE
+    )
+    preview_error = models.CharField(max_length=300, blank=True)
+    preview_title = models.CharField(max_length=300, blank=True)
+    preview_description = models.TextField(blank=True)
+    preview_image_url = models.URLField(max_length=2000, blank=True)
+    preview_canonical_url = models.URLField(max_length=2000, blank=True)
+    preview_site_name = models.CharField(max_length=200, blank=True)
+    preview_fetched_at = models.DateTimeField(null=True, blank=True)
+
+    # Targeting: everyone, or the members of any of these groups (and of these languages).
+    target_all = models.BooleanField(default=True)
+    target_groups = models.ManyToManyField(
+        "accounts.Group", blank=True, related_name="targeted_posts"
+    )
+    topics = models.ManyToManyField(Topic, blank=True, related_name="posts")
+    publish_start = models.DateTimeField(null=True, blank=True)
+    publish_end = models.DateTimeField(null=True, blank=True)
+    post_of_the_day = models.DateField(
+        null=True, blank=True, help_text="The day this post is the coordinated daily action."
+    )
+    requires_certification = models.BooleanField(default=False)
+    campaign = models.CharField(max_length=100, blank=True, db_index=True)
+
+    # Credit: the member whose suggestion became this post, or the feed item it came from.
+    suggested_by = models.ForeignKey(
+        "accounts.Membership", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    version = models.PositiveIntegerField(default=1)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["organization", "state", "publish_start"]),
+            models.Index(fields=["organization", "publish_end"]),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "post_of_the_day"],
+                condition=models.Q(post_of_the_day__isnull=False),
+                name="one_post_of_the_day",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(publish_end__isnull=True)
+                | models.Q(publish_start__isnull=True)
+                | models.Q(publish_end__gt=models.F("publish_start")),
+                name="publish_window_in_order",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Caption(models.Model):
+    """The suggested caption of a post for one network."""
+
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="captions")
+    network = models.CharField(max_length=10, choices=Network.choices)
+    text = models.TextField()
+
+    class Meta:
+        ordering = ["network"]
+        constraints = [
+            models.UniqueConstraint(fields=["post", "network"], name="one_caption_per_network")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_network_display()}: {self.text[:40]}"
+
+
+def post_image_path(instance: PostImage, filename: str) -> str:
+    return f"posts/{instance.post.organization_id}/{instance.post_id}/{filename}"
+
+
+class PostImage(models.Model):
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="images")
+    image = models.ImageField(upload_to=post_image_path, width_field="width", height_field="height")
+    width = models.PositiveIntegerField(default=0)
+    height = models.PositiveIntegerField(default=0)
+    alt_text = models.CharField(max_length=500, blank=True)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "id"]
+
+    def __str__(self) -> str:
+        return self.alt_text or self.image.name
+
+
+class PostVersion(models.Model):
+    """What a post said at each saved version: its history."""
+
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="versions")
+    number = models.PositiveIntegerField()
+    title = models.CharField(max_length=200)
+    commentary = models.TextField(blank=True)
+    link_url = models.URLField(max_length=2000, blank=True)
+    captions = models.JSONField(default=dict)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-number"]
+        constraints = [
+            models.UniqueConstraint(fields=["post", "number"], name="unique_post_version")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.title} (version {self.number})"
+
+
+class PostTransition(models.Model):
+    """Each state change of a post, with who and why (also in the audit log)."""
+
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="transitions")
+    from_state = models.CharField(max_length=10, choices=PostState.choices)
+    to_state = models.CharField(max_length=10, choices=PostState.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reason = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.from_state} → {self.to_state}"
+
+
+# Compliance -------------------------------------------------------------------------
+
+
+class RuleAction(models.TextChoices):
+    BLOCK = "block", "Block"
+    WARN = "warn", "Warn"
+
+
+class RuleKind(models.TextChoices):
+    BLOCKED_TERM = "blocked_term", "Blocked term"
+    DISCLOSURE = "disclosure", "Required disclosure"
+    ALLOWED_DOMAIN = "allowed_domain", "Allowed link domain"
+    DENIED_DOMAIN = "denied_domain", "Denied link domain"
+
+
+class ComplianceRule(TenantModel):
+    """One rule. Length limits are not rows: they are the networks' own (ContentPolicy)."""
+
+    kind = models.CharField(max_length=16, choices=RuleKind.choices)
+    value = models.CharField(
+        max_length=300, help_text="The term, the disclosure text, or the domain."
+    )
+    action = models.CharField(max_length=5, choices=RuleAction.choices, default=RuleAction.BLOCK)
+    auto_append = models.BooleanField(
+        default=False, help_text="Disclosures only: append it when a caption lacks it."
+    )
+    note = models.CharField(max_length=300, blank=True, help_text="Why the rule exists.")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["kind", "value"]
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "kind", "value"], name="unique_rule")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.value}"
+
+
+class ContentPolicy(TenantModel):
+    """Organization-wide switches of the content workflow (one row per organization)."""
+
+    organization = models.OneToOneField(
+        "accounts.Organization", on_delete=models.CASCADE, related_name="content_policy"
+    )
+    length_action = models.CharField(
+        max_length=5, choices=RuleAction.choices, default=RuleAction.BLOCK
+    )
+    require_other_approver = models.BooleanField(
+        default=True, help_text="Nobody approves their own post."
+    )
+    route_edited_captions_to_approver = models.BooleanField(
+        default=False,
+        help_text="A member's edited caption that breaks a rule goes to an approver instead of "
+        "being refused.",
+    )
+
+
+# Third-party content ----------------------------------------------------------------
+
+
+class Source(TenantModel):
+    """An RSS or Atom feed (or a web page advertising one) polled for new items."""
+
+    url = models.URLField(max_length=2000, help_text="The feed, or a page that links to it.")
+    feed_url = models.URLField(max_length=2000, blank=True)
+    title = models.CharField(max_length=300, blank=True)
+    enabled = models.BooleanField(default=True)
+    etag = models.CharField(max_length=300, blank=True)
+    last_modified = models.CharField(max_length=100, blank=True)
+    last_polled_at = models.DateTimeField(null=True, blank=True)
+    last_success_at = models.DateTimeField(null=True, blank=True)
+    next_poll_at = models.DateTimeField(default=timezone.now, db_index=True)
+    last_error = models.CharField(max_length=500, blank=True)
+    consecutive_failures = models.PositiveIntegerField(default=0)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["title", "url"]
+
+    def __str__(self) -> str:
+        return self.title or self.url
+
+
+class ItemStatus(models.TextChoices):
+    NEW = "new", "New"
+    USED = "used", "Turned into a post"
+    DISMISSED = "dismissed", "Dismissed"
+
+
+class SourceItem(TenantModel):
+    """An entry of a feed, waiting in the curation queue."""
+
+    source = models.ForeignKey(Source, on_delete=models.CASCADE, related_name="items")
+    guid = models.CharField(max_length=1000)
+    url = models.URLField(max_length=2000, blank=True)
+    canonical_url = models.URLField(max_length=2000, blank=True, db_index=True)
+    title = models.CharField(max_length=500, blank=True)
+    summary = models.TextField(blank=True, help_text="Sanitized HTML.")
+    image_url = models.URLField(max_length=2000, blank=True)
+    published_at = models.DateTimeField(null=True, blank=True)
+    status = models.CharField(
+        max_length=10, choices=ItemStatus.choices, default=ItemStatus.NEW, db_index=True
+    )
+    post = models.ForeignKey(
+        Post, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-published_at", "-created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["source", "guid"], name="unique_item_per_source")
+        ]
+
+    def __str__(self) -> str:
+        return self.title or self.url
+
+
+# Employee suggestions ---------------------------------------------------------------
+
+
+class SuggestionStatus(models.TextChoices):
+    PENDING = "pending", "Waiting for a curator"
+    ACCEPTED = "accepted", "Accepted"
+    DECLINED = "declined", "Declined"
+
+
+class Suggestion(TenantModel):
+    membership = models.ForeignKey(
+        "accounts.Membership", on_delete=models.CASCADE, related_name="suggestions"
+    )
+    url = models.URLField(max_length=2000)
+    reason = models.TextField(help_text="Why it matters to our audience.")
+    status = models.CharField(
+        max_length=10, choices=SuggestionStatus.choices, default=SuggestionStatus.PENDING
+    )
+    decline_reason = models.TextField(blank=True)
+    post = models.ForeignKey(
+        Post, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return self.url
