@@ -6,6 +6,16 @@ import factory
 from factory.django import DjangoModelFactory
 
 from chorus.accounts.models import Group, GroupKind, Membership, Organization, User
+from chorus.content.models import (
+    ComplianceRule,
+    Post,
+    RuleKind,
+    Source,
+    SourceItem,
+    Suggestion,
+    Topic,
+)
+from chorus.notifications.models import Notification
 
 
 class OrganizationFactory(DjangoModelFactory[Organization]):
@@ -48,3 +58,68 @@ class GroupFactory(DjangoModelFactory[Group]):
     organization = factory.SubFactory(OrganizationFactory)
     kind = GroupKind.DEPARTMENT
     name = factory.Sequence(lambda n: f"Group {n}")
+
+
+class PostFactory(DjangoModelFactory[Post]):
+    class Meta:
+        model = Post
+
+    organization = factory.SubFactory(OrganizationFactory)
+    title = factory.Sequence(lambda n: f"Post {n}")
+    commentary = "Why this matters."
+
+
+class TopicFactory(DjangoModelFactory[Topic]):
+    class Meta:
+        model = Topic
+
+    organization = factory.SubFactory(OrganizationFactory)
+    name = factory.Sequence(lambda n: f"Topic {n}")
+
+
+class ComplianceRuleFactory(DjangoModelFactory[ComplianceRule]):
+    class Meta:
+        model = ComplianceRule
+
+    organization = factory.SubFactory(OrganizationFactory)
+    kind = RuleKind.BLOCKED_TERM
+    value = factory.Sequence(lambda n: f"forbidden{n}")
+
+
+class SourceFactory(DjangoModelFactory[Source]):
+    class Meta:
+        model = Source
+
+    organization = factory.SubFactory(OrganizationFactory)
+    url = factory.Sequence(lambda n: f"https://news{n}.example.com/feed.xml")
+
+
+class SourceItemFactory(DjangoModelFactory[SourceItem]):
+    class Meta:
+        model = SourceItem
+
+    organization = factory.SelfAttribute("source.organization")
+    source = factory.SubFactory(SourceFactory)
+    guid = factory.Sequence(lambda n: f"item-{n}")
+    url = factory.Sequence(lambda n: f"https://news.example.com/{n}")
+    title = factory.Sequence(lambda n: f"Item {n}")
+
+
+class SuggestionFactory(DjangoModelFactory[Suggestion]):
+    class Meta:
+        model = Suggestion
+
+    organization = factory.SelfAttribute("membership.organization")
+    membership = factory.SubFactory(MembershipFactory)
+    url = "https://example.com/great-article"
+    reason = "Our customers ask about this."
+
+
+class NotificationFactory(DjangoModelFactory[Notification]):
+    class Meta:
+        model = Notification
+
+    organization = factory.SelfAttribute("membership.organization")
+    membership = factory.SubFactory(MembershipFactory)
+    kind = "test"
+    message = "Something happened."

@@ -21,9 +21,37 @@ from chorus.accounts import services
 from chorus.accounts.models import Invitation
 from chorus.accounts.tokens import hash_secret, new_secret
 from chorus.api.urls import api
-from chorus.factories import GroupFactory, MembershipFactory, OrganizationFactory
+from chorus.content.models import PostImage
+from chorus.content.services import post_snapshot_version
+from chorus.factories import (
+    ComplianceRuleFactory,
+    GroupFactory,
+    MembershipFactory,
+    NotificationFactory,
+    OrganizationFactory,
+    PostFactory,
+    SourceFactory,
+    SourceItemFactory,
+    SuggestionFactory,
+    TopicFactory,
+)
 
-ID_PARAMETERS = {"member_id", "group_id", "invitation_id", "import_id", "token_id"}
+ID_PARAMETERS = {
+    "member_id",
+    "group_id",
+    "invitation_id",
+    "import_id",
+    "token_id",
+    "post_id",
+    "image_id",
+    "version_id",
+    "topic_id",
+    "rule_id",
+    "source_id",
+    "item_id",
+    "suggestion_id",
+    "notification_id",
+}
 
 
 def page_routes() -> Iterator[tuple[str, URLPattern]]:
@@ -105,7 +133,20 @@ def tenant_objects(organization):
         token_hash=hash_secret(new_secret()),
         expires_at=timezone.now() + timedelta(days=3),
     )
+    post = PostFactory(organization=organization, link_url="https://example.com/a")
+    source = SourceFactory(organization=organization)
+    version = post_snapshot_version(post=post, actor=None)
+    image = PostImage.objects.create(post=post, image="posts/none.png", width=1, height=1)
     values = {
+        "post_id": post.pk,
+        "image_id": image.pk,
+        "version_id": version.pk,
+        "topic_id": TopicFactory(organization=organization).pk,
+        "rule_id": ComplianceRuleFactory(organization=organization).pk,
+        "source_id": source.pk,
+        "item_id": SourceItemFactory(source=source).pk,
+        "suggestion_id": SuggestionFactory(membership=member).pk,
+        "notification_id": NotificationFactory(membership=member).pk,
         "member": member,
         "member_id": member.pk,
         "group_id": GroupFactory(organization=organization).pk,
