@@ -109,6 +109,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "chorus.accounts.context_processors.organization",
+                "chorus.notifications.context_processors.unread",
             ],
         },
     },

@@ -7,6 +7,8 @@ from chorus.core import views as core_views
 urlpatterns = [
     path("", include("chorus.core.urls")),
     path("", include("chorus.accounts.urls")),
+    path("", include("chorus.content.urls")),
+    path("", include("chorus.notifications.urls")),
     path("accounts/", include("allauth.urls")),
     path("api/v1/", api.urls),
     path("django-admin/", admin.site.urls),

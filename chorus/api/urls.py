@@ -8,6 +8,11 @@ from ninja.openapi.docs import Swagger
 
 from chorus.accounts.api import router as accounts_router
 from chorus.api.auth import SessionAuth, TokenAuth
+from chorus.content.api_posts import router as posts_router
+from chorus.content.api_rules import router as rules_router
+from chorus.content.api_sources import router as sources_router
+from chorus.content.api_suggestions import router as suggestions_router
+from chorus.notifications.api import router as notifications_router
 
 api = NinjaAPI(
     title=f"{settings.SITE_NAME} API",
@@ -24,6 +29,11 @@ api = NinjaAPI(
     docs=Swagger(settings={"validatorUrl": None}),
 )
 api.add_router("/", accounts_router)
+api.add_router("/", posts_router)
+api.add_router("/", rules_router)
+api.add_router("/", sources_router)
+api.add_router("/", suggestions_router)
+api.add_router("/", notifications_router)
 
 
 @api.exception_handler(ValidationError)
