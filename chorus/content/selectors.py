@@ -1,0 +1,151 @@
+"""Reads of content, each taking the organization (or an object that belongs to one)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+
+from django.db.models import Count, Exists, F, Max, OuterRef, Q, QuerySet
+
+from chorus.accounts.models import Group, Membership, Organization
+from chorus.content.compliance import CheckResult, check_text
+from chorus.content.models import (
+    ComplianceRule,
+    ItemStatus,
+    Post,
+    PostState,
+    PostVersion,
+    Source,
+    SourceItem,
+)
+
+MembershipGroups = Group.members.through
+
+
+def post_list(
+    *, organization: Organization, state: str = "", campaign: str = "", q: str = ""
+) -> QuerySet[Post]:
+    posts = Post.objects.filter(organization=organization)
+    if state:
+        posts = posts.filter(state=state)
+    if campaign:
+        posts = posts.filter(campaign=campaign)
+    if q:
+        posts = posts.filter(
+            Q(title__icontains=q) | Q(commentary__icontains=q) | Q(link_url__icontains=q)
+        )
+    return posts.select_related("created_by").prefetch_related("captions")
+
+
+def post_state_counts(
+    *, organization: Organization, campaign: str = "", q: str = ""
+) -> dict[str, int]:
+    """How many posts are in each state (every state present, zero included)."""
+    rows = (
+        post_list(organization=organization, campaign=campaign, q=q)
+        .order_by()
+        .values("state")
+        .annotate(n=Count("id"))
+    )
+    counts = dict.fromkeys(PostState.values, 0)
+    counts.update({row["state"]: row["n"] for row in rows})
+    return counts
+
+
+def post_campaigns(*, organization: Organization) -> list[str]:
+    return list(
+        Post.objects.filter(organization=organization)
+        .exclude(campaign="")
+        .order_by("campaign")
+        .values_list("campaign", flat=True)
+        .distinct()
+    )
+
+
+def audience(
+    *, organization: Organization, target_all: bool, groups: Iterable[Group]
+) -> QuerySet[Membership]:
+    """Active members reached: groups of one kind are OR'ed, different kinds AND'ed."""
+    members = Membership.objects.filter(organization=organization, is_active=True)
+    if target_all:
+        return members
+    by_kind: dict[str, list[int]] = defaultdict(list)
+    for group in groups:
+        by_kind[group.kind].append(group.pk)
+    if not by_kind:
+        return members.none()
+    for group_ids in by_kind.values():
+        in_any = MembershipGroups.objects.filter(
+            membership_id=OuterRef("pk"), group_id__in=group_ids
+        )
+        members = members.filter(Exists(in_any))
+    return members
+
+
+def post_audience(post: Post) -> QuerySet[Membership]:
+    return audience(
+        organization=post.organization,
+        target_all=post.target_all,
+        groups=post.target_groups.all(),
+    )
+
+
+def review_queue(*, organization: Organization) -> QuerySet[Post]:
+    """Posts waiting for an approver, the longest-waiting first."""
+    submitted_at = Max("transitions__created_at", filter=Q(transitions__to_state="in_review"))
+    return (
+        Post.objects.filter(organization=organization, state=PostState.IN_REVIEW)
+        .annotate(submitted_at=submitted_at)
+        .order_by("submitted_at", "id")
+        .select_related("created_by", "submitted_by")
+        .prefetch_related("captions")
+    )
+
+
+def post_caption_checks(*, post: Post) -> dict[str, CheckResult]:
+    """The compliance verdict of each caption of the post, by network."""
+    # Load the rules once for all captions.
+    rules = list(ComplianceRule.objects.filter(organization_id=post.organization_id))
+    return {
+        caption.network: check_text(
+            organization=post.organization,
+            network=caption.network,
+            text=caption.text,
+            link_url=post.link_url,
+            rules=rules,
+        )
+        for caption in post.captions.all()
+    }
+
+
+def post_version_previous(*, version: PostVersion) -> PostVersion | None:
+    return (
+        PostVersion.objects.filter(post_id=version.post_id, number__lt=version.number)
+        .order_by("-number")
+        .first()
+    )
+
+
+# Sources and the curation queue -------------------------------------------------------
+
+
+def source_list(*, organization: Organization) -> QuerySet[Source]:
+    """The organization's sources, each with `item_count` and `new_count`."""
+    return Source.objects.filter(organization=organization).annotate(
+        item_count=Count("items"),
+        new_count=Count("items", filter=Q(items__status=ItemStatus.NEW)),
+    )
+
+
+def source_item_list(
+    *, organization: Organization, status: str = "", source_id: int | None = None
+) -> QuerySet[SourceItem]:
+    """Queue items, newest first (by the feed's date, then by when we saw them)."""
+    items = SourceItem.objects.filter(organization=organization)
+    if status:
+        items = items.filter(status=status)
+    if source_id is not None:
+        items = items.filter(source_id=source_id)
+    return items.select_related("source", "post").order_by(
+        F("published_at").desc(nulls_last=True), "-created_at", "-id"
+    )
