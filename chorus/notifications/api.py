@@ -1,5 +1,88 @@
+"""The notifications API: a member's own notifications, and marking them read.
+
+A member only ever reaches their own notifications: another member's id is a 404.
+"""
+
 from __future__ import annotations
 
-from ninja import Router
+from datetime import datetime
+from typing import Any
+
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.shortcuts import get_object_or_404
+from ninja import Field, Router, Schema
+from ninja.pagination import paginate
+from ninja.params import P, PathEx, Query
+
+from chorus.accounts.models import Membership
+from chorus.api.auth import api_roles, require_roles
+from chorus.api.pagination import Pagination
+from chorus.api.schema import Input
+from chorus.notifications import selectors, services
+from chorus.notifications.models import Notification
 
 router = Router(tags=["notifications"])
+
+MAX_ID = 2**62
+PathId = PathEx[int, P(ge=1, le=MAX_ID)]
+
+
+class Error(Schema):
+    detail: str | list[dict[str, Any]]
+
+
+class NotificationOut(Schema):
+    id: int
+    kind: str
+    message: str
+    url: str = Field(description="A path on this site, or empty: never an outside link.")
+    created_at: datetime
+    read_at: datetime | None
+
+    @staticmethod
+    def resolve_url(obj: Notification) -> str:
+        return selectors.internal_url(obj.url)
+
+
+class NotificationFilters(Input):
+    unread: bool = Field(False, description="Only the unread ones")
+
+
+class MarkedRead(Schema):
+    marked: int
+
+
+def _caller(request: HttpRequest) -> Membership:
+    return require_roles(request)
+
+
+@router.get("/notifications", response=list[NotificationOut], summary="My notifications")
+@api_roles()
+@paginate(Pagination)
+def notification_list(
+    request: HttpRequest, filters: Query[NotificationFilters]
+) -> QuerySet[Notification]:
+    return selectors.notification_list(membership=_caller(request), unread_only=filters.unread)
+
+
+@router.post("/notifications/read", response=MarkedRead, summary="Mark all my notifications read")
+@api_roles()
+def notifications_read_all(request: HttpRequest) -> MarkedRead:
+    return MarkedRead(marked=services.notifications_mark_read(membership=_caller(request)))
+
+
+@router.post(
+    "/notifications/{notification_id}/read",
+    response={200: NotificationOut, 404: Error},
+    summary="Mark one notification read",
+)
+@api_roles()
+def notification_read(request: HttpRequest, notification_id: PathId) -> Notification:
+    caller = _caller(request)
+    notification = get_object_or_404(
+        Notification, pk=notification_id, organization=caller.organization, membership=caller
+    )
+    services.notifications_mark_read(membership=caller, ids=[notification.pk])
+    notification.refresh_from_db()
+    return notification
