@@ -290,7 +290,7 @@ def caption_replace(request: HttpRequest, post_id: PathId, payload: CaptionsIn) 
     services.post_captions_set(
         post=post, actor=_caller(request).user, captions=_captions(payload.captions)
     )
-    return list(post.captions.all())
+    return list(Caption.objects.filter(post=post))
 
 
 @router.post(

@@ -176,7 +176,8 @@ def _clean_captions(captions: Mapping[str, str] | None) -> dict[str, str]:
 
 def post_snapshot_version(*, post: Post, actor: User | None) -> PostVersion:
     """Record what the post says now as its next version (the post's history)."""
-    captions = {caption.network: caption.text for caption in post.captions.all()}
+    # From the database, not a prefetched (possibly stale) post.captions.
+    captions = {caption.network: caption.text for caption in Caption.objects.filter(post=post)}
     return PostVersion.objects.create(
         post=post,
         number=post.version,
