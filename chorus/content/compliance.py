@@ -87,6 +87,10 @@ class CheckResult:
         return [finding for finding in self.findings if finding.action == "warn"]
 
     @property
+    def network_label(self) -> str:
+        return str(Network(self.network).label) if self.network in Network.values else self.network
+
+    @property
     def segments(self) -> list[Segment]:
         """The text cut at every finding's edges, so a template can <mark> the findings."""
         located = [
@@ -313,7 +317,11 @@ def _overflow_start(network: str, text: str, limit: int) -> int:
     if network not in (Network.X, Network.MASTODON, Network.BLUESKY):
         return limit
     # The shortest prefix that is too long; its last character is the first one over.
-    low, high = 0, len(text)
+    # Grow the window first: the overflow is usually near `limit` characters, and
+    # counting a long text is the slow part.
+    low, high = 0, min(len(text), 2 * limit)
+    while high < len(text) and network_length(network, text[:high]) <= limit:
+        low, high = high, min(len(text), 2 * high)
     while high - low > 1:
         middle = (low + high) // 2
         if network_length(network, text[:middle]) > limit:

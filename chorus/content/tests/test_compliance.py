@@ -553,6 +553,7 @@ def test_result_marks_findings_and_escapes_the_text(organization):
     assert "&lt;b&gt;a&lt;/b&gt;" in html and "<b>a</b>" not in html
     assert "&amp; more" in html
     assert "Blocked" in html
+    assert "of 3000 for LinkedIn" in html
 
 
 def test_segments_merge_overlapping_findings(organization):
