@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import uuid
 import warnings
@@ -968,16 +969,14 @@ def sources_poll_due(*, limit: int = SOURCES_PER_RUN) -> int:
 
     now = timezone.now()
     due = Source.objects.filter(enabled=True, next_poll_at__lte=now).order_by("next_poll_at")
-    claimed = []
+    claimed: list[int] = []
     for source_id in due.values_list("pk", flat=True)[:limit]:
         # Claim each one, so two schedulers (or a slow worker) never poll it twice.
         claim = Source.objects.filter(pk=source_id, next_poll_at__lte=now)
         if claim.update(next_poll_at=now + timedelta(minutes=SOURCE_CLAIM_MINUTES)):
             claimed.append(source_id)
     for source_id in claimed:
-        transaction.on_commit(
-            lambda source_id=source_id: source_poll_task.enqueue(source_id=source_id)
-        )
+        transaction.on_commit(functools.partial(source_poll_task.enqueue, source_id=source_id))
     return len(claimed)
 
 

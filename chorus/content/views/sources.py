@@ -1,22 +1,220 @@
+"""Curators' pages for third-party content: RSS/Atom sources and the curation queue."""
+
 from __future__ import annotations
 
+from collections.abc import Iterable
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.http import HttpResponse
-from django.urls import path
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import NoReverseMatch, path, reverse
+from django.views.decorators.http import require_POST
 
 from chorus.accounts.access import MemberRequest, role_required
+from chorus.content import selectors, services
+from chorus.content.models import ItemStatus, Post, Source, SourceItem
+
+ITEMS_PER_PAGE = 50
+
+
+class SourceAddForm(forms.Form):
+    url = forms.URLField(
+        max_length=2000,
+        label="Feed or website address",
+        assume_scheme="https",
+        help_text="An RSS or Atom feed, or a page that advertises one.",
+    )
+
+
+class SourceEditForm(forms.Form):
+    title = forms.CharField(max_length=300, required=False)
+    enabled = forms.BooleanField(required=False, label="Poll this source")
+
+
+def _source_or_404(request: MemberRequest, source_id: int) -> Source:
+    return get_object_or_404(Source, pk=source_id, organization=request.organization)
+
+
+def _item_or_404(request: MemberRequest, item_id: int) -> SourceItem:
+    items = SourceItem.objects.select_related("source", "post", "organization")
+    return get_object_or_404(items, pk=item_id, organization=request.organization)
+
+
+def _clean_text(value: str) -> str:
+    # NUL characters are refused by PostgreSQL: drop them rather than fail.
+    return value.replace("\x00", "")
+
+
+# Sources ------------------------------------------------------------------------------
 
 
 @role_required("curator")
-def placeholder_0(request: MemberRequest) -> HttpResponse:
-    return HttpResponse("Coming soon")
+def source_list(request: MemberRequest) -> HttpResponse:
+    form = SourceAddForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            source = services.source_create(
+                organization=request.organization,
+                actor=request.user,  # type: ignore[arg-type]
+                url=_clean_text(form.cleaned_data["url"]),
+            )
+        except ValidationError as error:
+            form.add_error("url", error.messages[0])
+        else:
+            count = source.items.count()
+            messages.success(
+                request, f"Added {source}: {count} item{'s' if count != 1 else ''} in the queue."
+            )
+            return redirect("sources")
+    sources = selectors.source_list(organization=request.organization)
+    status = 400 if form.is_bound else 200
+    return render(
+        request, "content/sources.html", {"form": form, "sources": sources}, status=status
+    )
 
 
 @role_required("curator")
-def placeholder_1(request: MemberRequest) -> HttpResponse:
-    return HttpResponse("Coming soon")
+def source_detail(request: MemberRequest, source_id: int) -> HttpResponse:
+    source = _source_or_404(request, source_id)
+    initial = {"title": source.title, "enabled": source.enabled}
+    form = SourceEditForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        services.source_update(
+            source=source,
+            actor=request.user,  # type: ignore[arg-type]
+            title=_clean_text(form.cleaned_data["title"]),
+            enabled=form.cleaned_data["enabled"],
+        )
+        messages.success(request, "Source saved.")
+        return redirect("source_detail", source_id=source.pk)
+    items = selectors.source_item_list(organization=request.organization, source_id=source.pk)
+    context = {"source": source, "form": form, "items": items[:10]}
+    return render(
+        request, "content/source_detail.html", context, status=400 if form.errors else 200
+    )
+
+
+@require_POST
+@role_required("curator")
+def source_delete(request: MemberRequest, source_id: int) -> HttpResponse:
+    source = _source_or_404(request, source_id)
+    name = str(source)
+    services.source_delete(source=source, actor=request.user)  # type: ignore[arg-type]
+    messages.success(request, f"Source {name} deleted.")
+    return redirect("sources")
+
+
+@require_POST
+@role_required("curator")
+def source_poll(request: MemberRequest, source_id: int) -> HttpResponse:
+    source = _source_or_404(request, source_id)
+    if not source.enabled:
+        messages.error(request, "This source is switched off; switch it on to poll it.")
+    else:
+        services.source_poll_now(source=source, actor=request.user)  # type: ignore[arg-type]
+        messages.success(request, f"{source} will be polled in a moment.")
+    if request.POST.get("next") == "list":
+        return redirect("sources")
+    return redirect("source_detail", source_id=source.pk)
+
+
+# The curation queue -------------------------------------------------------------------
+
+
+@role_required("curator")
+def curation_queue(request: MemberRequest) -> HttpResponse:
+    status = request.GET.get("status", ItemStatus.NEW)
+    status = status if status in ItemStatus.values or status == "all" else ItemStatus.NEW
+    sources = list(Source.objects.filter(organization=request.organization).order_by("title"))
+    source_id = _int_or_none(request.GET.get("source", ""))
+    if source_id not in {source.pk for source in sources}:
+        source_id = None
+    items = selectors.source_item_list(
+        organization=request.organization,
+        status="" if status == "all" else status,
+        source_id=source_id,
+    )
+    page = Paginator(items, ITEMS_PER_PAGE).get_page(request.GET.get("page"))
+    _add_post_urls(page.object_list)
+    context: dict[str, Any] = {
+        "page": page,
+        "status": status,
+        "statuses": [*ItemStatus.choices, ("all", "All")],
+        "sources": sources,
+        "source_id": source_id,
+    }
+    return render(request, "content/queue.html", context)
+
+
+def _int_or_none(value: str) -> int | None:
+    return int(value) if value.isdigit() and len(value) < 18 else None
+
+
+def _post_url(post: Post) -> str:
+    for name in ("post_edit", "post_detail"):
+        try:
+            return reverse(name, kwargs={"post_id": post.pk})
+        except NoReverseMatch:
+            continue
+    return reverse("posts")
+
+
+def _add_post_urls(items: Iterable[SourceItem]) -> None:
+    for item in items:
+        item.post_url = _post_url(item.post) if item.post is not None else ""  # type: ignore[attr-defined]
+
+
+def _row_response(
+    request: MemberRequest, item: SourceItem, *, notice: str = "", error: str = ""
+) -> HttpResponse:
+    """The updated queue row for htmx; otherwise back to the queue with a message."""
+    if request.htmx:  # type: ignore[attr-defined]
+        _add_post_urls([item])
+        context = {"item": item, "notice": notice, "error": error}
+        return render(request, "content/queue_row.html", context)
+    if error:
+        messages.error(request, error)
+    else:
+        messages.success(request, notice)
+    return redirect("curation_queue")
+
+
+@require_POST
+@role_required("curator")
+def queue_item_draft(request: MemberRequest, item_id: int) -> HttpResponse:
+    item = _item_or_404(request, item_id)
+    try:
+        post = services.source_item_create_draft(item=item, actor=request.user)  # type: ignore[arg-type]
+    except ValidationError as error:
+        return _row_response(request, item, error=error.messages[0])
+    item.refresh_from_db()
+    if request.htmx:  # type: ignore[attr-defined]
+        return _row_response(request, item, notice="Draft created.")
+    messages.success(request, f"Draft created from “{item.title or item.url}”.")
+    return redirect(_post_url(post))
+
+
+@require_POST
+@role_required("curator")
+def queue_item_dismiss(request: MemberRequest, item_id: int) -> HttpResponse:
+    item = _item_or_404(request, item_id)
+    try:
+        services.source_item_dismiss(item=item, actor=request.user)  # type: ignore[arg-type]
+    except ValidationError as error:
+        return _row_response(request, item, error=error.messages[0])
+    return _row_response(request, item, notice="Dismissed.")
 
 
 urls = [
-    path("manage/sources/", placeholder_0, name="sources"),
-    path("manage/queue/", placeholder_1, name="curation_queue"),
+    path("manage/sources/", source_list, name="sources"),
+    path("manage/sources/<int:source_id>/", source_detail, name="source_detail"),
+    path("manage/sources/<int:source_id>/delete/", source_delete, name="source_delete"),
+    path("manage/sources/<int:source_id>/poll/", source_poll, name="source_poll"),
+    path("manage/queue/", curation_queue, name="curation_queue"),
+    path("manage/queue/<int:item_id>/draft/", queue_item_draft, name="queue_item_draft"),
+    path("manage/queue/<int:item_id>/dismiss/", queue_item_dismiss, name="queue_item_dismiss"),
 ]
