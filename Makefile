@@ -26,14 +26,15 @@ $(VENDOR)/chart.umd.min.js: node_modules/.package-lock.json
 
 install: $(VENV)/.installed $(VENDOR)/chart.umd.min.js
 
-# Serve the demo: migrate, load Acme (kept on later runs), then the worker and the site.
+# Serve the demo: migrate, load Acme (kept on later runs), then the worker, the scheduler and the site.
 run: install
 	$(BIN)/python manage.py migrate --no-input
 	$(BIN)/python manage.py seed_demo
 	$(BIN)/python manage.py collectstatic --no-input --verbosity 0
-	@echo "Serving on http://$(HOST):$(PORT) (Ctrl-C stops the site and the worker)"
+	@echo "Serving on http://$(HOST):$(PORT) (Ctrl-C stops the site, the worker and the scheduler)"
 	@trap 'kill 0' INT TERM EXIT; \
 	  $(BIN)/python manage.py db_worker --interval 1 & \
+	  $(BIN)/python manage.py scheduler & \
 	  $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 worker: install

@@ -67,3 +67,18 @@ class AuditEvent(TenantModel):
 
     def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
         raise AppendOnlyError("The audit log is append-only.")
+
+
+class SchedulerLease(models.Model):
+    """Which scheduler process may enqueue periodic tasks, until when (see core/scheduler.py).
+
+    Used where the database has no advisory locks (SQLite); the holder renews it every
+    minute, and another scheduler takes over once it has expired.
+    """
+
+    name = models.CharField(max_length=100, unique=True)
+    holder = models.CharField(max_length=200)
+    expires_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.name}: {self.holder} until {self.expires_at:%H:%M:%S}"

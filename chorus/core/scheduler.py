@@ -1,0 +1,259 @@
+"""The periodic scheduler: APScheduler jobs that only enqueue tasks, one instance at a time.
+
+Every machine of a deployment may run `manage.py scheduler`; a database lock lets only
+one of them enqueue. On PostgreSQL it is a session-level advisory lock held by a
+dedicated connection (it goes away with the process). Elsewhere (SQLite) it is a lease
+row that the holder renews every minute; when the holder dies, the lease expires and a
+waiting scheduler takes over. The work itself runs in the task workers.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import socket
+import uuid
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime, timedelta
+from typing import Any, Protocol
+
+from apscheduler.schedulers.blocking import BlockingScheduler
+from django.db import (
+    DEFAULT_DB_ALIAS,
+    DatabaseError,
+    IntegrityError,
+    close_old_connections,
+    connections,
+    transaction,
+)
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.module_loading import import_string
+
+from chorus.core.models import SchedulerLease
+
+logger = logging.getLogger(__name__)
+
+LOCK_NAME = "scheduler"
+HEARTBEAT_SECONDS = 60
+LEASE_SECONDS = 3 * HEARTBEAT_SECONDS
+# pg_try_advisory_lock takes a 64-bit key; this one spells "chorus:s" in ASCII.
+ADVISORY_LOCK_KEY = int.from_bytes(b"chorus:s", "big") & (2**63 - 1)
+
+# Each minute, enqueue these tasks (dotted paths, imported when they run: a task that
+# does not exist yet is skipped with a warning instead of stopping the scheduler).
+EVERY_MINUTE = (
+    "chorus.content.tasks.sources_poll_due",
+    "chorus.content.tasks.posts_advance_schedule",
+)
+
+
+class SchedulerLock(Protocol):
+    valid_seconds: int
+
+    def acquire(self) -> bool:
+        """Take the lock, or keep holding it; True while this process holds it."""
+
+    def release(self) -> None: ...
+
+
+def default_holder() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+class LeaseLock:
+    """A lease row: held until `expires_at`, renewed by each `acquire()` of the holder."""
+
+    def __init__(
+        self,
+        *,
+        name: str = LOCK_NAME,
+        holder: str | None = None,
+        lease_seconds: int = LEASE_SECONDS,
+    ) -> None:
+        self.name = name
+        self.holder = holder or default_holder()
+        self.valid_seconds = lease_seconds
+
+    def acquire(self) -> bool:
+        now = timezone.now()
+        expires_at = now + timedelta(seconds=self.valid_seconds)
+        # One UPDATE renews our own lease or takes over an expired one, atomically.
+        taken = (
+            SchedulerLease.objects.filter(name=self.name)
+            .filter(Q(holder=self.holder) | Q(expires_at__lte=now))
+            .update(holder=self.holder, expires_at=expires_at)
+        )
+        if taken:
+            return True
+        try:
+            with transaction.atomic():
+                SchedulerLease.objects.create(
+                    name=self.name, holder=self.holder, expires_at=expires_at
+                )
+        except IntegrityError:
+            return False  # Someone else holds a lease that has not expired.
+        return True
+
+    def release(self) -> None:
+        SchedulerLease.objects.filter(name=self.name, holder=self.holder).delete()
+
+
+class AdvisoryLock:
+    """PostgreSQL's session-level advisory lock, on a connection of its own."""
+
+    def __init__(self, *, key: int = ADVISORY_LOCK_KEY) -> None:
+        self.key = key
+        self.valid_seconds = 2 * HEARTBEAT_SECONDS
+        self.connection: Any = None
+
+    def acquire(self) -> bool:
+        if self.connection is not None and self._alive():
+            return True
+        self._close()
+        connection = connections.create_connection(DEFAULT_DB_ALIAS)
+        # The scheduler's jobs run in a thread pool: let them share this connection.
+        connection.inc_thread_sharing()
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_try_advisory_lock(%s)", [self.key])
+                held = bool(cursor.fetchone()[0])
+        except DatabaseError:
+            logger.exception("Could not ask PostgreSQL for the scheduler lock")
+            held = False
+        if held:
+            self.connection = connection
+        else:
+            connection.close()
+        return held
+
+    def _alive(self) -> bool:
+        """Whether our session still holds the lock (it goes away with the session)."""
+        if self.connection.connection is None:
+            return False  # Closed: Django would silently open a new session without it.
+        try:
+            with self.connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted"
+                    " AND pid = pg_backend_pid() AND objsubid = 1"
+                    " AND classid::bigint = %s AND objid::bigint = %s",
+                    [self.key >> 32, self.key & 0xFFFFFFFF],
+                )
+                held = bool(cursor.fetchone()[0])
+        except DatabaseError:
+            held = False
+        if not held:
+            logger.warning("The scheduler lock's database session was lost")
+        return held
+
+    def release(self) -> None:
+        if self.connection is None:
+            return
+        try:
+            with self.connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_unlock(%s)", [self.key])
+        except DatabaseError:
+            pass  # Closing the session releases it anyway.
+        self._close()
+
+    def _close(self) -> None:
+        if self.connection is not None:
+            with contextlib.suppress(DatabaseError):
+                self.connection.close()
+            self.connection = None
+
+
+def lock_for_database() -> SchedulerLock:
+    if connections[DEFAULT_DB_ALIAS].vendor == "postgresql":
+        return AdvisoryLock()
+    return LeaseLock()
+
+
+class PeriodicEnqueuer:
+    """What the scheduler's jobs do: keep the lock, and enqueue tasks while holding it."""
+
+    def __init__(self, *, lock: SchedulerLock, task_paths: Sequence[str] = EVERY_MINUTE) -> None:
+        self.lock = lock
+        self.task_paths = tuple(task_paths)
+        self.held_until: datetime | None = None
+
+    @property
+    def holds_lock(self) -> bool:
+        return self.held_until is not None and timezone.now() < self.held_until
+
+    def heartbeat(self) -> bool:
+        """Take or renew the lock; True while this process is the one that enqueues."""
+        was_holding = self.holds_lock
+        try:
+            held = self.lock.acquire()
+        except DatabaseError:
+            logger.exception("Could not take or renew the scheduler lock")
+            held = False
+        if held:
+            self.held_until = timezone.now() + timedelta(seconds=self.lock.valid_seconds)
+        else:
+            self.held_until = None
+        if held != was_holding:
+            logger.info("This scheduler %s the lock", "holds" if held else "does not hold")
+        return held
+
+    def enqueue(self, task_path: str) -> bool:
+        """Enqueue one periodic task if this process holds the lock; True if it did."""
+        if not self.holds_lock:
+            return False
+        try:
+            task = import_string(task_path)
+        except ImportError:
+            logger.warning("Periodic task %s does not exist (yet): skipped", task_path)
+            return False
+        task.enqueue()
+        return True
+
+    def run_once(self) -> list[str]:
+        """One round: the heartbeat, then every task. Returns the tasks enqueued."""
+        self.heartbeat()
+        return [path for path in self.task_paths if self.enqueue(path)]
+
+
+def _job(function: Callable[..., Any]) -> Callable[..., Any]:
+    """A scheduler job: fresh database connections, and no exception escapes."""
+
+    def run(*args: Any) -> None:
+        close_old_connections()
+        try:
+            function(*args)
+        except Exception:
+            logger.exception("Scheduler job %s failed", getattr(function, "__name__", function))
+        finally:
+            close_old_connections()
+
+    return run
+
+
+def build_scheduler(enqueuer: PeriodicEnqueuer) -> BlockingScheduler:
+    scheduler = BlockingScheduler(timezone=UTC)
+    start = datetime.now(UTC)
+    options: dict[str, Any] = {"coalesce": True, "max_instances": 1, "misfire_grace_time": 30}
+    scheduler.add_job(
+        _job(enqueuer.heartbeat),
+        "interval",
+        seconds=HEARTBEAT_SECONDS,
+        next_run_time=start,
+        id="heartbeat",
+        name="scheduler lock heartbeat",
+        **options,
+    )
+    for path in enqueuer.task_paths:
+        scheduler.add_job(
+            _job(enqueuer.enqueue),
+            "interval",
+            minutes=1,
+            args=[path],
+            # A few seconds after the heartbeat, so the first round already holds the lock.
+            next_run_time=start + timedelta(seconds=5),
+            id=path,
+            name=f"enqueue {path}",
+            **options,
+        )
+    return scheduler
