@@ -5,6 +5,7 @@ from django.core import mail
 from django.core.management import CommandError, call_command
 
 from chorus.accounts.models import Invitation, Membership, Organization
+from chorus.content.models import Post
 
 
 def test_create_organization_invites_its_first_admin(db, django_capture_on_commit_callbacks):
@@ -48,3 +49,6 @@ def test_seed_demo_twice_keeps_data(db):
     maya.refresh_from_db()
     assert maya.title == "Edited by hand"
     assert Membership.objects.filter(is_admin=True).exists()
+    states = set(Post.objects.values_list("state", flat=True))
+    assert states == {"draft", "in_review", "rejected", "scheduled", "live"}
+    assert Post.objects.count() == 5

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from typing import Any
 
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.utils import timezone
 
 from chorus.accounts.models import Group, GroupKind, Membership, Organization, User
+from chorus.content import services as content
+from chorus.content.models import Network, Post, RuleAction, RuleKind
 
 DEMO_PASSWORD = os.getenv("DEMO_PASSWORD", "chorus-demo")
 
@@ -108,10 +112,82 @@ class Command(BaseCommand):
                 if index % 4 == 0:
                     membership.groups.add(groups[GroupKind.CUSTOM, "Pilot cohort"])
 
+        posts = seed_content(acme) if not Post.objects.filter(organization=acme).exists() else 0
         self.stdout.write(
-            self.style.SUCCESS(f"Demo organization Acme ready ({created} new members).")
+            self.style.SUCCESS(
+                f"Demo organization Acme ready ({created} new members, {posts} new posts)."
+            )
         )
         self.stdout.write("Sign in at http://127.0.0.1:8000 with any of these:")
         for email, _name, roles, _dept, _region in STAFF:
             self.stdout.write(f"  {next(iter(roles))[3:]:<9} {email}  password: {DEMO_PASSWORD}")
         self.stdout.write(f"  employee  maya.schmidt@acme.example  password: {DEMO_PASSWORD}")
+
+
+def seed_content(acme: Organization) -> int:
+    """Rules and posts in every state, made through the same services the pages use."""
+    curator = User.objects.get(email="curator@acme.example")
+    approver = User.objects.get(email="approver@acme.example")
+    content.rule_create(
+        organization=acme,
+        actor=curator,
+        kind=RuleKind.DISCLOSURE,
+        value="#employee",
+        action=RuleAction.WARN,
+        auto_append=True,
+        note="Regulators expect employees to say they work here.",
+    )
+    content.rule_create(
+        organization=acme,
+        actor=curator,
+        kind=RuleKind.BLOCKED_TERM,
+        value="guaranteed returns",
+        note="Financial promotion rules.",
+    )
+    content.rule_create(
+        organization=acme, actor=curator, kind=RuleKind.DENIED_DOMAIN, value="competitor.example"
+    )
+    now = timezone.now()
+    sales = Group.objects.get(organization=acme, kind=GroupKind.DEPARTMENT, name="Sales")
+    plans = [
+        ("Acme opens its Lisbon office", "live", {"post_of_the_day": now.date()}),
+        (
+            "Meet the team behind Acme Cloud 3.0",
+            "scheduled",
+            {"publish_start": now + timedelta(days=3), "publish_end": now + timedelta(days=10)},
+        ),
+        ("Our sustainability report is out", "in_review", {}),
+        (
+            "Sales kick-off: what customers told us",
+            "draft",
+            {"target_all": False, "target_groups": [sales]},
+        ),
+        ("Acme Invest: our best fund ever", "rejected", {}),
+    ]
+    for title, state, details in plans:
+        slug = title.lower().split(":")[0].replace(" ", "-")
+        post = content.post_create(
+            organization=acme,
+            actor=curator,
+            title=title,
+            commentary="Share it in your own words: what does it mean for your customers?",
+            link_url=f"https://acme.example/news/{slug}",
+            captions={
+                Network.LINKEDIN: f"{title}. Proud of what our teams built. #employee",
+                Network.X: f"{title} #employee",
+                Network.BLUESKY: f"{title} #employee",
+            },
+            campaign="Autumn launch",
+            details=content.PostDetails(**details),  # type: ignore[arg-type]
+        )
+        if state == "draft":
+            continue
+        content.post_submit(post=post, actor=curator)
+        if state == "in_review":
+            continue
+        if state == "rejected":
+            content.post_reject(post=post, actor=approver, reason="Promises returns we can't make.")
+            continue
+        content.post_approve(post=post, actor=approver)
+        content.post_publish(post=post, actor=curator)
+    return len(plans)
