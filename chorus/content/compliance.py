@@ -411,12 +411,31 @@ def _term_findings(folded: Folded, rules: Iterable[ComplianceRule]) -> list[Find
     return findings
 
 
+# twitter-text only knows the top-level domains of its day: a link with a scheme on any
+# other domain (a new TLD, .example, an intranet name) must still be checked.
+_SCHEME_URL = regex.compile(r"https?://[^\s<>\"'()\[\]{}]+", regex.IGNORECASE)
+
+
 def _links(text: str, link_url: str) -> list[tuple[str, int, int, str]]:
     """(url, start, end, location) of every link in the text, then the shared link."""
     links = [
         (entity["url"], entity["indices"][0], entity["indices"][1], "text")
         for entity in extract_urls_with_indices(text)
     ]
+    for match in _SCHEME_URL.finditer(text):
+        start, end = match.span()
+        if not any(
+            start < other_end and other_start < end for _, other_start, other_end, _ in links
+        ):
+            links.append(
+                (
+                    match.group().rstrip(".,;:!?"),
+                    start,
+                    start + len(match.group().rstrip(".,;:!?")),
+                    "text",
+                )
+            )
+    links.sort(key=lambda link: link[1])
     link_url = link_url.strip()
     if link_url and link_url not in text:
         links.append((link_url, 0, 0, "link_url"))

@@ -563,3 +563,23 @@ def test_segments_merge_overlapping_findings(organization):
     marked = "".join(s.text for s in result.segments if s.marked)
     assert marked == "top secret"
     assert "".join(s.text for s in result.segments) == result.text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Visit https://competitor.example/x",
+        "Visit https://www.competitor.example.",
+        "(see https://shop.competitor.example/deal)",
+    ],
+)
+def test_denied_domain_is_found_on_top_level_domains_twitter_text_does_not_know(organization, text):
+    ComplianceRuleFactory(
+        organization=organization, kind=RuleKind.DENIED_DOMAIN, value="competitor.example"
+    )
+    result = check_text(organization=organization, network=Network.LINKEDIN, text=text)
+    [finding] = result.findings
+    assert finding.rule == "denied_domain"
+    assert "competitor.example" in result.text[finding.start : finding.end]
+    assert not result.text[finding.end - 1].isspace()
+    assert result.text[finding.end - 1] not in ".)"
