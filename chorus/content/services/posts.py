@@ -545,6 +545,10 @@ def post_publish(*, post: Post, actor: User | None) -> PostTransition:
         )
     if post.publish_start is not None and post.publish_start > now:
         return _transition(post, to_state=PostState.SCHEDULED, actor=actor, action="post.scheduled")
+    if post.publish_start is None:
+        # "As soon as published": the window starts now, so calendars and feeds can order it.
+        post.publish_start = now
+        post.save(update_fields=["publish_start"])
     return _transition(post, to_state=PostState.LIVE, actor=actor, action="post.published")
 
 

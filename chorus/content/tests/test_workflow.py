@@ -179,6 +179,9 @@ def test_publish_without_window_goes_live(draft, curator, approver):
     draft.refresh_from_db()
     assert draft.state == PostState.LIVE
     assert_recorded(draft, "approved", "live", curator.user, "post.published")
+    # The window starts when it went live, so the calendar and the feed can place it.
+    assert draft.publish_start is not None
+    assert abs((timezone.now() - draft.publish_start).total_seconds()) < 60
 
 
 def test_publish_with_a_future_start_is_scheduled(draft, curator, approver):
