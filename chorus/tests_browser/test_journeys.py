@@ -8,7 +8,8 @@ import pytest
 from django.core import mail
 
 from chorus.accounts.models import Membership, ProgramStatus
-from chorus.factories import MembershipFactory, OrganizationFactory
+from chorus.content.models import Post, PostState, RuleKind
+from chorus.factories import ComplianceRuleFactory, MembershipFactory, OrganizationFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -65,3 +66,48 @@ def test_member_leaves_the_program_from_settings(page):
     page.get_by_text("You have left the advocacy program").wait_for()
     member.refresh_from_db()
     assert member.program_status == ProgramStatus.LEFT
+
+
+def signed_in_page(browser, live_server, email):
+    context = browser.new_context(base_url=live_server.url, viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    sign_in(page, email)
+    return page
+
+
+def test_curator_post_goes_from_draft_to_live(page, browser, live_server):
+    acme = OrganizationFactory(name="Acme", slug="acme")
+    MembershipFactory(organization=acme, is_curator=True, user__email="cory@acme.test")
+    MembershipFactory(organization=acme, is_approver=True, user__email="alex@acme.test")
+    ComplianceRuleFactory(organization=acme, kind=RuleKind.BLOCKED_TERM, value="guaranteed")
+
+    sign_in(page, "cory@acme.test")
+    page.goto("/manage/posts/new/")
+    page.locator("#id_title").fill("Acme wins a design award")
+    caption = page.locator("#id_caption_linkedin")
+    caption.fill("A guaranteed win for design")
+    page.get_by_text("matches the blocked term").wait_for()
+    caption.fill("Proud of our designers.")
+    page.get_by_text("Passes the rules.").first.wait_for()
+    page.get_by_role("button", name="Save draft").click()
+    page.get_by_role("button", name="Submit for review").click()
+    page.get_by_text("In review").first.wait_for()
+
+    approver = signed_in_page(browser, live_server, "alex@acme.test")
+    approver.goto("/manage/review/")
+    approver.get_by_text("Acme wins a design award").wait_for()
+    approver.get_by_role("button", name="Approve").first.click()
+    approver.get_by_text(re.compile("approved", re.I)).first.wait_for()
+    approver.context.close()
+
+    page.reload()
+    page.get_by_role("button", name="Publish").click()
+    page.get_by_text("Live: members see it in their feed.").wait_for()
+
+    post = Post.objects.get(title="Acme wins a design award")
+    assert post.state == PostState.LIVE
+    assert [t.to_state for t in post.transitions.order_by("created_at", "id")] == [
+        "in_review",
+        "approved",
+        "live",
+    ]
