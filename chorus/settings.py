@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "chorus.accounts",
     "chorus.notifications",
     "chorus.content",
+    "chorus.links",
 ]
 
 MIDDLEWARE = [
@@ -93,6 +94,7 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "chorus.accounts.middleware.OrganizationMiddleware",
+    "chorus.links.middleware.MemberLinkMiddleware",
 ]
 
 ROOT_URLCONF = "chorus.urls"
@@ -206,6 +208,14 @@ HTTP_USER_AGENT = os.getenv("HTTP_USER_AGENT", "Chorus/0.1 (+https://github.com/
 HTTP_ALLOW_LOOPBACK = envbool("HTTP_ALLOW_LOOPBACK", "false")
 FEED_POLL_MINUTES = envint("FEED_POLL_MINUTES", "30")
 
+# Tracked links: where answered clicks wait for the drainer ("file": one append-only file
+# per web process under DATA_DIR/clicks, drained by a worker on the same machine; "redis":
+# a Redis stream, when several machines serve links). The stream uses REDIS_URL.
+CLICKS_BACKEND = os.getenv("CLICKS_BACKEND", "file")
+CLICKS_DIR = Path(os.getenv("CLICKS_DIR", str(DATA_DIR / "clicks")))
+CLICKS_REDIS_URL = os.getenv("CLICKS_REDIS_URL", os.getenv("REDIS_URL", ""))
+LINK_CACHE_SECONDS = envint("LINK_CACHE_SECONDS", "60")
+
 # Uploads: the CSV import reads at most this many bytes.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
@@ -221,7 +231,8 @@ X_FRAME_OPTIONS = "DENY"
 if envbool("SECURE_COOKIES", "false"):
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
-if envbool("BEHIND_PROXY", "false"):
+BEHIND_PROXY = envbool("BEHIND_PROXY", "false")
+if BEHIND_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     USE_X_FORWARDED_HOST = True
 

@@ -1,7 +1,17 @@
+"""The WSGI application: the link redirect in front of Django (see chorus/links/edge.py).
+
+`runserver`, gunicorn and granian all serve this one object, so a single process answers
+both `/l/<code>` and every page.
+"""
+
 import os
 
 from django.core.wsgi import get_wsgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "chorus.settings")
 
-application = get_wsgi_application()
+django_application = get_wsgi_application()
+
+from chorus.links.edge import LinkEdge  # noqa: E402  (needs Django set up first)
+
+application = LinkEdge(django_application)

@@ -41,12 +41,16 @@ LEASE_SECONDS = 3 * HEARTBEAT_SECONDS
 # pg_try_advisory_lock takes a 64-bit key; this one spells "chorus:s" in ASCII.
 ADVISORY_LOCK_KEY = int.from_bytes(b"chorus:s", "big") & (2**63 - 1)
 
-# Each minute, enqueue these tasks (dotted paths, imported when they run: a task that
-# does not exist yet is skipped with a warning instead of stopping the scheduler).
-EVERY_MINUTE = (
-    "chorus.content.tasks.sources_poll_due",
-    "chorus.content.tasks.posts_advance_schedule",
-)
+# Enqueue these tasks every so many seconds (dotted paths, imported when they run: a task
+# that does not exist yet is skipped with a warning instead of stopping the scheduler).
+PERIODIC_SECONDS = {
+    "chorus.content.tasks.sources_poll_due": 60,
+    "chorus.content.tasks.posts_advance_schedule": 60,
+    # Clicks wait in the append path until this stores them: keep it short.
+    "chorus.links.tasks.clicks_drain": 15,
+    "chorus.core.tasks.task_results_prune": 3600,
+}
+PERIODIC_TASKS = tuple(PERIODIC_SECONDS)
 
 
 class SchedulerLock(Protocol):
@@ -173,7 +177,7 @@ def lock_for_database() -> SchedulerLock:
 class PeriodicEnqueuer:
     """What the scheduler's jobs do: keep the lock, and enqueue tasks while holding it."""
 
-    def __init__(self, *, lock: SchedulerLock, task_paths: Sequence[str] = EVERY_MINUTE) -> None:
+    def __init__(self, *, lock: SchedulerLock, task_paths: Sequence[str] = PERIODIC_TASKS) -> None:
         self.lock = lock
         self.task_paths = tuple(task_paths)
         self.held_until: datetime | None = None
@@ -248,7 +252,7 @@ def build_scheduler(enqueuer: PeriodicEnqueuer) -> BlockingScheduler:
         scheduler.add_job(
             _job(enqueuer.enqueue),
             "interval",
-            minutes=1,
+            seconds=PERIODIC_SECONDS.get(path, 60),
             args=[path],
             # A few seconds after the heartbeat, so the first round already holds the lock.
             next_run_time=start + timedelta(seconds=5),

@@ -15,7 +15,7 @@ from django_tasks.signals import task_enqueued
 
 from chorus.core.models import SchedulerLease
 from chorus.core.scheduler import (
-    EVERY_MINUTE,
+    PERIODIC_TASKS,
     LEASE_SECONDS,
     AdvisoryLock,
     LeaseLock,
@@ -120,7 +120,7 @@ def test_a_missing_task_is_skipped_with_a_warning(
 def test_the_scheduler_has_a_heartbeat_and_a_job_per_task(db: None) -> None:
     scheduler = build_scheduler(PeriodicEnqueuer(lock=LeaseLock()))
     ids = {job.id for job in scheduler.get_jobs()}
-    assert ids == {"heartbeat", *EVERY_MINUTE}
+    assert ids == {"heartbeat", *PERIODIC_TASKS}
     assert "chorus.content.tasks.sources_poll_due" in ids
 
 

@@ -1,0 +1,254 @@
+"""The redirect `/l/<code>`: a thin WSGI application in front of Django.
+
+It answers `/l/<code>` itself and hands every other path to Django. Inside it there is no
+ORM and no Django request cycle: codes come from an in-process cache backed by one SQL
+query, the bot decision is cached per user agent, and the click is appended to the sink
+before the 302 is sent. The drainer stores clicks in batches later.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import urlsplit
+
+from django.core import signing
+from django.db import DatabaseError, connections
+
+from chorus.links.bots import bot_name, is_prefetch
+from chorus.links.sinks import ClickSink, get_sink
+from chorus.links.visitors import client_ip, visitor_key
+
+logger = logging.getLogger(__name__)
+
+WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
+CODE = re.compile(r"[A-Za-z0-9_-]{6,16}")
+MEMBER_COOKIE = "chorus_member"
+MEMBER_COOKIE_SALT = "chorus.links.member"
+MEMBER_COOKIE_MAX_AGE = 60 * 60 * 24 * 400
+
+LOOKUP_SQL = """
+SELECT l.id, l.organization_id, l.destination, l.is_active, p.state, s.fallback_url
+FROM links_link l
+JOIN content_post p ON p.id = l.post_id
+LEFT JOIN links_linksettings s ON s.organization_id = l.organization_id
+WHERE l.code = %s
+"""
+WITHDRAWN_STATES = {"archived"}
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    link_id: int
+    organization_id: int
+    location: str  # where to send the visitor; "" means the "no longer available" page
+
+
+class LinkResolver:
+    """Code → Target, cached in the process for `ttl` seconds (unknown codes briefly)."""
+
+    def __init__(self, *, ttl: float = 60, missing_ttl: float = 10, max_entries: int = 500_000):
+        self.ttl = ttl
+        self.missing_ttl = missing_ttl
+        self.max_entries = max_entries
+        self._cache: dict[str, tuple[float, Target | None]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, code: str) -> Target | None:
+        now = time.monotonic()
+        cached = self._cache.get(code)
+        if cached is not None and cached[0] > now:
+            return cached[1]
+        target = self._lookup(code)
+        if len(self._cache) >= self.max_entries:
+            with self._lock:
+                # Drop the expired entries; if all are fresh, start over (bounded memory).
+                fresh = {k: v for k, v in self._cache.items() if v[0] > now}
+                self._cache = fresh if len(fresh) < self.max_entries else {}
+        self._cache[code] = (now + (self.ttl if target else self.missing_ttl), target)
+        return target
+
+    def forget(self, code: str) -> None:
+        self._cache.pop(code, None)
+
+    def _lookup(self, code: str) -> Target | None:
+        row = self._query(code)
+        if row is None:
+            return None
+        link_id, organization_id, destination, is_active, post_state, fallback = row
+        if not is_active:
+            return None
+        location = destination
+        if post_state in WITHDRAWN_STATES:
+            location = fallback or ""
+        return Target(link_id=link_id, organization_id=organization_id, location=location)
+
+    def _query(self, code: str) -> tuple[Any, ...] | None:
+        for attempt in (1, 2):
+            connection = connections["default"]
+            try:
+                with connection.cursor() as cursor:
+                    cursor.execute(LOOKUP_SQL, [code])
+                    return cursor.fetchone()  # type: ignore[no-any-return]
+            except DatabaseError:
+                # A connection the database dropped: reconnect once, then give up.
+                connection.close()
+                if attempt == 2:
+                    raise
+        return None
+
+
+def member_cookie_value(user_id: int) -> str:
+    return signing.dumps(user_id, salt=MEMBER_COOKIE_SALT, compress=False)
+
+
+def _member_id(environ: dict[str, Any]) -> int | None:
+    cookies = environ.get("HTTP_COOKIE", "")
+    if MEMBER_COOKIE not in cookies:
+        return None
+    for part in cookies.split(";"):
+        name, _, value = part.strip().partition("=")
+        if name == MEMBER_COOKIE:
+            try:
+                return int(
+                    signing.loads(value, salt=MEMBER_COOKIE_SALT, max_age=MEMBER_COOKIE_MAX_AGE)
+                )
+            except (signing.BadSignature, ValueError, TypeError):
+                return None
+    return None
+
+
+def _referrer_host(environ: dict[str, Any]) -> str:
+    referrer = environ.get("HTTP_REFERER", "")
+    if not referrer:
+        return ""
+    try:
+        return (urlsplit(referrer).hostname or "")[:253]
+    except ValueError:
+        return ""
+
+
+class LinkEdge:
+    def __init__(
+        self,
+        app: WSGIApp,
+        *,
+        resolver: LinkResolver | None = None,
+        sink: ClickSink | None = None,
+        not_found_page: bytes | None = None,
+        gone_page: bytes | None = None,
+    ) -> None:
+        self.app = app
+        self.resolver = resolver
+        self._sink = sink
+        self.not_found_page = not_found_page or _page("Link not found", NOT_FOUND_TEXT)
+        self.gone_page = gone_page or _page("No longer available", GONE_TEXT)
+
+    @property
+    def sink(self) -> ClickSink:
+        if self._sink is None:
+            self._sink = get_sink()
+        return self._sink
+
+    def __call__(
+        self, environ: dict[str, Any], start_response: Callable[..., Any]
+    ) -> Iterable[bytes]:
+        path = environ.get("PATH_INFO", "")
+        if not path.startswith("/l/"):
+            return self.app(environ, start_response)
+        return self.redirect(path[3:].rstrip("/"), environ, start_response)
+
+    def redirect(
+        self, code: str, environ: dict[str, Any], start_response: Callable[..., Any]
+    ) -> Iterable[bytes]:
+        method = environ.get("REQUEST_METHOD", "GET")
+        if method not in ("GET", "HEAD"):
+            start_response(
+                "405 Method Not Allowed", [("Allow", "GET, HEAD"), ("Content-Length", "0")]
+            )
+            return [b""]
+        if self.resolver is None:
+            from django.conf import settings
+
+            self.resolver = LinkResolver(ttl=settings.LINK_CACHE_SECONDS)
+        target = self.resolver.get(code) if CODE.fullmatch(code) else None
+        if target is None:
+            return self._page(start_response, "404 Not Found", self.not_found_page, method)
+        self.sink.append(self.record(target, environ, method))
+        if not target.location:
+            return self._page(start_response, "410 Gone", self.gone_page, method)
+        start_response(
+            "302 Found",
+            [
+                ("Location", target.location),
+                ("Cache-Control", "private, no-store"),
+                ("Referrer-Policy", "strict-origin-when-cross-origin"),
+                ("X-Robots-Tag", "noindex"),
+                ("Content-Length", "0"),
+            ],
+        )
+        return [b""]
+
+    def record(self, target: Target, environ: dict[str, Any], method: str) -> dict[str, Any]:
+        user_agent = environ.get("HTTP_USER_AGENT", "")[:512]
+        now = time.time()
+        bot = bot_name(user_agent)
+        if bot:
+            kind = "bot"
+        elif method == "HEAD":
+            kind = "head"
+        elif is_prefetch(environ):
+            kind = "prefetch"
+        else:
+            kind = "click"
+        day = datetime.fromtimestamp(now, tz=UTC).date()
+        return {
+            "id": uuid.uuid4().hex,
+            "t": now,
+            "l": target.link_id,
+            "o": target.organization_id,
+            "k": kind,
+            "b": bot,
+            "r": _referrer_host(environ),
+            "ua": user_agent,
+            "v": visitor_key(client_ip(environ), user_agent, day),
+            "u": _member_id(environ),
+        }
+
+    @staticmethod
+    def _page(
+        start_response: Callable[..., Any], status: str, body: bytes, method: str
+    ) -> Iterable[bytes]:
+        start_response(
+            status,
+            [
+                ("Content-Type", "text/html; charset=utf-8"),
+                ("Content-Length", str(len(body))),
+                ("Cache-Control", "no-store"),
+                ("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'"),
+            ],
+        )
+        return [b""] if method == "HEAD" else [body]
+
+
+NOT_FOUND_TEXT = (
+    "This link does not exist or was switched off. Check that it was copied completely."
+)
+GONE_TEXT = "The post behind this link was withdrawn by the organization that shared it."
+
+
+def _page(title: str, text: str) -> bytes:
+    # Self-contained (no stylesheet request): this page is served without Django.
+    return f"""<!doctype html><html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1"><title>{title}</title>
+<style>body{{font-family:system-ui,sans-serif;background:#f6f7f9;color:#1d2433;margin:0}}
+main{{max-width:30rem;margin:15vh auto;padding:1.5rem;background:#fff;border:1px solid #d9dee7;
+border-radius:10px}}h1{{font-size:1.4rem}}</style></head>
+<body><main><h1>{title}</h1><p>{text}</p></main></body></html>""".encode()

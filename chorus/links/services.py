@@ -1,0 +1,228 @@
+"""Minting tracked links, and storing the clicks the redirect answered."""
+
+from __future__ import annotations
+
+import secrets
+import string
+from collections import defaultdict
+from collections.abc import Iterable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.db.models.functions import Greatest
+
+from chorus.accounts.models import Membership
+from chorus.content.models import Network, Post
+from chorus.links.device import device_class
+from chorus.links.models import Click, ClickKind, DeviceClass, Link, LinkSettings, MemberVisitorKey
+from chorus.links.sinks import Record, get_sink
+
+CODE_ALPHABET = string.ascii_letters + string.digits
+CODE_LENGTH = 10
+UNIQUE_WINDOW = timedelta(hours=24)
+UTM_MEDIUM = "employee_advocacy"
+
+
+def new_code() -> str:
+    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+
+
+def tracked_destination(url: str, *, network: str, campaign: str) -> str:
+    """The URL with our UTM parameters set, its own query kept in order."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValidationError("Only http and https links can be tracked.")
+    ours = {
+        "utm_source": network or "chorus",
+        "utm_medium": UTM_MEDIUM,
+        **({"utm_campaign": campaign} if campaign else {}),
+    }
+    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k not in ours]
+    query += list(ours.items())
+    return urlunsplit((parts.scheme, parts.netloc, parts.path, urlencode(query), parts.fragment))
+
+
+def link_mint(*, post: Post, membership: Membership | None = None, network: str = "") -> Link:
+    """The link for (post, member, network), or for the post alone; the same one every time."""
+    if network and network not in Network.values:
+        raise ValidationError(f"Unknown network: {network}.")
+    if membership is not None and (
+        membership.organization_id != post.organization_id or not membership.is_active
+    ):
+        raise ValidationError("That member cannot share this post.")
+    if not post.link_url:
+        raise ValidationError("This post has no link to track.")
+    existing = Link.objects.filter(post=post, membership=membership, network=network).first()
+    if existing is not None:
+        return existing
+    destination = tracked_destination(post.link_url, network=network, campaign=post.campaign)
+    for _attempt in range(5):
+        try:
+            with transaction.atomic():
+                return Link.objects.create(
+                    organization_id=post.organization_id,
+                    post=post,
+                    membership=membership,
+                    network=network,
+                    destination=destination,
+                    code=new_code(),
+                )
+        except IntegrityError:
+            # Either a parallel mint of the same triple (return it) or a code collision.
+            existing = Link.objects.filter(
+                post=post, membership=membership, network=network
+            ).first()
+            if existing is not None:
+                return existing
+    raise RuntimeError("Could not find a free link code.")  # pragma: no cover
+
+
+def short_url(link: Link) -> str:
+    domain = (
+        LinkSettings.objects.filter(organization_id=link.organization_id)
+        .values_list("short_domain", flat=True)
+        .first()
+    )
+    base = f"https://{domain}" if domain else settings.SITE_URL
+    return f"{base}/l/{link.code}"
+
+
+def link_set_active(*, link: Link, active: bool) -> None:
+    link.is_active = active
+    link.save(update_fields=["is_active"])
+
+
+# Storing clicks ----------------------------------------------------------------------
+
+
+def clicks_drain(*, batch_size: int = 5000) -> int:
+    """Move answered clicks from the append path into the database. Returns how many."""
+    return get_sink().drain(clicks_store, batch_size=batch_size)
+
+
+def _moment(record: Record) -> datetime:
+    return datetime.fromtimestamp(float(record["t"]), tz=UTC)
+
+
+@transaction.atomic
+def clicks_store(records: Iterable[Record]) -> int:
+    """Store a batch of click records (idempotent: known event ids are skipped).
+
+    Decides here, off the hot path, what the redirect could not: the device class,
+    whether a person's click is the visitor's first on that link in 24 hours (unique), and
+    whether the sharer clicked their own link (self-click, counted apart).
+    """
+    batch = {str(r["id"]): r for r in records if isinstance(r, dict) and r.get("id")}
+    if not batch:
+        return 0
+    known = set(Click.objects.filter(event_id__in=list(batch)).values_list("event_id", flat=True))
+    fresh = sorted((r for i, r in batch.items() if i not in known), key=lambda r: float(r["t"]))
+    links = {
+        link.pk: link
+        for link in Link.objects.select_related("membership").filter(
+            pk__in={int(r["l"]) for r in fresh}
+        )
+    }
+    fresh = [r for r in fresh if int(r["l"]) in links]
+    if not fresh:
+        return 0
+    last_seen = _last_person_clicks(fresh)
+    sharer_keys = _sharer_visitor_keys(fresh, links)
+    clicks = []
+    counts: dict[int, dict[str, Any]] = defaultdict(
+        lambda: {"clicks": 0, "unique_clicks": 0, "self_clicks": 0, "previews": 0, "last": None}
+    )
+    for record in fresh:
+        link = links[int(record["l"])]
+        moment = _moment(record)
+        kind = str(record.get("k")) if record.get("k") in ClickKind.values else ClickKind.CLICK
+        visitor = str(record.get("v", ""))[:32]
+        sharer = link.membership.user_id if link.membership else None
+        is_self = (
+            kind == ClickKind.CLICK
+            and sharer is not None
+            and (record.get("u") == sharer or (sharer, moment.date(), visitor) in sharer_keys)
+        )
+        is_unique = False
+        if kind == ClickKind.CLICK and not is_self:
+            previous = last_seen.get((link.pk, visitor))
+            is_unique = previous is None or moment - previous >= UNIQUE_WINDOW
+            last_seen[link.pk, visitor] = moment
+        counter = counts[link.pk]
+        if kind != ClickKind.CLICK:
+            counter["previews"] += 1
+        elif is_self:
+            counter["self_clicks"] += 1
+        else:
+            counter["clicks"] += 1
+            counter["unique_clicks"] += int(is_unique)
+        counter["last"] = moment
+        user_agent = str(record.get("ua", ""))
+        clicks.append(
+            Click(
+                organization_id=link.organization_id,
+                event_id=str(record["id"])[:32],
+                link=link,
+                created_at=moment,
+                kind=kind,
+                bot_name=str(record.get("b", ""))[:100],
+                referrer_host=str(record.get("r", ""))[:253],
+                device_class=DeviceClass.BOT if kind == ClickKind.BOT else device_class(user_agent),
+                visitor_key=visitor,
+                is_unique=is_unique,
+                is_self=is_self,
+            )
+        )
+    Click.objects.bulk_create(clicks, batch_size=1000)
+    for link_id, counter in counts.items():
+        Link.objects.filter(pk=link_id).update(
+            clicks=F("clicks") + counter["clicks"],
+            unique_clicks=F("unique_clicks") + counter["unique_clicks"],
+            self_clicks=F("self_clicks") + counter["self_clicks"],
+            previews=F("previews") + counter["previews"],
+            last_click_at=Greatest(F("last_click_at"), counter["last"])
+            if links[link_id].last_click_at
+            else counter["last"],
+        )
+    return len(clicks)
+
+
+def _last_person_clicks(records: list[Record]) -> dict[tuple[int, str], datetime]:
+    """For each (link, visitor) in the batch, their latest earlier stored person click."""
+    earliest = _moment(records[0]) - UNIQUE_WINDOW
+    pairs = {(int(r["l"]), str(r.get("v", ""))) for r in records if r.get("k") == ClickKind.CLICK}
+    if not pairs:
+        return {}
+    seen: dict[tuple[int, str], datetime] = {}
+    stored = Click.objects.filter(
+        link_id__in={link for link, _ in pairs},
+        visitor_key__in={visitor for _, visitor in pairs},
+        kind=ClickKind.CLICK,
+        is_self=False,
+        created_at__gte=earliest,
+    ).values_list("link_id", "visitor_key", "created_at")
+    for link_id, visitor, moment in stored:
+        key = (link_id, visitor)
+        if key in pairs and (key not in seen or moment > seen[key]):
+            seen[key] = moment
+    return seen
+
+
+def _sharer_visitor_keys(
+    records: list[Record], links: dict[int, Link]
+) -> set[tuple[int, Any, str]]:
+    sharers = {link.membership.user_id for link in links.values() if link.membership}
+    if not sharers:
+        return set()
+    days = {_moment(r).date() for r in records}
+    visitors = {str(r.get("v", "")) for r in records}
+    return set(
+        MemberVisitorKey.objects.filter(
+            user_id__in=sharers, day__in=days, visitor_key__in=visitors
+        ).values_list("user_id", "day", "visitor_key")
+    )

@@ -1,0 +1,192 @@
+"""The durable append path for answered clicks, with two backends behind one interface.
+
+- FileSink (one machine): each web process appends JSON lines to its own file, one file
+  per 10-second bucket. A line is written with one `os.write` on an O_APPEND descriptor
+  before the redirect is answered, so a process killed right after answering has already
+  handed the click to the kernel. The drainer reads only buckets that are over (plus a
+  grace period), so it never races a writer, and deletes a file once its clicks are stored.
+- RedisSink (several machines): XADD to a stream in the request; drainers read it through a
+  consumer group and acknowledge after storing, and claim what a dead drainer left pending.
+
+Storing is idempotent (every record has a unique event id), so a drainer that dies between
+storing and deleting or acknowledging causes no double count.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import suppress
+from pathlib import Path
+from typing import Any, Protocol
+
+logger = logging.getLogger(__name__)
+
+Record = dict[str, Any]
+Store = Callable[[list[Record]], Any]
+
+
+class ClickSink(Protocol):
+    def append(self, record: Record) -> None: ...
+
+    def drain(self, store: Store, *, batch_size: int = 5000) -> int:
+        """Hand stored-up records to `store` in batches; returns how many were drained."""
+        ...
+
+
+def encode(record: Record) -> bytes:
+    return json.dumps(record, separators=(",", ":"), ensure_ascii=False).encode() + b"\n"
+
+
+class FileSink:
+    BUCKET_SECONDS = 10
+    # A writer that computed its bucket just before it ended may still write a moment later.
+    GRACE_SECONDS = 5
+
+    def __init__(self, directory: Path | str) -> None:
+        self.directory = Path(directory)
+        self._local = threading.local()
+        self._pid = os.getpid()
+
+    def _descriptor(self, bucket: int) -> int:
+        local = self._local
+        if getattr(local, "bucket", None) != bucket or os.getpid() != self._pid:
+            if getattr(local, "fd", None) is not None:
+                with suppress(OSError):
+                    os.close(local.fd)
+            self._pid = os.getpid()
+            self.directory.mkdir(parents=True, exist_ok=True)
+            # One file per process, thread and bucket: no two writers share a file.
+            name = f"clicks-{bucket}-{self._pid}-{threading.get_ident()}.jsonl"
+            local.fd = os.open(self.directory / name, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+            local.bucket = bucket
+        return int(local.fd)
+
+    def append(self, record: Record) -> None:
+        bucket = int(time.time()) // self.BUCKET_SECONDS
+        data = encode(record)
+        fd = self._descriptor(bucket)
+        written = os.write(fd, data)
+        if written != len(data):  # pragma: no cover - a full disk
+            raise OSError("short write to the click log")
+
+    def ready_files(self, now: float | None = None) -> list[Path]:
+        now = time.time() if now is None else now
+        current = int(now - self.GRACE_SECONDS) // self.BUCKET_SECONDS
+        ready = []
+        for path in sorted(self.directory.glob("clicks-*.jsonl")):
+            with suppress(ValueError, IndexError):
+                if int(path.name.split("-")[1]) < current:
+                    ready.append(path)
+        return ready
+
+    def drain(self, store: Store, *, batch_size: int = 5000, now: float | None = None) -> int:
+        if not self.directory.exists():
+            return 0
+        total = 0
+        for path in self.ready_files(now):
+            records = list(_read_lines(path))
+            for start in range(0, len(records), batch_size):
+                store(records[start : start + batch_size])
+            total += len(records)
+            path.unlink()
+        return total
+
+
+def _read_lines(path: Path) -> Iterator[Record]:
+    with path.open("rb") as handle:
+        for line in handle:
+            if not line.endswith(b"\n"):
+                # A line cut short by a crash mid-write was never answered: skip it.
+                logger.warning("Skipping a partial line in %s", path)
+                continue
+            try:
+                yield json.loads(line)
+            except ValueError:
+                logger.warning("Skipping an unreadable line in %s", path)
+
+
+class RedisSink:
+    STREAM = "chorus:clicks"
+    GROUP = "drainers"
+    # A record a drainer took but did not acknowledge for this long is taken over.
+    CLAIM_AFTER_MS = 60_000
+
+    def __init__(self, url: str, *, stream: str | None = None) -> None:
+        import redis
+
+        self.client = redis.Redis.from_url(url)
+        self.stream = stream or self.STREAM
+        self.consumer = f"{os.uname().nodename}-{os.getpid()}"
+        self._group_ready = False
+
+    def append(self, record: Record) -> None:
+        self.client.xadd(self.stream, {"r": encode(record)})
+
+    def _ensure_group(self) -> None:
+        if self._group_ready:
+            return
+        import redis
+
+        try:
+            self.client.xgroup_create(self.stream, self.GROUP, id="0", mkstream=True)
+        except redis.ResponseError as error:
+            if "BUSYGROUP" not in str(error):
+                raise
+        self._group_ready = True
+
+    def drain(self, store: Store, *, batch_size: int = 5000) -> int:
+        self._ensure_group()
+        total = 0
+        # First what a dead drainer left behind, then new records.
+        claim: Any = self.client.xautoclaim(
+            self.stream, self.GROUP, self.consumer, self.CLAIM_AFTER_MS, "0-0", count=batch_size
+        )
+        claimed = claim[1]
+        batches = [claimed] if claimed else []
+        while True:
+            if batches:
+                entries = batches.pop()
+            else:
+                response: Any = self.client.xreadgroup(
+                    self.GROUP, self.consumer, {self.stream: ">"}, count=batch_size
+                )
+                entries = response[0][1] if response else []
+            if not entries:
+                return total
+            records = []
+            for _entry_id, fields in entries:
+                with suppress(ValueError, KeyError):
+                    records.append(json.loads(fields[b"r"]))
+            store(records)
+            ids = [entry_id for entry_id, _ in entries]
+            self.client.xack(self.stream, self.GROUP, *ids)
+            self.client.xdel(self.stream, *ids)
+            total += len(records)
+
+
+_sink: ClickSink | None = None
+
+
+def get_sink() -> ClickSink:
+    """The configured sink (CLICKS_BACKEND), one per process."""
+    global _sink
+    if _sink is None:
+        from django.conf import settings
+
+        if settings.CLICKS_BACKEND == "redis":
+            if not settings.CLICKS_REDIS_URL:
+                raise RuntimeError("CLICKS_BACKEND=redis needs REDIS_URL (or CLICKS_REDIS_URL).")
+            _sink = RedisSink(settings.CLICKS_REDIS_URL)
+        else:
+            _sink = FileSink(settings.CLICKS_DIR)
+    return _sink
+
+
+def reset_sink() -> None:
+    global _sink
+    _sink = None
