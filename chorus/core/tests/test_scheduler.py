@@ -15,8 +15,8 @@ from django_tasks.signals import task_enqueued
 
 from chorus.core.models import SchedulerLease
 from chorus.core.scheduler import (
-    PERIODIC_TASKS,
     LEASE_SECONDS,
+    PERIODIC_TASKS,
     AdvisoryLock,
     LeaseLock,
     PeriodicEnqueuer,
