@@ -27,12 +27,9 @@ class MemberLinkMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
-        user = getattr(request, "user", None)
+        user = request.user
         # Only browser sessions: an API call with a token is not someone browsing.
-        signed_in = (
-            user is not None and user.is_authenticated and "_auth_user_id" in request.session
-        )
-        if not signed_in:
+        if not (user.is_authenticated and "_auth_user_id" in request.session):
             if MEMBER_COOKIE in request.COOKIES:
                 response.delete_cookie(MEMBER_COOKIE, path="/l/")
             return response
