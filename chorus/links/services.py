@@ -10,14 +10,16 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
+import idna
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.db.models.functions import Greatest
 
-from chorus.accounts.models import Membership
+from chorus.accounts.models import Membership, Organization, User
 from chorus.content.models import Network, Post
+from chorus.core.audit import audit_record
 from chorus.links.device import device_class
 from chorus.links.models import Click, ClickKind, DeviceClass, Link, LinkSettings, MemberVisitorKey
 from chorus.links.sinks import Record, get_sink
@@ -226,3 +228,116 @@ def _sharer_visitor_keys(
             user_id__in=sharers, day__in=days, visitor_key__in=visitors
         ).values_list("user_id", "day", "visitor_key")
     )
+
+
+# Link settings and switching links on and off (the pages and the API) -----------------
+
+
+def short_url_base(*, organization_id: int) -> str:
+    """The start of every short URL of the organization (one query, for whole lists)."""
+    domain = (
+        LinkSettings.objects.filter(organization_id=organization_id)
+        .values_list("short_domain", flat=True)
+        .first()
+    )
+    return f"https://{domain}" if domain else settings.SITE_URL
+
+
+def short_domain_clean(value: str) -> str:
+    """A custom short domain as stored: a bare host name, lower case, IDNA (punycode) form.
+
+    Raises ValidationError for a scheme, path, port, address or this site's own host: the
+    domain must be one that only serves short links, pointed at Chorus by its owner.
+    """
+    domain = value.strip().lower().rstrip(".")
+    if not domain:
+        return ""
+    if any(mark in domain for mark in ("://", "/", ":", "?", "#", "@", "\\")) or any(
+        character.isspace() for character in domain
+    ):
+        raise ValidationError(
+            "Enter the host name only, like go.acme.com: no https://, path or port."
+        )
+    try:
+        domain = idna.encode(domain, uts46=True).decode("ascii")
+    except (idna.IDNAError, UnicodeError):
+        raise ValidationError("That is not a valid domain name.") from None
+    labels = domain.split(".")
+    if len(labels) < 2 or labels[-1].isdigit() or len(domain) > 253:
+        raise ValidationError("Enter a full domain name with a dot, like go.acme.com.")
+    site_host = (urlsplit(settings.SITE_URL).hostname or "").lower()
+    if domain == site_host:
+        raise ValidationError("Use a domain of its own, not this site's address.")
+    return domain
+
+
+def fallback_url_clean(value: str) -> str:
+    url = value.strip()
+    if not url:
+        return ""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValidationError("The fallback page must be an http:// or https:// address.")
+    if len(url) > 2000:
+        raise ValidationError("The fallback address is too long (2,000 characters at most).")
+    return url
+
+
+def link_settings_update(
+    *, organization: Organization, actor: User | None, short_domain: str, fallback_url: str
+) -> LinkSettings:
+    """Set the organization's short domain and fallback page (validated here, audited).
+
+    The redirect caches each code's target for LINK_CACHE_SECONDS, so a new fallback page
+    takes effect within that time.
+    """
+    errors: dict[str, list[str]] = {}
+    cleaned: dict[str, str] = {}
+    for name, clean, value in (
+        ("short_domain", short_domain_clean, short_domain),
+        ("fallback_url", fallback_url_clean, fallback_url),
+    ):
+        try:
+            cleaned[name] = clean(value)
+        except ValidationError as exc:
+            errors[name] = exc.messages
+    if cleaned.get("short_domain") and (
+        LinkSettings.objects.filter(short_domain=cleaned["short_domain"])
+        .exclude(organization=organization)
+        .exists()
+    ):
+        errors["short_domain"] = ["Another organization already uses this domain."]
+    if errors:
+        raise ValidationError(errors)
+    link_settings, _ = LinkSettings.objects.get_or_create(organization=organization)
+    before = {
+        "short_domain": link_settings.short_domain,
+        "fallback_url": link_settings.fallback_url,
+    }
+    if before == cleaned:
+        return link_settings
+    link_settings.short_domain = cleaned["short_domain"]
+    link_settings.fallback_url = cleaned["fallback_url"]
+    link_settings.save(update_fields=["short_domain", "fallback_url"])
+    audit_record(
+        organization=organization,
+        actor=actor,
+        action="links.settings_update",
+        data={"before": before, "after": cleaned},
+    )
+    return link_settings
+
+
+def link_update(*, link: Link, actor: User | None, is_active: bool) -> Link:
+    """Enable or disable a link (audited). The redirect notices within LINK_CACHE_SECONDS."""
+    if link.is_active == is_active:
+        return link
+    link_set_active(link=link, active=is_active)
+    audit_record(
+        organization=link.organization,
+        actor=actor,
+        action="links.enable" if is_active else "links.disable",
+        target=link,
+        data={"post_id": link.post_id, "network": link.network},
+    )
+    return link
