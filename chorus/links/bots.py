@@ -18,12 +18,13 @@ PREVIEW_BOTS: list[tuple[str, re.Pattern[str]]] = [
     (name, re.compile(pattern, re.IGNORECASE))
     for name, pattern in [
         ("LinkedInBot", r"LinkedInBot"),
+        # Before Twitterbot: Telegram's fetcher says "TelegramBot (like TwitterBot)".
+        ("TelegramBot", r"TelegramBot"),
         ("Twitterbot", r"Twitterbot"),
         ("facebookexternalhit", r"facebookexternalhit|facebookcatalog|FacebookBot"),
         ("meta-externalagent", r"meta-externalagent|meta-externalfetcher"),
         ("Slackbot", r"Slackbot|Slack-ImgProxy"),
         ("Discordbot", r"Discordbot"),
-        ("TelegramBot", r"TelegramBot"),
         ("WhatsApp", r"WhatsApp"),
         ("Bluesky", r"Bluesky|Cardyb"),
         ("Mastodon", r"Mastodon/"),
@@ -43,6 +44,15 @@ PREVIEW_BOTS: list[tuple[str, re.Pattern[str]]] = [
         ("Yandex", r"YandexBot|YandexMetrika"),
     ]
 ]
+# In-app browsers of social and chat apps: a person tapped a link inside the app. They are
+# checked before the generic crawler list, whose broad patterns can match them (its "Sonic"
+# matches the Slack desktop app). WhatsApp has no in-app browser (links open in the system
+# browser), so a "WhatsApp/" user agent is always its preview fetcher.
+IN_APP_BROWSERS = re.compile(
+    r"FBAN/|FBAV/|FB_IAB/|\bInstagram \d|\[LinkedInApp\]|\bBarcelona \d|\bLine/\d"
+    r"|\bSnapchat/\d|Slack_SSB/|\bdiscord/\d|Telegram-(Android|iOS)/|Twitter for (iPhone|iPad)"
+    r"|\[Pinterest/(iOS|Android)\]|musical_ly_|BytedanceWebview|\bGSA/\d"
+)
 # Headers browsers send when they fetch a page speculatively, not because someone clicked.
 PREFETCH_HEADERS = ("HTTP_SEC_PURPOSE", "HTTP_PURPOSE", "HTTP_X_PURPOSE", "HTTP_X_MOZ")
 
@@ -55,10 +65,14 @@ def bot_name(user_agent: str) -> str:
     for name, pattern in PREVIEW_BOTS:
         if pattern.search(user_agent):
             return name
+    if IN_APP_BROWSERS.search(user_agent):
+        return ""
     matches = crawleruseragents.matching_crawlers(user_agent)
     if matches:
-        pattern = crawleruseragents.CRAWLER_USER_AGENTS_DATA[matches[0]]["pattern"]
-        return re.sub(r"[\\^$()?*+\[\]]", "", str(pattern))[:100] or "crawler"
+        # Name it by the text the pattern matched ("Wget", not the pattern "[wW]get").
+        listed = str(crawleruseragents.CRAWLER_USER_AGENTS_DATA[matches[0]]["pattern"])
+        found = re.search(listed, user_agent)
+        return (found.group(0).strip(" /;(") if found else "")[:100] or "crawler"
     return ""
 
 

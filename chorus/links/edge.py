@@ -88,6 +88,11 @@ class LinkResolver:
         location = destination
         if post_state in WITHDRAWN_STATES:
             location = fallback or ""
+        if location and not safe_location(location):
+            # Minting only makes safe destinations; a row written some other way must not
+            # turn the redirect into a way to send people anywhere or inject headers.
+            logger.warning("Link %s has an unsafe destination; answering 404.", link_id)
+            return None
         return Target(link_id=link_id, organization_id=organization_id, location=location)
 
     def _query(self, code: str) -> tuple[Any, ...] | None:
@@ -103,6 +108,21 @@ class LinkResolver:
                 if attempt == 2:
                     raise
         return None
+
+
+def safe_location(url: str) -> bool:
+    """An absolute http(s) URL that can go into a Location header unchanged.
+
+    ASCII and printable only (no CR/LF, no spaces), no backslash (browsers read it as "/"
+    where Python does not), and a host.
+    """
+    if not (url.isascii() and url.isprintable()) or " " in url or "\\" in url:
+        return False
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return False
+    return parts.scheme in ("http", "https") and bool(parts.hostname)
 
 
 def member_cookie_value(user_id: int) -> str:

@@ -8,7 +8,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from typing import Any
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import unquote_plus, urlencode, urlsplit, urlunsplit
 
 import idna
 from django.conf import settings
@@ -16,6 +16,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.db.models.functions import Greatest
+from django.utils.encoding import iri_to_uri
 
 from chorus.accounts.models import Membership, Organization, User
 from chorus.content.models import Network, Post
@@ -28,6 +29,7 @@ CODE_ALPHABET = string.ascii_letters + string.digits
 CODE_LENGTH = 10
 UNIQUE_WINDOW = timedelta(hours=24)
 UTM_MEDIUM = "employee_advocacy"
+MAX_DESTINATION_LENGTH = 4000  # Link.destination's max_length
 
 
 def new_code() -> str:
@@ -35,8 +37,16 @@ def new_code() -> str:
 
 
 def tracked_destination(url: str, *, network: str, campaign: str) -> str:
-    """The URL with our UTM parameters set, its own query kept in order."""
-    parts = urlsplit(url)
+    """The URL with our UTM parameters set, its own query kept as it was.
+
+    The result is plain ASCII (IDNA host, percent-escaped path and query), so it can go
+    into a Location header as is, and means to a browser what it means to us.
+    """
+    try:
+        parts = urlsplit(url.strip())
+        port = parts.port
+    except ValueError as error:
+        raise ValidationError("This link is not a valid address.") from error
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ValidationError("Only http and https links can be tracked.")
     ours = {
@@ -44,9 +54,32 @@ def tracked_destination(url: str, *, network: str, campaign: str) -> str:
         "utm_medium": UTM_MEDIUM,
         **({"utm_campaign": campaign} if campaign else {}),
     }
-    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k not in ours]
-    query += list(ours.items())
-    return urlunsplit((parts.scheme, parts.netloc, parts.path, urlencode(query), parts.fragment))
+    # Keep the destination's own parameters byte for byte (decoding and re-encoding would
+    # change some, e.g. "?amp" or latin-1 escapes); only ours are replaced.
+    kept = [
+        piece
+        for piece in parts.query.split("&")
+        if piece and unquote_plus(piece.partition("=")[0]) not in ours
+    ]
+    query = "&".join([*kept, urlencode(list(ours.items()))])
+    netloc = _ascii_host(parts.hostname)
+    if port is not None:
+        netloc = f"{netloc}:{port}"
+    if "@" in parts.netloc:
+        netloc = f"{parts.netloc.rpartition('@')[0]}@{netloc}"
+    destination = iri_to_uri(urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment)))
+    if len(destination) > MAX_DESTINATION_LENGTH:
+        raise ValidationError("This link is too long to track.")
+    return destination
+
+
+def _ascii_host(host: str) -> str:
+    if not host.isascii():
+        try:
+            host = idna.encode(host, uts46=True).decode()
+        except idna.IDNAError as error:
+            raise ValidationError("This link's domain name is not valid.") from error
+    return f"[{host}]" if ":" in host else host
 
 
 def link_mint(*, post: Post, membership: Membership | None = None, network: str = "") -> Link:
@@ -119,7 +152,8 @@ def clicks_store(records: Iterable[Record]) -> int:
     whether a person's click is the visitor's first on that link in 24 hours (unique), and
     whether the sharer clicked their own link (self-click, counted apart).
     """
-    batch = {str(r["id"]): r for r in records if isinstance(r, dict) and r.get("id")}
+    # A malformed record is skipped, not raised on: it would block its whole file forever.
+    batch = {str(r["id"])[:32]: r for r in records if _well_formed(r)}
     if not batch:
         return 0
     known = set(Click.objects.filter(event_id__in=list(batch)).values_list("event_id", flat=True))
@@ -154,7 +188,8 @@ def clicks_store(records: Iterable[Record]) -> int:
         if kind == ClickKind.CLICK and not is_self:
             previous = last_seen.get((link.pk, visitor))
             is_unique = previous is None or moment - previous >= UNIQUE_WINDOW
-            last_seen[link.pk, visitor] = moment
+            # A stored click later than this one (drained earlier) stays the latest seen.
+            last_seen[link.pk, visitor] = max(moment, previous) if previous else moment
         counter = counts[link.pk]
         if kind != ClickKind.CLICK:
             counter["previews"] += 1
@@ -192,6 +227,17 @@ def clicks_store(records: Iterable[Record]) -> int:
             else counter["last"],
         )
     return len(clicks)
+
+
+def _well_formed(record: Any) -> bool:
+    if not isinstance(record, dict) or not record.get("id"):
+        return False
+    try:
+        int(record["l"])
+        _moment(record)
+    except (KeyError, TypeError, ValueError, OverflowError, OSError):
+        return False
+    return True
 
 
 def _last_person_clicks(records: list[Record]) -> dict[tuple[int, str], datetime]:

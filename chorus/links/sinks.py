@@ -54,17 +54,17 @@ class FileSink:
 
     def _descriptor(self, bucket: int) -> int:
         local = self._local
-        if getattr(local, "bucket", None) != bucket or os.getpid() != self._pid:
-            if getattr(local, "fd", None) is not None:
-                with suppress(OSError):
-                    os.close(local.fd)
+        handle: _OpenFile | None = getattr(local, "handle", None)
+        if handle is None or handle.bucket != bucket or os.getpid() != self._pid:
+            if handle is not None:
+                handle.close()
             self._pid = os.getpid()
             self.directory.mkdir(parents=True, exist_ok=True)
             # One file per process, thread and bucket: no two writers share a file.
             name = f"clicks-{bucket}-{self._pid}-{threading.get_ident()}.jsonl"
-            local.fd = os.open(self.directory / name, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
-            local.bucket = bucket
-        return int(local.fd)
+            fd = os.open(self.directory / name, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+            handle = local.handle = _OpenFile(fd, bucket)
+        return handle.fd
 
     def append(self, record: Record) -> None:
         bucket = int(time.time()) // self.BUCKET_SECONDS
@@ -95,6 +95,27 @@ class FileSink:
             total += len(records)
             path.unlink()
         return total
+
+
+class _OpenFile:
+    """A thread's open click file, closed when the thread ends and its locals are dropped.
+
+    Servers that start a thread per connection (runserver) would otherwise leak one file
+    descriptor per thread until the process runs out of them.
+    """
+
+    def __init__(self, fd: int, bucket: int) -> None:
+        self.fd = fd
+        self.bucket = bucket
+
+    def close(self) -> None:
+        if self.fd >= 0:
+            with suppress(OSError):
+                os.close(self.fd)
+        self.fd = -1
+
+    def __del__(self) -> None:
+        self.close()
 
 
 def _read_lines(path: Path) -> Iterator[Record]:
@@ -160,7 +181,8 @@ class RedisSink:
                 return total
             records = []
             for _entry_id, fields in entries:
-                with suppress(ValueError, KeyError):
+                # TypeError: an entry deleted while pending is claimed with no fields.
+                with suppress(ValueError, KeyError, TypeError):
                     records.append(json.loads(fields[b"r"]))
             store(records)
             ids = [entry_id for entry_id, _ in entries]
