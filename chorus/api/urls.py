@@ -12,6 +12,7 @@ from chorus.content.api_posts import router as posts_router
 from chorus.content.api_rules import router as rules_router
 from chorus.content.api_sources import router as sources_router
 from chorus.content.api_suggestions import router as suggestions_router
+from chorus.links.api import router as links_router
 from chorus.notifications.api import router as notifications_router
 
 api = NinjaAPI(
@@ -34,6 +35,7 @@ api.add_router("/", rules_router)
 api.add_router("/", sources_router)
 api.add_router("/", suggestions_router)
 api.add_router("/", notifications_router)
+api.add_router("/", links_router)
 
 
 @api.exception_handler(ValidationError)

@@ -1,4 +1,4 @@
-"""Organization settings: the name and the advocacy program terms."""
+"""Organization settings: the name, the advocacy program terms and the link settings."""
 
 from __future__ import annotations
 
@@ -11,6 +11,9 @@ from django.urls import path
 from chorus.accounts import services
 from chorus.accounts.access import MemberRequest, admin_required
 from chorus.accounts.forms_admin import OrganizationNameForm, ProgramTermsForm
+from chorus.links import selectors as link_selectors
+from chorus.links.forms import LinkSettingsForm
+from chorus.links.services import link_settings_update
 
 
 @admin_required
@@ -27,6 +30,28 @@ def organization_settings(request: MemberRequest) -> HttpResponse:
         initial={"program_terms": organization.program_terms},
         prefix="terms",
     )
+    link_settings = link_selectors.link_settings_get(organization=organization)
+    links_form = LinkSettingsForm(
+        request.POST if section == "links" else None,
+        initial={
+            "short_domain": link_settings.short_domain if link_settings else "",
+            "fallback_url": link_settings.fallback_url if link_settings else "",
+        },
+        prefix="links",
+    )
+    if section == "links" and links_form.is_valid():
+        try:
+            link_settings_update(
+                organization=organization,
+                actor=request.user,  # type: ignore[arg-type]
+                short_domain=links_form.cleaned_data["short_domain"],
+                fallback_url=links_form.cleaned_data["fallback_url"],
+            )
+        except ValidationError as exc:
+            links_form.add_error(None, exc)
+        else:
+            messages.success(request, "The link settings were saved.")
+            return redirect("organization_settings")
     if section == "name" and name_form.is_valid():
         try:
             services.organization_rename(
@@ -64,7 +89,12 @@ def organization_settings(request: MemberRequest) -> HttpResponse:
     return render(
         request,
         "accounts/organization.html",
-        {"organization": organization, "name_form": name_form, "terms_form": terms_form},
+        {
+            "organization": organization,
+            "name_form": name_form,
+            "terms_form": terms_form,
+            "links_form": links_form,
+        },
         status=400 if request.method == "POST" else 200,
     )
 

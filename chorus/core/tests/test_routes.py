@@ -35,6 +35,7 @@ from chorus.factories import (
     SuggestionFactory,
     TopicFactory,
 )
+from chorus.links.services import link_mint
 
 ID_PARAMETERS = {
     "member_id",
@@ -51,6 +52,7 @@ ID_PARAMETERS = {
     "item_id",
     "suggestion_id",
     "notification_id",
+    "link_id",
 }
 
 
@@ -147,6 +149,7 @@ def tenant_objects(organization):
         "item_id": SourceItemFactory(source=source).pk,
         "suggestion_id": SuggestionFactory(membership=member).pk,
         "notification_id": NotificationFactory(membership=member).pk,
+        "link_id": link_mint(post=post, membership=member, network="linkedin").pk,
         "member": member,
         "member_id": member.pk,
         "group_id": GroupFactory(organization=organization).pk,

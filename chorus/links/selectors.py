@@ -1,0 +1,58 @@
+"""Reads of tracked links, each taking the organization (a foreign id finds nothing).
+
+Counts come from the counters on Link, kept by the click drainer; nothing here scans Click.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import F, Max, QuerySet, Sum
+
+from chorus.accounts.models import Membership, Organization
+from chorus.content.models import Post
+from chorus.links.models import Link, LinkSettings
+
+
+def _links(organization: Organization) -> QuerySet[Link]:
+    return Link.objects.filter(organization=organization).select_related("membership__user")
+
+
+def link_get(*, organization: Organization, link_id: int) -> Link | None:
+    return _links(organization).filter(pk=link_id).first()
+
+
+def post_links(*, organization: Organization, post: Post) -> QuerySet[Link]:
+    """The post's links: the post's own first, then members' by clicks."""
+    return (
+        _links(organization)
+        .filter(post=post)
+        .order_by(F("membership").asc(nulls_first=True), "-clicks", "network", "pk")
+    )
+
+
+def post_link_totals(*, organization: Organization, post: Post) -> dict[str, Any]:
+    """The sums of the post's link counters (one aggregate query)."""
+    totals = Link.objects.filter(organization=organization, post=post).aggregate(
+        clicks=Sum("clicks"),
+        unique_clicks=Sum("unique_clicks"),
+        self_clicks=Sum("self_clicks"),
+        previews=Sum("previews"),
+        last_click_at=Max("last_click_at"),
+    )
+    last_click_at = totals.pop("last_click_at")
+    return {**{name: value or 0 for name, value in totals.items()}, "last_click_at": last_click_at}
+
+
+def member_links(*, organization: Organization, membership: Membership) -> QuerySet[Link]:
+    """A member's own links, newest first."""
+    return (
+        _links(organization)
+        .filter(membership=membership)
+        .select_related("post")
+        .order_by("-created_at", "-pk")
+    )
+
+
+def link_settings_get(*, organization: Organization) -> LinkSettings | None:
+    return LinkSettings.objects.filter(organization=organization).first()
