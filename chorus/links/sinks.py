@@ -93,7 +93,9 @@ class FileSink:
             for start in range(0, len(records), batch_size):
                 store(records[start : start + batch_size])
             total += len(records)
-            path.unlink()
+            # missing_ok: a second drainer running at the same time may have deleted it
+            # (storing is idempotent, so both storing the file counted nothing twice).
+            path.unlink(missing_ok=True)
         return total
 
 

@@ -259,3 +259,17 @@ def test_a_thread_per_request_server_does_not_leak_file_descriptors(tmp_path, li
         thread.join()
     assert len(os.listdir("/proc/self/fd")) - before < 10
     assert sink.drain(clicks_store, now=time.time() + 60) == 200
+
+
+def test_two_drainers_on_the_same_file_count_it_once_and_neither_fails(tmp_path, link):
+    path = old_bucket_file(tmp_path)
+    path.write_bytes(b"".join(encode(r) for r in records(link, 4)))
+
+    def while_another_drainer_finishes_the_same_file(batch):
+        clicks_store(batch)
+        FileSink(tmp_path).drain(clicks_store)  # stores nothing new, deletes the file
+
+    assert FileSink(tmp_path).drain(while_another_drainer_finishes_the_same_file) == 4
+    link.refresh_from_db()
+    assert link.clicks == 4
+    assert not path.exists()
