@@ -19,6 +19,7 @@ from chorus.links.models import MemberVisitorKey
 from chorus.links.visitors import client_ip, visitor_key
 
 SESSION_KEY = "links_visitor_key"
+COOKIE_SET_KEY = "links_member_cookie"
 
 
 class MemberLinkMiddleware:
@@ -26,14 +27,19 @@ class MemberLinkMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
+        was_signed_in = request.user.is_authenticated
         response = self.get_response(request)
         user = request.user
+        if was_signed_in and not user.is_authenticated:
+            # Signed out (a shared computer): this browser's clicks are nobody's own any more.
+            response.delete_cookie(MEMBER_COOKIE, path="/l/")
+            return response
         # Only browser sessions: an API call with a token is not someone browsing.
         if not (user.is_authenticated and "_auth_user_id" in request.session):
-            if MEMBER_COOKIE in request.COOKIES:
-                response.delete_cookie(MEMBER_COOKIE, path="/l/")
             return response
-        if MEMBER_COOKIE not in request.COOKIES:
+        # The cookie lives on /l/ only, so this request cannot see it: the session remembers
+        # that it was set (a new sign-in, as anyone, sets it afresh).
+        if request.session.get(COOKIE_SET_KEY) != user.pk:
             response.set_cookie(
                 MEMBER_COOKIE,
                 member_cookie_value(user.pk),
@@ -43,6 +49,7 @@ class MemberLinkMiddleware:
                 samesite="Lax",
                 secure=request.is_secure(),
             )
+            request.session[COOKIE_SET_KEY] = user.pk
         self._remember_visitor_key(request, user.pk)
         return response
 

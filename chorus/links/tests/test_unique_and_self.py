@@ -328,3 +328,17 @@ def test_the_clock_in_records_is_what_counts_not_the_drain_time(link):
         assert time.time() > (NOON + timedelta(days=1)).timestamp()
         clicks_store([record(link, NOON), record(link, NOON + timedelta(hours=1))])
     assert counts(link) == (2, 1, 0)
+
+
+def test_member_cookie_is_set_once_per_session_and_removed_at_sign_out(client, employee):
+    from chorus.links.edge import MEMBER_COOKIE
+
+    client.force_login(employee.user)
+    first = client.get("/")
+    assert MEMBER_COOKIE in first.cookies
+    assert first.cookies[MEMBER_COOKIE]["path"] == "/l/"
+    again = client.get("/settings/")
+    assert MEMBER_COOKIE not in again.cookies
+    signed_out = client.post("/accounts/logout/")
+    assert signed_out.cookies[MEMBER_COOKIE].value == ""
+    assert signed_out.cookies[MEMBER_COOKIE]["max-age"] == 0
