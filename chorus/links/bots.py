@@ -78,7 +78,9 @@ def bot_name(user_agent: str) -> str:
 
 def is_prefetch(environ: dict[str, str]) -> bool:
     for header in PREFETCH_HEADERS:
-        value = environ.get(header, "").lower()
-        if "prefetch" in value or "preview" in value or "prerender" in value:
-            return True
+        value = environ.get(header)
+        if value:  # almost always absent: the common case costs four lookups
+            value = value.lower()
+            if "prefetch" in value or "preview" in value or "prerender" in value:
+                return True
     return False

@@ -38,8 +38,12 @@ class ClickSink(Protocol):
         ...
 
 
+# One encoder for the process: json.dumps with options builds a new one on every call.
+_ENCODER = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)
+
+
 def encode(record: Record) -> bytes:
-    return json.dumps(record, separators=(",", ":"), ensure_ascii=False).encode() + b"\n"
+    return (_ENCODER.encode(record) + "\n").encode()
 
 
 class FileSink:

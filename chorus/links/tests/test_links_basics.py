@@ -202,3 +202,29 @@ def test_draining_the_same_records_twice_counts_once(post):
     assert clicks_store([record]) == 0
     link.refresh_from_db()
     assert link.clicks == 1
+
+
+def test_last_click_keeps_the_latest_moment_whatever_the_order(post):
+    link = link_mint(post=post)
+    later, earlier = time.time(), time.time() - 3600
+
+    def record(event_id, moment):
+        return {
+            "id": event_id,
+            "t": moment,
+            "l": link.pk,
+            "o": link.organization_id,
+            "k": "click",
+            "b": "",
+            "r": "https://www.linkedin.com/feed/",
+            "ua": IPHONE,
+            "v": event_id,
+            "u": None,
+        }
+
+    clicks_store([record("late", later)])
+    clicks_store([record("early", earlier)])
+    link.refresh_from_db()
+    assert abs(link.last_click_at.timestamp() - later) < 0.001
+    assert link.clicks == 2
+    assert set(Click.objects.values_list("referrer_host", flat=True)) == {"www.linkedin.com"}
