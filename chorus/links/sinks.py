@@ -1,6 +1,6 @@
 """The durable append path for answered clicks, with two backends behind one interface.
 
-- FileSink (one machine): each web process appends JSON lines to its own file, one file
+- FileSink (one machine): each web process appends lines to its own file, one file
   per 10-second bucket. A line is written with one `os.write` on an O_APPEND descriptor
   before the redirect is answered, so a process killed right after answering has already
   handed the click to the kernel. The drainer reads only buckets that are over (plus a
@@ -14,7 +14,6 @@ storing and deleting or acknowledging causes no double count.
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import threading
@@ -38,12 +37,36 @@ class ClickSink(Protocol):
         ...
 
 
-# One encoder for the process: json.dumps with options builds a new one on every call.
-_ENCODER = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)
+# A record is one line of tab-separated fields, in this order: cheaper to write than JSON
+# (this runs for every redirect) and as easy to read back. Text fields that come from the
+# visitor have their tabs, line breaks and NULs turned into spaces.
+FIELDS = ("id", "t", "l", "o", "k", "b", "r", "ua", "v", "u")
+FORMAT_VERSION = "1"
+_FLATTEN = str.maketrans({"\t": " ", "\n": " ", "\r": " ", "\0": " "})
 
 
 def encode(record: Record) -> bytes:
-    return (_ENCODER.encode(record) + "\n").encode()
+    user = record.get("u")
+    return (
+        f"{FORMAT_VERSION}\t{record['id']}\t{record['t']!r}\t{record['l']}\t{record['o']}\t"
+        f"{record['k']}\t{str(record.get('b', '')).translate(_FLATTEN)}\t"
+        f"{str(record.get('r', '')).translate(_FLATTEN)}\t"
+        f"{str(record.get('ua', '')).translate(_FLATTEN)}\t{record.get('v', '')}\t"
+        f"{'' if user is None else user}\n"
+    ).encode()
+
+
+def decode(line: bytes) -> Record:
+    """The record on one line; ValueError when the line is not one."""
+    fields = line.decode(errors="replace").rstrip("\n").split("\t")
+    if len(fields) != len(FIELDS) + 1 or fields[0] != FORMAT_VERSION:
+        raise ValueError("not a click record")
+    record: Record = dict(zip(FIELDS, fields[1:], strict=True))
+    record["t"] = float(record["t"])
+    record["l"] = int(record["l"])
+    record["o"] = int(record["o"])
+    record["u"] = int(record["u"]) if record["u"] else None
+    return record
 
 
 class FileSink:
@@ -132,7 +155,7 @@ def _read_lines(path: Path) -> Iterator[Record]:
                 logger.warning("Skipping a partial line in %s", path)
                 continue
             try:
-                yield json.loads(line)
+                yield decode(line)
             except ValueError:
                 logger.warning("Skipping an unreadable line in %s", path)
 
@@ -189,7 +212,7 @@ class RedisSink:
             for _entry_id, fields in entries:
                 # TypeError: an entry deleted while pending is claimed with no fields.
                 with suppress(ValueError, KeyError, TypeError):
-                    records.append(json.loads(fields[b"r"]))
+                    records.append(decode(fields[b"r"]))
             store(records)
             ids = [entry_id for entry_id, _ in entries]
             self.client.xack(self.stream, self.GROUP, *ids)

@@ -228,3 +228,28 @@ def test_last_click_keeps_the_latest_moment_whatever_the_order(post):
     assert abs(link.last_click_at.timestamp() - later) < 0.001
     assert link.clicks == 2
     assert set(Click.objects.values_list("referrer_host", flat=True)) == {"www.linkedin.com"}
+
+
+def test_a_record_survives_the_append_path_even_with_hostile_text():
+    from chorus.links.sinks import decode, encode
+
+    record = {
+        "id": "abc",
+        "t": 1795550000.123456,
+        "l": 7,
+        "o": 2,
+        "k": "click",
+        "b": "",
+        "r": "https://x.example/\tfake\nline",
+        "ua": "Evil\tUA\r\n1\t2\t3",
+        "v": "f00",
+        "u": None,
+    }
+    line = encode(record)
+    assert line.count(b"\n") == 1 and line.endswith(b"\n")
+    back = decode(line)
+    assert back["t"] == record["t"] and back["l"] == 7 and back["u"] is None
+    assert back["ua"] == "Evil UA  1 2 3"
+    assert decode(encode({**record, "u": 42}))["u"] == 42
+    with pytest.raises(ValueError):
+        decode(b'{"id": "x"}\n')

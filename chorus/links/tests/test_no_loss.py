@@ -28,7 +28,7 @@ from chorus.content.models import PostState
 from chorus.factories import MembershipFactory, OrganizationFactory, PostFactory
 from chorus.links.models import Click, Link
 from chorus.links.services import clicks_store, link_mint
-from chorus.links.sinks import FileSink, encode
+from chorus.links.sinks import FileSink, decode, encode
 from chorus.links.tests.edge_client import IPHONE
 
 ROOT = Path(settings.BASE_DIR)
@@ -212,7 +212,7 @@ def test_a_drainer_killed_between_storing_and_deleting_counts_nothing_twice(tmp_
     path.write_bytes(b"".join(encode(r) for r in records(link, 5)))
     # The first drainer stores every record, then dies before it deletes the file.
     assert FileSink(tmp_path).ready_files() == [path]
-    clicks_store([json.loads(line) for line in path.read_bytes().splitlines()])
+    clicks_store([decode(line) for line in path.read_bytes().splitlines(keepends=True)])
     assert path.exists()
     # The next run drains the same file again.
     FileSink(tmp_path).drain(clicks_store)
