@@ -215,6 +215,8 @@ CLICKS_BACKEND = os.getenv("CLICKS_BACKEND", "file")
 CLICKS_DIR = Path(os.getenv("CLICKS_DIR", str(DATA_DIR / "clicks")))
 CLICKS_REDIS_URL = os.getenv("CLICKS_REDIS_URL", os.getenv("REDIS_URL", ""))
 LINK_CACHE_SECONDS = envint("LINK_CACHE_SECONDS", "60")
+# How many of the newest links each web process loads into its cache when it starts.
+LINK_PRELOAD = envint("LINK_PRELOAD", "200000")
 
 # Uploads: the CSV import reads at most this many bytes.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024

@@ -41,6 +41,15 @@ LEFT JOIN links_linksettings s ON s.organization_id = l.organization_id
 WHERE l.code = %s
 """
 SQLITE_LOOKUP_SQL = LOOKUP_SQL.replace("%s", "?")
+PRELOAD_SQL = """
+SELECT l.code, l.id, l.organization_id, l.destination, l.is_active, p.state, s.fallback_url
+FROM links_link l
+JOIN content_post p ON p.id = l.post_id
+LEFT JOIN links_linksettings s ON s.organization_id = l.organization_id
+WHERE l.is_active
+ORDER BY l.id DESC
+LIMIT %s
+"""
 WITHDRAWN_STATES = {"archived"}
 
 
@@ -61,8 +70,6 @@ DRIVER_ERRORS: tuple[type[Exception], ...] = (DatabaseError, *_driver_errors())
 
 
 class Target(NamedTuple):
-    # A tuple of plain values: the garbage collector stops tracking it, so a cache of
-    # hundreds of thousands of targets adds nothing to collection pauses.
     link_id: int
     organization_id: int
     location: str  # where to send the visitor; "" means the "no longer available" page
@@ -95,30 +102,61 @@ class LinkResolver:
         self.ttl = ttl
         self.missing_ttl = missing_ttl
         self.max_entries = max_entries
-        self._cache: dict[str, tuple[float, Target | None]] = {}
+        # Entries are exact tuples of plain values, (expires, link id, organization id,
+        # location) or (expires,) for an unknown code: the garbage collector stops tracking
+        # those, so hundreds of thousands of them add nothing to its pauses.
+        self._cache: dict[str, tuple[Any, ...]] = {}
         self._lock = threading.Lock()
 
     def get(self, code: str) -> Target | None:
         now = time.monotonic()
         cached = self._cache.get(code)
         if cached is not None and cached[0] > now:
-            return cached[1]
+            return Target(cached[1], cached[2], cached[3]) if len(cached) == 4 else None
         target = self._lookup(code)
         if len(self._cache) >= self.max_entries:
             with self._lock:
                 # Drop the expired entries; if all are fresh, start over (bounded memory).
                 fresh = {k: v for k, v in self._cache.items() if v[0] > now}
                 self._cache = fresh if len(fresh) < self.max_entries else {}
-        self._cache[code] = (now + (self.ttl if target else self.missing_ttl), target)
+        if target is None:
+            self._cache[code] = (now + self.missing_ttl,)
+        else:
+            self._cache[code] = (now + self.ttl, *target)
         return target
 
     def forget(self, code: str) -> None:
         self._cache.pop(code, None)
 
+    def preload(self, limit: int) -> int:
+        """Load the `limit` newest active links in one pass; returns how many were cached.
+
+        Runs in a background thread when a worker starts: one sequential read instead of a
+        random look-up per code when a burst of clicks on many links arrives.
+        """
+        connection = connections["default"]
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute(PRELOAD_SQL, [limit])
+                rows = cursor.fetchall()
+        finally:
+            connection.close()
+        now = time.monotonic()
+        loaded = 0
+        for index, (code, *row) in enumerate(rows):
+            target = self._target(tuple(row))
+            if target is not None and code not in self._cache:
+                # Spread the expiries, so the whole cache is not looked up again at once.
+                expires = now + self.ttl * (1 + (index % 64) / 64)
+                self._cache[code] = (expires, *target)
+                loaded += 1
+        return loaded
+
     def _lookup(self, code: str) -> Target | None:
         row = self._query(code)
-        if row is None:
-            return None
+        return None if row is None else self._target(row)
+
+    def _target(self, row: tuple[Any, ...]) -> Target | None:
         link_id, organization_id, destination, is_active, post_state, fallback = row
         if not is_active:
             return None
@@ -232,6 +270,10 @@ class LinkEdge:
             from django.conf import settings
 
             self.resolver = LinkResolver(ttl=settings.LINK_CACHE_SECONDS)
+            if settings.LINK_PRELOAD:
+                threading.Thread(
+                    target=self._preload, args=(self.resolver, settings.LINK_PRELOAD), daemon=True
+                ).start()
         target = self.resolver.get(code) if CODE.fullmatch(code) else None
         if target is None:
             return self._page(start_response, "404 Not Found", self.not_found_page, method)
@@ -249,6 +291,15 @@ class LinkEdge:
             ],
         )
         return [b""]
+
+    @staticmethod
+    def _preload(resolver: LinkResolver, limit: int) -> None:
+        try:
+            count = resolver.preload(limit)
+        except Exception:  # the redirect works without it, one look-up per code
+            logger.exception("Could not preload the link cache")
+        else:
+            logger.info("Preloaded %d links into the redirect's cache", count)
 
     def record(self, target: Target, environ: dict[str, Any], method: str) -> dict[str, Any]:
         user_agent = environ.get("HTTP_USER_AGENT", "")[:512]

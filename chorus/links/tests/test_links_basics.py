@@ -253,3 +253,25 @@ def test_a_record_survives_the_append_path_even_with_hostile_text():
     assert decode(encode({**record, "u": 42}))["u"] == 42
     with pytest.raises(ValueError):
         decode(b'{"id": "x"}\n')
+
+
+def test_preload_fills_the_cache_so_lookups_need_no_query(
+    post, organization, django_assert_num_queries
+):
+    active = link_mint(post=post, network="x")
+    disabled = link_mint(post=post, network="linkedin")
+    Link.objects.filter(pk=disabled.pk).update(is_active=False)
+    resolver = LinkResolver(ttl=60)
+    assert resolver.preload(100) == 1
+    with django_assert_num_queries(0):
+        target = resolver.get(active.code)
+    assert target.location == active.destination
+    # A code the preload did not take is still looked up (and is unknown when disabled).
+    assert resolver.get(disabled.code) is None
+
+
+def test_preload_keeps_the_newest_links_first(post):
+    codes = [link_mint(post=post, network=network).code for network in ("x", "linkedin", "bluesky")]
+    resolver = LinkResolver(ttl=60)
+    assert resolver.preload(2) == 2
+    assert set(resolver._cache) == set(codes[1:])
