@@ -134,13 +134,9 @@ class LinkResolver:
         Runs in a background thread when a worker starts: one sequential read instead of a
         random look-up per code when a burst of clicks on many links arrives.
         """
-        connection = connections["default"]
-        try:
-            with connection.cursor() as cursor:
-                cursor.execute(PRELOAD_SQL, [limit])
-                rows = cursor.fetchall()
-        finally:
-            connection.close()
+        with connections["default"].cursor() as cursor:
+            cursor.execute(PRELOAD_SQL, [limit])
+            rows = cursor.fetchall()
         now = time.monotonic()
         loaded = 0
         for index, (code, *row) in enumerate(rows):
@@ -300,6 +296,8 @@ class LinkEdge:
             logger.exception("Could not preload the link cache")
         else:
             logger.info("Preloaded %d links into the redirect's cache", count)
+        finally:
+            connections["default"].close()  # this thread's own connection
 
     def record(self, target: Target, environ: dict[str, Any], method: str) -> dict[str, Any]:
         user_agent = environ.get("HTTP_USER_AGENT", "")[:512]
