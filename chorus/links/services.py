@@ -116,13 +116,7 @@ def link_mint(*, post: Post, membership: Membership | None = None, network: str 
 
 
 def short_url(link: Link) -> str:
-    domain = (
-        LinkSettings.objects.filter(organization_id=link.organization_id)
-        .values_list("short_domain", flat=True)
-        .first()
-    )
-    base = f"https://{domain}" if domain else settings.SITE_URL
-    return f"{base}/l/{link.code}"
+    return f"{short_url_base(organization_id=link.organization_id)}/l/{link.code}"
 
 
 def link_set_active(*, link: Link, active: bool) -> None:
