@@ -261,6 +261,21 @@ def _well_formed(record: Any) -> bool:
     return True
 
 
+PAIRS_PER_QUERY = 2000
+PAIRS_SQL = (
+    "SELECT link_id, visitor_key, created_at FROM links_click"
+    " WHERE kind = %s AND is_self = %s AND created_at >= %s"
+)
+
+
+def _as_datetime(value: Any) -> datetime:
+    """A datetime from the database driver (SQLite hands back text)."""
+    if isinstance(value, datetime):
+        return value if value.tzinfo else value.replace(tzinfo=UTC)
+    parsed = datetime.fromisoformat(str(value))
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
 def _last_person_clicks(records: list[Record]) -> dict[tuple[int, str], datetime]:
     """For each (link, visitor) in the batch, their latest earlier stored person click."""
     earliest = _moment(records[0]) - UNIQUE_WINDOW
@@ -268,17 +283,23 @@ def _last_person_clicks(records: list[Record]) -> dict[tuple[int, str], datetime
     if not pairs:
         return {}
     seen: dict[tuple[int, str], datetime] = {}
-    stored = Click.objects.filter(
-        link_id__in={link for link, _ in pairs},
-        visitor_key__in={visitor for _, visitor in pairs},
-        kind=ClickKind.CLICK,
-        is_self=False,
-        created_at__gte=earliest,
-    ).values_list("link_id", "visitor_key", "created_at")
-    for link_id, visitor, moment in stored:
-        key = (link_id, visitor)
-        if key in pairs and (key not in seen or moment > seen[key]):
-            seen[key] = moment
+    # Exactly the batch's (link, visitor) pairs, through the (link, visitor, time) index:
+    # "link IN (...) AND visitor IN (...)" would make the database try every combination.
+    ordered = sorted(pairs)
+    since = connection.ops.adapt_datetimefield_value(earliest)
+    with connection.cursor() as cursor:
+        for start in range(0, len(ordered), PAIRS_PER_QUERY):
+            chunk = ordered[start : start + PAIRS_PER_QUERY]
+            values = ", ".join(["(%s, %s)"] * len(chunk))  # placeholders only
+            sql = PAIRS_SQL + f" AND (link_id, visitor_key) IN (VALUES {values})"
+            cursor.execute(
+                sql, [ClickKind.CLICK.value, False, since, *(v for pair in chunk for v in pair)]
+            )
+            for link_id, visitor, moment in cursor.fetchall():
+                moment = _as_datetime(moment)
+                key = (link_id, visitor)
+                if key not in seen or moment > seen[key]:
+                    seen[key] = moment
     return seen
 
 
