@@ -161,7 +161,8 @@ def clicks_store(records: Iterable[Record]) -> int:
         return 0
     last_seen = _last_person_clicks(fresh)
     sharer_keys = _sharer_visitor_keys(fresh, links)
-    clicks = []
+    clicks: list[tuple[Any, ...]] = []
+    adapt = connection.ops.adapt_datetimefield_value
     counts: dict[int, dict[str, Any]] = defaultdict(
         lambda: {"clicks": 0, "unique_clicks": 0, "self_clicks": 0, "previews": 0, "last": None}
     )
@@ -193,21 +194,22 @@ def clicks_store(records: Iterable[Record]) -> int:
         counter["last"] = moment
         user_agent = str(record.get("ua", ""))
         clicks.append(
-            Click(
-                organization_id=link.organization_id,
-                event_id=str(record["id"])[:32],
-                link=link,
-                created_at=moment,
-                kind=kind,
-                bot_name=str(record.get("b", ""))[:100],
-                referrer_host=referrer_host(str(record.get("r", ""))),
-                device_class=DeviceClass.BOT if kind == ClickKind.BOT else device_class(user_agent),
-                visitor_key=visitor,
-                is_unique=is_unique,
-                is_self=is_self,
+            (
+                link.organization_id,
+                str(record["id"])[:32],
+                link.pk,
+                adapt(moment),
+                kind,
+                str(record.get("b", ""))[:100],
+                referrer_host(str(record.get("r", ""))),
+                DeviceClass.BOT.value if kind == ClickKind.BOT else str(device_class(user_agent)),
+                visitor,
+                is_unique,
+                is_self,
             )
         )
-    Click.objects.bulk_create(clicks, batch_size=1000)
+    with connection.cursor() as cursor:
+        cursor.executemany(INSERT_CLICK_SQL, clicks)
     _add_to_counters(counts)
     return len(clicks)
 
@@ -261,6 +263,13 @@ def _well_formed(record: Any) -> bool:
     return True
 
 
+# Rows written straight through the driver: building a model instance per click cost more
+# than the database's own work (measured in the bench's drain).
+INSERT_CLICK_SQL = (
+    "INSERT INTO links_click (organization_id, event_id, link_id, created_at, kind, bot_name,"
+    " referrer_host, device_class, visitor_key, is_unique, is_self)"
+    " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
+)
 PAIRS_PER_QUERY = 2000
 PAIRS_SQL = (
     "SELECT link_id, visitor_key, created_at FROM links_click"
