@@ -7,7 +7,7 @@ Writes go through chorus.accounts.services, like the views.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Literal
 
 from django.core.validators import validate_email
 from django.db import transaction
@@ -17,35 +17,20 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from ninja import Field, Router, Schema, Status
 from ninja.pagination import paginate
-from ninja.params import P, PathEx, Query
+from ninja.params import Query
 
 from chorus.accounts import selectors, services
 from chorus.accounts.models import ApiToken, Group, Invitation, Membership
-from chorus.api.auth import api_roles, require_roles
+from chorus.api.auth import api_roles, calling_member
 from chorus.api.pagination import Pagination
-from chorus.api.schema import Input
+from chorus.api.schema import Error, Id, Input, PathId
 
 router = Router(tags=["accounts"])
 
-# Ids are 64-bit in the database; a larger number is a 422, not an overflow. (A power
-# of two, because ninja's path bounds are floats and must round to themselves.)
-MAX_ID = 2**62
-Id = Annotated[int, Field(ge=1, le=MAX_ID)]
-PathId = PathEx[int, P(ge=1, le=MAX_ID)]
 RoleName = Literal["employee", "curator", "approver", "admin"]
 GroupKindName = Literal["department", "region", "language", "custom"]
 ProgramStatusName = Literal["not_joined", "joined", "left"]
 InvitationStatusName = Literal["pending", "accepted", "revoked", "expired"]
-
-
-def _caller(request: HttpRequest) -> Membership:
-    return require_roles(request)
-
-
-class Error(Schema):
-    """A refusal: a sentence, or for malformed input, pydantic's list of problems."""
-
-    detail: str | list[dict[str, Any]]
 
 
 # The caller ---------------------------------------------------------------------------
@@ -70,7 +55,7 @@ class MeOut(Schema):
 @router.get("/me", response=MeOut, summary="The calling member")
 @api_roles()
 def me(request: HttpRequest) -> MeOut:
-    membership = _caller(request)
+    membership = calling_member(request)
     return MeOut(
         id=membership.user.pk,
         email=membership.user.email,
@@ -109,13 +94,15 @@ class TokenIn(Input):
 @router.get("/tokens", response=list[TokenOut], summary="My API tokens")
 @api_roles()
 def token_list(request: HttpRequest) -> QuerySet[ApiToken]:
-    return ApiToken.objects.filter(membership=_caller(request)).order_by("-created_at", "-id")
+    return ApiToken.objects.filter(membership=calling_member(request)).order_by(
+        "-created_at", "-id"
+    )
 
 
 @router.post("/tokens", response={201: TokenCreatedOut}, summary="Create an API token")
 @api_roles()
 def token_create(request: HttpRequest, payload: TokenIn) -> Status[TokenCreatedOut]:
-    token, secret = services.api_token_create(membership=_caller(request), name=payload.name)
+    token, secret = services.api_token_create(membership=calling_member(request), name=payload.name)
     return Status(
         201,
         TokenCreatedOut(
@@ -135,7 +122,7 @@ def token_create(request: HttpRequest, payload: TokenIn) -> Status[TokenCreatedO
 )
 @api_roles()
 def token_revoke(request: HttpRequest, token_id: PathId) -> Status[None]:
-    caller = _caller(request)
+    caller = calling_member(request)
     token = get_object_or_404(ApiToken, pk=token_id, membership=caller)
     services.api_token_revoke(token=token, actor=caller.user)
     return Status(204, None)
@@ -192,7 +179,7 @@ class MemberPatch(Input):
 
 def _member(request: HttpRequest, member_id: int) -> Membership:
     membership = selectors.member_get(
-        organization=_caller(request).organization, member_id=member_id
+        organization=calling_member(request).organization, member_id=member_id
     )
     if membership is None:
         raise Http404("Unknown member.")
@@ -202,7 +189,9 @@ def _member(request: HttpRequest, member_id: int) -> Membership:
 def _groups(request: HttpRequest, group_ids: list[int]) -> list[Group]:
     """The caller's organization's groups with these ids; any unknown id is a 404."""
     wanted = set(group_ids)
-    groups = list(Group.objects.filter(organization=_caller(request).organization, pk__in=wanted))
+    groups = list(
+        Group.objects.filter(organization=calling_member(request).organization, pk__in=wanted)
+    )
     if len(groups) != len(wanted):
         raise Http404("Unknown group.")
     return groups
@@ -210,7 +199,7 @@ def _groups(request: HttpRequest, group_ids: list[int]) -> list[Group]:
 
 def _members(request: HttpRequest, member_ids: list[int]) -> list[Membership]:
     wanted = set(member_ids)
-    organization = _caller(request).organization
+    organization = calling_member(request).organization
     members = list(Membership.objects.filter(organization=organization, pk__in=wanted))
     if len(members) != len(wanted):
         raise Http404("Unknown member.")
@@ -222,7 +211,7 @@ def _members(request: HttpRequest, member_ids: list[int]) -> list[Membership]:
 @paginate(Pagination)
 def member_list(request: HttpRequest, filters: Query[MemberFilters]) -> QuerySet[Membership]:
     return selectors.member_list(
-        organization=_caller(request).organization,
+        organization=calling_member(request).organization,
         q=filters.q,
         role=filters.role or "",
         group_id=filters.group_id,
@@ -244,7 +233,7 @@ def member_detail(request: HttpRequest, member_id: PathId) -> Membership:
 )
 @api_roles("admin")
 def member_update(request: HttpRequest, member_id: PathId, payload: MemberPatch) -> Membership:
-    actor = _caller(request).user
+    actor = calling_member(request).user
     membership = _member(request, member_id)
     # All or nothing: a refused change leaves the member exactly as before.
     with transaction.atomic():
@@ -303,20 +292,22 @@ class GroupMembersAdded(Schema):
 
 def _group(request: HttpRequest, group_id: int) -> Group:
     groups = Group.objects.annotate(member_count=Count("members"))
-    return get_object_or_404(groups, pk=group_id, organization=_caller(request).organization)
+    return get_object_or_404(groups, pk=group_id, organization=calling_member(request).organization)
 
 
 @router.get("/groups", response=list[GroupOut], summary="List groups")
 @api_roles("admin")
 @paginate(Pagination)
 def group_list(request: HttpRequest, filters: Query[GroupFilters]) -> QuerySet[Group]:
-    return selectors.group_list(organization=_caller(request).organization, kind=filters.kind or "")
+    return selectors.group_list(
+        organization=calling_member(request).organization, kind=filters.kind or ""
+    )
 
 
 @router.post("/groups", response={201: GroupOut, 422: Error}, summary="Create a group")
 @api_roles("admin")
 def group_create(request: HttpRequest, payload: GroupIn) -> Status[Group]:
-    caller = _caller(request)
+    caller = calling_member(request)
     group = services.group_create(
         organization=caller.organization,
         actor=caller.user,
@@ -341,7 +332,7 @@ def group_update(request: HttpRequest, group_id: PathId, payload: GroupPatch) ->
     group = _group(request, group_id)
     services.group_update(
         group=group,
-        actor=_caller(request).user,
+        actor=calling_member(request).user,
         name=group.name if payload.name is None else payload.name,
         description=group.description if payload.description is None else payload.description,
     )
@@ -351,7 +342,7 @@ def group_update(request: HttpRequest, group_id: PathId, payload: GroupPatch) ->
 @router.delete("/groups/{group_id}", response={204: None, 404: Error}, summary="Delete a group")
 @api_roles("admin")
 def group_delete(request: HttpRequest, group_id: PathId) -> Status[None]:
-    services.group_delete(group=_group(request, group_id), actor=_caller(request).user)
+    services.group_delete(group=_group(request, group_id), actor=calling_member(request).user)
     return Status(204, None)
 
 
@@ -380,7 +371,7 @@ def group_member_add(
     group = _group(request, group_id)
     members = _members(request, payload.member_ids)
     added = services.group_add_members(
-        group=group, actor=_caller(request).user, memberships=members
+        group=group, actor=calling_member(request).user, memberships=members
     )
     return GroupMembersAdded(added=added)
 
@@ -398,7 +389,9 @@ def group_member_remove(
 ) -> Status[None]:
     group = _group(request, group_id)
     membership = _member(request, member_id)
-    services.group_remove_member(group=group, actor=_caller(request).user, membership=membership)
+    services.group_remove_member(
+        group=group, actor=calling_member(request).user, membership=membership
+    )
     return Status(204, None)
 
 
@@ -456,7 +449,7 @@ def _invitation(request: HttpRequest, invitation_id: int) -> Invitation:
     return get_object_or_404(
         Invitation.objects.select_related("organization").prefetch_related("groups"),
         pk=invitation_id,
-        organization=_caller(request).organization,
+        organization=calling_member(request).organization,
     )
 
 
@@ -466,7 +459,7 @@ def _invitation(request: HttpRequest, invitation_id: int) -> Invitation:
 def invitation_list(
     request: HttpRequest, filters: Query[InvitationFilters]
 ) -> QuerySet[Invitation]:
-    invitations = Invitation.objects.filter(organization=_caller(request).organization)
+    invitations = Invitation.objects.filter(organization=calling_member(request).organization)
     if filters.status:
         invitations = _invitations_with_status(invitations, filters.status)
     return invitations.prefetch_related("groups").order_by("-created_at", "-id")
@@ -479,7 +472,7 @@ def invitation_list(
 )
 @api_roles("admin")
 def invitation_create(request: HttpRequest, payload: InvitationIn) -> Status[Invitation]:
-    caller = _caller(request)
+    caller = calling_member(request)
     # Checked here rather than in the schema, so the role check answers first.
     validate_email(payload.email.strip())
     invitation = services.invitation_create(
@@ -502,7 +495,7 @@ def invitation_create(request: HttpRequest, payload: InvitationIn) -> Status[Inv
 @api_roles("admin")
 def invitation_resend(request: HttpRequest, invitation_id: PathId) -> Invitation:
     invitation = _invitation(request, invitation_id)
-    services.invitation_resend(invitation=invitation, actor=_caller(request).user)
+    services.invitation_resend(invitation=invitation, actor=calling_member(request).user)
     return _invitation(request, invitation_id)
 
 
@@ -514,5 +507,5 @@ def invitation_resend(request: HttpRequest, invitation_id: PathId) -> Invitation
 @api_roles("admin")
 def invitation_revoke(request: HttpRequest, invitation_id: PathId) -> Invitation:
     invitation = _invitation(request, invitation_id)
-    services.invitation_revoke(invitation=invitation, actor=_caller(request).user)
+    services.invitation_revoke(invitation=invitation, actor=calling_member(request).user)
     return _invitation(request, invitation_id)

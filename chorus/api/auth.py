@@ -65,6 +65,11 @@ def require_roles(request: HttpRequest, *roles: str) -> Membership:
     return membership  # type: ignore[no-any-return]
 
 
+def calling_member(request: HttpRequest) -> Membership:
+    """The calling member (its roles were checked by the operation's @api_roles)."""
+    return require_roles(request)
+
+
 def api_roles(*roles: str) -> Callable[[Operation], Operation]:
     """Mark an API operation with the roles it needs and check them on each call.
 

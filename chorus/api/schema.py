@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from ninja import Schema
+from typing import Annotated, Any, Literal
+
+from ninja import Field, Schema
+from ninja.params import P, PathEx
 from pydantic import field_validator
 
 
@@ -15,3 +18,17 @@ class Input(Schema):
         if isinstance(value, str) and "\x00" in value:
             raise ValueError("Text must not contain NUL characters.")
         return value
+
+
+# Ids are 64-bit in the database; a larger number is a 422, not an overflow. (A power of
+# two, because ninja's path bounds are floats and must round to themselves.)
+MAX_ID = 2**62
+Id = Annotated[int, Field(ge=1, le=MAX_ID)]
+PathId = PathEx[int, P(ge=1, le=MAX_ID)]
+NetworkName = Literal["linkedin", "x", "facebook", "threads", "mastodon", "bluesky", "xing"]
+
+
+class Error(Schema):
+    """A refusal: a sentence, or for malformed input, pydantic's list of problems."""
+
+    detail: str | list[dict[str, Any]]

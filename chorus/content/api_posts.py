@@ -15,30 +15,22 @@ from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Field, Router, Schema, Status
 from ninja.pagination import paginate
-from ninja.params import P, PathEx, Query
+from ninja.params import Query
 
-from chorus.accounts.models import Group, Membership
-from chorus.api.auth import api_roles, require_roles
+from chorus.accounts.models import Group
+from chorus.api.auth import api_roles, calling_member
 from chorus.api.pagination import Pagination
-from chorus.api.schema import Input
+from chorus.api.schema import Error, Id, Input, NetworkName, PathId
 from chorus.content import selectors, services
 from chorus.content.models import Caption, Post, PostVersion
 
 router = Router(tags=["posts"])
 
-MAX_ID = 2**62
-Id = Annotated[int, Field(ge=1, le=MAX_ID)]
-PathId = PathEx[int, P(ge=1, le=MAX_ID)]
 StateName = Literal[
     "draft", "in_review", "approved", "rejected", "scheduled", "live", "expired", "archived"
 ]
-NetworkName = Literal["linkedin", "x", "facebook", "threads", "mastodon", "bluesky", "xing"]
 CaptionModeName = Literal["locked", "editable", "free"]
 READERS = ("curator", "approver")
-
-
-class Error(Schema):
-    detail: str | list[dict[str, Any]]
 
 
 class CaptionOut(Schema):
@@ -161,12 +153,8 @@ class VersionOut(Schema):
         return obj.created_by.email if obj.created_by is not None else None
 
 
-def _caller(request: HttpRequest, *roles: str) -> Membership:
-    return require_roles(request, *roles)
-
-
 def _posts(request: HttpRequest) -> QuerySet[Post]:
-    return Post.objects.filter(organization=_caller(request).organization).prefetch_related(
+    return Post.objects.filter(organization=calling_member(request).organization).prefetch_related(
         "captions", "target_groups", "topics"
     )
 
@@ -180,7 +168,9 @@ def _groups(request: HttpRequest, group_ids: list[int]) -> list[Group]:
     from django.core.exceptions import ValidationError
 
     wanted = set(group_ids)
-    groups = list(Group.objects.filter(organization=_caller(request).organization, pk__in=wanted))
+    groups = list(
+        Group.objects.filter(organization=calling_member(request).organization, pk__in=wanted)
+    )
     if len(groups) != len(wanted):
         raise ValidationError("Unknown group.")
     return groups
@@ -215,7 +205,7 @@ def _details(
 @paginate(Pagination)
 def post_list(request: HttpRequest, filters: Query[PostFilters]) -> QuerySet[Post]:
     return selectors.post_list(
-        organization=_caller(request).organization,
+        organization=calling_member(request).organization,
         state=filters.state or "",
         campaign=filters.campaign,
         q=filters.q,
@@ -225,7 +215,7 @@ def post_list(request: HttpRequest, filters: Query[PostFilters]) -> QuerySet[Pos
 @router.post("/posts", response={201: PostOut, 422: Error}, summary="Create a draft post")
 @api_roles("curator")
 def post_create(request: HttpRequest, payload: PostIn) -> Status[Post]:
-    caller = _caller(request)
+    caller = calling_member(request)
     post = services.post_create(
         organization=caller.organization,
         actor=caller.user,
@@ -258,7 +248,7 @@ def post_update(request: HttpRequest, post_id: PathId, payload: PostPatch) -> Po
         captions = _captions(payload.captions)
     services.post_update(
         post=post,
-        actor=_caller(request).user,
+        actor=calling_member(request).user,
         title=post.title if payload.title is None else payload.title,
         commentary=post.commentary if payload.commentary is None else payload.commentary,
         link_url=post.link_url if payload.link_url is None else payload.link_url,
@@ -288,7 +278,7 @@ def caption_list(request: HttpRequest, post_id: PathId) -> list[Caption]:
 def caption_replace(request: HttpRequest, post_id: PathId, payload: CaptionsIn) -> list[Caption]:
     post = _post(request, post_id)
     services.post_captions_set(
-        post=post, actor=_caller(request).user, captions=_captions(payload.captions)
+        post=post, actor=calling_member(request).user, captions=_captions(payload.captions)
     )
     return list(Caption.objects.filter(post=post))
 
@@ -300,7 +290,7 @@ def caption_replace(request: HttpRequest, post_id: PathId, payload: CaptionsIn) 
 )
 @api_roles("curator")
 def post_submit(request: HttpRequest, post_id: PathId) -> Post:
-    services.post_submit(post=_post(request, post_id), actor=_caller(request).user)
+    services.post_submit(post=_post(request, post_id), actor=calling_member(request).user)
     return _post(request, post_id)
 
 
@@ -311,7 +301,7 @@ def post_submit(request: HttpRequest, post_id: PathId) -> Post:
 )
 @api_roles("approver")
 def post_approve(request: HttpRequest, post_id: PathId) -> Post:
-    services.post_approve(post=_post(request, post_id), actor=_caller(request).user)
+    services.post_approve(post=_post(request, post_id), actor=calling_member(request).user)
     return _post(request, post_id)
 
 
@@ -323,7 +313,7 @@ def post_approve(request: HttpRequest, post_id: PathId) -> Post:
 @api_roles("approver")
 def post_reject(request: HttpRequest, post_id: PathId, payload: RejectIn) -> Post:
     services.post_reject(
-        post=_post(request, post_id), actor=_caller(request).user, reason=payload.reason
+        post=_post(request, post_id), actor=calling_member(request).user, reason=payload.reason
     )
     return _post(request, post_id)
 
@@ -335,7 +325,7 @@ def post_reject(request: HttpRequest, post_id: PathId, payload: RejectIn) -> Pos
 )
 @api_roles("curator")
 def post_publish(request: HttpRequest, post_id: PathId) -> Post:
-    services.post_publish(post=_post(request, post_id), actor=_caller(request).user)
+    services.post_publish(post=_post(request, post_id), actor=calling_member(request).user)
     return _post(request, post_id)
 
 
@@ -348,7 +338,7 @@ def post_publish(request: HttpRequest, post_id: PathId) -> Post:
 def post_archive(request: HttpRequest, post_id: PathId, payload: ArchiveIn | None = None) -> Post:
     services.post_archive(
         post=_post(request, post_id),
-        actor=_caller(request).user,
+        actor=calling_member(request).user,
         reason=payload.reason if payload is not None else "",
     )
     return _post(request, post_id)

@@ -7,38 +7,26 @@ through chorus.content.services, like the pages.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Field, Router, Schema, Status
 from ninja.pagination import paginate
-from ninja.params import P, PathEx, Query
+from ninja.params import Query
 
-from chorus.accounts.models import Membership
-from chorus.api.auth import api_roles, require_roles
+from chorus.api.auth import api_roles, calling_member
 from chorus.api.pagination import Pagination
-from chorus.api.schema import Input
+from chorus.api.schema import Error, Input, NetworkName, PathId
 from chorus.content import services
 from chorus.content.compliance import CheckResult, check_text, policy_for
 from chorus.content.models import ComplianceRule, ContentPolicy
 
 router = Router(tags=["compliance"])
 
-MAX_ID = 2**62
-PathId = PathEx[int, P(ge=1, le=MAX_ID)]
 RuleKindName = Literal["blocked_term", "disclosure", "allowed_domain", "denied_domain"]
 ActionName = Literal["block", "warn"]
-NetworkName = Literal["linkedin", "x", "facebook", "threads", "mastodon", "bluesky", "xing"]
-
-
-class Error(Schema):
-    detail: str | list[dict[str, Any]]
-
-
-def _caller(request: HttpRequest) -> Membership:
-    return require_roles(request)
 
 
 # Rules --------------------------------------------------------------------------------
@@ -74,7 +62,7 @@ class RuleFilters(Input):
 
 
 def _rule(request: HttpRequest, rule_id: int) -> ComplianceRule:
-    organization = _caller(request).organization
+    organization = calling_member(request).organization
     return get_object_or_404(ComplianceRule, pk=rule_id, organization=organization)
 
 
@@ -82,7 +70,7 @@ def _rule(request: HttpRequest, rule_id: int) -> ComplianceRule:
 @api_roles("admin")
 @paginate(Pagination)
 def rule_list(request: HttpRequest, filters: Query[RuleFilters]) -> QuerySet[ComplianceRule]:
-    rules = ComplianceRule.objects.filter(organization=_caller(request).organization)
+    rules = ComplianceRule.objects.filter(organization=calling_member(request).organization)
     if filters.kind:
         rules = rules.filter(kind=filters.kind)
     return rules.order_by("kind", "value", "id")
@@ -91,7 +79,7 @@ def rule_list(request: HttpRequest, filters: Query[RuleFilters]) -> QuerySet[Com
 @router.post("/rules", response={201: RuleOut, 422: Error}, summary="Add a compliance rule")
 @api_roles("admin")
 def rule_create(request: HttpRequest, payload: RuleIn) -> Status[ComplianceRule]:
-    caller = _caller(request)
+    caller = calling_member(request)
     rule = services.rule_create(
         organization=caller.organization,
         actor=caller.user,
@@ -120,7 +108,7 @@ def rule_update(request: HttpRequest, rule_id: PathId, payload: RulePatch) -> Co
     rule = _rule(request, rule_id)
     return services.rule_update(
         rule=rule,
-        actor=_caller(request).user,
+        actor=calling_member(request).user,
         value=rule.value if payload.value is None else payload.value,
         action=rule.action if payload.action is None else payload.action,
         auto_append=rule.auto_append if payload.auto_append is None else payload.auto_append,
@@ -131,7 +119,7 @@ def rule_update(request: HttpRequest, rule_id: PathId, payload: RulePatch) -> Co
 @router.delete("/rules/{rule_id}", response={204: None, 404: Error}, summary="Delete a rule")
 @api_roles("admin")
 def rule_delete(request: HttpRequest, rule_id: PathId) -> Status[None]:
-    services.rule_delete(rule=_rule(request, rule_id), actor=_caller(request).user)
+    services.rule_delete(rule=_rule(request, rule_id), actor=calling_member(request).user)
     return Status(204, None)
 
 
@@ -153,7 +141,7 @@ class PolicyPatch(Input):
 @router.get("/content-policy", response=PolicyOut, summary="The content policy")
 @api_roles("admin")
 def policy_detail(request: HttpRequest) -> ContentPolicy:
-    return policy_for(organization=_caller(request).organization)
+    return policy_for(organization=calling_member(request).organization)
 
 
 @router.patch(
@@ -161,7 +149,7 @@ def policy_detail(request: HttpRequest) -> ContentPolicy:
 )
 @api_roles("admin")
 def policy_update(request: HttpRequest, payload: PolicyPatch) -> ContentPolicy:
-    caller = _caller(request)
+    caller = calling_member(request)
     return services.policy_update(
         organization=caller.organization,
         actor=caller.user,
@@ -209,7 +197,7 @@ class CheckOut(Schema):
 @api_roles()
 def compliance_check(request: HttpRequest, payload: CheckIn) -> CheckResult:
     return check_text(
-        organization=_caller(request).organization,
+        organization=calling_member(request).organization,
         network=payload.network,
         text=payload.text,
         link_url=payload.link_url.strip(),

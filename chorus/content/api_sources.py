@@ -7,7 +7,7 @@ Writes go through chorus.content.services, like the pages.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Literal
 
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
@@ -15,25 +15,17 @@ from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Field, Router, Schema, Status
 from ninja.pagination import paginate
-from ninja.params import P, PathEx, Query
+from ninja.params import Query
 
-from chorus.accounts.models import Membership
-from chorus.api.auth import api_roles, require_roles
+from chorus.api.auth import api_roles, calling_member
 from chorus.api.pagination import Pagination
-from chorus.api.schema import Input
+from chorus.api.schema import Error, Id, Input, PathId
 from chorus.content import selectors, services
 from chorus.content.models import Source, SourceItem
 
 router = Router(tags=["sources"])
 
-MAX_ID = 2**62
-Id = Annotated[int, Field(ge=1, le=MAX_ID)]
-PathId = PathEx[int, P(ge=1, le=MAX_ID)]
 ItemStatusName = Literal["new", "used", "dismissed"]
-
-
-class Error(Schema):
-    detail: str | list[dict[str, object]]
 
 
 class SourceOut(Schema):
@@ -91,18 +83,14 @@ class DraftOut(Schema):
     post_id: int
 
 
-def _caller(request: HttpRequest) -> Membership:
-    return require_roles(request, "curator")
-
-
 def _source(request: HttpRequest, source_id: int) -> Source:
-    sources = selectors.source_list(organization=_caller(request).organization)
+    sources = selectors.source_list(organization=calling_member(request).organization)
     return get_object_or_404(sources, pk=source_id)
 
 
 def _item(request: HttpRequest, item_id: int) -> SourceItem:
     items = SourceItem.objects.select_related("organization")
-    return get_object_or_404(items, pk=item_id, organization=_caller(request).organization)
+    return get_object_or_404(items, pk=item_id, organization=calling_member(request).organization)
 
 
 # Sources ------------------------------------------------------------------------------
@@ -112,7 +100,7 @@ def _item(request: HttpRequest, item_id: int) -> SourceItem:
 @api_roles("curator")
 @paginate(Pagination)
 def source_list(request: HttpRequest) -> QuerySet[Source]:
-    return selectors.source_list(organization=_caller(request).organization)
+    return selectors.source_list(organization=calling_member(request).organization)
 
 
 @router.post(
@@ -122,7 +110,7 @@ def source_list(request: HttpRequest) -> QuerySet[Source]:
 )
 @api_roles("curator")
 def source_create(request: HttpRequest, payload: SourceIn) -> Status[Source]:
-    caller = _caller(request)
+    caller = calling_member(request)
     source = services.source_create(
         organization=caller.organization, actor=caller.user, url=payload.url, title=payload.title
     )
@@ -145,7 +133,7 @@ def source_update(request: HttpRequest, source_id: PathId, payload: SourcePatch)
     source = _source(request, source_id)
     services.source_update(
         source=source,
-        actor=_caller(request).user,
+        actor=calling_member(request).user,
         title=source.title if payload.title is None else payload.title,
         enabled=source.enabled if payload.enabled is None else payload.enabled,
     )
@@ -159,7 +147,7 @@ def source_update(request: HttpRequest, source_id: PathId, payload: SourcePatch)
 )
 @api_roles("curator")
 def source_delete(request: HttpRequest, source_id: PathId) -> Status[None]:
-    services.source_delete(source=_source(request, source_id), actor=_caller(request).user)
+    services.source_delete(source=_source(request, source_id), actor=calling_member(request).user)
     return Status(204, None)
 
 
@@ -173,7 +161,7 @@ def source_poll(request: HttpRequest, source_id: PathId) -> Status[PollQueued]:
     source = _source(request, source_id)
     if not source.enabled:
         raise ValidationError("This source is switched off; switch it on to poll it.")
-    services.source_poll_now(source=source, actor=_caller(request).user)
+    services.source_poll_now(source=source, actor=calling_member(request).user)
     return Status(202, PollQueued(queued=True))
 
 
@@ -185,7 +173,7 @@ def source_poll(request: HttpRequest, source_id: PathId) -> Status[PollQueued]:
 @paginate(Pagination)
 def queue_list(request: HttpRequest, filters: Query[ItemFilters]) -> QuerySet[SourceItem]:
     return selectors.source_item_list(
-        organization=_caller(request).organization,
+        organization=calling_member(request).organization,
         status=filters.status or "",
         source_id=filters.source_id,
     )
@@ -199,7 +187,7 @@ def queue_list(request: HttpRequest, filters: Query[ItemFilters]) -> QuerySet[So
 @api_roles("curator")
 def queue_item_draft(request: HttpRequest, item_id: PathId) -> Status[DraftOut]:
     item = _item(request, item_id)
-    post = services.source_item_create_draft(item=item, actor=_caller(request).user)
+    post = services.source_item_create_draft(item=item, actor=calling_member(request).user)
     item.refresh_from_db()
     return Status(201, DraftOut(item=ItemOut.from_orm(item), post_id=post.pk))
 
@@ -211,4 +199,6 @@ def queue_item_draft(request: HttpRequest, item_id: PathId) -> Status[DraftOut]:
 )
 @api_roles("curator")
 def queue_item_dismiss(request: HttpRequest, item_id: PathId) -> SourceItem:
-    return services.source_item_dismiss(item=_item(request, item_id), actor=_caller(request).user)
+    return services.source_item_dismiss(
+        item=_item(request, item_id), actor=calling_member(request).user
+    )

@@ -7,7 +7,7 @@ Writes go through chorus.content.services, like the pages.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Literal
 
 from django.db.models import Case, IntegerField, QuerySet, Value, When
 from django.http import HttpRequest
@@ -15,24 +15,17 @@ from django.shortcuts import get_object_or_404
 from ninja import Field, Router, Schema, Status
 from ninja.errors import HttpError
 from ninja.pagination import paginate
-from ninja.params import P, PathEx, Query
+from ninja.params import Query
 
-from chorus.accounts.models import Membership
-from chorus.api.auth import api_roles, require_roles
+from chorus.api.auth import api_roles, calling_member
 from chorus.api.pagination import Pagination
-from chorus.api.schema import Input
+from chorus.api.schema import Error, Input, PathId
 from chorus.content import services
 from chorus.content.models import Suggestion, SuggestionStatus
 
 router = Router(tags=["suggestions"])
 
-MAX_ID = 2**62
-PathId = PathEx[int, P(ge=1, le=MAX_ID)]
 StatusName = Literal["pending", "accepted", "declined"]
-
-
-class Error(Schema):
-    detail: str | list[dict[str, Any]]
 
 
 class MySuggestionOut(Schema):
@@ -91,15 +84,11 @@ class AcceptIn(Input):
     title: str = Field("", max_length=200, description="The draft post's title (optional)")
 
 
-def _caller(request: HttpRequest) -> Membership:
-    return require_roles(request)
-
-
 def _suggestion(request: HttpRequest, suggestion_id: int) -> Suggestion:
     return get_object_or_404(
         Suggestion.objects.select_related("organization", "membership__user", "decided_by"),
         pk=suggestion_id,
-        organization=_caller(request).organization,
+        organization=calling_member(request).organization,
     )
 
 
@@ -113,7 +102,7 @@ def _undecided(suggestion: Suggestion) -> Suggestion:
 @api_roles()
 @paginate(Pagination)
 def my_suggestion_list(request: HttpRequest) -> QuerySet[Suggestion]:
-    caller = _caller(request)
+    caller = calling_member(request)
     return Suggestion.objects.filter(organization=caller.organization, membership=caller).order_by(
         "-created_at", "-id"
     )
@@ -128,7 +117,7 @@ def my_suggestion_list(request: HttpRequest) -> QuerySet[Suggestion]:
 def suggestion_create(request: HttpRequest, payload: SuggestionIn) -> Status[Suggestion]:
     # A member who left (or never joined) the program gets a 403 with the reason.
     suggestion = services.suggestion_create(
-        membership=_caller(request), url=payload.url, reason=payload.reason
+        membership=calling_member(request), url=payload.url, reason=payload.reason
     )
     return Status(201, suggestion)
 
@@ -139,7 +128,7 @@ def suggestion_create(request: HttpRequest, payload: SuggestionIn) -> Status[Sug
 def suggestion_list(
     request: HttpRequest, filters: Query[SuggestionFilters]
 ) -> QuerySet[Suggestion]:
-    suggestions = Suggestion.objects.filter(organization=_caller(request).organization)
+    suggestions = Suggestion.objects.filter(organization=calling_member(request).organization)
     if filters.status:
         suggestions = suggestions.filter(status=filters.status)
     pending_first = Case(
@@ -164,7 +153,7 @@ def suggestion_accept(
     suggestion = _undecided(_suggestion(request, suggestion_id))
     services.suggestion_accept(
         suggestion=suggestion,
-        actor=_caller(request).user,
+        actor=calling_member(request).user,
         title=payload.title if payload else "",
     )
     return _suggestion(request, suggestion_id)
@@ -181,6 +170,6 @@ def suggestion_decline(
 ) -> Suggestion:
     suggestion = _undecided(_suggestion(request, suggestion_id))
     services.suggestion_decline(
-        suggestion=suggestion, actor=_caller(request).user, reason=payload.reason
+        suggestion=suggestion, actor=calling_member(request).user, reason=payload.reason
     )
     return _suggestion(request, suggestion_id)

@@ -8,34 +8,23 @@ link or member is a 404.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any, Literal
 
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Field, Router, Schema, Status
 from ninja.pagination import paginate
-from ninja.params import P, PathEx
 
 from chorus.accounts import selectors as account_selectors
 from chorus.accounts.models import Membership
 from chorus.api.auth import api_roles, require_roles
 from chorus.api.pagination import Pagination
-from chorus.api.schema import Input
+from chorus.api.schema import Error, Id, Input, NetworkName, PathId
 from chorus.content.models import Post
 from chorus.links import selectors, services
 from chorus.links.models import Link
 
 router = Router(tags=["links"])
-
-MAX_ID = 2**62
-Id = Annotated[int, Field(ge=1, le=MAX_ID)]
-PathId = PathEx[int, P(ge=1, le=MAX_ID)]
-NetworkName = Literal["linkedin", "x", "facebook", "threads", "mastodon", "bluesky", "xing"]
-
-
-class Error(Schema):
-    detail: str | list[dict[str, Any]]
 
 
 class CountsOut(Schema):

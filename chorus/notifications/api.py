@@ -6,30 +6,21 @@ A member only ever reaches their own notifications: another member's id is a 404
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Field, Router, Schema
 from ninja.pagination import paginate
-from ninja.params import P, PathEx, Query
+from ninja.params import Query
 
-from chorus.accounts.models import Membership
-from chorus.api.auth import api_roles, require_roles
+from chorus.api.auth import api_roles, calling_member
 from chorus.api.pagination import Pagination
-from chorus.api.schema import Input
+from chorus.api.schema import Error, Input, PathId
 from chorus.notifications import selectors, services
 from chorus.notifications.models import Notification
 
 router = Router(tags=["notifications"])
-
-MAX_ID = 2**62
-PathId = PathEx[int, P(ge=1, le=MAX_ID)]
-
-
-class Error(Schema):
-    detail: str | list[dict[str, Any]]
 
 
 class NotificationOut(Schema):
@@ -53,23 +44,21 @@ class MarkedRead(Schema):
     marked: int
 
 
-def _caller(request: HttpRequest) -> Membership:
-    return require_roles(request)
-
-
 @router.get("/notifications", response=list[NotificationOut], summary="My notifications")
 @api_roles()
 @paginate(Pagination)
 def notification_list(
     request: HttpRequest, filters: Query[NotificationFilters]
 ) -> QuerySet[Notification]:
-    return selectors.notification_list(membership=_caller(request), unread_only=filters.unread)
+    return selectors.notification_list(
+        membership=calling_member(request), unread_only=filters.unread
+    )
 
 
 @router.post("/notifications/read", response=MarkedRead, summary="Mark all my notifications read")
 @api_roles()
 def notifications_read_all(request: HttpRequest) -> MarkedRead:
-    return MarkedRead(marked=services.notifications_mark_read(membership=_caller(request)))
+    return MarkedRead(marked=services.notifications_mark_read(membership=calling_member(request)))
 
 
 @router.post(
@@ -79,7 +68,7 @@ def notifications_read_all(request: HttpRequest) -> MarkedRead:
 )
 @api_roles()
 def notification_read(request: HttpRequest, notification_id: PathId) -> Notification:
-    caller = _caller(request)
+    caller = calling_member(request)
     notification = get_object_or_404(
         Notification, pk=notification_id, organization=caller.organization, membership=caller
     )
