@@ -8,7 +8,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from typing import Any
-from urllib.parse import unquote_plus, urlencode, urlsplit, urlunsplit
+from urllib.parse import SplitResult, unquote_plus, urlencode, urlsplit, urlunsplit
 
 import idna
 from django.conf import settings
@@ -20,6 +20,7 @@ from chorus.accounts.models import Membership, Organization, User
 from chorus.content.models import Network, Post
 from chorus.core.audit import audit_record
 from chorus.links.device import device_class
+from chorus.links.edge import safe_location
 from chorus.links.models import Click, ClickKind, DeviceClass, Link, LinkSettings, MemberVisitorKey
 from chorus.links.sinks import Record, get_sink
 
@@ -42,7 +43,7 @@ def tracked_destination(url: str, *, network: str, campaign: str) -> str:
     """
     try:
         parts = urlsplit(url.strip())
-        port = parts.port
+        parts.port  # noqa: B018 (raises ValueError for a bad port)
     except ValueError as error:
         raise ValidationError("This link is not a valid address.") from error
     if parts.scheme not in ("http", "https") or not parts.hostname:
@@ -60,15 +61,20 @@ def tracked_destination(url: str, *, network: str, campaign: str) -> str:
         if piece and unquote_plus(piece.partition("=")[0]) not in ours
     ]
     query = "&".join([*kept, urlencode(list(ours.items()))])
-    netloc = _ascii_host(parts.hostname)
-    if port is not None:
-        netloc = f"{netloc}:{port}"
-    if "@" in parts.netloc:
-        netloc = f"{parts.netloc.rpartition('@')[0]}@{netloc}"
-    destination = iri_to_uri(urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment)))
+    destination = _ascii_url(parts, query=query)
     if len(destination) > MAX_DESTINATION_LENGTH:
         raise ValidationError("This link is too long to track.")
     return destination
+
+
+def _ascii_url(parts: SplitResult, *, query: str) -> str:
+    """The URL as plain ASCII (IDNA host, percent-escaped rest): safe in a Location header."""
+    netloc = _ascii_host(parts.hostname or "")
+    if parts.port is not None:
+        netloc = f"{netloc}:{parts.port}"
+    if "@" in parts.netloc:
+        netloc = f"{parts.netloc.rpartition('@')[0]}@{netloc}"
+    return iri_to_uri(urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment)))
 
 
 def _ascii_host(host: str) -> str:
@@ -369,14 +375,26 @@ def short_domain_clean(value: str) -> str:
 
 
 def fallback_url_clean(value: str) -> str:
+    """The fallback page as the redirect will send it (ASCII), or a refusal.
+
+    Stored in the same form as minted destinations: the redirect refuses to send anything
+    else, so a page accepted here must be one it can actually lead to.
+    """
     url = value.strip()
     if not url:
         return ""
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 (raises ValueError for a bad port)
+    except ValueError as error:
+        raise ValidationError("The fallback page is not a valid address.") from error
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ValidationError("The fallback page must be an http:// or https:// address.")
+    url = _ascii_url(parts, query=parts.query)
     if len(url) > 2000:
         raise ValidationError("The fallback address is too long (2,000 characters at most).")
+    if not safe_location(url):
+        raise ValidationError("The fallback page is not an address a link can lead to.")
     return url
 
 

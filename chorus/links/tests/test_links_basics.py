@@ -275,3 +275,30 @@ def test_preload_keeps_the_newest_links_first(post):
     resolver = LinkResolver(ttl=60)
     assert resolver.preload(2) == 2
     assert set(resolver._cache) == set(codes[1:])
+
+
+def test_a_fallback_page_with_non_ascii_text_is_stored_so_the_redirect_can_use_it(
+    edge, post, organization, admin_member
+):
+    from chorus.links.services import link_settings_update
+
+    link = link_mint(post=post)
+    link_settings_update(
+        organization=organization,
+        actor=admin_member.user,
+        short_domain="",
+        fallback_url="https://bücher.example/straße?q=ä",
+    )
+    post.state = PostState.ARCHIVED
+    post.save(update_fields=["state"])
+    status, headers, _ = call(edge, f"/l/{link.code}")
+    assert status == 302
+    assert headers["Location"] == "https://xn--bcher-kva.example/stra%C3%9Fe?q=%C3%A4"
+
+
+@pytest.mark.parametrize("bad", ["https://acme.example:99999/", "javascript:alert(1)", "https:///x"])
+def test_a_fallback_page_the_redirect_could_not_send_is_refused(bad):
+    from chorus.links.services import fallback_url_clean
+
+    with pytest.raises(ValidationError):
+        fallback_url_clean(bad)
