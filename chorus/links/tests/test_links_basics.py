@@ -296,7 +296,9 @@ def test_a_fallback_page_with_non_ascii_text_is_stored_so_the_redirect_can_use_i
     assert headers["Location"] == "https://xn--bcher-kva.example/stra%C3%9Fe?q=%C3%A4"
 
 
-@pytest.mark.parametrize("bad", ["https://acme.example:99999/", "javascript:alert(1)", "https:///x"])
+@pytest.mark.parametrize(
+    "bad", ["https://acme.example:99999/", "javascript:alert(1)", "https:///x"]
+)
 def test_a_fallback_page_the_redirect_could_not_send_is_refused(bad):
     from chorus.links.services import fallback_url_clean
 
