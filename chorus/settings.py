@@ -3,6 +3,7 @@
 Every variable is listed with its default in README.md.
 """
 
+import base64
 import os
 import secrets
 from pathlib import Path
@@ -53,6 +54,27 @@ def _secret_key() -> str:
 
 
 SECRET_KEY = _secret_key()
+
+
+def _encryption_keys() -> list[str]:
+    """Fernet keys, newest first, from ENCRYPTION_KEYS or one generated into DATA_DIR."""
+    if keys := envlist("ENCRYPTION_KEYS", ""):
+        return keys
+    path = DATA_DIR / "encryption_key"
+    if not path.exists():
+        DATA_DIR.mkdir(parents=True, exist_ok=True)
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            pass
+        else:
+            with os.fdopen(fd, "w") as handle:
+                # A Fernet key: 32 random bytes, URL-safe base64.
+                handle.write(base64.urlsafe_b64encode(secrets.token_bytes(32)).decode())
+    return [path.read_text().strip()]
+
+
+ENCRYPTION_KEYS = _encryption_keys()
 DEBUG = envbool("DEBUG", "false")
 ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", "127.0.0.1,localhost")
 CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS", "")
@@ -79,6 +101,7 @@ INSTALLED_APPS = [
     "chorus.notifications",
     "chorus.content",
     "chorus.links",
+    "chorus.sharing",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,1 @@
+"""One sub-package per social network; `registry` finds the adapter for a network name."""

@@ -1,0 +1,61 @@
+"""The networks and channels a member can share to, and the adapter for each.
+
+Adapters are imported on first use, so a network's dependencies load only when needed.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import cast
+
+from django.utils.module_loading import import_string
+
+from chorus.networks.base import Adapter, OAuthAdapter, PublishingAdapter
+
+# Display order in the share dialog.
+ADAPTERS: dict[str, str] = {
+    "linkedin": "chorus.networks.linkedin.adapter.LinkedIn",
+    "x": "chorus.networks.x.adapter.X",
+    "facebook": "chorus.networks.facebook.adapter.Facebook",
+    "threads": "chorus.networks.threads.adapter.Threads",
+    "mastodon": "chorus.networks.mastodon.adapter.Mastodon",
+    "bluesky": "chorus.networks.bluesky.adapter.Bluesky",
+    "xing": "chorus.networks.xing.adapter.Xing",
+    "whatsapp": "chorus.networks.whatsapp.adapter.WhatsApp",
+    "email": "chorus.networks.email.adapter.Email",
+}
+CHANNELS = tuple(ADAPTERS)
+CHANNEL_CHOICES = [
+    ("linkedin", "LinkedIn"),
+    ("x", "X"),
+    ("facebook", "Facebook"),
+    ("threads", "Threads"),
+    ("mastodon", "Mastodon"),
+    ("bluesky", "Bluesky"),
+    ("xing", "Xing"),
+    ("whatsapp", "WhatsApp"),
+    ("email", "Email"),
+]
+# Channels without a caption of their own in a post borrow this network's caption.
+CAPTION_FALLBACK = {"whatsapp": "linkedin", "email": "linkedin"}
+
+
+@cache
+def adapter(name: str) -> Adapter:
+    if name not in ADAPTERS:
+        raise ValueError(f"Unknown network: {name}.")
+    return cast(Adapter, import_string(ADAPTERS[name])())
+
+
+def publishing_adapter(name: str) -> PublishingAdapter:
+    found = adapter(name)
+    if not found.can_publish:
+        raise ValueError(f"Chorus cannot publish to {found.label}; use its share link.")
+    return cast(PublishingAdapter, found)
+
+
+def oauth_adapter(name: str) -> OAuthAdapter:
+    found = publishing_adapter(name)
+    if not hasattr(found, "exchange_code"):
+        raise ValueError(f"{found.label} is not connected by OAuth.")
+    return cast(OAuthAdapter, found)
