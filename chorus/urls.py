@@ -10,6 +10,7 @@ urlpatterns = [
     path("", include("chorus.content.urls")),
     path("", include("chorus.notifications.urls")),
     path("", include("chorus.links.urls")),
+    path("", include("chorus.sharing.urls")),
     path("accounts/", include("allauth.urls")),
     path("api/v1/", api.urls),
     path("django-admin/", admin.site.urls),

@@ -1,0 +1,8 @@
+from django.urls import include, path
+
+urlpatterns = [
+    # The member's feed, share dialog and history.
+    path("", include("chorus.sharing.urls_feed")),
+    # Connected accounts (OAuth) and the admin's network settings.
+    path("", include("chorus.sharing.urls_connections")),
+]
