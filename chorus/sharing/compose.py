@@ -1,0 +1,152 @@
+"""What a member is offered to share on one network, and whether what they wrote may go out.
+
+INTERFACE (stable, also used by publishing and auto-share): `share_compose`,
+`share_check`, `ShareVerdict`, `suggested_caption`.
+
+The suggestion is the post's caption for the network (WhatsApp and email borrow one, see
+CAPTION_FALLBACK; a FREE post suggests nothing but the link), with the member's own
+tracked link in place of the post's link, or appended. Disclosures the organization
+appends automatically are part of the suggestion, so what the member sees is what goes out.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from chorus.accounts.models import Membership
+from chorus.content.compliance import CheckResult, Finding, check_text
+from chorus.content.models import CaptionMode, ComplianceRule, ContentPolicy, Post, RuleKind
+from chorus.links.models import Link
+from chorus.links.services import link_mint, short_url, short_url_base
+from chorus.networks.intents import text_with_url
+from chorus.networks.registry import CAPTION_FALLBACK, CHANNELS
+
+_URL = re.compile(r"https?://\S+", re.IGNORECASE)
+
+
+def suggested_caption(*, post: Post, network: str) -> str:
+    """The caption the post suggests for `network`, without any link swapped in.
+
+    Uses the prefetched `post.captions` when there is one (the feed loads them in bulk).
+    """
+    if network not in CHANNELS:
+        raise ValueError(f"Unknown network: {network}.")
+    if post.caption_mode == CaptionMode.FREE:
+        return ""
+    by_network = {caption.network: caption.text for caption in post.captions.all()}
+    if network in by_network:
+        return by_network[network]
+    fallback = CAPTION_FALLBACK.get(network, "")
+    return by_network.get(fallback, "")
+
+
+def with_link(text: str, *, link_url: str, tracked_url: str) -> str:
+    """The text with the post's link replaced by the tracked one, or the tracked one appended."""
+    if link_url and link_url in text:
+        return text.replace(link_url, tracked_url)
+    return text_with_url(text, tracked_url)
+
+
+def share_compose(*, post: Post, membership: Membership, network: str) -> tuple[str, Link | None]:
+    """The suggested text for `network` with the member's tracked link, and that link.
+
+    The link is None only when the post has no link to track (the text is then the
+    caption alone). Raises ValidationError when the member cannot share the post.
+    """
+    caption = suggested_caption(post=post, network=network)
+    link: Link | None = None
+    if post.link_url:
+        link = link_mint(post=post, membership=membership, network=network)
+        caption = with_link(caption, link_url=post.link_url, tracked_url=short_url(link))
+    if caption.strip():
+        # Disclosures the organization appends automatically belong to the suggestion.
+        caption = check_text(
+            organization=post.organization, network=network, text=caption, link_url=post.link_url
+        ).text
+    return caption, link
+
+
+@dataclass(frozen=True)
+class ShareVerdict:
+    """The compliance verdict on a member's text for one network."""
+
+    check: CheckResult
+    # The post's caption is locked and the text differs from it (links apart).
+    locked_changed: bool = False
+
+    @property
+    def text(self) -> str:
+        """What will be shared: the member's text, with any auto-appended disclosure."""
+        return self.check.text
+
+    @property
+    def length(self) -> int:
+        return self.check.length
+
+    @property
+    def limit(self) -> int:
+        return self.check.limit
+
+    @property
+    def findings(self) -> list[Finding]:
+        return self.check.findings
+
+    @property
+    def blocked(self) -> bool:
+        return self.locked_changed or self.check.blocked
+
+    @property
+    def messages(self) -> list[str]:
+        locked = ["This post's caption is locked: share it as written."]
+        return (locked if self.locked_changed else []) + [f.message for f in self.findings]
+
+
+def _without_links(text: str) -> str:
+    return " ".join(_URL.sub(" ", text).split())
+
+
+def _is_our_link(finding: Finding, base: str) -> bool:
+    """A domain finding about the member's own tracked link (it leads to the post's link)."""
+    domain_rules = (RuleKind.ALLOWED_DOMAIN, RuleKind.DENIED_DOMAIN)
+    return finding.rule in domain_rules and finding.text.startswith(base + "/l/")
+
+
+def share_check(
+    *,
+    post: Post,
+    network: str,
+    text: str,
+    rules: Sequence[ComplianceRule] | None = None,
+    policy: ContentPolicy | None = None,
+) -> ShareVerdict:
+    """Check a member's text for `network`: rules, disclosure, length, locked captions.
+
+    The post's link is checked as the destination (the tracked short link in the text
+    leads there, so its own domain is not held against it). `rules` and `policy` may be
+    passed when already loaded.
+    """
+    if network not in CHANNELS:
+        raise ValueError(f"Unknown network: {network}.")
+    if rules is None:
+        rules = list(ComplianceRule.objects.filter(organization_id=post.organization_id))
+    check = check_text(
+        organization=post.organization,
+        network=network,
+        text=text,
+        link_url=post.link_url,
+        rules=rules,
+        policy=policy,
+    )
+    base = short_url_base(organization_id=post.organization_id)
+    check.findings = [finding for finding in check.findings if not _is_our_link(finding, base)]
+    locked_changed = False
+    if post.caption_mode == CaptionMode.LOCKED:
+        caption = suggested_caption(post=post, network=network)
+        with_disclosure = check_text(
+            organization=post.organization, network=network, text=caption, rules=rules
+        ).text
+        written = _without_links(text)
+        locked_changed = written not in (_without_links(caption), _without_links(with_disclosure))
+    return ShareVerdict(check=check, locked_changed=locked_changed)
