@@ -1,0 +1,1 @@
+"""Mastodon: publishing to any instance through its API, and its share page."""

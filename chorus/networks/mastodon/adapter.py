@@ -1,0 +1,392 @@
+"""Mastodon: any instance a member chooses, an OAuth app registered per instance.
+
+Built on httpx rather than Mastodon.py: Mastodon.py talks through `requests`, which would
+bypass `chorus.core.http.SafeTransport`. The instance is typed in by a member, so every
+call must go through the SSRF-safe transport (no private, loopback or link-local
+addresses, whatever the host name resolves to); the handful of endpoints we need do not
+justify a second HTTP stack.
+
+Publishing sends the Idempotency-Key header, which Mastodon honours for an hour: a retry
+with the same key returns the status already created instead of posting twice.
+Mastodon access tokens do not expire, so there is nothing to refresh; a revoked token
+means the member reconnects.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import ipaddress
+import logging
+import re
+import secrets
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from typing import Any, ClassVar
+from urllib.parse import quote, urlencode, urlsplit
+
+import httpx
+import idna
+from django.conf import settings
+from django.utils import timezone
+
+from chorus.core.http import SafeTransport
+from chorus.networks.base import (
+    AppCredentials,
+    AuthExpired,
+    Authorization,
+    Connection,
+    Metrics,
+    NetworkError,
+    Profile,
+    RateLimited,
+    Rejected,
+    RemotePost,
+    Unavailable,
+)
+
+logger = logging.getLogger(__name__)
+
+SCOPES = "read:accounts read:statuses write:statuses"
+TIMEOUT = 10.0
+HANDLE = re.compile(r"^@?[^@\s/]+@([^@\s/]+)$")
+
+
+def instance_clean(value: str) -> str:
+    """The instance as "https://host" from what a member typed; ValueError otherwise.
+
+    Takes "mastodon.social", "https://mastodon.social/" or a handle "@user@mastodon.social".
+    """
+    text = value.strip()
+    if not text:
+        raise ValueError("Enter your Mastodon server, for example mastodon.social.")
+    handle = HANDLE.match(text)
+    if handle:
+        text = handle.group(1)
+    if "://" not in text:
+        text = f"https://{text}"
+    try:
+        parts = urlsplit(text)
+        port = parts.port
+    except ValueError as error:
+        raise ValueError(f"{value!r} is not a server address.") from error
+    if parts.scheme not in ("https", "http"):
+        raise ValueError("A Mastodon server is reached over https.")
+    if parts.username or parts.password:
+        raise ValueError("Enter only the server, for example mastodon.social.")
+    if parts.path not in ("", "/") or parts.query or parts.fragment:
+        raise ValueError("Enter only the server, without a path, for example mastodon.social.")
+    if port not in (None, 443):
+        raise ValueError("Mastodon servers are reached on the standard https port.")
+    host = (parts.hostname or "").rstrip(".")
+    try:
+        ipaddress.ip_address(host.strip("[]"))
+    except ValueError:
+        pass
+    else:
+        raise ValueError("Enter the server's name, not an IP address.")
+    try:
+        ascii_host = idna.encode(host, uts46=True).decode("ascii")
+    except idna.IDNAError as error:
+        raise ValueError(f"{host!r} is not a valid server name.") from error
+    if "." not in ascii_host:
+        raise ValueError(f"{host!r} is not a server name on the internet.")
+    return f"https://{ascii_host.lower()}"
+
+
+def retry_after_seconds(headers: httpx.Headers) -> float | None:
+    """Seconds to wait from Retry-After (seconds or an HTTP date) or X-RateLimit-Reset."""
+    now = timezone.now()
+    retry_after = str(headers.get("retry-after", "")).strip()
+    if retry_after:
+        try:
+            return max(0.0, float(retry_after))
+        except ValueError:
+            pass
+        try:
+            return max(0.0, (parsedate_to_datetime(retry_after) - now).total_seconds())
+        except (TypeError, ValueError):
+            pass
+    # Mastodon sends the end of the rate-limit window as an ISO 8601 time.
+    reset = str(headers.get("x-ratelimit-reset", "")).strip()
+    if reset:
+        try:
+            return max(0.0, float(reset) - now.timestamp())
+        except ValueError:
+            pass
+        try:
+            when = datetime.fromisoformat(reset)
+        except ValueError:
+            return None
+        if timezone.is_naive(when):
+            when = when.replace(tzinfo=UTC)
+        return max(0.0, (when - now).total_seconds())
+    return None
+
+
+def _error_text(response: httpx.Response) -> str:
+    try:
+        body = response.json()
+    except ValueError:
+        return ""
+    if isinstance(body, dict):
+        return str(body.get("error_description") or body.get("error") or "")
+    return ""
+
+
+def raise_for_status(response: httpx.Response) -> None:
+    """Map an error answer to the typed network errors; nothing for a 2xx."""
+    status = response.status_code
+    if status < 400:
+        return
+    text = _error_text(response)
+    if status == 401:
+        raise AuthExpired(
+            f"Mastodon no longer accepts the connection ({text or 'unauthorized'}).",
+            status=status,
+        )
+    if status == 403:
+        lowered = text.lower()
+        if any(word in lowered for word in ("scope", "revoked", "token", "expired")):
+            raise AuthExpired(f"Mastodon refused the connection ({text}).", status=status)
+        raise Rejected(f"Mastodon refused this ({text or 'forbidden'}).", status=status)
+    if status == 429:
+        raise RateLimited(
+            "Mastodon asks us to slow down.", retry_after=retry_after_seconds(response.headers)
+        )
+    if status >= 500:
+        raise Unavailable(f"The Mastodon server answered {status}.", status=status)
+    raise Rejected(f"Mastodon refused this: {text or f'error {status}'}.", status=status)
+
+
+def _client() -> httpx.Client:
+    return httpx.Client(
+        transport=SafeTransport(allow_loopback=settings.HTTP_ALLOW_LOOPBACK),
+        timeout=httpx.Timeout(TIMEOUT),
+        follow_redirects=False,
+        trust_env=False,
+        headers={"User-Agent": settings.HTTP_USER_AGENT, "Accept": "application/json"},
+    )
+
+
+def _send(method: str, url: str, **options: Any) -> httpx.Response:
+    """One request; transport failures become Unavailable."""
+    try:
+        with _client() as client:
+            return client.request(method, url, **options)
+    except httpx.TimeoutException as error:
+        raise Unavailable("The Mastodon server did not answer in time.") from error
+    except httpx.ConnectError as error:
+        if "BLOCKED:" in str(error):
+            raise Unavailable(
+                "The Mastodon server points to a private or local network address."
+            ) from error
+        raise Unavailable("Could not connect to the Mastodon server.") from error
+    except httpx.HTTPError as error:
+        raise Unavailable(f"The request to Mastodon failed ({type(error).__name__}).") from error
+
+
+def _json(response: httpx.Response) -> dict[str, Any]:
+    raise_for_status(response)
+    try:
+        body = response.json()
+    except ValueError as error:
+        raise Unavailable("The Mastodon server sent an answer we could not read.") from error
+    if not isinstance(body, dict):
+        raise Unavailable("The Mastodon server sent an answer we could not read.")
+    return body
+
+
+def _call(method: str, url: str, **options: Any) -> dict[str, Any]:
+    return _json(_send(method, url, **options))
+
+
+def _bearer(connection: Connection) -> dict[str, str]:
+    return {"Authorization": f"Bearer {connection.access_token}"}
+
+
+def _count(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def code_challenge(verifier: str) -> str:
+    digest = hashlib.sha256(verifier.encode("ascii")).digest()
+    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
+
+
+class Mastodon:
+    name: ClassVar[str] = "mastodon"
+    label: ClassVar[str] = "Mastodon"
+    intent_takes_text: ClassVar[bool] = True
+    can_publish: ClassVar[bool] = True
+    # Mastodon tokens do not expire.
+    token_lifetime_days: ClassVar[int | None] = None
+
+    instance_clean = staticmethod(instance_clean)
+
+    def intent_url(self, text: str, url: str, *, instance: str = "") -> str:
+        """The instance's own share page.
+
+        Without an instance this raises ValueError rather than falling back to an outside
+        share service (which would see every caption): the UI asks the member for their
+        server instead.
+        """
+        if not instance:
+            raise ValueError("Enter your Mastodon server to share there.")
+        return f"{instance_clean(instance)}/share?{urlencode({'text': _with_url(text, url)})}"
+
+    def register_app(self, instance: str, *, redirect_uri: str) -> AppCredentials:
+        """Register Chorus as an OAuth app on the instance (once per instance)."""
+        base = instance_clean(instance)
+        body = _call(
+            "POST",
+            f"{base}/api/v1/apps",
+            data={
+                "client_name": settings.SITE_NAME,
+                "redirect_uris": redirect_uri,
+                "scopes": SCOPES,
+                "website": settings.SITE_URL,
+            },
+        )
+        client_id, client_secret = body.get("client_id"), body.get("client_secret")
+        if not isinstance(client_id, str) or not isinstance(client_secret, str):
+            raise Unavailable("The Mastodon server did not return app credentials.")
+        return AppCredentials(client_id=client_id, client_secret=client_secret)
+
+    def authorization(
+        self, app: AppCredentials, *, redirect_uri: str, instance: str = ""
+    ) -> Authorization:
+        base = instance_clean(instance)
+        state = secrets.token_urlsafe(32)
+        verifier = secrets.token_urlsafe(64)
+        query = urlencode(
+            {
+                "response_type": "code",
+                "client_id": app.client_id,
+                "redirect_uri": redirect_uri,
+                "scope": SCOPES,
+                "state": state,
+                "code_challenge": code_challenge(verifier),
+                "code_challenge_method": "S256",
+            }
+        )
+        return Authorization(
+            url=f"{base}/oauth/authorize?{query}",
+            state=state,
+            code_verifier=verifier,
+            extra={"instance": base},
+        )
+
+    def exchange_code(
+        self,
+        app: AppCredentials,
+        *,
+        code: str,
+        redirect_uri: str,
+        authorization: Authorization,
+        instance: str = "",
+    ) -> Connection:
+        base = instance_clean(instance or authorization.extra.get("instance", ""))
+        body = _call(
+            "POST",
+            f"{base}/oauth/token",
+            data={
+                "grant_type": "authorization_code",
+                "code": code,
+                "client_id": app.client_id,
+                "client_secret": app.client_secret,
+                "redirect_uri": redirect_uri,
+                "code_verifier": authorization.code_verifier,
+                "scope": SCOPES,
+            },
+        )
+        token = body.get("access_token")
+        if not isinstance(token, str) or not token:
+            raise Unavailable("The Mastodon server did not return an access token.")
+        connection = Connection(app=app, access_token=token, instance=base)
+        found = self.profile(connection)
+        connection.account_id = found.account_id
+        connection.handle = found.handle
+        return connection
+
+    def refresh(self, connection: Connection) -> None:
+        raise AuthExpired("Mastodon tokens are not refreshed; reconnect your account.")
+
+    def profile(self, connection: Connection) -> Profile:
+        base = instance_clean(connection.instance)
+        body = _call(
+            "GET", f"{base}/api/v1/accounts/verify_credentials", headers=_bearer(connection)
+        )
+        account_id, acct = body.get("id"), body.get("acct")
+        if not isinstance(account_id, str) or not isinstance(acct, str):
+            raise Unavailable("The Mastodon server did not say who the account is.")
+        host = urlsplit(base).hostname
+        handle = f"@{acct}" if "@" in acct else f"@{acct}@{host}"
+        return Profile(
+            account_id=account_id,
+            handle=handle,
+            display_name=str(body.get("display_name") or ""),
+            url=str(body.get("url") or ""),
+            followers=_count(body.get("followers_count")),
+        )
+
+    def publish(
+        self, connection: Connection, text: str, url: str, idempotency_key: str
+    ) -> RemotePost:
+        base = instance_clean(connection.instance)
+        body = _call(
+            "POST",
+            f"{base}/api/v1/statuses",
+            headers={**_bearer(connection), "Idempotency-Key": idempotency_key},
+            json={"status": _with_url(text, url), "visibility": "public"},
+        )
+        status_id = body.get("id")
+        if not isinstance(status_id, str) or not status_id:
+            raise Unavailable("The Mastodon server did not return the new post.")
+        return RemotePost(remote_id=status_id, url=str(body.get("url") or body.get("uri") or ""))
+
+    def fetch_metrics(self, connection: Connection, remote_ids: list[str]) -> list[Metrics]:
+        base = instance_clean(connection.instance)
+        found: list[Metrics] = []
+        for remote_id in remote_ids:
+            response = _send(
+                "GET",
+                f"{base}/api/v1/statuses/{quote(remote_id, safe='')}",
+                headers=_bearer(connection),
+            )
+            # A deleted status is simply gone; the others still count.
+            if response.status_code in (404, 410):
+                continue
+            body = _json(response)
+            found.append(
+                Metrics(
+                    remote_id=remote_id,
+                    reactions=_count(body.get("favourites_count")),
+                    reposts=_count(body.get("reblogs_count")),
+                    replies=_count(body.get("replies_count")),
+                )
+            )
+        return found
+
+    def revoke(self, connection: Connection) -> None:
+        try:
+            base = instance_clean(connection.instance)
+            raise_for_status(
+                _send(
+                    "POST",
+                    f"{base}/oauth/revoke",
+                    data={
+                        "client_id": connection.app.client_id,
+                        "client_secret": connection.app.client_secret,
+                        "token": connection.access_token,
+                    },
+                )
+            )
+        except (NetworkError, ValueError) as error:
+            logger.info("Revoking a Mastodon token failed: %s", error)
+
+
+def _with_url(text: str, url: str) -> str:
+    if not url or url in text:
+        return text
+    return f"{text}\n\n{url}" if text.strip() else url
