@@ -1,32 +1,28 @@
-"""Minting tracked links, and storing the clicks the redirect answered."""
+"""Minting tracked links and their settings (storing clicks is in chorus.links.clicks)."""
 
 from __future__ import annotations
 
 import secrets
 import string
-from collections import defaultdict
-from collections.abc import Iterable
-from datetime import UTC, datetime, timedelta
-from typing import Any
 from urllib.parse import SplitResult, unquote_plus, urlencode, urlsplit, urlunsplit
 
 import idna
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.utils.encoding import iri_to_uri
 
 from chorus.accounts.models import Membership, Organization, User
 from chorus.content.models import Network, Post
 from chorus.core.audit import audit_record
-from chorus.links.device import device_class
+from chorus.links.clicks import clicks_drain as clicks_drain
+from chorus.links.clicks import clicks_store as clicks_store
+from chorus.links.clicks import referrer_host as referrer_host
 from chorus.links.edge import safe_location
-from chorus.links.models import Click, ClickKind, DeviceClass, Link, LinkSettings, MemberVisitorKey
-from chorus.links.sinks import Record, get_sink
+from chorus.links.models import Link, LinkSettings
 
 CODE_ALPHABET = string.ascii_letters + string.digits
 CODE_LENGTH = 10
-UNIQUE_WINDOW = timedelta(hours=24)
 UTM_MEDIUM = "employee_advocacy"
 MAX_DESTINATION_LENGTH = 4000  # Link.destination's max_length
 
@@ -128,209 +124,6 @@ def short_url(link: Link) -> str:
 def link_set_active(*, link: Link, active: bool) -> None:
     link.is_active = active
     link.save(update_fields=["is_active"])
-
-
-# Storing clicks ----------------------------------------------------------------------
-
-
-def clicks_drain(*, batch_size: int = 5000) -> int:
-    """Move answered clicks from the append path into the database. Returns how many."""
-    return get_sink().drain(clicks_store, batch_size=batch_size)
-
-
-def _moment(record: Record) -> datetime:
-    return datetime.fromtimestamp(float(record["t"]), tz=UTC)
-
-
-@transaction.atomic
-def clicks_store(records: Iterable[Record]) -> int:
-    """Store a batch of click records (idempotent: known event ids are skipped).
-
-    Decides here, off the hot path, what the redirect could not: the device class,
-    whether a person's click is the visitor's first on that link in 24 hours (unique), and
-    whether the sharer clicked their own link (self-click, counted apart).
-    """
-    # A malformed record is skipped, not raised on: it would block its whole file forever.
-    batch = {str(r["id"])[:32]: r for r in records if _well_formed(r)}
-    if not batch:
-        return 0
-    known = set(Click.objects.filter(event_id__in=list(batch)).values_list("event_id", flat=True))
-    fresh = sorted((r for i, r in batch.items() if i not in known), key=lambda r: float(r["t"]))
-    links = {
-        link.pk: link
-        for link in Link.objects.select_related("membership").filter(
-            pk__in={int(r["l"]) for r in fresh}
-        )
-    }
-    fresh = [r for r in fresh if int(r["l"]) in links]
-    if not fresh:
-        return 0
-    last_seen = _last_person_clicks(fresh)
-    sharer_keys = _sharer_visitor_keys(fresh, links)
-    clicks: list[tuple[Any, ...]] = []
-    adapt = connection.ops.adapt_datetimefield_value
-    counts: dict[int, dict[str, Any]] = defaultdict(
-        lambda: {"clicks": 0, "unique_clicks": 0, "self_clicks": 0, "previews": 0, "last": None}
-    )
-    for record in fresh:
-        link = links[int(record["l"])]
-        moment = _moment(record)
-        kind = str(record.get("k")) if record.get("k") in ClickKind.values else ClickKind.CLICK
-        visitor = str(record.get("v", ""))[:32]
-        sharer = link.membership.user_id if link.membership else None
-        is_self = (
-            kind == ClickKind.CLICK
-            and sharer is not None
-            and (record.get("u") == sharer or (sharer, moment.date(), visitor) in sharer_keys)
-        )
-        is_unique = False
-        if kind == ClickKind.CLICK and not is_self:
-            previous = last_seen.get((link.pk, visitor))
-            is_unique = previous is None or moment - previous >= UNIQUE_WINDOW
-            # A stored click later than this one (drained earlier) stays the latest seen.
-            last_seen[link.pk, visitor] = max(moment, previous) if previous else moment
-        counter = counts[link.pk]
-        if kind != ClickKind.CLICK:
-            counter["previews"] += 1
-        elif is_self:
-            counter["self_clicks"] += 1
-        else:
-            counter["clicks"] += 1
-            counter["unique_clicks"] += int(is_unique)
-        counter["last"] = moment
-        user_agent = str(record.get("ua", ""))
-        clicks.append(
-            (
-                link.organization_id,
-                str(record["id"])[:32],
-                link.pk,
-                adapt(moment),
-                kind,
-                str(record.get("b", ""))[:100],
-                referrer_host(str(record.get("r", ""))),
-                DeviceClass.BOT.value if kind == ClickKind.BOT else str(device_class(user_agent)),
-                visitor,
-                is_unique,
-                is_self,
-            )
-        )
-    with connection.cursor() as cursor:
-        cursor.executemany(INSERT_CLICK_SQL, clicks)
-    _add_to_counters(counts)
-    return len(clicks)
-
-
-# One statement for every link of a batch: compiling an ORM update per link costs more than
-# the database's own work (measured: 59% of the drainer's time).
-COUNTERS_SQL = (
-    "UPDATE links_link SET clicks = clicks + %s, unique_clicks = unique_clicks + %s, "
-    "self_clicks = self_clicks + %s, previews = previews + %s, "
-    "last_click_at = CASE WHEN last_click_at IS NULL OR last_click_at < %s "
-    "THEN %s ELSE last_click_at END WHERE id = %s"
-)
-
-
-def _add_to_counters(counts: dict[int, dict[str, Any]]) -> None:
-    adapt = connection.ops.adapt_datetimefield_value  # the backend's own datetime format
-    rows = [
-        (
-            counter["clicks"],
-            counter["unique_clicks"],
-            counter["self_clicks"],
-            counter["previews"],
-            adapt(counter["last"]),
-            adapt(counter["last"]),
-            link_id,
-        )
-        for link_id, counter in sorted(counts.items())  # a fixed order: no deadlocks
-    ]
-    with connection.cursor() as cursor:
-        cursor.executemany(COUNTERS_SQL, rows)
-
-
-def referrer_host(referrer: str) -> str:
-    """The host of a Referer header ("" when there is none or it is not a URL)."""
-    if "://" not in referrer:
-        return referrer[:253] if referrer and "/" not in referrer else ""
-    try:
-        return (urlsplit(referrer).hostname or "")[:253]
-    except ValueError:
-        return ""
-
-
-def _well_formed(record: Any) -> bool:
-    if not isinstance(record, dict) or not record.get("id"):
-        return False
-    try:
-        int(record["l"])
-        _moment(record)
-    except (KeyError, TypeError, ValueError, OverflowError, OSError):
-        return False
-    return True
-
-
-# Rows written straight through the driver: building a model instance per click cost more
-# than the database's own work (measured in the bench's drain).
-INSERT_CLICK_SQL = (
-    "INSERT INTO links_click (organization_id, event_id, link_id, created_at, kind, bot_name,"
-    " referrer_host, device_class, visitor_key, is_unique, is_self)"
-    " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
-)
-PAIRS_PER_QUERY = 2000
-PAIRS_SQL = (
-    "SELECT link_id, visitor_key, created_at FROM links_click"
-    " WHERE kind = %s AND is_self = %s AND created_at >= %s"
-)
-
-
-def _as_datetime(value: Any) -> datetime:
-    """A datetime from the database driver (SQLite hands back text)."""
-    if isinstance(value, datetime):
-        return value if value.tzinfo else value.replace(tzinfo=UTC)
-    parsed = datetime.fromisoformat(str(value))
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
-
-
-def _last_person_clicks(records: list[Record]) -> dict[tuple[int, str], datetime]:
-    """For each (link, visitor) in the batch, their latest earlier stored person click."""
-    earliest = _moment(records[0]) - UNIQUE_WINDOW
-    pairs = {(int(r["l"]), str(r.get("v", ""))) for r in records if r.get("k") == ClickKind.CLICK}
-    if not pairs:
-        return {}
-    seen: dict[tuple[int, str], datetime] = {}
-    # Exactly the batch's (link, visitor) pairs, through the (link, visitor, time) index:
-    # "link IN (...) AND visitor IN (...)" would make the database try every combination.
-    ordered = sorted(pairs)
-    since = connection.ops.adapt_datetimefield_value(earliest)
-    with connection.cursor() as cursor:
-        for start in range(0, len(ordered), PAIRS_PER_QUERY):
-            chunk = ordered[start : start + PAIRS_PER_QUERY]
-            values = ", ".join(["(%s, %s)"] * len(chunk))  # placeholders only
-            sql = PAIRS_SQL + f" AND (link_id, visitor_key) IN (VALUES {values})"
-            cursor.execute(
-                sql, [ClickKind.CLICK.value, False, since, *(v for pair in chunk for v in pair)]
-            )
-            for link_id, visitor, moment in cursor.fetchall():
-                moment = _as_datetime(moment)
-                key = (link_id, visitor)
-                if key not in seen or moment > seen[key]:
-                    seen[key] = moment
-    return seen
-
-
-def _sharer_visitor_keys(
-    records: list[Record], links: dict[int, Link]
-) -> set[tuple[int, Any, str]]:
-    sharers = {link.membership.user_id for link in links.values() if link.membership}
-    if not sharers:
-        return set()
-    days = {_moment(r).date() for r in records}
-    visitors = {str(r.get("v", "")) for r in records}
-    return set(
-        MemberVisitorKey.objects.filter(
-            user_id__in=sharers, day__in=days, visitor_key__in=visitors
-        ).values_list("user_id", "day", "visitor_key")
-    )
 
 
 # Link settings and switching links on and off (the pages and the API) -----------------
