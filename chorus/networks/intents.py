@@ -27,3 +27,15 @@ def text_with_url(text: str, url: str) -> str:
 def url_unless_in_text(text: str, url: str) -> str:
     """The URL for a separate `url=` parameter, or "" when the text already carries it."""
     return "" if url and url in text else url
+
+
+def headline(text: str, url: str, *, length: int) -> str:
+    """The first line of the text without the link, cut at a word to `length` characters."""
+    for line in text.splitlines():
+        line = line.replace(url, "").strip() if url else line.strip()
+        if line:
+            if len(line) <= length:
+                return line
+            cut = line[: length - 1].rsplit(" ", 1)[0].rstrip()
+            return f"{cut or line[: length - 1]}…"
+    return ""
