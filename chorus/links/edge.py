@@ -51,6 +51,7 @@ ORDER BY l.id DESC
 LIMIT %s
 """
 WITHDRAWN_STATES = {"archived"}
+PRELOAD_CHUNK = 2000
 
 
 def _driver_errors() -> tuple[type[Exception], ...]:
@@ -106,6 +107,9 @@ class LinkResolver:
         # location) or (expires,) for an unknown code: the garbage collector stops tracking
         # those, so hundreds of thousands of them add nothing to its pauses.
         self._cache: dict[str, tuple[Any, ...]] = {}
+        # One string per distinct destination: every member's link to a post on a network
+        # has the same destination, so thousands of entries share one string.
+        self._locations: dict[str, str] = {}
         self._lock = threading.Lock()
 
     def get(self, code: str) -> Target | None:
@@ -119,11 +123,17 @@ class LinkResolver:
                 # Drop the expired entries; if all are fresh, start over (bounded memory).
                 fresh = {k: v for k, v in self._cache.items() if v[0] > now}
                 self._cache = fresh if len(fresh) < self.max_entries else {}
+                if not self._cache:
+                    self._locations = {}
         if target is None:
             self._cache[code] = (now + self.missing_ttl,)
         else:
-            self._cache[code] = (now + self.ttl, *target)
+            self._cache[code] = (now + self.ttl, *self._shared(target))
         return target
+
+    def _shared(self, target: Target) -> tuple[int, int, str]:
+        location = self._locations.setdefault(target.location, target.location)
+        return (target.link_id, target.organization_id, location)
 
     def forget(self, code: str) -> None:
         self._cache.pop(code, None)
@@ -134,18 +144,21 @@ class LinkResolver:
         Runs in a background thread when a worker starts: one sequential read instead of a
         random look-up per code when a burst of clicks on many links arrives.
         """
+        now = time.monotonic()
+        # Spread the expiries, so the cache is not looked up again all at once.
+        expiries = [now + self.ttl * (1 + step / 64) for step in range(64)]
+        loaded = index = 0
         with connections["default"].cursor() as cursor:
             cursor.execute(PRELOAD_SQL, [limit])
-            rows = cursor.fetchall()
-        now = time.monotonic()
-        loaded = 0
-        for index, (code, *row) in enumerate(rows):
-            target = self._target(tuple(row))
-            if target is not None and code not in self._cache:
-                # Spread the expiries, so the whole cache is not looked up again at once.
-                expires = now + self.ttl * (1 + (index % 64) / 64)
-                self._cache[code] = (expires, *target)
-                loaded += 1
+            # In chunks: a list of every row at once would raise the worker's peak memory,
+            # and Python keeps that memory after the list is gone.
+            while rows := cursor.fetchmany(PRELOAD_CHUNK):
+                for code, *row in rows:
+                    index += 1
+                    target = self._target(tuple(row))
+                    if target is not None and code not in self._cache:
+                        self._cache[code] = (expiries[index % 64], *self._shared(target))
+                        loaded += 1
         return loaded
 
     def _lookup(self, code: str) -> Target | None:
