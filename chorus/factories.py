@@ -16,6 +16,7 @@ from chorus.content.models import (
     Topic,
 )
 from chorus.notifications.models import Notification
+from chorus.sharing.models import NetworkConnection, Share, ShareMethod, ShareStatus
 
 
 class OrganizationFactory(DjangoModelFactory[Organization]):
@@ -123,3 +124,29 @@ class NotificationFactory(DjangoModelFactory[Notification]):
     membership = factory.SubFactory(MembershipFactory)
     kind = "test"
     message = "Something happened."
+
+
+class NetworkConnectionFactory(DjangoModelFactory[NetworkConnection]):
+    class Meta:
+        model = NetworkConnection
+
+    organization = factory.SelfAttribute("membership.organization")
+    membership = factory.SubFactory(MembershipFactory)
+    network = "mastodon"
+    instance = "https://mastodon.example"
+    account_id = factory.Sequence(lambda n: f"{n + 1000}")
+    handle = factory.Sequence(lambda n: f"@member{n}@mastodon.example")
+    access_token = factory.Sequence(lambda n: f"access-token-{n}")
+
+
+class ShareFactory(DjangoModelFactory[Share]):
+    class Meta:
+        model = Share
+
+    organization = factory.SelfAttribute("membership.organization")
+    membership = factory.SubFactory(MembershipFactory)
+    post = factory.SubFactory(PostFactory, organization=factory.SelfAttribute("..organization"))
+    network = "mastodon"
+    method = ShareMethod.API
+    status = ShareStatus.SCHEDULED
+    text = "Worth reading."
