@@ -13,13 +13,14 @@ from django.db import IntegrityError, transaction
 from django.utils.encoding import iri_to_uri
 
 from chorus.accounts.models import Membership, Organization, User
-from chorus.content.models import Network, Post
+from chorus.content.models import Post
 from chorus.core.audit import audit_record
 from chorus.links.clicks import clicks_drain as clicks_drain
 from chorus.links.clicks import clicks_store as clicks_store
 from chorus.links.clicks import referrer_host as referrer_host
 from chorus.links.edge import safe_location
 from chorus.links.models import Link, LinkSettings
+from chorus.networks.registry import CHANNELS
 
 CODE_ALPHABET = string.ascii_letters + string.digits
 CODE_LENGTH = 10
@@ -84,7 +85,8 @@ def _ascii_host(host: str) -> str:
 
 def link_mint(*, post: Post, membership: Membership | None = None, network: str = "") -> Link:
     """The link for (post, member, network), or for the post alone; the same one every time."""
-    if network and network not in Network.values:
+    # Every channel, not only the networks with captions: WhatsApp and email shares carry links.
+    if network and network not in CHANNELS:
         raise ValidationError(f"Unknown network: {network}.")
     if membership is not None and (
         membership.organization_id != post.organization_id or not membership.is_active
