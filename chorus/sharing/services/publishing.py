@@ -1,0 +1,504 @@
+"""Shares Chorus publishes for a member through a connected account: now or later,
+within the organization's caps and rules, and published exactly once.
+
+The publish task (`share_publish_run`) writes a STARTED attempt before it calls the
+network, so a crash in the middle leaves a trace. A retry then reuses the share's
+Idempotency-Key on networks that honour one (the network answers with the post it
+already made); on the others it does not post blindly a second time but asks the member
+to check their profile.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+from datetime import date, datetime, time, timedelta
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Q
+from django.db.models.functions import Coalesce
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+
+from chorus.accounts.models import Membership, User
+from chorus.content.models import Post, PostState
+from chorus.content.selectors import post_audience
+from chorus.core.audit import audit_record
+from chorus.links.services import short_url
+from chorus.networks import base
+from chorus.networks.intents import text_with_url
+from chorus.networks.registry import CHANNELS, adapter, publishing_adapter
+from chorus.notifications.services import notification_create
+from chorus.sharing.compose import share_check, share_compose
+from chorus.sharing.models import (
+    AttemptOutcome,
+    ConnectionStatus,
+    NetworkConnection,
+    PublishAttempt,
+    Share,
+    ShareMethod,
+    ShareStatus,
+)
+from chorus.sharing.services.connections import connection_call
+from chorus.sharing.services.settings import network_settings_for
+
+logger = logging.getLogger(__name__)
+
+# Networks that honour the share's idempotency key: a retry after a crash is safe there.
+IDEMPOTENT_NETWORKS = frozenset({"mastodon", "bluesky"})
+MAX_ATTEMPTS = 6
+BACKOFF_BASE = timedelta(minutes=1)
+BACKOFF_MAX = timedelta(hours=6)
+# How long a share being published is left alone before a retry may look at it again
+# (a worker that died mid-call leaves the share PUBLISHING).
+IN_FLIGHT = timedelta(minutes=10)
+# A share scheduled this far in the past is refused (a clock a little behind is fine).
+PAST_TOLERANCE = timedelta(minutes=5)
+MAX_AHEAD = timedelta(days=365)
+# Counted against the daily cap: what was shared and what is waiting to be.
+CAP_STATUSES = (ShareStatus.SHARED, ShareStatus.SCHEDULED, ShareStatus.PUBLISHING)
+
+
+def _label(network: str) -> str:
+    return adapter(network).label
+
+
+def _history_url() -> str:
+    for name in ("share_history", "connections"):
+        try:
+            return reverse(name)
+        except NoReverseMatch:
+            continue
+    return ""
+
+
+def share_day_bounds(day: date) -> tuple[datetime, datetime]:
+    start = timezone.make_aware(datetime.combine(day, time.min))
+    return start, start + timedelta(days=1)
+
+
+def share_cap_check(
+    *, membership: Membership, network: str, day: date, exclude: Share | None = None
+) -> None:
+    """ValidationError when the member already reached the day's cap on `network`.
+
+    The day of a share is when it is (or was) due: scheduled_for, else shared_at, else
+    created_at, in the site's time zone.
+    """
+    cap = network_settings_for(organization=membership.organization, network=network).daily_cap
+    if cap is None:
+        return
+    start, end = share_day_bounds(day)
+    shares = (
+        Share.objects.filter(membership=membership, network=network, status__in=CAP_STATUSES)
+        .annotate(day_of=Coalesce("scheduled_for", "shared_at", "created_at"))
+        .filter(day_of__gte=start, day_of__lt=end)
+    )
+    if exclude is not None:
+        shares = shares.exclude(pk=exclude.pk)
+    if shares.count() >= cap:
+        raise ValidationError(
+            f"Your organization allows {cap} share{'s' if cap != 1 else ''} a day on "
+            f"{_label(network)}; you reached it for {day:%d %b %Y}."
+        )
+
+
+def active_connection(*, membership: Membership, network: str) -> NetworkConnection | None:
+    return NetworkConnection.objects.filter(
+        membership=membership, network=network, status=ConnectionStatus.ACTIVE
+    ).first()
+
+
+def certification_ok(*, membership: Membership, post: Post) -> bool:
+    """Whether the member may share a post that requires a certification.
+
+    Training (certifications) arrives later; until then nothing is known to be missing.
+    When it lands, it answers here and calls `shares_cancel_uncertified` on a loss.
+    """
+    return True
+
+
+def share_create_api(
+    *,
+    membership: Membership,
+    post: Post,
+    network: str,
+    text: str | None = None,
+    when: datetime | None = None,
+    auto: bool = False,
+) -> Share:
+    """A share Chorus publishes on the member's connected account, now (`when` None) or
+    at `when`. `text` None takes the suggested caption. Refused (ValidationError, nothing
+    saved) outside the rules: program, post state and audience, connection, caps,
+    compliance."""
+    if network not in CHANNELS:
+        raise ValidationError(f"Unknown network: {network}.")
+    label = _label(network)
+    if membership.organization_id != post.organization_id:
+        raise ValidationError("That member cannot share this post.")
+    if not membership.is_advocate:
+        raise ValidationError("Join the advocacy program to share.")
+    if post.state != PostState.LIVE:
+        raise ValidationError("This post is not live.")
+    if not post_audience(post).filter(pk=membership.pk).exists():
+        raise ValidationError("This post is not meant for you.")
+    if post.requires_certification and not certification_ok(membership=membership, post=post):
+        raise ValidationError("This post requires a certification you do not hold.")
+    found = network_settings_for(organization=post.organization, network=network)
+    if not (found.sharing_enabled and found.publishing_enabled):
+        raise ValidationError(f"Your organization does not publish to {label} for you.")
+    connection = active_connection(membership=membership, network=network)
+    if connection is None:
+        raise ValidationError(f"Connect your {label} account first.")
+    now = timezone.now()
+    due = when or now
+    if when is not None:
+        if timezone.is_naive(when):
+            raise ValidationError("Give the time with its time zone.")
+        if when < now - PAST_TOLERANCE:
+            raise ValidationError("That time has passed.")
+        if when > now + MAX_AHEAD:
+            raise ValidationError("Shares can be scheduled up to a year ahead.")
+    if post.publish_end is not None and due >= post.publish_end:
+        raise ValidationError("The post is withdrawn from sharing before that time.")
+    suggested, link = share_compose(post=post, membership=membership, network=network)
+    if text is None:
+        text = suggested
+    if link is not None:
+        text = text_with_url(text, short_url(link))
+    if not text.strip():
+        raise ValidationError("Write something to share.")
+    verdict = share_check(post=post, network=network, text=text)
+    if verdict.blocked:
+        raise ValidationError(verdict.messages)
+    with transaction.atomic():
+        # Lock the member's row so two parallel requests cannot both slip under the cap.
+        Membership.objects.select_for_update().filter(pk=membership.pk).first()
+        share_cap_check(membership=membership, network=network, day=timezone.localdate(due))
+        share = Share.objects.create(
+            organization_id=post.organization_id,
+            membership=membership,
+            post=post,
+            network=network,
+            method=ShareMethod.API,
+            status=ShareStatus.SCHEDULED,
+            text=verdict.text,
+            link=link,
+            connection=connection,
+            auto=auto,
+            scheduled_for=due,
+            next_attempt_at=due,
+        )
+        audit_record(
+            organization=post.organization,
+            actor=membership.user,
+            action="share.scheduled",
+            target=share,
+            data={"network": network, "post": post.pk, "due": due.isoformat(), "auto": auto},
+        )
+        if due <= now:
+            share_id = share.pk
+            transaction.on_commit(lambda: _enqueue(share_id))
+    return share
+
+
+def _enqueue(share_id: int) -> None:
+    from chorus.sharing.tasks import share_publish
+
+    share_publish.enqueue(share_id=share_id)
+
+
+def share_publish_now(
+    *, membership: Membership, post: Post, network: str, text: str | None = None
+) -> Share:
+    return share_create_api(membership=membership, post=post, network=network, text=text)
+
+
+def share_schedule(
+    *, membership: Membership, post: Post, network: str, when: datetime, text: str | None = None
+) -> Share:
+    return share_create_api(membership=membership, post=post, network=network, text=text, when=when)
+
+
+def share_cancel(*, share: Share, actor: User, reason: str = "Cancelled by you.") -> Share:
+    """Cancel a share that is still waiting; it stays in the member's history."""
+    with transaction.atomic():
+        locked = Share.objects.select_for_update().get(pk=share.pk)
+        if locked.status != ShareStatus.SCHEDULED:
+            raise ValidationError("Only a share that is still waiting can be cancelled.")
+        locked.status = ShareStatus.CANCELLED
+        locked.cancel_reason = reason[:300]
+        locked.next_attempt_at = None
+        locked.save(update_fields=["status", "cancel_reason", "next_attempt_at", "updated_at"])
+        audit_record(
+            organization=locked.membership.organization,
+            actor=actor,
+            action="share.cancelled",
+            target=locked,
+            data={"reason": reason},
+        )
+    return locked
+
+
+def share_delete_scheduled(*, share: Share, actor: User) -> None:
+    """Delete a share that was only scheduled (nothing was posted, nothing is kept)."""
+    with transaction.atomic():
+        locked = Share.objects.select_for_update().get(pk=share.pk)
+        if locked.status not in (ShareStatus.SCHEDULED, ShareStatus.CANCELLED):
+            raise ValidationError("Only a scheduled share can be deleted.")
+        if locked.publish_attempts.exists():
+            raise ValidationError("Chorus already tried to publish this share; cancel it instead.")
+        audit_record(
+            organization=locked.membership.organization,
+            actor=actor,
+            action="share.deleted",
+            target=locked,
+            data={"network": locked.network, "post": locked.post_id},
+        )
+        locked.delete()
+
+
+# Publishing (the task) ---------------------------------------------------------------
+
+
+def backoff(attempts: int) -> timedelta:
+    """Exponential back-off with jitter: about 1, 2, 4... minutes, at most 6 hours."""
+    seconds = BACKOFF_BASE.total_seconds() * 2.0 ** max(attempts - 1, 0)
+    seconds = min(seconds, BACKOFF_MAX.total_seconds())
+    return timedelta(seconds=seconds * random.uniform(0.8, 1.2))
+
+
+def _due_at(share: Share) -> datetime:
+    return share.next_attempt_at or share.scheduled_for or share.created_at
+
+
+def _stop(share: Share, *, status: str, kind: str, message: str) -> None:
+    share.status = status
+    share.error_kind = kind
+    share.error_message = message[:500]
+    share.next_attempt_at = None
+    if status == ShareStatus.CANCELLED:
+        share.cancel_reason = message[:300]
+    share.save(
+        update_fields=[
+            "status",
+            "error_kind",
+            "error_message",
+            "next_attempt_at",
+            "cancel_reason",
+            "updated_at",
+        ]
+    )
+
+
+def _notify_failed(share: Share, message: str) -> None:
+    notification_create(
+        membership=share.membership,
+        kind="share_failed",
+        message=f"Your {_label(share.network)} share of “{share.post.title}” failed: {message}",
+        url=_history_url(),
+    )
+
+
+def _precondition_failure(share: Share) -> tuple[str, str, str] | None:
+    """(status, kind, message) when the share must not be published any more."""
+    label = _label(share.network)
+    if not share.membership.is_advocate:
+        return ShareStatus.CANCELLED, "program", "You are no longer in the advocacy program."
+    if share.post.state != PostState.LIVE:
+        return ShareStatus.CANCELLED, "post", "The post was withdrawn."
+    if share.post.requires_certification and not certification_ok(
+        membership=share.membership, post=share.post
+    ):
+        return ShareStatus.CANCELLED, "certification", "The post requires a certification."
+    found = network_settings_for(organization=share.post.organization, network=share.network)
+    if not (found.sharing_enabled and found.publishing_enabled):
+        return (
+            ShareStatus.FAILED,
+            "disabled",
+            f"Your organization turned off publishing to {label}.",
+        )
+    connection = share.connection
+    if connection is None or connection.status != ConnectionStatus.ACTIVE:
+        return ShareStatus.FAILED, "auth_expired", f"Reconnect your {label} account to share."
+    return None
+
+
+def _begin(share_id: int) -> tuple[Share, PublishAttempt] | str:
+    """Under the row lock: decide whether to publish, and record the attempt first."""
+    now = timezone.now()
+    with transaction.atomic():
+        share = (
+            Share.objects.select_for_update()
+            .filter(pk=share_id)
+            .select_related("membership__organization", "post__organization", "connection")
+            .first()
+        )
+        if share is None:
+            return "missing"
+        if share.status not in (ShareStatus.SCHEDULED, ShareStatus.PUBLISHING):
+            return f"skipped ({share.status})"
+        if _due_at(share) > now:
+            return "not due"
+        failure = _precondition_failure(share)
+        if failure is not None:
+            status, kind, message = failure
+            _stop(share, status=status, kind=kind, message=message)
+            if status == ShareStatus.FAILED:
+                _notify_failed(share, message)
+            return kind
+        unfinished = share.publish_attempts.filter(outcome=AttemptOutcome.STARTED)
+        if unfinished.exists() and share.network not in IDEMPOTENT_NETWORKS:
+            # The last call may have posted before its worker died, and this network
+            # cannot tell us: posting again could make a duplicate in the member's name.
+            unfinished.update(outcome=AttemptOutcome.ERROR, finished_at=now)
+            message = (
+                f"We could not tell whether this reached {_label(share.network)}: "
+                "check your profile before sharing it again."
+            )
+            _stop(share, status=ShareStatus.FAILED, kind="uncertain", message=message)
+            _notify_failed(share, message)
+            return "uncertain"
+        attempt = PublishAttempt.objects.create(share=share, started_at=now)
+        share.status = ShareStatus.PUBLISHING
+        share.attempts += 1
+        share.next_attempt_at = now + IN_FLIGHT
+        share.save(update_fields=["status", "attempts", "next_attempt_at", "updated_at"])
+    return share, attempt
+
+
+def _finish_attempt(
+    attempt: PublishAttempt, *, outcome: str, status_code: int | None = None, message: str = ""
+) -> None:
+    attempt.outcome = outcome
+    attempt.finished_at = timezone.now()
+    attempt.status_code = status_code
+    attempt.message = message[:500]
+    attempt.save(update_fields=["outcome", "finished_at", "status_code", "message"])
+
+
+def _retry_or_fail(
+    share: Share, *, kind: str, message: str, retry_after: float | None = None
+) -> str:
+    if share.attempts >= MAX_ATTEMPTS:
+        final = f"{_label(share.network)} did not take it after {share.attempts} tries ({message})"
+        _stop(share, status=ShareStatus.FAILED, kind=kind, message=final)
+        _notify_failed(share, final)
+        return "failed"
+    delay = timedelta(seconds=retry_after) if retry_after is not None else backoff(share.attempts)
+    share.status = ShareStatus.SCHEDULED
+    share.error_kind = kind
+    share.error_message = message[:500]
+    share.next_attempt_at = timezone.now() + delay
+    share.save(
+        update_fields=["status", "error_kind", "error_message", "next_attempt_at", "updated_at"]
+    )
+    return "retry"
+
+
+def share_publish_run(*, share_id: int) -> str:
+    """Publish one share if it is due; idempotent (a second run finds nothing to do).
+
+    Returns what happened: "published", "retry", "failed", "not due", "skipped (...)"...
+    """
+    begun = _begin(share_id)
+    if isinstance(begun, str):
+        return begun
+    share, attempt = begun
+    assert share.connection is not None  # checked under the lock
+    connection = share.connection
+    url = short_url(share.link) if share.link is not None else ""
+    network = publishing_adapter(share.network)
+    try:
+        remote = connection_call(
+            connection=connection,
+            action=lambda plain: network.publish(
+                plain, share.text, url, str(share.idempotency_key)
+            ),
+        )
+    except base.RateLimited as error:
+        _finish_attempt(
+            attempt,
+            outcome=AttemptOutcome.RATE_LIMITED,
+            status_code=error.status,
+            message=error.message,
+        )
+        return _retry_or_fail(
+            share, kind="rate_limited", message=error.message, retry_after=error.retry_after
+        )
+    except base.Unavailable as error:
+        _finish_attempt(
+            attempt,
+            outcome=AttemptOutcome.UNAVAILABLE,
+            status_code=error.status,
+            message=error.message,
+        )
+        return _retry_or_fail(share, kind="unavailable", message=error.message)
+    except base.AuthExpired as error:
+        _finish_attempt(
+            attempt,
+            outcome=AttemptOutcome.AUTH_EXPIRED,
+            status_code=error.status,
+            message=error.message,
+        )
+        message = f"Reconnect your {_label(share.network)} account, then share again."
+        _stop(share, status=ShareStatus.FAILED, kind="auth_expired", message=message)
+        # connection_call told the member to reconnect (once per connection).
+        return "failed"
+    except base.Rejected as error:
+        _finish_attempt(
+            attempt, outcome=AttemptOutcome.REJECTED, status_code=error.status, message=error.reason
+        )
+        message = f"{_label(share.network)} refused it: {error.reason}"
+        _stop(share, status=ShareStatus.FAILED, kind="rejected", message=message)
+        _notify_failed(share, message)
+        return "failed"
+    except Exception as error:
+        logger.exception("Publishing share %s failed", share.pk)
+        _finish_attempt(attempt, outcome=AttemptOutcome.ERROR, message=type(error).__name__)
+        message = (
+            f"Something went wrong while publishing to {_label(share.network)}: "
+            "check your profile before sharing it again."
+        )
+        _stop(share, status=ShareStatus.FAILED, kind="error", message=message)
+        _notify_failed(share, message)
+        return "failed"
+    _finish_attempt(attempt, outcome=AttemptOutcome.PUBLISHED)
+    now = timezone.now()
+    share.status = ShareStatus.SHARED
+    share.remote_id = remote.remote_id[:300]
+    share.remote_url = remote.url[:2000]
+    share.shared_at = now
+    share.next_attempt_at = None
+    share.error_kind = share.error_message = ""
+    share.save(
+        update_fields=[
+            "status",
+            "remote_id",
+            "remote_url",
+            "shared_at",
+            "next_attempt_at",
+            "error_kind",
+            "error_message",
+            "updated_at",
+        ]
+    )
+    return "published"
+
+
+def shares_publish_due(*, batch_size: int = 500) -> int:
+    """Hand every due share to the workers (the scheduler runs this every minute)."""
+    now = timezone.now()
+    due = list(
+        Share.objects.filter(
+            Q(status=ShareStatus.SCHEDULED) | Q(status=ShareStatus.PUBLISHING),
+            method=ShareMethod.API,
+            next_attempt_at__lte=now,
+        )
+        .order_by("next_attempt_at")
+        .values_list("pk", flat=True)[:batch_size]
+    )
+    for share_id in due:
+        _enqueue(share_id)
+    return len(due)

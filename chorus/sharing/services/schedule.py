@@ -1,0 +1,196 @@
+"""Auto-share: a member's explicit, yearly-renewed consent to have the post of the day
+published on chosen networks at a chosen time of their day."""
+
+from __future__ import annotations
+
+import logging
+import zoneinfo
+from datetime import date, datetime, time, timedelta
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from chorus.accounts.models import Membership, User
+from chorus.content.models import Post, PostState
+from chorus.content.selectors import post_audience
+from chorus.core.audit import audit_record
+from chorus.notifications.services import notification_create
+from chorus.sharing.models import (
+    AutoShare,
+    ConnectionStatus,
+    NetworkConnection,
+    Share,
+    ShareStatus,
+)
+from chorus.sharing.services.publishing import share_create_api
+from chorus.sharing.services.settings import publishing_enabled
+
+logger = logging.getLogger(__name__)
+
+CONSENT_DAYS = 365
+# A day's share is made within this long after the member's chosen time; later than
+# that (the scheduler was down, the consent came in the evening) the day is skipped.
+CATCH_UP = timedelta(hours=3)
+# Shares of these statuses mean the member already shared (or will) on that network.
+ALREADY = (ShareStatus.SHARED, ShareStatus.SCHEDULED, ShareStatus.PUBLISHING, ShareStatus.OPENED)
+
+
+def autoshare_networks_available(*, membership: Membership) -> list[str]:
+    """Networks the member could auto-share to: active connections the organization publishes to."""
+    connected = NetworkConnection.objects.filter(
+        membership=membership, status=ConnectionStatus.ACTIVE
+    ).values_list("network", flat=True)
+    return [
+        network
+        for network in connected
+        if publishing_enabled(organization=membership.organization, network=network)
+    ]
+
+
+def autoshare_enable(
+    *, membership: Membership, actor: User, networks: list[str], time_of_day: time, tz: str
+) -> AutoShare:
+    """Record the member's own consent (for a year) to auto-share posts of the day.
+
+    Only the member can give it. Enabling again renews the consent for another year.
+    """
+    if membership.user_id != actor.pk:
+        raise ValidationError("Only members themselves can turn on auto-share.")
+    if not membership.is_advocate:
+        raise ValidationError("Join the advocacy program to auto-share.")
+    chosen = sorted(set(networks))
+    if not chosen:
+        raise ValidationError("Choose at least one network.")
+    available = set(autoshare_networks_available(membership=membership))
+    unavailable = [network for network in chosen if network not in available]
+    if unavailable:
+        raise ValidationError(
+            "Connect these accounts first (or ask your admin to turn publishing on): "
+            + ", ".join(unavailable)
+            + "."
+        )
+    try:
+        zoneinfo.ZoneInfo(tz)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError) as error:
+        raise ValidationError(f"Unknown time zone: {tz}.") from error
+    now = timezone.now()
+    with transaction.atomic():
+        auto, created = AutoShare.objects.update_or_create(
+            membership=membership,
+            defaults={
+                "organization_id": membership.organization_id,
+                "networks": chosen,
+                "time_of_day": time_of_day.replace(second=0, microsecond=0),
+                "timezone": tz,
+                "consented_at": now,
+                "expires_at": now + timedelta(days=CONSENT_DAYS),
+                "is_active": True,
+            },
+        )
+        audit_record(
+            organization=membership.organization,
+            actor=actor,
+            action="autoshare.enabled" if created else "autoshare.renewed",
+            target=auto,
+            data={
+                "networks": chosen,
+                "time_of_day": f"{time_of_day:%H:%M}",
+                "timezone": tz,
+                "expires_at": auto.expires_at.isoformat(),
+            },
+        )
+    return auto
+
+
+def autoshare_disable(*, membership: Membership, actor: User) -> None:
+    with transaction.atomic():
+        auto = AutoShare.objects.filter(membership=membership, is_active=True).first()
+        if auto is None:
+            return
+        auto.is_active = False
+        auto.save(update_fields=["is_active"])
+        audit_record(
+            organization=membership.organization,
+            actor=actor,
+            action="autoshare.disabled",
+            target=auto,
+        )
+
+
+def _expire(auto: AutoShare) -> None:
+    if not AutoShare.objects.filter(pk=auto.pk, is_active=True).update(is_active=False):
+        return
+    notification_create(
+        membership=auto.membership,
+        kind="autoshare_expired",
+        message=(
+            "Your consent to auto-share posts of the day ended after a year, so auto-share "
+            "stopped. Renew it on your connected accounts page if you want it back."
+        ),
+        url=reverse("connections"),
+    )
+    audit_record(
+        organization=auto.membership.organization,
+        actor=None,
+        action="autoshare.expired",
+        target=auto,
+    )
+
+
+def _post_of_the_day(membership: Membership, day: date) -> Post | None:
+    return Post.objects.filter(
+        organization_id=membership.organization_id,
+        post_of_the_day=day,
+        state=PostState.LIVE,
+    ).first()
+
+
+def autoshare_run_one(*, auto: AutoShare, now: datetime) -> int:
+    """Create the day's shares for one member, when their time came. Returns how many."""
+    if auto.expires_at <= now:
+        _expire(auto)
+        return 0
+    membership = auto.membership
+    if not membership.is_advocate:
+        return 0
+    local_now = now.astimezone(zoneinfo.ZoneInfo(auto.timezone))
+    due = datetime.combine(local_now.date(), auto.time_of_day, tzinfo=local_now.tzinfo)
+    if not due <= local_now < due + CATCH_UP or due < auto.consented_at:
+        return 0
+    post = _post_of_the_day(membership, local_now.date())
+    if post is None or not post_audience(post).filter(pk=membership.pk).exists():
+        return 0
+    made = 0
+    for network in auto.networks:
+        # Never twice for the same post, member and network: not after an earlier auto
+        # share (whatever became of it), nor when the member shared there themselves.
+        taken = Share.objects.filter(post=post, membership=membership, network=network)
+        if taken.filter(auto=True).exists() or taken.filter(status__in=ALREADY).exists():
+            continue
+        try:
+            # The member's time has come (the run is a few minutes late at most): now.
+            share_create_api(membership=membership, post=post, network=network, auto=True)
+        except ValidationError as error:
+            # Over the cap, refused by the rules, connection gone...: skip this network today.
+            logger.info(
+                "Auto-share of post %s to %s for member %s skipped: %s",
+                post.pk,
+                network,
+                membership.pk,
+                " ".join(error.messages),
+            )
+            continue
+        made += 1
+    return made
+
+
+def autoshares_run(*, now: datetime | None = None) -> int:
+    """Periodic: every active auto-share whose time came makes its shares. Returns how many."""
+    now = now or timezone.now()
+    made = 0
+    active = AutoShare.objects.filter(is_active=True).select_related("membership__organization")
+    for auto in active.iterator():
+        made += autoshare_run_one(auto=auto, now=now)
+    return made

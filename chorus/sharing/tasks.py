@@ -1,0 +1,45 @@
+"""Background work for sharing: publishing, auto-share, token expiry, metrics read-back."""
+
+from __future__ import annotations
+
+from django_tasks import task
+
+
+@task()
+def share_publish(*, share_id: int) -> str:
+    """Publish one share if it is due (idempotent; see services.publishing)."""
+    from chorus.sharing.services.publishing import share_publish_run
+
+    return share_publish_run(share_id=share_id)
+
+
+@task()
+def shares_publish_due() -> int:
+    """Every minute: hand the shares whose time came to the workers."""
+    from chorus.sharing.services.publishing import shares_publish_due as publish_due
+
+    return publish_due()
+
+
+@task()
+def autoshares_run() -> int:
+    """Every few minutes: members' auto-shares of the post of the day, at their time."""
+    from chorus.sharing.services.schedule import autoshares_run as run
+
+    return run()
+
+
+@task()
+def connections_check_expiry() -> dict[str, int]:
+    """Daily: remind members before a token lapses, mark lapsed connections expired."""
+    from chorus.sharing.services.connections import connections_check_expiry as check
+
+    return check()
+
+
+@task()
+def shares_fetch_metrics() -> dict[str, int]:
+    """Hourly: read reactions, reposts and replies back for recent API shares."""
+    from chorus.sharing.services.metrics import shares_fetch_metrics as fetch
+
+    return fetch()
