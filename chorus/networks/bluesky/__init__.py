@@ -1,0 +1,1 @@
+"""Bluesky: publishing over the AT Protocol with an app password, and its compose intent."""
