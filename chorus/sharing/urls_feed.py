@@ -1,3 +1,3 @@
-from django.urls import URLPattern
+from chorus.sharing.views import feed, history, share
 
-urlpatterns: list[URLPattern] = []
+urlpatterns = [*feed.urls, *share.urls, *history.urls]

@@ -1,0 +1,231 @@
+"""Reads of sharing: a member's feed, their shares, the networks they may share to.
+
+The feed is the hot read: a page costs a fixed number of queries whatever the size of the
+organization (the member's groups, the page of posts, then one query per relation of the
+page), and targeting is decided in the database, not by loading audiences.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from django.db.models import Case, Exists, F, IntegerField, OuterRef, Prefetch, Q, QuerySet, When
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from chorus.accounts.models import Group, GroupKind, Membership, Organization
+from chorus.content.models import Post, PostImage, PostState, Topic
+from chorus.networks.registry import CHANNEL_CHOICES, CHANNELS
+from chorus.sharing.compose import suggested_caption
+from chorus.sharing.models import NetworkSettings, PostView, Share, ShareMethod, ShareStatus
+
+FEED_PAGE_SIZE = 20
+TargetGroups = Post.target_groups.through
+NETWORK_LABELS = dict(CHANNEL_CHOICES)
+# Shares that count as "already shared" on a card.
+SHARED_STATUSES = (ShareStatus.SHARED, ShareStatus.OPENED)
+
+
+def _targeted_at(membership: Membership) -> Q:
+    """Posts targeted at the member: everyone, or groups (OR within a kind, AND across kinds).
+
+    As chorus.content.selectors.audience, seen from the member's side: a post reaches them
+    when, for every kind of group it targets, they belong to one of its groups of that kind.
+    """
+    mine: dict[str, list[int]] = defaultdict(list)
+    for group_id, kind in Group.members.through.objects.filter(
+        membership_id=membership.pk
+    ).values_list("group_id", "group__kind"):
+        mine[kind].append(group_id)
+    targets = TargetGroups.objects.filter(post_id=OuterRef("pk"))
+    reached = Q(Exists(targets))
+    missing_kinds = [kind for kind in GroupKind.values if kind not in mine]
+    if missing_kinds:
+        # A post that targets a kind the member has no group of does not reach them.
+        reached &= Q(~Exists(targets.filter(group__kind__in=missing_kinds)))
+    for kind, group_ids in mine.items():
+        of_kind = targets.filter(group__kind=kind)
+        reached &= Q(~Exists(of_kind)) | Q(Exists(of_kind.filter(group_id__in=group_ids)))
+    return Q(target_all=True) | reached
+
+
+def feed_posts(
+    *, organization: Organization, membership: Membership, now: datetime | None = None
+) -> QuerySet[Post]:
+    """Live posts targeted at the member, inside their publish window (unordered)."""
+    now = now or timezone.now()
+    return (
+        Post.objects.filter(organization=organization, state=PostState.LIVE)
+        .filter(Q(publish_start__isnull=True) | Q(publish_start__lte=now))
+        .filter(Q(publish_end__isnull=True) | Q(publish_end__gt=now))
+        .filter(_targeted_at(membership))
+    )
+
+
+def feed_post(*, organization: Organization, membership: Membership, post_id: int) -> Post | None:
+    """One post of the member's feed (None when it is not in it)."""
+    return (
+        feed_posts(organization=organization, membership=membership)
+        .filter(pk=post_id)
+        .prefetch_related("captions")
+        .first()
+    )
+
+
+@dataclass
+class FeedCard:
+    post: Post
+    seen: bool
+    is_post_of_the_day: bool
+    caption: str
+    caption_network: str
+    # Networks the member already shared the post to (opened or confirmed), by label.
+    shared_on: list[str] = field(default_factory=list)
+    image: PostImage | None = None
+
+
+@dataclass
+class FeedPage:
+    cards: list[FeedCard]
+    page: int
+    has_next: bool
+    # The moment the feed was first opened: "seen" means seen before it, so paging
+    # further does not reshuffle what the member is reading.
+    as_of: datetime
+
+
+def _card_caption(post: Post) -> tuple[str, str]:
+    for network in CHANNELS:
+        caption = suggested_caption(post=post, network=network)
+        if caption:
+            return network, caption
+    return "", ""
+
+
+def feed_page(
+    *,
+    organization: Organization,
+    membership: Membership,
+    page: int = 1,
+    topic_id: int | None = None,
+    language_id: int | None = None,
+    as_of: datetime | None = None,
+    today: date | None = None,
+    page_size: int = FEED_PAGE_SIZE,
+) -> FeedPage:
+    """A page of the member's feed: post of the day first, unseen before seen, newest first."""
+    now = timezone.now()
+    as_of = as_of or now
+    today = today or timezone.localdate()
+    page = max(page, 1)
+    posts = feed_posts(organization=organization, membership=membership, now=now)
+    if topic_id is not None:
+        posts = posts.filter(topics__id=topic_id)
+    if language_id is not None:
+        posts = posts.filter(target_groups__id=language_id, target_groups__kind=GroupKind.LANGUAGE)
+    seen = PostView.objects.filter(
+        membership_id=membership.pk, post_id=OuterRef("pk"), seen_at__lt=as_of
+    )
+    posts = (
+        posts.annotate(
+            seen=Exists(seen),
+            of_the_day=Case(
+                When(post_of_the_day=today, then=1), default=0, output_field=IntegerField()
+            ),
+            live_since=Coalesce("publish_start", "created_at"),
+        )
+        .order_by("-of_the_day", "seen", F("live_since").desc(), "-id")
+        .prefetch_related(
+            "captions",
+            Prefetch("images", queryset=PostImage.objects.order_by("position", "id")),
+        )
+    )
+    start = (page - 1) * page_size
+    found = list(posts[start : start + page_size + 1])
+    has_next = len(found) > page_size
+    found = found[:page_size]
+    shared = _shared_networks(membership=membership, post_ids=[post.pk for post in found])
+    cards = []
+    for post in found:
+        network, caption = _card_caption(post)
+        images = list(post.images.all())
+        cards.append(
+            FeedCard(
+                post=post,
+                seen=bool(post.seen),  # type: ignore[attr-defined]
+                is_post_of_the_day=post.post_of_the_day == today,
+                caption=caption,
+                caption_network=network,
+                shared_on=shared.get(post.pk, []),
+                image=images[0] if images else None,
+            )
+        )
+    return FeedPage(cards=cards, page=page, has_next=has_next, as_of=as_of)
+
+
+def _shared_networks(*, membership: Membership, post_ids: list[int]) -> dict[int, list[str]]:
+    if not post_ids:
+        return {}
+    rows = (
+        Share.objects.filter(
+            membership_id=membership.pk, post_id__in=post_ids, status__in=SHARED_STATUSES
+        )
+        .values_list("post_id", "network")
+        .distinct()
+    )
+    by_post: dict[int, set[str]] = defaultdict(set)
+    for post_id, network in rows:
+        by_post[post_id].add(network)
+    order = {network: index for index, network in enumerate(CHANNELS)}
+    return {
+        post_id: [NETWORK_LABELS[n] for n in sorted(networks, key=order.__getitem__)]
+        for post_id, networks in by_post.items()
+    }
+
+
+def feed_filters(*, organization: Organization) -> tuple[list[Topic], list[Group]]:
+    """The topics and language groups a member can filter the feed by."""
+    topics = list(Topic.objects.filter(organization=organization).order_by("name"))
+    languages = list(
+        Group.objects.filter(organization=organization, kind=GroupKind.LANGUAGE).order_by("name")
+    )
+    return topics, languages
+
+
+def enabled_networks(*, organization: Organization) -> list[str]:
+    """The channels the organization lets members share to, in the dialog's order."""
+    disabled = set(
+        NetworkSettings.objects.filter(
+            organization=organization, sharing_enabled=False
+        ).values_list("network", flat=True)
+    )
+    return [network for network in CHANNELS if network not in disabled]
+
+
+def share_history(*, organization: Organization, membership: Membership) -> QuerySet[Share]:
+    """The member's shares, newest first, with their post and link."""
+    return (
+        Share.objects.filter(organization=organization, membership=membership)
+        .select_related("post", "link")
+        .order_by("-created_at", "-id")
+    )
+
+
+def share_latest_intent(
+    *, organization: Organization, membership: Membership, post: Post, network: str
+) -> Share | None:
+    """The member's latest intent share of the post on the network (opened or done)."""
+    return (
+        Share.objects.filter(
+            organization=organization,
+            membership=membership,
+            post=post,
+            network=network,
+            method=ShareMethod.INTENT,
+            status__in=SHARED_STATUSES,
+        )
+        .order_by("-created_at", "-id")
+        .first()
+    )

@@ -1,0 +1,74 @@
+"""The member's personal feed of posts to share."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from django.http import HttpResponse
+from django.shortcuts import render
+from django.urls import path
+from django.utils import timezone
+from django.views.decorators.http import require_GET
+
+from chorus.accounts.access import MemberRequest, member_required
+from chorus.sharing import selectors
+from chorus.sharing.services.feed import post_views_record
+
+MAX_PAGE = 1000
+
+
+def positive_int(
+    value: str | None, *, default: int | None = None, most: int = 2**31 - 1
+) -> int | None:
+    """A positive integer from a query parameter, or `default` for anything else."""
+    try:
+        number = int(value or "")
+    except ValueError:
+        return default
+    return number if 0 < number <= most else default
+
+
+def _as_of(value: str | None) -> datetime:
+    """The moment the member opened the feed (sent back by "more"); never in the future."""
+    now = timezone.now()
+    try:
+        moment = datetime.fromtimestamp(float(value or ""), tz=UTC)
+    except (ValueError, OverflowError, OSError):
+        return now
+    return min(moment, now)
+
+
+@require_GET
+@member_required
+def feed(request: MemberRequest) -> HttpResponse:
+    if not request.membership.is_advocate:
+        return render(request, "sharing/feed_join.html")
+    topic_id = positive_int(request.GET.get("topic"))
+    language_id = positive_int(request.GET.get("language"))
+    page = positive_int(request.GET.get("page"), default=1, most=MAX_PAGE) or 1
+    result = selectors.feed_page(
+        organization=request.organization,
+        membership=request.membership,
+        page=page,
+        topic_id=topic_id,
+        language_id=language_id,
+        as_of=_as_of(request.GET.get("as_of")) if page > 1 else None,
+    )
+    post_views_record(
+        membership=request.membership, post_ids=[card.post.pk for card in result.cards]
+    )
+    context = {
+        "feed": result,
+        "topic_id": topic_id,
+        "language_id": language_id,
+        "as_of": f"{result.as_of.timestamp():.6f}",
+    }
+    if getattr(request, "htmx", False) and page > 1:
+        return render(request, "sharing/feed_cards.html", context)
+    topics, languages = selectors.feed_filters(organization=request.organization)
+    return render(
+        request, "sharing/feed.html", {**context, "topics": topics, "languages": languages}
+    )
+
+
+urls = [path("feed/", feed, name="feed")]

@@ -1,0 +1,255 @@
+"""The share dialog: a caption per network, checked as the member types, and intent links."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpResponse, HttpResponseBadRequest, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import path
+from django.views.decorators.http import require_GET, require_POST
+
+from chorus.accounts.access import MemberRequest, member_required
+from chorus.content.models import CaptionMode, Post
+from chorus.links.services import short_url_base
+from chorus.networks.registry import adapter
+from chorus.sharing import selectors
+from chorus.sharing.compose import share_check, share_compose
+from chorus.sharing.models import ConnectionStatus, NetworkConnection, Share
+from chorus.sharing.services.intents import (
+    share_intent_done,
+    share_intent_open,
+    share_intent_undo,
+)
+
+MASTODON_SESSION_KEY = "mastodon_instance"
+MAX_TEXT = 70000
+STATUS_POLLS = 5
+
+
+class IntentRedirect(HttpResponseRedirect):
+    """A redirect to a network's share page; email's is a mailto: link."""
+
+    allowed_schemes = ["http", "https", "mailto"]
+
+
+@dataclass(frozen=True)
+class NetworkChoice:
+    network: str
+    label: str
+    takes_text: bool
+
+
+def _post_or_404(request: MemberRequest, post_id: int) -> Post:
+    post = selectors.feed_post(
+        organization=request.organization, membership=request.membership, post_id=post_id
+    )
+    if post is None:
+        raise Http404("This post is not in your feed.")
+    return post
+
+
+def _choices(request: MemberRequest) -> list[NetworkChoice]:
+    choices = []
+    for network in selectors.enabled_networks(organization=request.organization):
+        try:
+            found = adapter(network)
+        except ImportError:  # a network whose adapter is not installed yet
+            continue
+        choices.append(NetworkChoice(network, found.label, found.intent_takes_text))
+    return choices
+
+
+def _choice_or_400(request: MemberRequest, value: str | None) -> NetworkChoice | None:
+    for choice in _choices(request):
+        if choice.network == value:
+            return choice
+    return None
+
+
+def _mastodon_instance(request: MemberRequest) -> str:
+    """The member's Mastodon server: their connected account's, or the one they typed once."""
+    connection = (
+        NetworkConnection.objects.filter(
+            membership=request.membership, network="mastodon", status=ConnectionStatus.ACTIVE
+        )
+        .values_list("instance", flat=True)
+        .first()
+    )
+    return connection or str(request.session.get(MASTODON_SESSION_KEY, ""))
+
+
+@require_GET
+@member_required
+def share_dialog(request: MemberRequest, post_id: int) -> HttpResponse:
+    post = _post_or_404(request, post_id)
+    if not request.membership.is_advocate:
+        return render(request, "sharing/feed_join.html")
+    return render(request, "sharing/share.html", {"post": post, "choices": _choices(request)})
+
+
+@require_GET
+@member_required
+def share_network(request: MemberRequest, post_id: int) -> HttpResponse:
+    """One network's part of the dialog: the caption with the member's link, and the verdict."""
+    post = _post_or_404(request, post_id)
+    if not request.membership.is_advocate:
+        raise PermissionDenied("Join the advocacy program to share.")
+    choice = _choice_or_400(request, request.GET.get("network"))
+    if choice is None:
+        return HttpResponseBadRequest("Choose a network.")
+    try:
+        text, link = share_compose(post=post, membership=request.membership, network=choice.network)
+    except ValidationError as error:
+        return HttpResponseBadRequest(" ".join(error.messages))
+    verdict = share_check(post=post, network=choice.network, text=text)
+    latest = selectors.share_latest_intent(
+        organization=request.organization,
+        membership=request.membership,
+        post=post,
+        network=choice.network,
+    )
+    return render(
+        request,
+        "sharing/share_network.html",
+        {
+            "post": post,
+            "choice": choice,
+            "text": text,
+            "link": link,
+            "verdict": verdict,
+            "share": latest,
+            "locked": post.caption_mode == CaptionMode.LOCKED,
+            "instance": _mastodon_instance(request) if choice.network == "mastodon" else "",
+        },
+    )
+
+
+@require_POST
+@member_required
+def share_check_view(request: MemberRequest, post_id: int) -> HttpResponse:
+    """The verdict and the length, counted the network's way, as the member types."""
+    post = _post_or_404(request, post_id)
+    choice = _choice_or_400(request, request.POST.get("network"))
+    if choice is None:
+        return HttpResponseBadRequest("Choose a network.")
+    text = request.POST.get("text", "")[:MAX_TEXT]
+    verdict = share_check(post=post, network=choice.network, text=text)
+    return render(request, "sharing/share_verdict.html", {"verdict": verdict, "choice": choice})
+
+
+@require_POST
+@member_required
+def share_open(request: MemberRequest, post_id: int) -> HttpResponse:
+    """Record the share and send the member (in a new tab) to the network's share page."""
+    post = _post_or_404(request, post_id)
+    choice = _choice_or_400(request, request.POST.get("network"))
+    if choice is None:
+        return HttpResponseBadRequest("Choose a network.")
+    instance = ""
+    if choice.network == "mastodon":
+        instance = request.POST.get("instance", "").strip()[:253] or _mastodon_instance(request)
+    try:
+        opened = share_intent_open(
+            post=post,
+            membership=request.membership,
+            network=choice.network,
+            text=request.POST.get("text", "")[:MAX_TEXT],
+            instance=instance,
+        )
+    except ValidationError as error:
+        return render(
+            request,
+            "sharing/share_refused.html",
+            {"post": post, "choice": choice, "messages_": error.messages},
+            status=400,
+        )
+    if instance:
+        # Asked once: the next Mastodon share goes to the same server.
+        request.session[MASTODON_SESSION_KEY] = instance
+    return IntentRedirect(opened.intent_url)
+
+
+@require_GET
+@member_required
+def share_status(request: MemberRequest, post_id: int) -> HttpResponse:
+    """The member's latest share of the post on a network, with "done" and "undo"."""
+    post = _post_or_404(request, post_id)
+    choice = _choice_or_400(request, request.GET.get("network"))
+    if choice is None:
+        return HttpResponseBadRequest("Choose a network.")
+    latest = selectors.share_latest_intent(
+        organization=request.organization,
+        membership=request.membership,
+        post=post,
+        network=choice.network,
+    )
+    try:
+        polls = max(0, min(int(request.GET.get("wait", "0")), STATUS_POLLS))
+    except ValueError:
+        polls = 0
+    return render(
+        request,
+        "sharing/share_status.html",
+        {"post": post, "choice": choice, "share": latest, "polls": polls - 1 if polls else 0},
+    )
+
+
+def _own_share_or_404(request: MemberRequest, share_id: int) -> Share:
+    return get_object_or_404(
+        Share.objects.select_related("post", "link"),
+        pk=share_id,
+        organization=request.organization,
+        membership=request.membership,
+    )
+
+
+def _after_change(request: MemberRequest, share: Share) -> HttpResponse:
+    if getattr(request, "htmx", False):
+        template = (
+            "sharing/history_row.html"
+            if request.POST.get("in") == "history"
+            else ("sharing/share_status.html")
+        )
+        context = {
+            "share": share,
+            "post": share.post,
+            "polls": 0,
+            "short_base": short_url_base(organization_id=share.organization_id),
+        }
+        return render(request, template, context)
+    return redirect("share_history")
+
+
+@require_POST
+@member_required
+def share_done(request: MemberRequest, share_id: int) -> HttpResponse:
+    share = _own_share_or_404(request, share_id)
+    try:
+        share_intent_done(share=share, membership=request.membership)
+    except ValidationError as error:
+        return HttpResponseBadRequest(" ".join(error.messages))
+    return _after_change(request, share)
+
+
+@require_POST
+@member_required
+def share_undo(request: MemberRequest, share_id: int) -> HttpResponse:
+    share = _own_share_or_404(request, share_id)
+    try:
+        share_intent_undo(share=share, membership=request.membership)
+    except ValidationError as error:
+        return HttpResponseBadRequest(" ".join(error.messages))
+    return _after_change(request, share)
+
+
+urls = [
+    path("feed/<int:post_id>/share/", share_dialog, name="share_dialog"),
+    path("feed/<int:post_id>/share/network/", share_network, name="share_network"),
+    path("feed/<int:post_id>/share/check/", share_check_view, name="share_check"),
+    path("feed/<int:post_id>/share/open/", share_open, name="share_open"),
+    path("feed/<int:post_id>/share/status/", share_status, name="share_status"),
+    path("shares/<int:share_id>/done/", share_done, name="share_done"),
+    path("shares/<int:share_id>/undo/", share_undo, name="share_undo"),
+]
