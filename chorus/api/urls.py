@@ -14,6 +14,7 @@ from chorus.content.api_sources import router as sources_router
 from chorus.content.api_suggestions import router as suggestions_router
 from chorus.links.api import router as links_router
 from chorus.notifications.api import router as notifications_router
+from chorus.sharing.api import router as sharing_router
 
 api = NinjaAPI(
     title=f"{settings.SITE_NAME} API",
@@ -36,6 +37,7 @@ api.add_router("/", sources_router)
 api.add_router("/", suggestions_router)
 api.add_router("/", notifications_router)
 api.add_router("/", links_router)
+api.add_router("/", sharing_router)
 
 
 @api.exception_handler(ValidationError)
