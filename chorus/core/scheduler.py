@@ -49,6 +49,11 @@ PERIODIC_SECONDS = {
     # Clicks wait in the append path until this stores them: keep it short.
     "chorus.links.tasks.clicks_drain": 15,
     "chorus.core.tasks.task_results_prune": 3600,
+    # Sharing: due shares to the workers, auto-shares at members' times, metrics, expiry.
+    "chorus.sharing.tasks.shares_publish_due": 60,
+    "chorus.sharing.tasks.autoshares_run": 300,
+    "chorus.sharing.tasks.shares_fetch_metrics": 3600,
+    "chorus.sharing.tasks.connections_check_expiry": 86400,
 }
 PERIODIC_TASKS = tuple(PERIODIC_SECONDS)
 
