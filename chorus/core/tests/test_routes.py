@@ -27,9 +27,11 @@ from chorus.factories import (
     ComplianceRuleFactory,
     GroupFactory,
     MembershipFactory,
+    NetworkConnectionFactory,
     NotificationFactory,
     OrganizationFactory,
     PostFactory,
+    ShareFactory,
     SourceFactory,
     SourceItemFactory,
     SuggestionFactory,
@@ -53,6 +55,8 @@ ID_PARAMETERS = {
     "suggestion_id",
     "notification_id",
     "link_id",
+    "connection_id",
+    "share_id",
 }
 
 
@@ -150,6 +154,8 @@ def tenant_objects(organization):
         "suggestion_id": SuggestionFactory(membership=member).pk,
         "notification_id": NotificationFactory(membership=member).pk,
         "link_id": link_mint(post=post, membership=member, network="linkedin").pk,
+        "connection_id": NetworkConnectionFactory(membership=member).pk,
+        "share_id": ShareFactory(membership=member, post=post).pk,
         "member": member,
         "member_id": member.pk,
         "group_id": GroupFactory(organization=organization).pk,
