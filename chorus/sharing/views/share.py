@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
+from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse, HttpResponseBadRequest, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from chorus.accounts.access import MemberRequest, member_required
@@ -22,6 +25,14 @@ from chorus.sharing.services.intents import (
     share_intent_open,
     share_intent_undo,
 )
+from chorus.sharing.services.publishing import (
+    active_connection,
+    share_cancel,
+    share_delete_scheduled,
+    share_publish_now,
+    share_schedule,
+)
+from chorus.sharing.services.settings import publishing_enabled
 
 MASTODON_SESSION_KEY = "mastodon_instance"
 MAX_TEXT = 70000
@@ -122,8 +133,62 @@ def share_network(request: MemberRequest, post_id: int) -> HttpResponse:
             "share": latest,
             "locked": post.caption_mode == CaptionMode.LOCKED,
             "instance": _mastodon_instance(request) if choice.network == "mastodon" else "",
+            "connection": _publishing_connection(request, choice.network),
         },
     )
+
+
+def _publishing_connection(request: MemberRequest, network: str) -> NetworkConnection | None:
+    """The member's connected account Chorus may publish to, when the organization allows."""
+    if not publishing_enabled(organization=request.organization, network=network):
+        return None
+    return active_connection(membership=request.membership, network=network)
+
+
+def _when(value: str) -> datetime | None:
+    """A datetime-local value ("2030-01-31T09:30") in the current time zone."""
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return timezone.make_aware(moment) if timezone.is_naive(moment) else moment
+
+
+@require_POST
+@member_required
+def share_publish(request: MemberRequest, post_id: int) -> HttpResponse:
+    """Chorus posts on the member's connected account: now, or at the time they chose."""
+    post = _post_or_404(request, post_id)
+    choice = _choice_or_400(request, request.POST.get("network"))
+    if choice is None:
+        return HttpResponseBadRequest("Choose a network.")
+    text = request.POST.get("text", "")[:MAX_TEXT]
+    try:
+        if request.POST.get("publish") == "schedule":
+            when = _when(request.POST.get("when", ""))
+            if when is None:
+                raise ValidationError("Choose when to post it.")
+            share_schedule(
+                membership=request.membership,
+                post=post,
+                network=choice.network,
+                when=when,
+                text=text,
+            )
+            messages.success(request, f"Scheduled on {choice.label}.")
+        else:
+            share_publish_now(
+                membership=request.membership, post=post, network=choice.network, text=text
+            )
+            messages.success(request, f"Posting on {choice.label} now.")
+    except ValidationError as error:
+        return render(
+            request,
+            "sharing/share_refused.html",
+            {"post": post, "choice": choice, "messages_": error.messages},
+            status=400,
+        )
+    return redirect("share_history")
 
 
 @require_POST
@@ -244,12 +309,30 @@ def share_undo(request: MemberRequest, share_id: int) -> HttpResponse:
     return _after_change(request, share)
 
 
+@require_POST
+@member_required
+def share_cancel_view(request: MemberRequest, share_id: int) -> HttpResponse:
+    share = _own_share_or_404(request, share_id)
+    try:
+        if request.POST.get("delete"):
+            share_delete_scheduled(share=share, actor=request.user)  # type: ignore[arg-type]
+            messages.success(request, "Scheduled share deleted.")
+        else:
+            share_cancel(share=share, actor=request.user)  # type: ignore[arg-type]
+            messages.success(request, "Scheduled share cancelled.")
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    return redirect("share_history")
+
+
 urls = [
     path("feed/<int:post_id>/share/", share_dialog, name="share_dialog"),
     path("feed/<int:post_id>/share/network/", share_network, name="share_network"),
     path("feed/<int:post_id>/share/check/", share_check_view, name="share_check"),
     path("feed/<int:post_id>/share/open/", share_open, name="share_open"),
     path("feed/<int:post_id>/share/status/", share_status, name="share_status"),
+    path("feed/<int:post_id>/share/publish/", share_publish, name="share_publish"),
+    path("shares/<int:share_id>/cancel/", share_cancel_view, name="share_cancel"),
     path("shares/<int:share_id>/done/", share_done, name="share_done"),
     path("shares/<int:share_id>/undo/", share_undo, name="share_undo"),
 ]

@@ -15,7 +15,7 @@ document.addEventListener("click", (event) => {
 // show "Done" and "Undo" here. The status asks the server again a few times if needed.
 document.addEventListener("submit", (event) => {
   const form = event.target.closest("[data-share-open]");
-  if (!form) return;
+  if (!form || !event.submitter || !event.submitter.classList.contains("share-open")) return;
   const status = document.getElementById("status-" + form.dataset.shareOpen);
   if (status && window.htmx) {
     window.setTimeout(() => window.htmx.trigger(status, "share-opened"), 600);
