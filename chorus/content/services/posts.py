@@ -556,13 +556,18 @@ def post_publish(*, post: Post, actor: User | None) -> PostTransition:
 def post_archive(*, post: Post, actor: User | None, reason: str = "") -> PostTransition:
     _lock(post)
     _require_state(post, APPROVED_STATES, "archived")
-    return _transition(
+    transition = _transition(
         post,
         to_state=PostState.ARCHIVED,
         actor=actor,
         action="post.archived",
         reason=reason.strip()[:2000],
     )
+    # A withdrawn post is not published by anyone any more.
+    from chorus.sharing.services.cancel import shares_cancel_for_post
+
+    shares_cancel_for_post(post=post)
+    return transition
 
 
 def posts_advance_schedule(*, batch_size: int = 200) -> dict[str, int]:
