@@ -289,6 +289,10 @@ def membership_set_active(*, membership: Membership, actor: User, active: bool) 
         return membership
     membership.is_active = active
     membership.save(update_fields=["is_active"])
+    if not active:
+        from chorus.sharing.services.cancel import shares_cancel_for_member
+
+        shares_cancel_for_member(membership=membership, reason="Your membership was deactivated.")
     audit_record(
         organization=membership.organization,
         actor=actor,
@@ -359,6 +363,9 @@ def program_leave(*, membership: Membership, actor: User) -> Membership:
         audit_record(
             organization=organization, actor=actor, action="program.left", target=membership
         )
+        from chorus.sharing.services.cancel import shares_cancel_for_member
+
+        shares_cancel_for_member(membership=membership, reason="You left the advocacy program.")
     return membership
 
 
