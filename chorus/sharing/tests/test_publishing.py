@@ -3,6 +3,7 @@ faked at the transport with respx from the documented request and response shape
 
 from __future__ import annotations
 
+import itertools
 import json
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -270,7 +271,7 @@ def test_scheduling_in_the_past_or_naive_times_is_refused(
             membership=member,
             post=post,
             network="mastodon",
-            when=datetime(2026, 3, 3, 9, 0),  # noqa: DTZ001 (the naive time under test)
+            when=datetime(2026, 3, 3, 9, 0),
         )
 
 
@@ -395,7 +396,7 @@ def test_outages_back_off_exponentially_and_fail_after_the_last_attempt(
     assert share.status == ShareStatus.FAILED
     assert route.call_count == MAX_ATTEMPTS
     # About 1, 2, 4, 8, 16 minutes: each wait longer than the one before, jitter and all.
-    assert all(later > earlier for earlier, later in zip(delays, delays[1:], strict=False))
+    assert all(later > earlier for earlier, later in itertools.pairwise(delays))
     assert timedelta(seconds=45) < delays[0] < timedelta(seconds=75)
     assert Notification.objects.filter(membership=member, kind="share_failed").count() == 1
 
