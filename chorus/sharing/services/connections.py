@@ -186,7 +186,7 @@ def connection_password_login(
         raise ValidationError("Enter your handle and an app password.")
     found = publishing_adapter(network)
     try:
-        plain = found.login(handle=handle.strip(), app_password=app_password.strip())  # type: ignore[attr-defined]
+        plain = found.login(handle.strip(), app_password.strip())  # type: ignore[attr-defined]
         profile = found.profile(plain)
     except base.NetworkError as error:
         raise ValidationError(f"{_label(network)} refused the sign-in: {error.message}") from error
