@@ -47,9 +47,16 @@ INSERT_CLICK_SQL = "INSERT INTO links_click ({}) VALUES ({})".format(  # noqa: S
     ", ".join(COLUMNS), ", ".join(["%s"] * len(COLUMNS))
 )
 COPY_CLICKS_SQL = f"COPY links_click ({', '.join(COLUMNS)}) FROM STDIN"
+# For each (link, visitor) of a batch, their latest person click since a moment: one
+# backwards step along the (link, visitor, time) index per pair, however many clicks the
+# pair has (an office behind one address clicking a link all day).
 PAIRS_SQL = (
-    "SELECT link_id, visitor_key, created_at FROM links_click"
-    " WHERE kind = %s AND is_self = %s AND created_at >= %s"
+    "SELECT pair.column1, pair.column2, ("
+    "SELECT c.created_at FROM links_click c"
+    " WHERE c.link_id = pair.column1 AND c.visitor_key = pair.column2"
+    " AND c.kind = %s AND c.is_self = %s AND c.created_at >= %s"
+    " ORDER BY c.created_at DESC LIMIT 1"
+    ") FROM (VALUES {pairs}) AS pair"
 )
 # One statement for every link of a batch: an ORM update per link cost more than the
 # database's own work.
@@ -254,14 +261,11 @@ def _last_person_clicks(clicks: Sequence[_Click]) -> dict[tuple[int, str], datet
     with connection.cursor() as cursor:
         for start in range(0, len(pairs), PAIRS_PER_QUERY):
             chunk = pairs[start : start + PAIRS_PER_QUERY]
-            values = ", ".join(["(%s, %s)"] * len(chunk))  # placeholders only
-            sql = PAIRS_SQL + f" AND (link_id, visitor_key) IN (VALUES {values})"
+            sql = PAIRS_SQL.format(pairs=", ".join(["(%s, %s)"] * len(chunk)))
             cursor.execute(sql, [PERSON, False, since, *(v for pair in chunk for v in pair)])
             for link_id, visitor, moment in cursor.fetchall():
-                moment = _as_datetime(moment)
-                key = (link_id, visitor)
-                if key not in seen or moment > seen[key]:
-                    seen[key] = moment
+                if moment is not None:
+                    seen[int(link_id), str(visitor)] = _as_datetime(moment)
     return seen
 
 
