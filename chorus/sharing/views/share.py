@@ -7,7 +7,7 @@ from datetime import datetime
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpResponse, HttpResponseBadRequest, HttpResponseRedirect
+from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
 from django.utils import timezone
@@ -39,17 +39,16 @@ MAX_TEXT = 70000
 STATUS_POLLS = 5
 
 
-class IntentRedirect(HttpResponseRedirect):
-    """A redirect to a network's share page; email's is a mailto: link."""
-
-    allowed_schemes = ["http", "https", "mailto"]
-
-
 @dataclass(frozen=True)
 class NetworkChoice:
     network: str
     label: str
     takes_text: bool
+
+
+def _text(request: MemberRequest) -> str:
+    """The member's text, with the line breaks browsers send (CRLF) as typed (LF)."""
+    return request.POST.get("text", "")[:MAX_TEXT].replace("\r\n", "\n")
 
 
 def _post_or_404(request: MemberRequest, post_id: int) -> Post:
@@ -162,7 +161,7 @@ def share_publish(request: MemberRequest, post_id: int) -> HttpResponse:
     choice = _choice_or_400(request, request.POST.get("network"))
     if choice is None:
         return HttpResponseBadRequest("Choose a network.")
-    text = request.POST.get("text", "")[:MAX_TEXT]
+    text = _text(request)
     try:
         if request.POST.get("publish") == "schedule":
             when = _when(request.POST.get("when", ""))
@@ -199,7 +198,7 @@ def share_check_view(request: MemberRequest, post_id: int) -> HttpResponse:
     choice = _choice_or_400(request, request.POST.get("network"))
     if choice is None:
         return HttpResponseBadRequest("Choose a network.")
-    text = request.POST.get("text", "")[:MAX_TEXT]
+    text = _text(request)
     verdict = share_check(post=post, network=choice.network, text=text)
     return render(request, "sharing/share_verdict.html", {"verdict": verdict, "choice": choice})
 
@@ -220,7 +219,7 @@ def share_open(request: MemberRequest, post_id: int) -> HttpResponse:
             post=post,
             membership=request.membership,
             network=choice.network,
-            text=request.POST.get("text", "")[:MAX_TEXT],
+            text=_text(request),
             instance=instance,
         )
     except ValidationError as error:
@@ -233,7 +232,12 @@ def share_open(request: MemberRequest, post_id: int) -> HttpResponse:
     if instance:
         # Asked once: the next Mastodon share goes to the same server.
         request.session[MASTODON_SESSION_KEY] = instance
-    return IntentRedirect(opened.intent_url)
+    # A page that moves on by itself: a redirect off-site would break the CSP's form-action.
+    return render(
+        request,
+        "sharing/share_opening.html",
+        {"intent_url": opened.intent_url, "label": choice.label},
+    )
 
 
 @require_GET
