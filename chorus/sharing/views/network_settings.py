@@ -9,7 +9,7 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 
 from chorus.accounts.access import MemberRequest, admin_required
-from chorus.networks.registry import CHANNEL_CHOICES
+from chorus.networks.registry import CHANNEL_CHOICES, CHANNELS
 from chorus.sharing.services.settings import (
     MAX_DAILY_CAP,
     network_settings_all,
@@ -85,5 +85,8 @@ def network_settings(request: MemberRequest) -> HttpResponse:
                 auto_id=f"id_{row.network}_%s",
             )
         rows.append({"row": row, "form": form, "has_secret": bool(saved.client_secret)})
+    if failed is not None and failed.data.get("network") not in CHANNELS:
+        # No section shows this form: say it at the top.
+        messages.error(request, "Choose one of the networks listed.")
     status = 422 if failed is not None else 200
     return render(request, "sharing/settings/networks.html", {"rows": rows}, status=status)
