@@ -79,12 +79,12 @@ def test_refused_shares_are_422_with_the_reason(client: Any, member: Any) -> Non
 def test_members_delete_only_their_own_scheduled_shares(
     client: Any, member: Any, organization: Any
 ) -> None:
-    mine = ShareFactory(membership=member)
-    theirs = ShareFactory(membership=advocate(organization))
+    mine: Any = ShareFactory(membership=member)
+    theirs: Any = ShareFactory(membership=advocate(organization))
     assert call(client, member, "DELETE", f"/shares/{theirs.pk}").status_code == 404
     assert call(client, member, "DELETE", f"/shares/{mine.pk}").status_code == 204
     assert list(Share.objects.values_list("pk", flat=True)) == [theirs.pk]
-    shared = ShareFactory(membership=member, status=ShareStatus.SHARED)
+    shared: Any = ShareFactory(membership=member, status=ShareStatus.SHARED)
     assert call(client, member, "DELETE", f"/shares/{shared.pk}").status_code == 422
 
 

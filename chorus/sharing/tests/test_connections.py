@@ -45,7 +45,7 @@ APP = {
     "client_secret": "ZEaFUFmF0umgBX1qKJDjaU99Q31lDkOU8NutzTOoliw",
 }
 # POST /oauth/token (the Token entity).
-TOKEN = {
+TOKEN: dict[str, Any] = {
     "access_token": "ZA-Yj3aBD8U8Cm7lKUp-lm9O9BmDgdhHzDeqsY8tlL0",
     "token_type": "Bearer",
     "scope": "read:accounts read:statuses write:statuses",
@@ -158,7 +158,7 @@ def test_a_callback_the_member_refused_stores_nothing(
 
 def test_only_advocates_connect_and_only_where_publishing_is_on(organization: Any) -> None:
     enable(organization)
-    outsider = MembershipFactory(organization=organization)
+    outsider: Any = MembershipFactory(organization=organization)
     with pytest.raises(ValidationError, match="Join the advocacy program"):
         connection_check_allowed(membership=outsider, network="mastodon")
     member = advocate(organization)
@@ -183,7 +183,7 @@ def test_disconnecting_revokes_deletes_the_tokens_and_cancels_pending_shares(
     member_client: Any, member: Any, mastodon: respx.MockRouter
 ) -> None:
     with time_machine.travel(NOW, tick=False):
-        connection = NetworkConnectionFactory(membership=member, instance=INSTANCE)
+        connection: Any = NetworkConnectionFactory(membership=member, instance=INSTANCE)
         post = live_post(member.organization, publish_start=NOW - timedelta(days=1))
         share = share_publish_now(membership=member, post=post, network="mastodon", text="Hi")
         response = member_client.post(f"/connections/{connection.pk}/disconnect/")
@@ -201,7 +201,7 @@ def test_disconnecting_works_when_the_network_is_down(
     member_client: Any, member: Any, mastodon: respx.MockRouter
 ) -> None:
     mastodon.post(f"{INSTANCE}/oauth/revoke").mock(side_effect=httpx.ConnectError("down"))
-    connection = NetworkConnectionFactory(membership=member, instance=INSTANCE)
+    connection: Any = NetworkConnectionFactory(membership=member, instance=INSTANCE)
     member_client.post(f"/connections/{connection.pk}/disconnect/")
     assert not NetworkConnection.objects.exists()
 
@@ -210,7 +210,7 @@ def test_another_members_connection_cannot_be_disconnected(
     member_client: Any, organization: Any
 ) -> None:
     colleague = advocate(organization)
-    theirs = NetworkConnectionFactory(membership=colleague)
+    theirs: Any = NetworkConnectionFactory(membership=colleague)
     assert member_client.post(f"/connections/{theirs.pk}/disconnect/").status_code == 404
     assert NetworkConnection.objects.filter(pk=theirs.pk).exists()
 
@@ -218,10 +218,10 @@ def test_another_members_connection_cannot_be_disconnected(
 def test_members_are_reminded_once_before_expiry_then_the_connection_expires(
     member: Any,
 ) -> None:
-    connection = NetworkConnectionFactory(
+    connection: Any = NetworkConnectionFactory(
         membership=member, network="linkedin", instance="", expires_at=NOW + timedelta(days=10)
     )
-    renewing = NetworkConnectionFactory(
+    renewing: Any = NetworkConnectionFactory(
         membership=advocate(member.organization),
         network="x",
         refresh_token="refresh-1",
@@ -251,7 +251,7 @@ def test_members_are_reminded_once_before_expiry_then_the_connection_expires(
 def test_tokens_an_adapter_refreshed_are_written_back_encrypted(organization: Any) -> None:
     enable(organization, "x")
     member = advocate(organization)
-    connection = NetworkConnectionFactory(
+    connection: Any = NetworkConnectionFactory(
         membership=member,
         network="x",
         instance="",

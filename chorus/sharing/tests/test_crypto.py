@@ -32,8 +32,8 @@ def keys(settings: Any) -> Iterator[list[str]]:
 
 
 def test_tokens_are_stored_encrypted_never_in_plain_text(organization: Any, keys: Any) -> None:
-    member = MembershipFactory(organization=organization)
-    connection = NetworkConnectionFactory(
+    member: Any = MembershipFactory(organization=organization)
+    connection: Any = NetworkConnectionFactory(
         membership=member, access_token="plain-access-123", refresh_token="plain-refresh-456"
     )
     stored_access = raw(NetworkConnection, connection.pk, "access_token")
@@ -81,8 +81,8 @@ def test_rotation_re_encrypts_every_column_with_the_newest_key(
     organization: Any, settings: Any, keys: list[str], capsys: Any
 ) -> None:
     old_key = keys[0]
-    member = MembershipFactory(organization=organization)
-    connection = NetworkConnectionFactory(membership=member, access_token="token-abc")
+    member: Any = MembershipFactory(organization=organization)
+    connection: Any = NetworkConnectionFactory(membership=member, access_token="token-abc")
     row = NetworkSettings.objects.create(
         organization=organization, network="x", client_secret="secret-xyz"
     )
