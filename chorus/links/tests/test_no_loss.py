@@ -273,3 +273,30 @@ def test_two_drainers_on_the_same_file_count_it_once_and_neither_fails(tmp_path,
     link.refresh_from_db()
     assert link.clicks == 4
     assert not path.exists()
+
+
+def test_a_forked_worker_writes_its_own_file_and_its_own_event_ids(tmp_path):
+    from chorus.links.edge import event_ids
+
+    sink = FileSink(tmp_path)
+    now = time.time()
+    sink.append_line(b"parent\n", now)
+    parent_id = event_ids.next()
+    read, write = os.pipe()
+    child = os.fork()
+    if child == 0:  # the worker a server forks after loading the application
+        try:
+            os.close(read)
+            sink.append_line(b"child\n", now)
+            os.write(write, event_ids.next().encode())
+        finally:
+            os._exit(0)
+    os.close(write)
+    os.waitpid(child, 0)
+    child_id = os.read(read, 100).decode()
+    os.close(read)
+    sink.append_line(b"parent again\n", now)
+    files = {path.name.split("-")[2]: path.read_bytes() for path in tmp_path.glob("clicks-*")}
+    assert files == {str(os.getpid()): b"parent\nparent again\n", str(child): b"child\n"}
+    # Same counter position, different process: the ids must still differ.
+    assert child_id[:16] != parent_id[:16]
