@@ -10,6 +10,7 @@ import re
 from functools import lru_cache
 
 import crawleruseragents  # type: ignore[import-untyped]
+from django.conf import settings
 
 # (name, pattern): the link-preview fetchers of the networks and chat apps, by the
 # user agents they document or send. In-app browsers (Instagram, Threads, LINE, Snapchat)
@@ -62,6 +63,9 @@ def bot_name(user_agent: str) -> str:
     """The bot's name when the user agent is a crawler, "" for a browser."""
     if not user_agent.strip():
         return "no user agent"
+    if user_agent == settings.HTTP_USER_AGENT:
+        # Chorus itself, reading a link's page (a Bluesky link card is built from it).
+        return "Chorus"
     for name, pattern in PREVIEW_BOTS:
         if pattern.search(user_agent):
             return name

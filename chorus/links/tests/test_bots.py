@@ -391,3 +391,8 @@ def test_a_crawlers_head_request_is_recorded_as_that_bot(edge, link):
     call(edge, f"/l/{link.code}", method="HEAD", ua="Twitterbot/1.0")
     drain(edge)
     assert list(Click.objects.values_list("kind", "bot_name")) == [("bot", "Twitterbot")]
+
+
+def test_chorus_reading_a_link_for_a_link_card_is_a_bot_not_a_click(settings):
+    # The Bluesky adapter fetches the shared (tracked) link to build the post's card.
+    assert bot_name(settings.HTTP_USER_AGENT) == "Chorus"
