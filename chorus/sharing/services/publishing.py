@@ -330,7 +330,8 @@ def _begin(share_id: int) -> tuple[Share, PublishAttempt] | str:
     now = timezone.now()
     with transaction.atomic():
         share = (
-            Share.objects.select_for_update()
+            # Only the share's row: PostgreSQL cannot lock the nullable side of a join.
+            Share.objects.select_for_update(of=("self",))
             .filter(pk=share_id)
             .select_related("membership__organization", "post__organization", "connection")
             .first()
