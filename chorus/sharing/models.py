@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import uuid
 
+from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
@@ -109,6 +110,13 @@ class ShareStatus(models.TextChoices):
     PUBLISHING = "publishing", "Publishing"
     FAILED = "failed", "Failed"
     CANCELLED = "cancelled", "Cancelled"
+    # An edited text that broke a rule, when the organization routes those to an approver
+    # (ContentPolicy.route_edited_captions_to_approver): nothing goes out while it waits.
+    IN_REVIEW = "in_review", "Waiting for approval"
+    # Intent shares: approved, for the member to open (then OPENED as usual). API shares
+    # go straight back to SCHEDULED when approved.
+    APPROVED = "approved", "Approved, ready to open"
+    REJECTED = "rejected", "Not approved"
 
 
 class Share(TenantModel):
@@ -141,6 +149,13 @@ class Share(TenantModel):
     error_kind = models.CharField(max_length=20, blank=True)
     error_message = models.CharField(max_length=500, blank=True)
     cancel_reason = models.CharField(max_length=300, blank=True)
+    # Why the text went to an approver (the rule verdict when it was sent), and the decision.
+    review_reasons = models.CharField(max_length=1000, blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    review_note = models.CharField(max_length=2000, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
 
