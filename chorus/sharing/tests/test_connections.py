@@ -298,3 +298,78 @@ def test_the_connections_page_lists_only_networks_the_organization_publishes_to(
     enable(organization, "linkedin")
     page = member_client.get("/connections/").content.decode()
     assert 'id="connection-linkedin"' in page
+
+
+BSKY = "https://bsky.social/xrpc"
+BSKY_DID = "did:plc:z72i7hdynmk6r22z27h6tvur"
+
+
+def test_a_member_connects_bluesky_with_an_app_password_that_is_never_stored(client, organization):
+    enable(organization, "bluesky")
+    member = advocate(organization)
+    client.force_login(member.user)
+    with respx.mock(assert_all_called=True) as bluesky:
+        # com.atproto.server.createSession and app.bsky.actor.getProfile, as documented.
+        login = bluesky.post(f"{BSKY}/com.atproto.server.createSession").respond(
+            200,
+            json={
+                "accessJwt": "access-jwt",
+                "refreshJwt": "refresh-jwt",
+                "handle": "ada.bsky.social",
+                "did": BSKY_DID,
+                "active": True,
+            },
+        )
+        bluesky.get(f"{BSKY}/app.bsky.actor.getProfile").respond(
+            200,
+            json={
+                "did": BSKY_DID,
+                "handle": "ada.bsky.social",
+                "displayName": "Ada",
+                "followersCount": 42,
+            },
+        )
+        response = client.post(
+            "/connections/password/",
+            {
+                "network": "bluesky",
+                "handle": "ada.bsky.social",
+                "app_password": "abcd-efgh-ijkl-mnop",
+            },
+            follow=True,
+        )
+    assert response.status_code == 200
+    assert "ada.bsky.social is connected" in response.content.decode()
+    assert login.calls.last.request.content.count(b"abcd-efgh-ijkl-mnop") == 1
+    connection = NetworkConnection.objects.get(membership=member, network="bluesky")
+    assert (connection.account_id, connection.followers) == (BSKY_DID, 42)
+    assert connection.access_token == "access-jwt"
+    stored = raw(NetworkConnection, connection.pk, "access_token") + raw(
+        NetworkConnection, connection.pk, "refresh_token"
+    )
+    assert "access-jwt" not in stored
+    # The app password is nowhere in the row.
+    for field in NetworkConnection._meta.concrete_fields:
+        assert "abcd-efgh-ijkl-mnop" not in raw(NetworkConnection, connection.pk, field.column)
+
+
+def test_a_refused_bluesky_sign_in_stores_nothing_and_says_why(client, organization):
+    enable(organization, "bluesky")
+    member = advocate(organization)
+    client.force_login(member.user)
+    with respx.mock() as bluesky:
+        bluesky.post(f"{BSKY}/com.atproto.server.createSession").respond(
+            401,
+            json={"error": "AuthenticationRequired", "message": "Invalid identifier or password"},
+        )
+        response = client.post(
+            "/connections/password/",
+            {
+                "network": "bluesky",
+                "handle": "ada.bsky.social",
+                "app_password": "abcd-efgh-ijkl-mnop",
+            },
+            follow=True,
+        )
+    assert "wrong handle or app password" in response.content.decode()
+    assert not NetworkConnection.objects.filter(membership=member).exists()
