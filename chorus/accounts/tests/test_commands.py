@@ -52,3 +52,8 @@ def test_seed_demo_twice_keeps_data(db):
     states = set(Post.objects.values_list("state", flat=True))
     assert states == {"draft", "in_review", "rejected", "scheduled", "live"}
     assert Post.objects.count() == 5
+    # Most employees are in the program, each with their own recorded consent; some are not.
+    joined = Membership.objects.filter(program_status="joined")
+    assert 10 <= joined.count() < Membership.objects.filter(is_admin=False).count()
+    assert all(m.consents.filter(action="joined").exists() for m in joined)
+    assert joined.filter(user__email="maya.schmidt@acme.example").exists()

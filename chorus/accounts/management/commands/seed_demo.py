@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from chorus.accounts.models import Group, GroupKind, Membership, Organization, User
+from chorus.accounts.services import program_join
 from chorus.content import services as content
 from chorus.content.models import Network, Post, RuleAction, RuleKind
 
@@ -111,6 +112,13 @@ class Command(BaseCommand):
                 )
                 if index % 4 == 0:
                     membership.groups.add(groups[GroupKind.CUSTOM, "Pilot cohort"])
+                # Most demo employees have joined the program (as if they had ticked the
+                # terms themselves: the consent is recorded in their name); a few have not,
+                # to show the invitation to join.
+                if not roles and index % 5 != 4:
+                    program_join(
+                        membership=membership, actor=user, terms_version=acme.program_terms_version
+                    )
 
         posts = seed_content(acme) if not Post.objects.filter(organization=acme).exists() else 0
         self.stdout.write(
