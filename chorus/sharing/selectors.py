@@ -11,7 +11,20 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from django.db.models import Case, Exists, F, IntegerField, OuterRef, Prefetch, Q, QuerySet, When
+from django.db.models import (
+    Case,
+    CharField,
+    Count,
+    Exists,
+    F,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -33,22 +46,38 @@ def _targeted_at(membership: Membership) -> Q:
 
     As chorus.content.selectors.audience, seen from the member's side: a post reaches them
     when, for every kind of group it targets, they belong to one of its groups of that kind.
+
+    Decided from the member's groups outwards, so the cost follows the posts aimed at
+    their groups rather than every post of the organization: the candidates are the posts
+    targeting one of their groups; a candidate is reached when the kinds of all its target
+    groups equal the kinds of its target groups the member is in (one grouped query on
+    the (group, post) and (post, group) indexes of the targets table).
     """
-    mine: dict[str, list[int]] = defaultdict(list)
-    for group_id, kind in Group.members.through.objects.filter(
-        membership_id=membership.pk
-    ).values_list("group_id", "group__kind"):
-        mine[kind].append(group_id)
-    targets = TargetGroups.objects.filter(post_id=OuterRef("pk"))
-    reached = Q(Exists(targets))
-    missing_kinds = [kind for kind in GroupKind.values if kind not in mine]
-    if missing_kinds:
-        # A post that targets a kind the member has no group of does not reach them.
-        reached &= Q(~Exists(targets.filter(group__kind__in=missing_kinds)))
-    for kind, group_ids in mine.items():
-        of_kind = targets.filter(group__kind=kind)
-        reached &= Q(~Exists(of_kind)) | Q(Exists(of_kind.filter(group_id__in=group_ids)))
-    return Q(target_all=True) | reached
+    kind_of = dict(
+        Group.members.through.objects.filter(membership_id=membership.pk).values_list(
+            "group_id", "group__kind"
+        )
+    )
+    if not kind_of:
+        return Q(target_all=True)
+    candidates = TargetGroups.objects.filter(group_id__in=list(kind_of)).values("post_id")
+    mine = Case(
+        *(When(group_id=group_id, then=Value(kind)) for group_id, kind in kind_of.items()),
+        default=None,
+        output_field=CharField(),
+    )
+    reached = (
+        TargetGroups.objects.filter(post_id__in=candidates)
+        .values("post_id")
+        .annotate(
+            kinds=Count("group__kind", distinct=True),
+            kinds_mine=Count(mine, distinct=True),
+        )
+        # django-stubs cannot see annotations in keyword lookups.
+        .filter(kinds=F("kinds_mine"))  # type: ignore[misc]
+        .values("post_id")
+    )
+    return Q(target_all=True) | Q(pk__in=reached)
 
 
 def feed_posts(

@@ -78,9 +78,9 @@ def mastodon() -> Iterator[respx.MockRouter]:
 def test_member_posts_a_feed_post_on_their_connected_mastodon_and_finds_the_link_in_history(
     page: Any, mastodon: respx.MockRouter
 ) -> None:
-    acme = OrganizationFactory(name="Acme", slug="acme")
+    acme: Any = OrganizationFactory(name="Acme", slug="acme")
     NetworkSettings.objects.create(organization=acme, network="mastodon", publishing_enabled=True)
-    member = MembershipFactory(
+    member: Any = MembershipFactory(
         organization=acme, user__email="maya@acme.test", program_status=ProgramStatus.JOINED
     )
     NetworkConnectionFactory(
@@ -91,7 +91,7 @@ def test_member_posts_a_feed_post_on_their_connected_mastodon_and_finds_the_link
         handle="@maya@mastodon.example",
         access_token="maya-secret-token",
     )
-    post = PostFactory(
+    post: Any = PostFactory(
         organization=acme,
         state=PostState.LIVE,
         caption_mode=CaptionMode.EDITABLE,
