@@ -7,8 +7,9 @@ organization is a 404. The admin's client secret is write-only: it is never retu
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
 from django.db.models import QuerySet
 from django.http import HttpRequest
@@ -22,12 +23,14 @@ from chorus.api.schema import Error, Id, Input, PathId
 from chorus.content.models import Post
 from chorus.links.services import short_url
 from chorus.sharing.models import NetworkConnection, Share
+from chorus.sharing.selectors_review import review_item, shares_in_review
 from chorus.sharing.services.connections import connection_disconnect
 from chorus.sharing.services.publishing import (
     share_cancel,
     share_create_api,
     share_delete_scheduled,
 )
+from chorus.sharing.services.review import share_review_approve, share_review_reject
 from chorus.sharing.services.settings import network_settings_all, network_settings_update
 
 router = Router(tags=["sharing"])
@@ -54,7 +57,22 @@ class ShareOut(Schema):
     attempts: int
     error: str
     cancel_reason: str
+    review_reasons: str = Field(description="Why the text went to an approver, when it did")
+    review_note: str = Field(description="The approver's note, or why it was not approved")
+    reviewed_at: datetime | None
     created_at: datetime
+
+
+class ShareReviewOut(ShareOut):
+    member_id: int
+    member_name: str
+    post_title: str
+    suggested: str = Field(description="The post's suggested caption, with the member's link")
+    findings: list[str] = Field(description="The rules' verdict on the text today")
+
+
+class ShareRejectIn(Input):
+    reason: str = Field(min_length=1, max_length=2000, description="The member reads it")
 
 
 class ShareIn(Input):
@@ -104,8 +122,8 @@ class NetworkSettingsIn(Input):
     daily_cap: int | None = Field(None, ge=1, le=100, description="Shares per member per day")
 
 
-def _share_out(share: Share) -> ShareOut:
-    return ShareOut(
+def _share_fields(share: Share) -> dict[str, Any]:
+    return dict(  # noqa: C408 (the keyword form reads as the schema)
         id=share.pk,
         post_id=share.post_id,
         network=share.network,
@@ -121,13 +139,35 @@ def _share_out(share: Share) -> ShareOut:
         attempts=share.attempts,
         error=share.error_message,
         cancel_reason=share.cancel_reason,
+        review_reasons=share.review_reasons,
+        review_note=share.review_note,
+        reviewed_at=share.reviewed_at,
         created_at=share.created_at,
     )
 
 
+def _share_out(share: Share) -> ShareOut:
+    return ShareOut(**_share_fields(share))
+
+
+def _review_out(share: Share) -> ShareReviewOut:
+    item = review_item(share)
+    return ShareReviewOut(
+        **_share_fields(share),
+        member_id=share.membership_id,
+        member_name=share.membership.user.get_full_name() or share.membership.user.email,
+        post_title=share.post.title,
+        suggested=item.suggested,
+        findings=item.verdict.messages,
+    )
+
+
 class SharePages:
-    def __init__(self, shares: QuerySet[Share]) -> None:
+    def __init__(
+        self, shares: QuerySet[Share], out: Callable[[Share], ShareOut] = _share_out
+    ) -> None:
         self.shares = shares
+        self.out = out
 
     def count(self) -> int:
         return self.shares.count()
@@ -136,7 +176,7 @@ class SharePages:
         return self.count()
 
     def __getitem__(self, page: slice) -> list[ShareOut]:
-        return [_share_out(share) for share in self.shares[page]]
+        return [self.out(share) for share in self.shares[page]]
 
 
 def _own_share(request: HttpRequest, share_id: int) -> Share:
@@ -169,7 +209,9 @@ def share_list(request: HttpRequest) -> list[ShareOut]:
         "Chorus publishes the text (or the post's suggested caption) with your tracked "
         "link on the connected account. 422 when the rules refuse it: not in the program, "
         "no active connection, the day's cap reached, a blocked term, a changed locked "
-        "caption, a time in the past."
+        "caption, a time in the past. When the organization sends edited texts that break "
+        "a rule to an approver, such a text is answered 201 with the status `in_review` "
+        "and `review_reasons`: nothing is published until an approver approves it."
     ),
 )
 @api_roles()
@@ -206,6 +248,64 @@ def share_cancel_operation(request: HttpRequest, share_id: PathId) -> ShareOut:
 def share_delete(request: HttpRequest, share_id: PathId) -> Status[None]:
     share_delete_scheduled(share=_own_share(request, share_id), actor=request.user)  # type: ignore[arg-type]
     return Status(204, None)
+
+
+def _in_review_or_404(request: HttpRequest, share_id: int) -> Share:
+    caller = require_roles(request, "approver")
+    return get_object_or_404(
+        Share.objects.select_related("post__organization", "membership__user", "link"),
+        pk=share_id,
+        organization=caller.organization,
+    )
+
+
+@router.get(
+    "/share-reviews",
+    response=list[ShareReviewOut],
+    summary="Members' edited texts waiting for an approver, the longest-waiting first",
+)
+@api_roles("approver")
+@paginate(Pagination)
+def share_review_list(request: HttpRequest) -> list[ShareReviewOut]:
+    caller = require_roles(request, "approver")
+    shares = shares_in_review(organization=caller.organization)
+    return SharePages(shares, _review_out)  # type: ignore[return-value]
+
+
+@router.post(
+    "/share-reviews/{share_id}/approve",
+    response={200: ShareOut, 404: Error, 422: Error},
+    summary="Approve a member's edited text",
+    description=(
+        "A share published by Chorus is scheduled again (now, or at the time the member "
+        "chose); a share through a share link waits for the member to open it. 422 for "
+        "your own share or one no longer waiting."
+    ),
+)
+@api_roles("approver")
+def share_review_approve_operation(request: HttpRequest, share_id: PathId) -> ShareOut:
+    share = share_review_approve(
+        share=_in_review_or_404(request, share_id),
+        actor=request.user,  # type: ignore[arg-type]
+    )
+    return _share_out(share)
+
+
+@router.post(
+    "/share-reviews/{share_id}/reject",
+    response={200: ShareOut, 404: Error, 422: Error},
+    summary="Refuse a member's edited text, with the reason they read",
+)
+@api_roles("approver")
+def share_review_reject_operation(
+    request: HttpRequest, share_id: PathId, payload: ShareRejectIn
+) -> ShareOut:
+    share = share_review_reject(
+        share=_in_review_or_404(request, share_id),
+        actor=request.user,  # type: ignore[arg-type]
+        reason=payload.reason,
+    )
+    return _share_out(share)
 
 
 @router.get("/connections", response=list[ConnectionOut], summary="My connected accounts")

@@ -5,4 +5,6 @@ urlpatterns = [
     path("", include("chorus.sharing.urls_feed")),
     # Connected accounts (OAuth) and the admin's network settings.
     path("", include("chorus.sharing.urls_connections")),
+    # Edited texts sent to an approver: the approvers' queue, the member's approved texts.
+    path("", include("chorus.sharing.urls_review")),
 ]

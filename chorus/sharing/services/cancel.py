@@ -1,9 +1,10 @@
 """Stopping what would otherwise be published in a member's name.
 
 Called when a post is withdrawn, a member leaves the program or is deactivated, loses a
-required certification, or disconnects an account. Only shares still waiting
-(SCHEDULED) are cancelled: one being published right now finishes, and what was
-published stays (it is the member's post on their own profile).
+required certification, or disconnects an account. Only shares still waiting are
+cancelled (SCHEDULED, waiting for an approver, approved but not yet opened): one being
+published right now finishes, and what was published stays (it is the member's post on
+their own profile).
 """
 
 from __future__ import annotations
@@ -17,9 +18,11 @@ from chorus.content.models import Post
 from chorus.core.audit import audit_record
 from chorus.sharing.models import AutoShare, NetworkConnection, Share, ShareStatus
 
+WAITING = (ShareStatus.SCHEDULED, ShareStatus.IN_REVIEW, ShareStatus.APPROVED)
+
 
 def _cancel(shares: QuerySet[Share], *, reason: str) -> int:
-    return shares.filter(status=ShareStatus.SCHEDULED).update(
+    return shares.filter(status__in=WAITING).update(
         status=ShareStatus.CANCELLED,
         cancel_reason=reason[:300],
         next_attempt_at=None,

@@ -3,6 +3,10 @@
 Chorus cannot see what the member finally posts there, so it records the share when the
 member opens the link (OPENED, with the exact text sent), and the member marks it done
 (SHARED) or undoes it (UNDONE).
+
+An edited text that breaks a rule goes to an approver instead when the organization says
+so (IN_REVIEW, see services.review); once approved (APPROVED) the member opens it with
+exactly the approved text, and it carries on as any opened share.
 """
 
 from __future__ import annotations
@@ -14,19 +18,25 @@ from django.db import transaction
 from django.utils import timezone
 
 from chorus.accounts.models import Membership
-from chorus.content.models import Post
+from chorus.content.models import Post, PostState
 from chorus.core.audit import audit_record
 from chorus.links.services import link_mint, short_url
 from chorus.networks.registry import CHANNELS, adapter
 from chorus.sharing.compose import share_check
 from chorus.sharing.models import NetworkSettings, Share, ShareMethod, ShareStatus
+from chorus.sharing.services.review import review_reasons, share_goes_to_review
 
 
 @dataclass(frozen=True)
 class OpenedShare:
     share: Share
     # Where to send the member: the network's share page with the text (and link).
+    # Empty when the text went to an approver instead (the share is IN_REVIEW).
     intent_url: str
+
+    @property
+    def in_review(self) -> bool:
+        return self.share.status == ShareStatus.IN_REVIEW
 
 
 def _check_can_share(*, post: Post, membership: Membership, network: str) -> None:
@@ -49,11 +59,14 @@ def share_intent_open(
 
     The caller must have checked that the post is in the member's feed. Raises
     ValidationError (with the reasons) when the text breaks a blocking rule, or when the
-    network needs the member's server (Mastodon) and `instance` is not one.
+    network needs the member's server (Mastodon) and `instance` is not one. When the
+    organization routes such texts to an approver, the share is kept IN_REVIEW instead
+    and no link is built (`OpenedShare.in_review`).
     """
     _check_can_share(post=post, membership=membership, network=network)
     verdict = share_check(post=post, network=network, text=text)
-    if verdict.blocked:
+    in_review = verdict.blocked
+    if in_review and not share_goes_to_review(post=post, verdict=verdict, edited=True):
         raise ValidationError(verdict.messages)
     sent = verdict.text  # with the disclosure, when the organization appends one
     link = link_mint(post=post, membership=membership, network=network) if post.link_url else None
@@ -69,18 +82,52 @@ def share_intent_open(
             post=post,
             network=network,
             method=ShareMethod.INTENT,
-            status=ShareStatus.OPENED,
+            status=ShareStatus.IN_REVIEW if in_review else ShareStatus.OPENED,
             text=sent,
             link=link,
+            review_reasons=review_reasons(verdict) if in_review else "",
         )
         audit_record(
             organization=membership.organization,
             actor=membership.user,
-            action="share.opened",
+            action="share.sent_to_review" if in_review else "share.opened",
             target=share,
-            data={"post": post.pk, "network": network},
+            data={"post": post.pk, "network": network}
+            | ({"reasons": share.review_reasons} if in_review else {}),
         )
-    return OpenedShare(share=share, intent_url=intent_url)
+    return OpenedShare(share=share, intent_url="" if in_review else intent_url)
+
+
+def share_approved_open(*, share: Share, membership: Membership, instance: str = "") -> OpenedShare:
+    """The member opens an approved intent share: exactly the approved text, then OPENED.
+
+    Raises ValidationError when the share is not (any more) approved and waiting, when
+    the member or the post cannot share any more, or when `instance` is needed and bad.
+    """
+    _own_intent_share(share, membership)
+    with transaction.atomic():
+        locked = Share.objects.select_for_update().filter(pk=share.pk).first()
+        if locked is None or locked.status != ShareStatus.APPROVED:
+            raise ValidationError("Only an approved share can be opened.")
+        if not membership.is_advocate:
+            raise ValidationError("Join the advocacy program to share.")
+        if locked.post.state != PostState.LIVE:
+            raise ValidationError("This post is no longer live.")
+        tracked = short_url(locked.link) if locked.link is not None else ""
+        try:
+            intent_url = adapter(locked.network).intent_url(locked.text, tracked, instance=instance)
+        except ValueError as error:
+            raise ValidationError(str(error)) from error
+        locked.status = ShareStatus.OPENED
+        locked.save(update_fields=["status", "updated_at"])
+        audit_record(
+            organization=membership.organization,
+            actor=membership.user,
+            action="share.opened",
+            target=locked,
+            data={"post": locked.post_id, "network": locked.network, "approved": True},
+        )
+    return OpenedShare(share=locked, intent_url=intent_url)
 
 
 def _own_intent_share(share: Share, membership: Membership) -> None:

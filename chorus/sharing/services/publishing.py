@@ -41,6 +41,7 @@ from chorus.sharing.models import (
     ShareStatus,
 )
 from chorus.sharing.services.connections import connection_call
+from chorus.sharing.services.review import review_reasons, share_goes_to_review
 from chorus.sharing.services.settings import network_settings_for
 
 logger = logging.getLogger(__name__)
@@ -57,7 +58,14 @@ IN_FLIGHT = timedelta(minutes=10)
 PAST_TOLERANCE = timedelta(minutes=5)
 MAX_AHEAD = timedelta(days=365)
 # Counted against the daily cap: what was shared and what is waiting to be.
-CAP_STATUSES = (ShareStatus.SHARED, ShareStatus.SCHEDULED, ShareStatus.PUBLISHING)
+CAP_STATUSES = (
+    ShareStatus.SHARED,
+    ShareStatus.SCHEDULED,
+    ShareStatus.PUBLISHING,
+    ShareStatus.IN_REVIEW,
+)
+# A member may cancel these: nothing went out yet.
+CANCELLABLE_STATUSES = (ShareStatus.SCHEDULED, ShareStatus.IN_REVIEW)
 
 
 def _label(network: str) -> str:
@@ -131,7 +139,9 @@ def share_create_api(
     """A share Chorus publishes on the member's connected account, now (`when` None) or
     at `when`. `text` None takes the suggested caption. Refused (ValidationError, nothing
     saved) outside the rules: program, post state and audience, connection, caps,
-    compliance."""
+    compliance. An edited text that breaks a rule is kept IN_REVIEW instead when the
+    organization routes those to an approver (see services.review): nothing is published
+    until one approves it."""
     if network not in CHANNELS:
         raise ValidationError(f"Unknown network: {network}.")
     label = _label(network)
@@ -163,6 +173,7 @@ def share_create_api(
     if post.publish_end is not None and due >= post.publish_end:
         raise ValidationError("The post is withdrawn from sharing before that time.")
     suggested, link = share_compose(post=post, membership=membership, network=network)
+    edited = text is not None and not auto
     if text is None:
         text = suggested
     if link is not None:
@@ -170,7 +181,8 @@ def share_create_api(
     if not text.strip():
         raise ValidationError("Write something to share.")
     verdict = share_check(post=post, network=network, text=text)
-    if verdict.blocked:
+    in_review = verdict.blocked
+    if in_review and not share_goes_to_review(post=post, verdict=verdict, edited=edited):
         raise ValidationError(verdict.messages)
     with transaction.atomic():
         # Lock the member's row so two parallel requests cannot both slip under the cap.
@@ -182,14 +194,30 @@ def share_create_api(
             post=post,
             network=network,
             method=ShareMethod.API,
-            status=ShareStatus.SCHEDULED,
+            status=ShareStatus.IN_REVIEW if in_review else ShareStatus.SCHEDULED,
             text=verdict.text,
             link=link,
             connection=connection,
             auto=auto,
-            scheduled_for=due,
-            next_attempt_at=due,
+            # In review, "now" stays unset: it means "when approved".
+            scheduled_for=when if in_review else due,
+            next_attempt_at=None if in_review else due,
+            review_reasons=review_reasons(verdict) if in_review else "",
         )
+        if in_review:
+            audit_record(
+                organization=post.organization,
+                actor=membership.user,
+                action="share.sent_to_review",
+                target=share,
+                data={
+                    "network": network,
+                    "post": post.pk,
+                    "due": when.isoformat() if when else None,
+                    "reasons": share.review_reasons,
+                },
+            )
+            return share
         audit_record(
             organization=post.organization,
             actor=membership.user,
@@ -199,11 +227,12 @@ def share_create_api(
         )
         if due <= now:
             share_id = share.pk
-            transaction.on_commit(lambda: _enqueue(share_id))
+            transaction.on_commit(lambda: enqueue_publish(share_id))
     return share
 
 
-def _enqueue(share_id: int) -> None:
+def enqueue_publish(share_id: int) -> None:
+    """Hand one share to the publish task (call it from transaction.on_commit)."""
     from chorus.sharing.tasks import share_publish
 
     share_publish.enqueue(share_id=share_id)
@@ -222,10 +251,11 @@ def share_schedule(
 
 
 def share_cancel(*, share: Share, actor: User, reason: str = "Cancelled by you.") -> Share:
-    """Cancel a share that is still waiting; it stays in the member's history."""
+    """Cancel a share that is still waiting (scheduled or in review); it stays in the
+    member's history."""
     with transaction.atomic():
         locked = Share.objects.select_for_update().get(pk=share.pk)
-        if locked.status != ShareStatus.SCHEDULED:
+        if locked.status not in CANCELLABLE_STATUSES:
             raise ValidationError("Only a share that is still waiting can be cancelled.")
         locked.status = ShareStatus.CANCELLED
         locked.cancel_reason = reason[:300]
@@ -501,5 +531,5 @@ def shares_publish_due(*, batch_size: int = 500) -> int:
         .values_list("pk", flat=True)[:batch_size]
     )
     for share_id in due:
-        _enqueue(share_id)
+        enqueue_publish(share_id)
     return len(due)

@@ -34,7 +34,14 @@ CONSENT_DAYS = 365
 # that (the scheduler was down, the consent came in the evening) the day is skipped.
 CATCH_UP = timedelta(hours=3)
 # Shares of these statuses mean the member already shared (or will) on that network.
-ALREADY = (ShareStatus.SHARED, ShareStatus.SCHEDULED, ShareStatus.PUBLISHING, ShareStatus.OPENED)
+ALREADY = (
+    ShareStatus.SHARED,
+    ShareStatus.SCHEDULED,
+    ShareStatus.PUBLISHING,
+    ShareStatus.OPENED,
+    ShareStatus.IN_REVIEW,
+    ShareStatus.APPROVED,
+)
 
 
 def autoshare_networks_available(*, membership: Membership) -> list[str]:

@@ -19,7 +19,7 @@ from chorus.links.services import short_url_base
 from chorus.networks.registry import adapter
 from chorus.sharing import selectors
 from chorus.sharing.compose import share_check, share_compose
-from chorus.sharing.models import ConnectionStatus, NetworkConnection, Share
+from chorus.sharing.models import ConnectionStatus, NetworkConnection, Share, ShareStatus
 from chorus.sharing.services.intents import (
     share_intent_done,
     share_intent_open,
@@ -32,6 +32,7 @@ from chorus.sharing.services.publishing import (
     share_publish_now,
     share_schedule,
 )
+from chorus.sharing.services.review import review_message
 from chorus.sharing.services.settings import publishing_enabled
 
 MASTODON_SESSION_KEY = "mastodon_instance"
@@ -167,19 +168,19 @@ def share_publish(request: MemberRequest, post_id: int) -> HttpResponse:
             when = _when(request.POST.get("when", ""))
             if when is None:
                 raise ValidationError("Choose when to post it.")
-            share_schedule(
+            share = share_schedule(
                 membership=request.membership,
                 post=post,
                 network=choice.network,
                 when=when,
                 text=text,
             )
-            messages.success(request, f"Scheduled on {choice.label}.")
+            done = f"Scheduled on {choice.label}."
         else:
-            share_publish_now(
+            share = share_publish_now(
                 membership=request.membership, post=post, network=choice.network, text=text
             )
-            messages.success(request, f"Posting on {choice.label} now.")
+            done = f"Posting on {choice.label} now."
     except ValidationError as error:
         return render(
             request,
@@ -187,6 +188,10 @@ def share_publish(request: MemberRequest, post_id: int) -> HttpResponse:
             {"post": post, "choice": choice, "messages_": error.messages},
             status=400,
         )
+    if share.status == ShareStatus.IN_REVIEW:
+        messages.info(request, review_message(share))
+    else:
+        messages.success(request, done)
     return redirect("share_history")
 
 
@@ -232,6 +237,12 @@ def share_open(request: MemberRequest, post_id: int) -> HttpResponse:
     if instance:
         # Asked once: the next Mastodon share goes to the same server.
         request.session[MASTODON_SESSION_KEY] = instance
+    if opened.in_review:
+        return render(
+            request,
+            "sharing/share_in_review.html",
+            {"post": post, "choice": choice, "message": review_message(opened.share)},
+        )
     # A page that moves on by itself: a redirect off-site would break the CSP's form-action.
     return render(
         request,

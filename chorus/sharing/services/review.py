@@ -1,0 +1,186 @@
+"""Edited texts that break a rule, sent to an approver instead of being refused.
+
+When the organization's policy says so (ContentPolicy.route_edited_captions_to_approver),
+a member's own text that a blocking rule stops is kept IN_REVIEW, exactly as written, and
+nothing goes out until an approver decides. Locked captions are never routed (the member
+cannot change them), nor texts over the network's length limit (the network itself would
+refuse or cut them), nor the post's own suggestion (nothing was edited).
+
+Approved: an API share is SCHEDULED again (now, or at the time the member chose) and the
+publish task takes it from there; an intent share is APPROVED, for the member to open
+with exactly the approved text. Rejected: REJECTED with the reason. The member is told
+either way; every decision is audited. Nobody decides on their own share.
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from chorus.accounts.models import User
+from chorus.content.models import CaptionMode, ContentPolicy, Post, PostState
+from chorus.core.audit import audit_record
+from chorus.networks.registry import adapter
+from chorus.notifications.services import notification_create
+from chorus.sharing.compose import ShareVerdict
+from chorus.sharing.models import Share, ShareMethod, ShareStatus
+
+
+def share_goes_to_review(*, post: Post, verdict: ShareVerdict, edited: bool) -> bool:
+    """Whether a blocked text goes to an approver instead of being refused.
+
+    `edited`: the member wrote the text (not the post's suggestion taken as it is).
+    """
+    if not (edited and verdict.blocked) or verdict.locked_changed:
+        return False
+    if post.caption_mode == CaptionMode.LOCKED:
+        return False
+    if any(f.rule == "length" and f.action == "block" for f in verdict.findings):
+        return False
+    return ContentPolicy.objects.filter(
+        organization_id=post.organization_id, route_edited_captions_to_approver=True
+    ).exists()
+
+
+def review_reasons(verdict: ShareVerdict) -> str:
+    """The blocking findings, for the member, the approver and the share's record."""
+    blocking = [f.message for f in verdict.findings if f.action == "block"]
+    return "; ".join(blocking or verdict.messages)[:1000]
+
+
+def review_message(share: Share) -> str:
+    """What the member is told when their text goes to an approver."""
+    return (
+        f"Your text goes to an approver because {share.review_reasons}: "
+        "you'll be told when it is decided."
+    )
+
+
+def _label(network: str) -> str:
+    return adapter(network).label
+
+
+def _lock_in_review(share: Share, actor: User) -> Share:
+    """The share, locked, still waiting, and not the approver's own. Inside atomic()."""
+    locked = Share.objects.select_for_update().filter(pk=share.pk).first()
+    if locked is None or locked.status != ShareStatus.IN_REVIEW:
+        raise ValidationError("This share is no longer waiting for approval.")
+    if locked.membership.user_id == actor.pk:
+        raise ValidationError("This is your own share: another approver must decide on it.")
+    return locked
+
+
+def _decided(share: Share, *, actor: User, note: str) -> None:
+    share.reviewed_by = actor
+    share.reviewed_at = timezone.now()
+    share.review_note = note[:2000]
+
+
+def share_review_approve(*, share: Share, actor: User, note: str = "") -> Share:
+    """Approve a share in review (the caller checked that `actor` is an approver).
+
+    An API share is scheduled again: published now, or at the time the member chose if
+    that is still ahead. An intent share waits for the member to open it.
+    """
+    from chorus.sharing.services.publishing import enqueue_publish
+
+    with transaction.atomic():
+        locked = _lock_in_review(share, actor)
+        post, membership = locked.post, locked.membership
+        if not membership.is_advocate:
+            raise ValidationError("The member is no longer in the advocacy program.")
+        if post.state != PostState.LIVE:
+            raise ValidationError("The post is no longer live.")
+        now = timezone.now()
+        _decided(locked, actor=actor, note=note.strip())
+        label, title = _label(locked.network), post.title
+        if locked.method == ShareMethod.API:
+            due = max(locked.scheduled_for or now, now)
+            if post.publish_end is not None and due >= post.publish_end:
+                raise ValidationError("The post is withdrawn from sharing before that time.")
+            locked.status = ShareStatus.SCHEDULED
+            locked.scheduled_for = locked.next_attempt_at = due
+            when = (
+                "Chorus posts it now" if due <= now else f"Chorus posts it on {due:%d %b %Y %H:%M}"
+            )
+            message = f"Your {label} text for “{title}” was approved: {when}."
+            url = reverse("share_history")
+            if due <= now:
+                share_id = locked.pk
+                transaction.on_commit(lambda: enqueue_publish(share_id))
+        else:
+            locked.status = ShareStatus.APPROVED
+            message = f"Your {label} text for “{title}” was approved: open {label} to post it."
+            url = reverse("share_open_approved", args=[locked.pk])
+        locked.save(
+            update_fields=[
+                "status",
+                "scheduled_for",
+                "next_attempt_at",
+                "reviewed_by",
+                "reviewed_at",
+                "review_note",
+                "updated_at",
+            ]
+        )
+        audit_record(
+            organization=post.organization,
+            actor=actor,
+            action="share.review_approved",
+            target=locked,
+            data={
+                "post": post.pk,
+                "network": locked.network,
+                "member": membership.pk,
+                "note": locked.review_note,
+            },
+        )
+        notification_create(membership=membership, kind="share_approved", message=message, url=url)
+    return locked
+
+
+def share_review_reject(*, share: Share, actor: User, reason: str) -> Share:
+    """Reject a share in review with a reason the member reads; nothing is published."""
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError("Say why the text is not approved, so the member can fix it.")
+    with transaction.atomic():
+        locked = _lock_in_review(share, actor)
+        _decided(locked, actor=actor, note=reason)
+        locked.status = ShareStatus.REJECTED
+        locked.next_attempt_at = None
+        locked.save(
+            update_fields=[
+                "status",
+                "next_attempt_at",
+                "reviewed_by",
+                "reviewed_at",
+                "review_note",
+                "updated_at",
+            ]
+        )
+        post = locked.post
+        audit_record(
+            organization=post.organization,
+            actor=actor,
+            action="share.review_rejected",
+            target=locked,
+            data={
+                "post": post.pk,
+                "network": locked.network,
+                "member": locked.membership_id,
+                "reason": locked.review_note,
+            },
+        )
+        notification_create(
+            membership=locked.membership,
+            kind="share_rejected",
+            message=(
+                f"Your {_label(locked.network)} text for “{post.title}” was not approved: "
+                f"{locked.review_note}"
+            ),
+            url=reverse("share_history"),
+        )
+    return locked

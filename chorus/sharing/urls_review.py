@@ -1,0 +1,3 @@
+from chorus.sharing.views import review
+
+urlpatterns = [*review.urls]
