@@ -95,3 +95,13 @@ def test_employees_cannot_see_or_change_network_settings(employee_client: Any) -
     assert employee_client.get("/manage/networks/").status_code == 403
     assert save(employee_client).status_code == 403
     assert not NetworkSettings.objects.exists()
+
+
+def test_the_page_gives_the_redirect_url_to_register_with_each_oauth_network(
+    admin_client, settings
+):
+    settings.SITE_URL = "https://chorus.acme.example"
+    page = admin_client.get("/manage/networks/").content.decode()
+    assert (
+        page.count("https://chorus.acme.example/connections/callback/") == 3
+    )  # LinkedIn, X, Threads

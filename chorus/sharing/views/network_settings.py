@@ -10,6 +10,7 @@ from django.shortcuts import redirect, render
 
 from chorus.accounts.access import MemberRequest, admin_required
 from chorus.networks.registry import CHANNEL_CHOICES, CHANNELS
+from chorus.sharing.services.connections import callback_url
 from chorus.sharing.services.settings import (
     MAX_DAILY_CAP,
     network_settings_all,
@@ -89,4 +90,9 @@ def network_settings(request: MemberRequest) -> HttpResponse:
         # No section shows this form: say it at the top.
         messages.error(request, "Choose one of the networks listed.")
     status = 422 if failed is not None else 200
-    return render(request, "sharing/settings/networks.html", {"rows": rows}, status=status)
+    return render(
+        request,
+        "sharing/settings/networks.html",
+        {"rows": rows, "callback_url": callback_url()},
+        status=status,
+    )
