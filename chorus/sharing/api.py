@@ -155,7 +155,7 @@ def _review_out(share: Share) -> ShareReviewOut:
     return ShareReviewOut(
         **_share_fields(share),
         member_id=share.membership_id,
-        member_name=share.membership.user.get_full_name() or share.membership.user.email,
+        member_name=share.membership.user.get_full_name(),
         post_title=share.post.title,
         suggested=item.suggested,
         findings=item.verdict.messages,
