@@ -265,7 +265,25 @@ def test_feed_costs_a_bounded_number_of_queries(member_client, organization, mem
     feed_queries(member_client)  # the first request of a session does more (once)
     small = feed_queries(member_client)
     add_posts(30)
+    # Unseen cards come first: two pages hold new posts, and record their views.
+    with_new_posts = [feed_queries(member_client) for _ in range(2)]
     large = feed_queries(member_client)
 
     assert small == large
+    assert with_new_posts == [large + 1, large + 1]  # one insert of the new views
     assert large <= 13
+
+
+def test_a_feed_read_again_writes_only_the_views_of_new_posts(member_client, organization, member):
+    old = live(organization, title="old")
+    member_client.get("/feed/")
+    first_seen = PostView.objects.get(membership=member, post=old).seen_at
+
+    with CaptureQueriesContext(connection) as again:
+        member_client.get("/feed/")
+    assert [query["sql"] for query in again if "INSERT" in query["sql"]] == []
+
+    new = live(organization, title="new")
+    member_client.get("/feed/")
+    assert PostView.objects.filter(membership=member, post=new).exists()
+    assert PostView.objects.get(membership=member, post=old).seen_at == first_seen

@@ -54,8 +54,10 @@ def feed(request: MemberRequest) -> HttpResponse:
         language_id=language_id,
         as_of=_as_of(request.GET.get("as_of")) if page > 1 else None,
     )
+    # Only the cards new to the member: a feed they already read costs no write.
     post_views_record(
-        membership=request.membership, post_ids=[card.post.pk for card in result.cards]
+        membership=request.membership,
+        post_ids=[card.post.pk for card in result.cards if not card.seen],
     )
     context = {
         "feed": result,
