@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.db.models import F
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from chorus.core.models import TenantModel
@@ -116,6 +118,14 @@ class Post(TenantModel):
         indexes = [
             models.Index(fields=["organization", "state", "publish_start"]),
             models.Index(fields=["organization", "publish_end"]),
+            # The member's feed, newest first (chorus.sharing.selectors.feed_page).
+            models.Index(
+                F("organization"),
+                F("state"),
+                Coalesce("publish_start", "created_at").desc(),
+                F("id").desc(),
+                name="post_feed_order",
+            ),
         ]
         constraints = [
             models.UniqueConstraint(

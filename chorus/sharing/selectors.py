@@ -17,13 +17,13 @@ from django.db.models import (
     Count,
     Exists,
     F,
-    IntegerField,
     OuterRef,
     Prefetch,
     Q,
     QuerySet,
     Value,
     When,
+    prefetch_related_objects,
 )
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -35,6 +35,8 @@ from chorus.sharing.compose import suggested_caption
 from chorus.sharing.models import NetworkSettings, PostView, Share, ShareMethod, ShareStatus
 
 FEED_PAGE_SIZE = 20
+# The feed's order within a run; chorus.content's Post has the matching index.
+NEWEST_FIRST = (Coalesce("publish_start", "created_at").desc(), F("id").desc())
 TargetGroups = Post.target_groups.through
 NETWORK_LABELS = dict(CHANNEL_CHOICES)
 # Shares that count as "already shared" on a card.
@@ -157,24 +159,29 @@ def feed_page(
     seen = PostView.objects.filter(
         membership_id=membership.pk, post_id=OuterRef("pk"), seen_at__lt=as_of
     )
-    posts = (
-        posts.annotate(
-            seen=Exists(seen),
-            of_the_day=Case(
-                When(post_of_the_day=today, then=1), default=0, output_field=IntegerField()
-            ),
-            live_since=Coalesce("publish_start", "created_at"),
-        )
-        .order_by("-of_the_day", "seen", F("live_since").desc(), "-id")
-        .prefetch_related(
-            "captions",
-            Prefetch("images", queryset=PostImage.objects.order_by("position", "id")),
-        )
+    # Three runs, each newest first: the post of the day (one at most), the posts the
+    # member has not seen, the ones they have. Each run walks the (organization, state,
+    # live since) index and stops at the page's end, instead of sorting the whole feed.
+    others = posts.exclude(post_of_the_day=today)
+    runs: list[QuerySet[Post]] = [
+        posts.filter(post_of_the_day=today)
+        .annotate(seen=Exists(seen))
+        .order_by("seen", *NEWEST_FIRST),
+        others.filter(~Exists(seen)).annotate(seen=Value(False)).order_by(*NEWEST_FIRST),
+        others.filter(Exists(seen)).annotate(seen=Value(True)).order_by(*NEWEST_FIRST),
+    ]
+    found = _page_of_runs(
+        runs,
+        start=(page - 1) * page_size,
+        count=page_size + 1,
     )
-    start = (page - 1) * page_size
-    found = list(posts[start : start + page_size + 1])
     has_next = len(found) > page_size
     found = found[:page_size]
+    prefetch_related_objects(
+        found,
+        "captions",
+        Prefetch("images", queryset=PostImage.objects.order_by("position", "id")),
+    )
     shared = _shared_networks(membership=membership, post_ids=[post.pk for post in found])
     cards = []
     for post in found:
@@ -192,6 +199,24 @@ def feed_page(
             )
         )
     return FeedPage(cards=cards, page=page, has_next=has_next, as_of=as_of)
+
+
+def _page_of_runs(runs: list[QuerySet[Post]], *, start: int, count: int) -> list[Post]:
+    """`count` posts from `start` in the runs laid end to end.
+
+    A run is counted only when the page starts past its end (never for the first page).
+    """
+    found: list[Post] = []
+    for run in runs:
+        if len(found) >= count:
+            break
+        rows = list(run[start : start + count - len(found)])
+        if rows or start == 0:
+            found += rows
+            start = 0
+        else:
+            start = max(start - run.count(), 0)
+    return found
 
 
 def _shared_networks(*, membership: Membership, post_ids: list[int]) -> dict[int, list[str]]:
