@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from django.db import connection, transaction
+from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -14,7 +14,6 @@ from chorus.content.models import Caption, PostState
 from chorus.factories import GroupFactory, MembershipFactory, PostFactory, TopicFactory
 from chorus.sharing.models import PostView, Share, ShareMethod, ShareStatus
 from chorus.sharing.selectors import feed_page, feed_posts
-from chorus.sharing.services.feed import post_views_record
 
 
 @pytest.fixture
@@ -319,21 +318,3 @@ def test_pages_run_through_the_post_of_the_day_then_unseen_then_seen_newest_firs
 
     assert [title for page in pages for title in page] == expected
     assert pages[-1] == []
-
-
-@pytest.mark.django_db(transaction=True)
-def test_views_do_not_wait_for_the_disk_on_postgresql_unless_inside_another_transaction(
-    organization, member
-):
-    if connection.vendor != "postgresql":
-        pytest.skip("synchronous_commit is PostgreSQL's")
-    first, second = live(organization), live(organization)
-
-    with CaptureQueriesContext(connection) as alone:
-        post_views_record(membership=member, post_ids=[first.pk])
-    with transaction.atomic(), CaptureQueriesContext(connection) as inside:
-        post_views_record(membership=member, post_ids=[second.pk])
-
-    assert "SET LOCAL synchronous_commit TO OFF" in [query["sql"] for query in alone]
-    assert not [query for query in inside if "synchronous_commit" in query["sql"]]
-    assert PostView.objects.filter(membership=member).count() == 2
