@@ -14,6 +14,7 @@ from chorus.content.models import Caption, PostState
 from chorus.factories import GroupFactory, MembershipFactory, PostFactory, TopicFactory
 from chorus.sharing.models import PostView, Share, ShareMethod, ShareStatus
 from chorus.sharing.selectors import feed_page, feed_posts
+from chorus.sharing.services.feed import post_views_record
 
 
 @pytest.fixture
@@ -318,3 +319,18 @@ def test_pages_run_through_the_post_of_the_day_then_unseen_then_seen_newest_firs
 
     assert [title for page in pages for title in page] == expected
     assert pages[-1] == []
+
+
+def test_recording_views_keeps_the_first_and_stores_times_the_feed_compares(organization, member):
+    first, second = live(organization), live(organization)
+    before = timezone.now()
+    post_views_record(membership=member, post_ids=[first.pk, first.pk])
+    kept = PostView.objects.get(membership=member, post=first).seen_at
+
+    post_views_record(membership=member, post_ids=[first.pk, second.pk])
+
+    views = dict(PostView.objects.filter(membership=member).values_list("post_id", "seen_at"))
+    assert views[first.pk] == kept and before <= kept <= views[second.pk] <= timezone.now()
+    assert PostView.objects.filter(membership=member, organization=organization).count() == 2
+    page = feed_page(organization=organization, membership=member)
+    assert [card.seen for card in page.cards] == [True, True]
