@@ -334,3 +334,21 @@ def test_recording_views_keeps_the_first_and_stores_times_the_feed_compares(orga
     assert PostView.objects.filter(membership=member, organization=organization).count() == 2
     page = feed_page(organization=organization, membership=member)
     assert [card.seen for card in page.cards] == [True, True]
+
+
+def test_the_feed_offers_the_organizations_topics_and_languages_to_filter_by(
+    member_client, organization
+):
+    TopicFactory(organization=organization, name="Sustainability")
+    TopicFactory(organization=organization, name="careers")
+    TopicFactory(organization=MembershipFactory().organization, name="Elsewhere")
+    french = GroupFactory(organization=organization, kind=GroupKind.LANGUAGE, name="French")
+    GroupFactory(organization=organization, kind=GroupKind.LANGUAGE, name="English")
+    GroupFactory(organization=organization, kind=GroupKind.DEPARTMENT, name="Sales")
+
+    response = member_client.get("/feed/", {"language": french.pk})
+
+    topics, languages = response.context["topics"], response.context["languages"]
+    assert [topic.name for topic in topics] == ["careers", "Sustainability"]
+    assert [language.name for language in languages] == ["English", "French"]
+    assert f'<option value="{french.pk}" selected>French</option>' in response.content.decode()
