@@ -1,8 +1,10 @@
 """Reads of sharing: a member's feed, their shares, the networks they may share to.
 
-The feed is the hot read: a page costs a fixed number of queries whatever the size of the
-organization (the member's groups, the page of posts, then one query per relation of the
-page), and targeting is decided in the database, not by loading audiences.
+The feed is the hot read: a page costs a bounded number of queries whatever the size of
+the organization (the member's groups; the page of posts in at most three runs: the post
+of the day, unseen, seen, each walking an index newest first and stopping at the page's
+end; then one query per relation of the page), and targeting is decided in the database
+from the member's groups, not by loading audiences.
 """
 
 from __future__ import annotations
