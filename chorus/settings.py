@@ -102,6 +102,7 @@ INSTALLED_APPS = [
     "chorus.content",
     "chorus.links",
     "chorus.sharing",
+    "chorus.analytics",
 ]
 
 MIDDLEWARE = [

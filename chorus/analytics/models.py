@@ -1,0 +1,119 @@
+"""Rollups the dashboards read instead of raw events, and the organization's value settings.
+
+Rollups are rebuilt per (organization, day) from the raw rows (clicks, shares, metric
+snapshots, memberships) by tasks, so a late click, a reclassified bot or a deleted share
+corrects the day it belongs to. Self-clicks and previews are kept apart and never counted
+in clicks. Potential reach is shares x the sharer's follower count where known: it is
+labelled "potential", never "actual".
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.db import models
+from django.utils import timezone
+
+from chorus.core.models import TenantModel
+from chorus.networks.registry import CHANNEL_CHOICES
+
+
+class ValueSettings(TenantModel):
+    """What the organization says each kind of engagement is worth (earned media value)."""
+
+    organization = models.OneToOneField(
+        "accounts.Organization", on_delete=models.CASCADE, related_name="value_settings"
+    )
+    currency = models.CharField(max_length=3, default="EUR")
+    per_click = models.DecimalField(max_digits=10, decimal_places=2, default=Decimal("0.00"))
+    per_reaction = models.DecimalField(max_digits=10, decimal_places=2, default=Decimal("0.00"))
+    per_repost = models.DecimalField(max_digits=10, decimal_places=2, default=Decimal("0.00"))
+    per_reply = models.DecimalField(max_digits=10, decimal_places=2, default=Decimal("0.00"))
+    # Cost per thousand of potential reach (empty: reach adds nothing to the value).
+    cpm = models.DecimalField(max_digits=10, decimal_places=2, null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"value settings of {self.organization_id}"
+
+
+class DailyShareStats(TenantModel):
+    """One day of one post x member x network: what was shared and what it earned.
+
+    `membership` is empty for a post's own links (minted for the post, not a member).
+    Clicks are people's clicks on the member's tracked link that day, self-clicks
+    excluded; engagement is the growth of the network's counters that day.
+    """
+
+    day = models.DateField()
+    post = models.ForeignKey("content.Post", on_delete=models.CASCADE, related_name="+")
+    membership = models.ForeignKey(
+        "accounts.Membership", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    network = models.CharField(max_length=10, choices=CHANNEL_CHOICES)
+    campaign = models.CharField(max_length=100, blank=True)
+    shares = models.PositiveIntegerField(default=0)
+    clicks = models.PositiveIntegerField(default=0)
+    unique_clicks = models.PositiveIntegerField(default=0)
+    previews = models.PositiveIntegerField(default=0)
+    self_clicks = models.PositiveIntegerField(default=0)
+    reactions = models.PositiveIntegerField(default=0)
+    reposts = models.PositiveIntegerField(default=0)
+    replies = models.PositiveIntegerField(default=0)
+    impressions = models.PositiveIntegerField(null=True, blank=True)
+    potential_reach = models.PositiveBigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "day", "post", "membership", "network"],
+                condition=models.Q(membership__isnull=False),
+                name="one_stats_row_per_member",
+            ),
+            models.UniqueConstraint(
+                fields=["organization", "day", "post", "network"],
+                condition=models.Q(membership__isnull=True),
+                name="one_stats_row_per_post",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["organization", "day"]),
+            models.Index(fields=["organization", "post", "day"]),
+            models.Index(fields=["organization", "membership", "day"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day} post {self.post_id} member {self.membership_id} {self.network}"
+
+
+class DailyHeadcount(TenantModel):
+    """The organization's headcount and participation on one day (snapshotted that day)."""
+
+    day = models.DateField()
+    members = models.PositiveIntegerField(default=0)  # active memberships
+    invited = models.PositiveIntegerField(default=0)  # open invitations
+    joined = models.PositiveIntegerField(default=0)  # taking part in the program
+    connected = models.PositiveIntegerField(default=0)  # with at least one active account
+    sharers_30_days = models.PositiveIntegerField(default=0)
+    sharers_3_of_4_weeks = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "day"], name="one_headcount_a_day")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organization_id} on {self.day}"
+
+
+class RollupState(models.Model):
+    """How far the rollups have read the raw rows (one row per source), for dirty days."""
+
+    source = models.CharField(max_length=40, unique=True)
+    last_id = models.BigIntegerField(default=0)
+    last_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"{self.source} at {self.last_id}"
