@@ -22,3 +22,11 @@ class JoinProgramForm(forms.Form):
 
 class ApiTokenForm(forms.Form):
     name = forms.CharField(max_length=100, label="Token name", help_text="e.g. 'Reporting script'")
+
+
+class PublicRankingForm(forms.Form):
+    public_ranking = forms.BooleanField(
+        required=False,
+        label="Show me in public rankings",
+        help_text="Off: others see you only as “a member who chose not to be ranked”.",
+    )

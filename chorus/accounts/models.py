@@ -95,6 +95,8 @@ class Membership(TenantModel):
         max_length=16, choices=ProgramStatus.choices, default=ProgramStatus.NOT_JOINED
     )
     program_status_changed_at = models.DateTimeField(null=True, blank=True)
+    # Off: never named in top-member lists or exports others see (own figures stay visible).
+    public_ranking = models.BooleanField("Show me in public rankings", default=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

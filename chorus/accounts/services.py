@@ -275,6 +275,22 @@ def membership_update_title(*, membership: Membership, actor: User, title: str) 
     return membership
 
 
+def membership_set_public_ranking(*, membership: Membership, public_ranking: bool) -> Membership:
+    """The member's own choice to appear by name in rankings others see."""
+    if membership.public_ranking == public_ranking:
+        return membership
+    membership.public_ranking = public_ranking
+    membership.save(update_fields=["public_ranking"])
+    audit_record(
+        organization=membership.organization,
+        actor=membership.user,
+        action="member.public_ranking_changed",
+        target=membership,
+        data={"public_ranking": public_ranking},
+    )
+    return membership
+
+
 def membership_set_active(*, membership: Membership, actor: User, active: bool) -> Membership:
     """Deactivate (or reactivate) a member; a deactivated member can no longer act."""
     if membership.user_id == actor.pk and not active:

@@ -11,7 +11,7 @@ from django.views.decorators.http import require_POST
 
 from chorus.accounts import services
 from chorus.accounts.access import MemberRequest, member_required, signed_in
-from chorus.accounts.forms import JoinProgramForm, ProfileForm
+from chorus.accounts.forms import JoinProgramForm, ProfileForm, PublicRankingForm
 from chorus.accounts.middleware import SESSION_KEY
 from chorus.accounts.models import Membership
 
@@ -57,7 +57,22 @@ def settings_page(request: MemberRequest) -> HttpResponse:
         form.save()
         messages.success(request, "Your settings were saved.")
         return redirect("settings")
-    return render(request, "accounts/settings.html", {"form": form})
+    ranking_form = PublicRankingForm(initial={"public_ranking": request.membership.public_ranking})
+    return render(request, "accounts/settings.html", {"form": form, "ranking_form": ranking_form})
+
+
+@require_POST
+@member_required
+def settings_ranking(request: MemberRequest) -> HttpResponse:
+    form = PublicRankingForm(request.POST)
+    form.is_valid()  # an unticked box is False; nothing else can be wrong
+    shown = bool(form.cleaned_data.get("public_ranking"))
+    services.membership_set_public_ranking(membership=request.membership, public_ranking=shown)
+    messages.success(
+        request,
+        "You appear by name in rankings." if shown else "You no longer appear by name in rankings.",
+    )
+    return redirect("settings")
 
 
 @require_POST
@@ -88,6 +103,7 @@ urls = [
     path("program/", program, name="program"),
     path("program/leave/", program_leave, name="program_leave"),
     path("settings/", settings_page, name="settings"),
+    path("settings/ranking/", settings_ranking, name="settings_ranking"),
     path("organizations/switch/", organization_switch, name="organization_switch"),
     path("organizations/none/", no_organization, name="no_organization"),
 ]
