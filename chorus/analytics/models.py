@@ -117,3 +117,18 @@ class RollupState(models.Model):
 
     def __str__(self) -> str:
         return f"{self.source} at {self.last_id}"
+
+
+class RollupDirtyDay(TenantModel):
+    """A day whose rollups must be rebuilt (a queue: rows are removed once rebuilt)."""
+
+    day = models.DateField()
+    marked_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "day"], name="one_dirty_mark_a_day")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organization_id} on {self.day} (dirty)"
