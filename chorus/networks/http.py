@@ -31,7 +31,11 @@ def request(label: str, method: str, url: str, **options: Any) -> httpx.Response
     """
     timeout = httpx.Timeout(settings.HTTP_TIMEOUT)
     transport = SafeTransport(allow_loopback=settings.HTTP_ALLOW_LOOPBACK)
-    headers = {"User-Agent": settings.HTTP_USER_AGENT, **options.pop("headers", {})}
+    headers = {
+        "User-Agent": settings.HTTP_USER_AGENT,
+        "Accept": "application/json",
+        **options.pop("headers", {}),
+    }
     try:
         with httpx.Client(
             transport=transport, timeout=timeout, follow_redirects=False, trust_env=False
@@ -39,6 +43,10 @@ def request(label: str, method: str, url: str, **options: Any) -> httpx.Response
             return client.request(method, url, headers=headers, **options)
     except httpx.TimeoutException as error:
         raise Unavailable(f"{label} did not answer in time.") from error
+    except httpx.ConnectError as error:
+        if "BLOCKED:" in str(error):  # SafeTransport refused the address
+            raise Unavailable(f"{label} points to a private or local network address.") from error
+        raise Unavailable(f"{label} could not be reached.") from error
     except httpx.HTTPError as error:
         raise Unavailable(f"{label} could not be reached.") from error
 

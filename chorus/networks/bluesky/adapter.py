@@ -37,12 +37,12 @@ from atproto_client.models.utils import (  # type: ignore[import-untyped]
     get_model_as_dict,
     get_or_create,
 )
-from django.conf import settings
 from django.utils import timezone
 
 from chorus.content.compliance import network_length
 from chorus.content.preview import LinkPreview, fetch_link_preview
-from chorus.core.http import FetchError, SafeTransport, fetch
+from chorus.core.http import FetchError, fetch
+from chorus.networks import http as network_http
 from chorus.networks.base import (
     AppCredentials,
     AuthExpired,
@@ -63,7 +63,6 @@ POST_COLLECTION = "app.bsky.feed.post"
 MAX_GRAPHEMES = 300
 MAX_THUMB_BYTES = 1_000_000
 GET_POSTS_LIMIT = 25
-TIMEOUT = 10.0
 APP_PASSWORD = re.compile(r"^[a-z0-9]{4}-[a-z0-9]{4}-[a-z0-9]{4}-[a-z0-9]{4}$")
 # A URL with a scheme, up to white space; trailing punctuation is trimmed as Bluesky does.
 URL = re.compile(r"https?://[^\s<>\"]+", re.IGNORECASE)
@@ -190,41 +189,14 @@ def raise_for_status(response: httpx.Response) -> None:
     raise Rejected(f"Bluesky refused this: {detail}.", reason=detail, status=status)
 
 
-def _client() -> httpx.Client:
-    return httpx.Client(
-        transport=SafeTransport(allow_loopback=settings.HTTP_ALLOW_LOOPBACK),
-        timeout=httpx.Timeout(TIMEOUT),
-        follow_redirects=False,
-        trust_env=False,
-        headers={"User-Agent": settings.HTTP_USER_AGENT, "Accept": "application/json"},
-    )
-
-
 def _send(method: str, url: str, **options: Any) -> httpx.Response:
-    try:
-        with _client() as client:
-            return client.request(method, url, **options)
-    except httpx.TimeoutException as error:
-        raise Unavailable("Bluesky did not answer in time.") from error
-    except httpx.ConnectError as error:
-        if "BLOCKED:" in str(error):
-            raise Unavailable(
-                "The Bluesky server points to a private or local network address."
-            ) from error
-        raise Unavailable("Could not connect to Bluesky.") from error
-    except httpx.HTTPError as error:
-        raise Unavailable(f"The request to Bluesky failed ({type(error).__name__}).") from error
+    """One request through the networks' SSRF-safe client; transport failures: Unavailable."""
+    return network_http.request("Bluesky", method, url, **options)
 
 
 def _json(response: httpx.Response) -> dict[str, Any]:
     raise_for_status(response)
-    try:
-        body = response.json()
-    except ValueError as error:
-        raise Unavailable("Bluesky sent an answer we could not read.") from error
-    if not isinstance(body, dict):
-        raise Unavailable("Bluesky sent an answer we could not read.")
-    return body
+    return network_http.body("Bluesky", response)
 
 
 def _count(value: Any) -> int | None:

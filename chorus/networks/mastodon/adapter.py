@@ -30,7 +30,7 @@ import idna
 from django.conf import settings
 from django.utils import timezone
 
-from chorus.core.http import SafeTransport
+from chorus.networks import http as network_http
 from chorus.networks.base import (
     AppCredentials,
     AuthExpired,
@@ -48,7 +48,6 @@ from chorus.networks.base import (
 logger = logging.getLogger(__name__)
 
 SCOPES = "read:accounts read:statuses write:statuses"
-TIMEOUT = 10.0
 HANDLE = re.compile(r"^@?[^@\s/]+@([^@\s/]+)$")
 
 
@@ -159,42 +158,14 @@ def raise_for_status(response: httpx.Response) -> None:
     raise Rejected(f"Mastodon refused this: {text or f'error {status}'}.", status=status)
 
 
-def _client() -> httpx.Client:
-    return httpx.Client(
-        transport=SafeTransport(allow_loopback=settings.HTTP_ALLOW_LOOPBACK),
-        timeout=httpx.Timeout(TIMEOUT),
-        follow_redirects=False,
-        trust_env=False,
-        headers={"User-Agent": settings.HTTP_USER_AGENT, "Accept": "application/json"},
-    )
-
-
 def _send(method: str, url: str, **options: Any) -> httpx.Response:
-    """One request; transport failures become Unavailable."""
-    try:
-        with _client() as client:
-            return client.request(method, url, **options)
-    except httpx.TimeoutException as error:
-        raise Unavailable("The Mastodon server did not answer in time.") from error
-    except httpx.ConnectError as error:
-        if "BLOCKED:" in str(error):
-            raise Unavailable(
-                "The Mastodon server points to a private or local network address."
-            ) from error
-        raise Unavailable("Could not connect to the Mastodon server.") from error
-    except httpx.HTTPError as error:
-        raise Unavailable(f"The request to Mastodon failed ({type(error).__name__}).") from error
+    """One request through the networks' SSRF-safe client; transport failures: Unavailable."""
+    return network_http.request("The Mastodon server", method, url, **options)
 
 
 def _json(response: httpx.Response) -> dict[str, Any]:
     raise_for_status(response)
-    try:
-        body = response.json()
-    except ValueError as error:
-        raise Unavailable("The Mastodon server sent an answer we could not read.") from error
-    if not isinstance(body, dict):
-        raise Unavailable("The Mastodon server sent an answer we could not read.")
-    return body
+    return network_http.body("The Mastodon server", response)
 
 
 def _call(method: str, url: str, **options: Any) -> dict[str, Any]:
