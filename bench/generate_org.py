@@ -171,6 +171,8 @@ def generate(*, scale: float = 1.0, seed: int = 6, progress: Progress = print) -
 
     if vendor == "sqlite":
         with connection.cursor() as cursor:
+            cursor.execute("PRAGMA synchronous")
+            synchronous = cursor.fetchone()[0]
             cursor.execute("PRAGMA synchronous = OFF")
             cursor.execute("PRAGMA cache_size = -400000")
     else:
@@ -612,6 +614,8 @@ def generate(*, scale: float = 1.0, seed: int = 6, progress: Progress = print) -
             cursor.execute("DROP TABLE link_counts")
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
+        if vendor == "sqlite":  # what the application runs with
+            cursor.execute(f"PRAGMA synchronous = {int(synchronous)}")
     lap("counters and statistics")
 
     busiest = max(range(DAYS), key=lambda d: day_clicks[d])
