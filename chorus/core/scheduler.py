@@ -54,6 +54,10 @@ PERIODIC_SECONDS = {
     "chorus.sharing.tasks.autoshares_run": 300,
     "chorus.sharing.tasks.shares_fetch_metrics": 3600,
     "chorus.sharing.tasks.connections_check_expiry": 86400,
+    # Analytics: days whose raw rows changed are rebuilt; headcounts snapshotted.
+    "chorus.analytics.tasks.rollups_refresh": 60,
+    "chorus.analytics.tasks.headcounts_today": 3600,
+    "chorus.analytics.tasks.headcounts_daily": 86400,
 }
 PERIODIC_TASKS = tuple(PERIODIC_SECONDS)
 

@@ -1,0 +1,29 @@
+"""Periodic analytics tasks (enqueued by chorus.core.scheduler)."""
+
+from __future__ import annotations
+
+from django_tasks import task
+
+
+@task()
+def rollups_refresh() -> dict[str, int]:
+    """Every minute: rebuild the days whose clicks, shares or metrics changed."""
+    from chorus.analytics.rollups import rollups_refresh as refresh
+
+    return refresh()
+
+
+@task()
+def headcounts_today() -> int:
+    """Hourly: today's headcount of every organization, as of now."""
+    from chorus.analytics.rollups import headcounts_today as snapshot
+
+    return snapshot()
+
+
+@task()
+def headcounts_daily() -> int:
+    """Daily: yesterday's headcount where it is missing, then today's."""
+    from chorus.analytics.rollups import headcounts_daily as snapshot
+
+    return snapshot()
