@@ -1,0 +1,248 @@
+"""Every analytics table as CSV or XLSX (tablib).
+
+CSV streams: rows are written one by one from a server-side iterator, so exporting a
+long range never holds the whole table in memory. XLSX cannot be written as a stream by
+tablib; it is built from the same rows.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any, cast
+
+import tablib  # type: ignore[import-untyped]
+from django.core.exceptions import ValidationError
+from django.http import HttpResponse, StreamingHttpResponse
+
+from chorus.accounts.models import Membership, Organization
+from chorus.analytics import selectors
+from chorus.analytics.selectors import NOT_RANKED, Filters
+
+FORMATS = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+STAT_COLUMNS = [
+    "shares",
+    "clicks",
+    "unique_clicks",
+    "previews",
+    "reactions",
+    "reposts",
+    "replies",
+    "impressions",
+    "potential_reach",
+]
+
+
+@dataclass(frozen=True)
+class Table:
+    headers: list[str]
+    rows: Iterable[Sequence[Any]]
+
+
+class Echo:
+    """A file-like object whose write returns the line (for csv.writer in a stream)."""
+
+    def write(self, value: str) -> str:
+        return value
+
+
+def csv_lines(table: Table) -> Iterator[str]:
+    writer = csv.writer(Echo())
+    yield writer.writerow(table.headers)
+    for row in table.rows:
+        yield writer.writerow(["" if value is None else value for value in row])
+
+
+def dataset(table: Table, *, title: str) -> tablib.Dataset:
+    data = tablib.Dataset(headers=table.headers, title=title[:31])
+    for row in table.rows:
+        data.append(["" if value is None else value for value in row])
+    return data
+
+
+def response(table: Table, *, name: str, format: str) -> HttpResponse:
+    """The table as a download; CSV streams row by row.
+
+    Typed as HttpResponse (what views are declared to return): a streaming response
+    answers the same way for the views' purposes.
+    """
+    if format not in FORMATS:
+        raise ValidationError("The format must be csv or xlsx.")
+    disposition = f'attachment; filename="{name}.{format}"'
+    if format == "csv":
+        streamed = StreamingHttpResponse(csv_lines(table), content_type=FORMATS["csv"])
+        streamed["Content-Disposition"] = disposition
+        return cast(HttpResponse, streamed)
+    content = dataset(table, title=name).export("xlsx")
+    answer = HttpResponse(content, content_type=FORMATS["xlsx"])
+    answer["Content-Disposition"] = disposition
+    return answer
+
+
+# -- the dashboard's tables -------------------------------------------------------------
+
+
+def _totals(organization: Organization, filters: Filters) -> Table:
+    totals = selectors.totals(organization=organization, filters=filters)
+    rows: list[Sequence[Any]] = [
+        (figure.label, figure.value, figure.previous, figure.change) for figure in totals.figures
+    ]
+    rows.append(
+        (
+            f"Earned media value ({totals.value.currency})",
+            totals.value.amount,
+            totals.previous_value.amount,
+            totals.value.formula,
+        )
+    )
+    return Table(["figure", "this period", "previous period", "change % / formula"], rows)
+
+
+def _daily(organization: Organization, filters: Filters) -> Table:
+    series = selectors.daily_series(organization=organization, filters=filters)
+    return Table(
+        ["day", "shares", "clicks", "engagement"],
+        ((day.day.isoformat(), day.shares, day.clicks, day.engagement) for day in series),
+    )
+
+
+def _breakdown(first: str, rows: list[selectors.Row]) -> Table:
+    return Table(
+        [first, "shares", "clicks", "engagement", "potential reach"],
+        ((row.label, row.shares, row.clicks, row.engagement, row.potential_reach) for row in rows),
+    )
+
+
+def _networks(organization: Organization, filters: Filters) -> Table:
+    return _breakdown("network", selectors.network_mix(organization=organization, filters=filters))
+
+
+def _posts(organization: Organization, filters: Filters) -> Table:
+    return _breakdown("post", selectors.top_posts(organization=organization, filters=filters))
+
+
+def _members(organization: Organization, filters: Filters) -> Table:
+    return _breakdown("member", selectors.top_members(organization=organization, filters=filters))
+
+
+def _groups(organization: Organization, filters: Filters) -> Table:
+    rows = selectors.group_comparison(organization=organization, filters=filters)
+    return Table(
+        ["group", "members", "shares", "clicks", "engagement", "sharers", "participation %"],
+        (
+            (
+                row.label,
+                row.extra["members"],
+                row.shares,
+                row.clicks,
+                row.engagement,
+                row.extra["sharers"],
+                row.extra["participation"],
+            )
+            for row in rows
+        ),
+    )
+
+
+def _funnel(organization: Organization, filters: Filters) -> Table:
+    adoption = selectors.adoption(organization=organization, filters=filters)
+    rows: list[Sequence[Any]] = [(step.label, step.count, step.percent) for step in adoption.funnel]
+    if adoption.concentration is not None:
+        rows.append(
+            (
+                f"Activity by the top 10% ({adoption.top_members_counted} members)",
+                "",
+                adoption.concentration,
+            )
+        )
+    return Table(["step", "members", "percent"], rows)
+
+
+def _participation(organization: Organization, filters: Filters) -> Table:
+    adoption = selectors.adoption(organization=organization, filters=filters)
+    return Table(
+        ["day", "in the program", "shared in the last 30 days", "participation %"],
+        (
+            (point.day.isoformat(), point.joined, point.sharers_30_days, point.rate)
+            for point in adoption.participation
+        ),
+    )
+
+
+def _rows(organization: Organization, filters: Filters) -> Table:
+    """Every rollup row of the range: the large one, streamed from the database."""
+    # Only members who agreed to be ranked are named; the others are anonymous here.
+    names = {
+        pk: name or email
+        for pk, name, email in Membership.objects.filter(
+            organization=organization, public_ranking=True
+        ).values_list("pk", "user__name", "user__email")
+    }
+    stats = (
+        selectors.stats_rows(organization=organization, filters=filters)
+        .order_by("day", "post_id", "membership_id", "network")
+        .values_list(
+            "day", "post_id", "post__title", "membership_id", "network", "campaign", *STAT_COLUMNS
+        )
+        .iterator(chunk_size=2000)
+    )
+
+    def lines() -> Iterator[Sequence[Any]]:
+        for day, post_id, title, member_id, network, campaign, *figures in stats:
+            member = "" if member_id is None else names.get(member_id, NOT_RANKED)
+            yield (day.isoformat(), post_id, title, member, network, campaign, *figures)
+
+    return Table(
+        ["day", "post id", "post", "member", "network", "campaign", *STAT_COLUMNS], lines()
+    )
+
+
+TABLES: dict[str, Callable[[Organization, Filters], Table]] = {
+    "totals": _totals,
+    "daily": _daily,
+    "networks": _networks,
+    "posts": _posts,
+    "members": _members,
+    "groups": _groups,
+    "funnel": _funnel,
+    "participation": _participation,
+    "rows": _rows,
+}
+
+
+def dashboard_table(*, organization: Organization, filters: Filters, name: str) -> Table:
+    if name not in TABLES:
+        raise ValidationError("Unknown table: choose " + ", ".join(TABLES) + ".")
+    return TABLES[name](organization, filters)
+
+
+def post_table(*, organization: Organization, post: Any) -> Table:
+    funnel = selectors.post_funnel(organization=organization, post=post)
+    rows: list[Sequence[Any]] = [
+        ("all networks", funnel.reached, funnel.shares, funnel.clicks, funnel.engagement)
+    ]
+    rows += [(row.label, "", row.shares, row.clicks, row.engagement) for row in funnel.networks]
+    return Table(["network", "members reached", "shares", "clicks", "engagement"], rows)
+
+
+def member_table(*, organization: Organization, membership: Membership, filters: Filters) -> Table:
+    """A member's own figures, row by row (their names are theirs to see)."""
+    stats = selectors.member_rows(organization=organization, membership=membership, filters=filters)
+    return Table(
+        ["day", "post id", "post", "network", "campaign", *STAT_COLUMNS],
+        (
+            (
+                row.day.isoformat(),
+                row.post_id,
+                row.post.title,
+                row.network,
+                row.campaign,
+                *(getattr(row, name) for name in STAT_COLUMNS),
+            )
+            for row in stats
+        ),
+    )

@@ -1,0 +1,99 @@
+"""The program dashboard and its exports (curators, approvers and admins)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.http import HttpResponse
+from django.shortcuts import render
+from django.urls import path, reverse
+
+from chorus.accounts.access import MemberRequest, role_required
+from chorus.accounts.models import Group
+from chorus.analytics import exports, selectors
+from chorus.analytics.selectors import PRESET_DAYS, Filters
+from chorus.content.models import Post
+
+ANALYSTS = ("curator", "approver")
+
+
+def chart_data(
+    filters: Filters, series: list[selectors.Day], networks: list[Any]
+) -> dict[str, Any]:
+    return {
+        "labels": [day.day.isoformat() for day in series],
+        "shares": [day.shares for day in series],
+        "clicks": [day.clicks for day in series],
+        "engagement": [day.engagement for day in series],
+        "networks": {
+            "labels": [row.label for row in networks],
+            "shares": [row.shares for row in networks],
+            "clicks": [row.clicks for row in networks],
+        },
+    }
+
+
+def filter_choices(request: MemberRequest) -> dict[str, Any]:
+    organization = request.organization
+    return {
+        "groups": Group.objects.filter(organization=organization).order_by("name"),
+        "campaigns": Post.objects.filter(organization=organization)
+        .exclude(campaign="")
+        .values_list("campaign", flat=True)
+        .order_by("campaign")
+        .distinct(),
+        "presets": PRESET_DAYS,
+    }
+
+
+@role_required(*ANALYSTS)
+def dashboard(request: MemberRequest) -> HttpResponse:
+    organization = request.organization
+    context = filter_choices(request)
+    try:
+        filters = selectors.filters_parse(organization=organization, params=request.GET)
+    except ValidationError as error:
+        context["filter_error"] = " ".join(error.messages)
+        return render(request, "analytics/dashboard.html", context, status=400)
+    series = selectors.daily_series(organization=organization, filters=filters)
+    networks = selectors.network_mix(organization=organization, filters=filters)
+    context.update(
+        filters=filters,
+        query=filters.query(),
+        export_url=reverse("analytics_export"),
+        totals=selectors.totals(organization=organization, filters=filters),
+        series=series,
+        networks=networks,
+        posts=selectors.top_posts(organization=organization, filters=filters),
+        members=selectors.top_members(organization=organization, filters=filters),
+        group_rows=selectors.group_comparison(organization=organization, filters=filters),
+        adoption=selectors.adoption(organization=organization, filters=filters),
+        chart=chart_data(filters, series, networks),
+        tables=exports.TABLES,
+    )
+    return render(request, "analytics/dashboard.html", context)
+
+
+@role_required(*ANALYSTS)
+def dashboard_export(request: MemberRequest) -> HttpResponse:
+    organization = request.organization
+    try:
+        filters = selectors.filters_parse(organization=organization, params=request.GET)
+        name = request.GET.get("table", "")
+        table = exports.dashboard_table(organization=organization, filters=filters, name=name)
+        return exports.response(
+            table,
+            name=f"analytics-{name}-{filters.date_from}-{filters.date_to}",
+            format=request.GET.get("format", "csv"),
+        )
+    except ValidationError as error:
+        return HttpResponse(
+            " ".join(error.messages), status=400, content_type="text/plain; charset=utf-8"
+        )
+
+
+urls = [
+    path("analytics/", dashboard, name="analytics_dashboard"),
+    path("analytics/export/", dashboard_export, name="analytics_export"),
+]

@@ -1,0 +1,40 @@
+"""One post's funnel: members reached → shares → clicks → engagement, per network."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.urls import path
+
+from chorus.accounts.access import MemberRequest, role_required
+from chorus.analytics import exports, selectors
+from chorus.analytics.views.dashboard import ANALYSTS
+from chorus.content.models import Post
+
+
+@role_required(*ANALYSTS)
+def post_stats(request: MemberRequest, post_id: int) -> HttpResponse:
+    post = get_object_or_404(Post, pk=post_id, organization=request.organization)
+    funnel = selectors.post_funnel(organization=request.organization, post=post)
+    return render(request, "analytics/post.html", {"post": post, "funnel": funnel})
+
+
+@role_required(*ANALYSTS)
+def post_stats_export(request: MemberRequest, post_id: int) -> HttpResponse:
+    post = get_object_or_404(Post, pk=post_id, organization=request.organization)
+    table = exports.post_table(organization=request.organization, post=post)
+    try:
+        return exports.response(
+            table, name=f"post-{post.pk}", format=request.GET.get("format", "csv")
+        )
+    except ValidationError as error:
+        return HttpResponse(
+            " ".join(error.messages), status=400, content_type="text/plain; charset=utf-8"
+        )
+
+
+urls = [
+    path("analytics/posts/<int:post_id>/", post_stats, name="analytics_post"),
+    path("analytics/posts/<int:post_id>/export/", post_stats_export, name="analytics_post_export"),
+]
