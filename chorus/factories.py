@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import factory
+from django.utils import timezone
 from factory.django import DjangoModelFactory
 
 from chorus.accounts.models import Group, GroupKind, Membership, Organization, User
+from chorus.analytics.models import DailyShareStats
 from chorus.content.models import (
     ComplianceRule,
     Post,
@@ -150,3 +152,16 @@ class ShareFactory(DjangoModelFactory[Share]):
     method = ShareMethod.API
     status = ShareStatus.SCHEDULED
     text = "Worth reading."
+
+
+class DailyShareStatsFactory(DjangoModelFactory[DailyShareStats]):
+    """A rollup row with the figures given (all zero by default)."""
+
+    class Meta:
+        model = DailyShareStats
+
+    organization = factory.SelfAttribute("post.organization")
+    post = factory.SubFactory(PostFactory)
+    membership = None
+    network = "linkedin"
+    day = factory.LazyFunction(timezone.localdate)
