@@ -11,6 +11,7 @@ urlpatterns = [
     path("", include("chorus.notifications.urls")),
     path("", include("chorus.links.urls")),
     path("", include("chorus.sharing.urls")),
+    path("", include("chorus.analytics.urls")),
     path("accounts/", include("allauth.urls")),
     path("api/v1/", api.urls),
     path("django-admin/", admin.site.urls),
