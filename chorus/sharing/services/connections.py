@@ -175,7 +175,7 @@ def connection_complete(
 
 
 def connection_password_login(
-    *, membership: Membership, network: str, handle: str, app_password: str
+    *, membership: Membership, network: str, handle: str, app_password: str, server: str = ""
 ) -> NetworkConnection:
     """Connect with a handle and an app password (Bluesky). The password is never stored:
     only the session tokens the network gives back are."""
@@ -186,7 +186,11 @@ def connection_password_login(
         raise ValidationError("Enter your handle and an app password.")
     found = publishing_adapter(network)
     try:
-        plain = found.login(handle.strip(), app_password.strip())  # type: ignore[attr-defined]
+        # The member's own server (a self-hosted PDS), or the network's default.
+        login_options = {"service": server.strip()} if server.strip() else {}
+        plain = found.login(  # type: ignore[attr-defined]
+            handle.strip(), app_password.strip(), **login_options
+        )
         profile = found.profile(plain)
     except base.NetworkError as error:
         raise ValidationError(f"{_label(network)} refused the sign-in: {error.message}") from error

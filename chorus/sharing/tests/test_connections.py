@@ -373,3 +373,55 @@ def test_a_refused_bluesky_sign_in_stores_nothing_and_says_why(client, organizat
         )
     assert "wrong handle or app password" in response.content.decode()
     assert not NetworkConnection.objects.filter(membership=member).exists()
+
+
+def test_a_member_on_a_self_hosted_server_connects_there(client, organization):
+    enable(organization, "bluesky")
+    member = advocate(organization)
+    client.force_login(member.user)
+    pds = "https://pds.ada.example"
+    with respx.mock(assert_all_called=True) as bluesky:
+        login = bluesky.post(f"{pds}/xrpc/com.atproto.server.createSession").respond(
+            200,
+            json={
+                "accessJwt": "a",
+                "refreshJwt": "r",
+                "handle": "ada.example",
+                "did": BSKY_DID,
+                "active": True,
+            },
+        )
+        bluesky.get(f"{pds}/xrpc/app.bsky.actor.getProfile").respond(
+            200, json={"did": BSKY_DID, "handle": "ada.example", "followersCount": 7}
+        )
+        client.post(
+            "/connections/password/",
+            {
+                "network": "bluesky",
+                "handle": "ada.example",
+                "app_password": "abcd-efgh-ijkl-mnop",
+                "server": "pds.ada.example",
+            },
+        )
+    assert login.called
+    assert NetworkConnection.objects.get(membership=member).instance == pds
+
+
+def test_a_server_that_is_not_one_is_refused_before_anything_is_sent(client, organization):
+    enable(organization, "bluesky")
+    member = advocate(organization)
+    client.force_login(member.user)
+    with respx.mock() as network:
+        response = client.post(
+            "/connections/password/",
+            {
+                "network": "bluesky",
+                "handle": "ada.example",
+                "app_password": "abcd-efgh-ijkl-mnop",
+                "server": "http://pds.ada.example/xrpc",
+            },
+            follow=True,
+        )
+    assert not network.calls
+    assert "https" in response.content.decode()
+    assert not NetworkConnection.objects.filter(membership=member).exists()

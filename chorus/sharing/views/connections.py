@@ -182,6 +182,7 @@ def connection_password(request: MemberRequest) -> HttpResponse:
             network=network if network in CHANNELS else "",
             handle=str(request.POST.get("handle", ""))[:300],
             app_password=str(request.POST.get("app_password", ""))[:300],
+            server=str(request.POST.get("server", ""))[:253],
         )
     except (ValidationError, ValueError) as error:
         text = " ".join(error.messages) if isinstance(error, ValidationError) else str(error)
