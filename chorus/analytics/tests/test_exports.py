@@ -1,0 +1,127 @@
+"""Every analytics table exports to CSV (streamed) and XLSX, read back here."""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Any
+
+import openpyxl
+import pytest
+import tablib
+import time_machine
+from django.http import StreamingHttpResponse
+
+from chorus.analytics.exports import TABLES
+from chorus.analytics.selectors import NOT_RANKED, OTHER_GROUP
+from chorus.analytics.tests.test_dashboard import build_world, value_settings
+
+PERIOD = {"date_from": "2026-03-02", "date_to": "2026-03-31"}
+
+
+@pytest.fixture
+def world(organization: Any) -> Any:
+    return build_world(organization)
+
+
+def csv_rows(response: Any) -> list[list[str]]:
+    assert isinstance(response, StreamingHttpResponse)
+    text = b"".join(response.streaming_content).decode()
+    return list(csv.reader(io.StringIO(text)))
+
+
+def xlsx_rows(response: Any) -> list[list[Any]]:
+    workbook = openpyxl.load_workbook(io.BytesIO(response.content))
+    return [list(row) for row in workbook.active.iter_rows(values_only=True)]
+
+
+def export(client: Any, table: str, format: str) -> Any:
+    return client.get("/analytics/export/", {**PERIOD, "table": table, "format": format})
+
+
+def test_every_table_exports_to_csv_and_xlsx(client, world):
+    client.force_login(world.ada.user)
+    for table in TABLES:
+        for format in ("csv", "xlsx"):
+            response = export(client, table, format)
+            assert response.status_code == 200, (table, format)
+            assert (
+                f'filename="analytics-{table}-2026-03-02-2026-03-31.{format}"'
+                in (response["Content-Disposition"])
+            )
+
+
+def test_csv_export_streams_the_figures(client, world):
+    value_settings(world.organization)
+    client.force_login(world.ada.user)
+    totals = csv_rows(export(client, "totals", "csv"))
+    assert totals[0] == ["figure", "this period", "previous period", "change % / formula"]
+    assert ["Clicks", "128", "50", "156.0"] in totals
+    # 50 x 0.50 + 5 x 0.10 + 200 / 1000 x 5.00 = 26.50 before.
+    assert totals[-1][:3] == ["Earned media value (EUR)", "77.85", "26.50"]
+    groups = csv_rows(export(client, "groups", "csv"))
+    assert groups[1:] == [
+        ["Sales", "5", "4", "120", "26", "3", "60.0"],
+        [OTHER_GROUP, "2", "1", "5", "1", "1", "50.0"],
+    ]
+
+
+def test_xlsx_export_reads_back(client, world):
+    client.force_login(world.ada.user)
+    rows = xlsx_rows(export(client, "members", "xlsx"))
+    assert rows[0] == ["member", "shares", "clicks", "engagement", "potential reach"]
+    assert rows[1:] == [
+        [NOT_RANKED, 2, 60, 8, 1000],
+        ["Bob", 1, 40, 13, 300],
+        ["Cleo", 1, 20, 5, 100],
+        ["Fay", 1, 5, 1, 50],
+    ]
+    data = tablib.Dataset().load(export(client, "networks", "xlsx").content, format="xlsx")
+    assert data.headers[:3] == ["network", "shares", "clicks"]
+    assert [row[:3] for row in data] == [("LinkedIn", 3, 103), ("X", 1, 20), ("Mastodon", 1, 5)]
+
+
+def test_every_row_export_names_only_ranked_members(client, world):
+    client.force_login(world.ada.user)
+    rows = csv_rows(export(client, "rows", "csv"))
+    assert rows[0][:6] == ["day", "post id", "post", "member", "network", "campaign"]
+    members = [row[3] for row in rows[1:]]
+    assert members == ["Bob", "Cleo", "", NOT_RANKED, "Fay"]
+    assert sum(int(row[7]) for row in rows[1:]) == 128  # clicks, self-clicks excluded
+    assert "Dan" not in "".join(",".join(row) for row in rows)
+
+
+def test_a_member_exports_their_own_figures(client, world):
+    client.force_login(world.dan.user)
+    with time_machine.travel("2026-03-31 12:00:00+00:00", tick=False):
+        rows = csv_rows(client.get("/analytics/me/export/", {"format": "csv"}))
+        xlsx = xlsx_rows(client.get("/analytics/me/export/", {"format": "xlsx"}))
+    assert rows[1][:7] == ["2026-03-20", str(world.hiring.pk), "Hiring", "linkedin", "", "2", "60"]
+    assert len(rows) == 2
+    assert xlsx[1][:7] == ["2026-03-20", world.hiring.pk, "Hiring", "linkedin", None, 2, 60]
+
+
+def test_post_export(client, world):
+    client.force_login(world.ada.user)
+    rows = csv_rows(client.get(f"/analytics/posts/{world.launch.pk}/export/"))
+    assert rows[1:] == [
+        ["all networks", "7", "4", "113", "23"],
+        ["LinkedIn", "", "3", "93", "18"],
+        ["X", "", "1", "20", "5"],
+    ]
+
+
+def test_bad_export_requests_are_a_clear_400(client, world):
+    client.force_login(world.ada.user)
+    response = export(client, "secrets", "csv")
+    assert response.status_code == 400
+    assert response.content.decode().startswith("Unknown table")
+    response = export(client, "totals", "pdf")
+    assert (response.status_code, response.content) == (400, b"The format must be csv or xlsx.")
+    response = client.get("/analytics/export/", {"table": "daily", "date_from": "2026-99-01"})
+    assert response.status_code == 400
+
+
+def test_employees_may_not_export_program_tables(client, world):
+    client.force_login(world.bob.user)
+    assert export(client, "rows", "csv").status_code == 403
