@@ -7,6 +7,7 @@ from ninja import NinjaAPI
 from ninja.openapi.docs import Swagger
 
 from chorus.accounts.api import router as accounts_router
+from chorus.analytics.api import router as analytics_router
 from chorus.api.auth import SessionAuth, TokenAuth
 from chorus.content.api_posts import router as posts_router
 from chorus.content.api_rules import router as rules_router
@@ -38,6 +39,7 @@ api.add_router("/", suggestions_router)
 api.add_router("/", notifications_router)
 api.add_router("/", links_router)
 api.add_router("/", sharing_router)
+api.add_router("/", analytics_router)
 
 
 @api.exception_handler(ValidationError)
