@@ -35,6 +35,16 @@ ROOT = Path(__file__).resolve().parent.parent
 TARGET_ROLLUP_SECONDS = 60.0
 TARGET_P95_MS = {"postgresql": 200.0, "sqlite": 500.0}
 DASHBOARD_URL = "/analytics/?days=90"
+# The figures the dashboard shows, timed one by one (those that exist).
+SELECTORS = [
+    "totals",
+    "daily_series",
+    "network_mix",
+    "top_posts",
+    "top_members",
+    "group_comparison",
+    "adoption",
+]
 
 
 def log(message: str) -> None:
@@ -50,7 +60,9 @@ def percentiles(timings: list[float]) -> dict[str, float]:
     }
 
 
-def measure_dashboard(client: Any, admin_user_id: int, iterations: int) -> dict[str, Any]:
+def measure_dashboard(
+    client: Any, admin_user_id: int, iterations: int, max_seconds: float = 120.0
+) -> dict[str, Any]:
     """Time GET DASHBOARD_URL as the admin; {"missing": [...]} when there is no page."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
@@ -65,8 +77,11 @@ def measure_dashboard(client: Any, admin_user_id: int, iterations: int) -> dict[
         raise LookupError(f"GET {DASHBOARD_URL} answers {first.status_code}")
     with CaptureQueriesContext(connection) as captured:
         client.get(DASHBOARD_URL)
-    timings = []
-    for _ in range(iterations):
+    queries = len(captured)  # read now: the next request empties the log
+    slowest = sorted(captured.captured_queries, key=lambda query: -float(query["time"]))[:3]
+    timings: list[float] = []
+    deadline = time.monotonic() + max_seconds
+    while len(timings) < iterations and (len(timings) < 5 or time.monotonic() < deadline):
         begin = time.perf_counter()
         response = client.get(DASHBOARD_URL)
         timings.append((time.perf_counter() - begin) * 1000)
@@ -74,14 +89,43 @@ def measure_dashboard(client: Any, admin_user_id: int, iterations: int) -> dict[
     return {
         "dashboard": {
             "requests": len(timings),
-            "queries": len(captured),
+            "queries": queries,
             "bytes": len(first.content),
+            "slowest_queries": [
+                f"{float(query['time']) * 1000:.0f} ms ...{sql_tail(query['sql'])}"
+                for query in slowest
+            ],
             **percentiles(timings),
         }
     }
 
 
-def step_run(scale: float, iterations: int) -> dict[str, Any]:
+def sql_tail(sql: str) -> str:
+    """The query from its FROM on (the column list says little), shortened."""
+    start = sql.find(" FROM ")
+    return sql[max(start, 0) :][:200]
+
+
+def measure_selectors(organization: Any) -> dict[str, float]:
+    """Milliseconds of each figure the dashboard shows (median of three), to see the cost."""
+    from chorus.analytics import selectors
+
+    filters = selectors.filters_parse(organization=organization, params={"days": "90"})
+    found = {}
+    for name in SELECTORS:
+        figure = getattr(selectors, name, None)
+        if figure is None:
+            continue
+        timings = []
+        for _ in range(3):
+            begin = time.perf_counter()
+            figure(organization=organization, filters=filters)
+            timings.append((time.perf_counter() - begin) * 1000)
+        found[name] = statistics.median(timings)
+    return found
+
+
+def step_run(scale: float, iterations: int, max_seconds: float) -> dict[str, Any]:
     """In a child process with DATABASE_URL set: generate, roll up, then measure."""
     from bench.generate_org import generate, setup_django
 
@@ -150,7 +194,7 @@ def step_run(scale: float, iterations: int) -> dict[str, Any]:
 
     # -- the dashboard ---------------------------------------------------------------------
     try:
-        result.update(measure_dashboard(Client(), built["admin_user_id"], iterations))
+        result.update(measure_dashboard(Client(), built["admin_user_id"], iterations, max_seconds))
     except LookupError as error:
         result["missing"].append(str(error))
     except Exception as error:  # work in progress elsewhere: report it, measure the rest
@@ -174,6 +218,7 @@ def step_run(scale: float, iterations: int) -> dict[str, Any]:
                 selectors.top_members(organization=organization, filters=filters)
                 timings.append((time.perf_counter() - begin) * 1000)
             result["top_members"] = percentiles(timings)
+            result["selectors"] = measure_selectors(organization)
         except Exception as error:
             result["missing"].append(f"top members fail ({type(error).__name__}: {error})")
     return result
@@ -190,6 +235,7 @@ def run_on(database_url: str, data_dir: Path, options: argparse.Namespace) -> di
         "SECRET_KEY": "bench",
     }
     arguments = ["--scale", str(options.scale), "--iterations", str(options.iterations)]
+    arguments += ["--max-seconds", str(options.max_seconds)]
     result = subprocess.run(
         [sys.executable, "-m", "bench.bench_dashboard", "run", *arguments],
         env=env,
@@ -208,6 +254,9 @@ def parse(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("step", nargs="?", default="")
     parser.add_argument("--scale", type=float, default=1.0, help="1: 10 million clicks")
     parser.add_argument("--iterations", type=int, default=50, help="dashboard requests")
+    parser.add_argument(
+        "--max-seconds", type=float, default=120.0, help="fewer requests past this (at least 5)"
+    )
     return parser.parse_args(argv)
 
 
@@ -268,10 +317,16 @@ def build_report(results: list[dict[str, Any]], options: argparse.Namespace) -> 
                 f"{name}: headcounts of {result['days']} days in"
                 f" {headcounts['total']:.1f} s (slowest {headcounts['slowest']:.2f} s)"
             )
+        if result.get("selectors"):
+            figures = ", ".join(f"{key} {ms:.0f}" for key, ms in result["selectors"].items())
+            notes.append(f"{name}: the dashboard's figures one by one, ms: {figures}")
+        if dashboard:
+            notes += [f"{name}: slow query: {query}" for query in dashboard["slowest_queries"]]
         notes += [f"{name}: not measured: {what}" for what in result["missing"]]
     notes.append(
-        f"GET {DASHBOARD_URL} through Django's test client as an admin, {options.iterations}"
-        f" requests after a warm-up; scale {options.scale:g}. {os.cpu_count()} CPUs, load"
+        f"GET {DASHBOARD_URL} through Django's test client as an admin, up to"
+        f" {options.iterations} requests ({options.max_seconds:.0f} s) after a warm-up;"
+        f" scale {options.scale:g}. {os.cpu_count()} CPUs, load"
         f" average {os.getloadavg()[0]:.1f} at the end."
     )
     return Report(
@@ -314,7 +369,7 @@ def main(argv: list[str] | None = None) -> Report:
 if __name__ == "__main__":
     arguments = parse(sys.argv[1:])
     if arguments.step == "run":
-        print(json.dumps(step_run(arguments.scale, arguments.iterations)))
+        print(json.dumps(step_run(arguments.scale, arguments.iterations, arguments.max_seconds)))
     else:
         from bench.report import render
 
