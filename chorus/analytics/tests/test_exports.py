@@ -6,9 +6,9 @@ import csv
 import io
 from typing import Any
 
-import openpyxl
+import openpyxl  # type: ignore[import-untyped]
 import pytest
-import tablib
+import tablib  # type: ignore[import-untyped]
 import time_machine
 from django.http import StreamingHttpResponse
 
@@ -26,7 +26,7 @@ def world(organization: Any) -> Any:
 
 def csv_rows(response: Any) -> list[list[str]]:
     assert isinstance(response, StreamingHttpResponse)
-    text = b"".join(response.streaming_content).decode()
+    text = b"".join(response.streaming_content).decode()  # type: ignore[arg-type]
     return list(csv.reader(io.StringIO(text)))
 
 
