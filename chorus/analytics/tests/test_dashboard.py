@@ -15,6 +15,8 @@ from typing import Any
 import pytest
 import time_machine
 from django.core.exceptions import ValidationError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from chorus.accounts.models import ProgramStatus
 from chorus.analytics import selectors
@@ -358,3 +360,23 @@ def test_navigation_shows_analytics_by_role(client, world):
     page = client.get("/settings/").content.decode()
     assert 'href="/analytics/"' not in page
     assert 'href="/analytics/me/"' in page
+
+
+def test_dashboard_query_count_does_not_grow_with_groups_members_and_posts(client, world):
+    client.force_login(world.ada.user)
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get("/analytics/", {"days": "90"}).status_code == 200
+        return len(captured)
+
+    queries()  # warm the per-process caches (content types, site)
+    before = queries()
+    for _ in range(3):
+        group = GroupFactory(organization=world.organization)
+        members = [MembershipFactory(organization=world.organization) for _ in range(6)]
+        group.members.set(members)
+        post = PostFactory(organization=world.organization)
+        for member in members:
+            DailyShareStatsFactory(post=post, membership=member, day=TODAY, shares=1, clicks=2)
+    assert queries() == before <= 30
