@@ -214,9 +214,21 @@ TABLES: dict[str, Callable[[Organization, Filters], Table]] = {
 }
 
 
-def dashboard_table(*, organization: Organization, filters: Filters, name: str) -> Table:
+# A spreadsheet holds at most 1,048,576 rows; XLSX is also built in memory, not streamed.
+XLSX_MAX_ROWS = 1_000_000
+
+
+def dashboard_table(
+    *, organization: Organization, filters: Filters, name: str, format: str = "csv"
+) -> Table:
     if name not in TABLES:
         raise ValidationError("Unknown table: choose " + ", ".join(TABLES) + ".")
+    if name == "rows" and format == "xlsx":
+        count = selectors.stats_rows(organization=organization, filters=filters).count()
+        if count > XLSX_MAX_ROWS:
+            raise ValidationError(
+                f"{count:,} rows are too many for XLSX: export them as CSV, or a shorter range."
+            )
     return TABLES[name](organization, filters)
 
 

@@ -125,3 +125,14 @@ def test_bad_export_requests_are_a_clear_400(client, world):
 def test_employees_may_not_export_program_tables(client, world):
     client.force_login(world.bob.user)
     assert export(client, "rows", "csv").status_code == 403
+
+
+def test_too_many_rows_for_xlsx_are_refused_with_a_reason(client, world, monkeypatch):
+    monkeypatch.setattr("chorus.analytics.exports.XLSX_MAX_ROWS", 4)
+    client.force_login(world.ada.user)
+    response = export(client, "rows", "xlsx")
+    assert response.status_code == 400
+    assert response.content.decode() == (
+        "5 rows are too many for XLSX: export them as CSV, or a shorter range."
+    )
+    assert export(client, "rows", "csv").status_code == 200

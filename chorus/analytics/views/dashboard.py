@@ -81,11 +81,12 @@ def dashboard_export(request: MemberRequest) -> HttpResponse:
     try:
         filters = selectors.filters_parse(organization=organization, params=request.GET)
         name = request.GET.get("table", "")
-        table = exports.dashboard_table(organization=organization, filters=filters, name=name)
+        format = request.GET.get("format", "csv")
+        table = exports.dashboard_table(
+            organization=organization, filters=filters, name=name, format=format
+        )
         return exports.response(
-            table,
-            name=f"analytics-{name}-{filters.date_from}-{filters.date_to}",
-            format=request.GET.get("format", "csv"),
+            table, name=f"analytics-{name}-{filters.date_from}-{filters.date_to}", format=format
         )
     except ValidationError as error:
         return HttpResponse(
