@@ -147,6 +147,9 @@ def test_totals_are_exact_with_change_against_the_previous_period(world):
         "potential_reach": (1450, 200, 625.0),
     }
     assert totals.impressions_known
+    # The dashboard's path: totals from the (day, network) grid it also draws from.
+    grid = selectors.stats_grid(organization=world.organization, filters=PERIOD)
+    assert selectors.totals(organization=world.organization, filters=PERIOD, grid=grid) == totals
 
 
 def test_self_clicks_are_excluded_from_the_click_total(world):

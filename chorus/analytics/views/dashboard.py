@@ -56,13 +56,15 @@ def dashboard(request: MemberRequest) -> HttpResponse:
     except ValidationError as error:
         context["filter_error"] = " ".join(error.messages)
         return render(request, "analytics/dashboard.html", context, status=400)
-    series = selectors.daily_series(organization=organization, filters=filters)
-    networks = selectors.network_mix(organization=organization, filters=filters)
+    # One scan of the range for the totals, the series and the network mix.
+    grid = selectors.stats_grid(organization=organization, filters=filters)
+    series = selectors.daily_series(organization=organization, filters=filters, grid=grid)
+    networks = selectors.network_mix(organization=organization, filters=filters, grid=grid)
     context.update(
         filters=filters,
         query=filters.query(),
         export_url=reverse("analytics_export"),
-        totals=selectors.totals(organization=organization, filters=filters),
+        totals=selectors.totals(organization=organization, filters=filters, grid=grid),
         series=series,
         networks=networks,
         posts=selectors.top_posts(organization=organization, filters=filters),
