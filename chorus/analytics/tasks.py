@@ -27,3 +27,11 @@ def headcounts_daily() -> int:
     from chorus.analytics.rollups import headcounts_daily as snapshot
 
     return snapshot()
+
+
+@task()
+def rollups_recheck_recent() -> int:
+    """Daily: mark the last two days dirty, catching rows committed out of id order."""
+    from chorus.analytics.rollups import rollups_recheck_recent as recheck
+
+    return recheck()

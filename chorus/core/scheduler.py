@@ -58,6 +58,7 @@ PERIODIC_SECONDS = {
     "chorus.analytics.tasks.rollups_refresh": 60,
     "chorus.analytics.tasks.headcounts_today": 3600,
     "chorus.analytics.tasks.headcounts_daily": 86400,
+    "chorus.analytics.tasks.rollups_recheck_recent": 86400,
 }
 PERIODIC_TASKS = tuple(PERIODIC_SECONDS)
 

@@ -448,3 +448,23 @@ def test_new_metrics_snapshot_updates_the_days_engagement(world: Any, rollups_re
     figures = day_expected(world)
     figures[world.other.pk, world.ada.pk, "mastodon"].update(reactions=4, replies=1)
     assert stats(world.organization, DAY) == figures
+
+
+def test_a_click_committed_behind_the_watermark_is_caught_by_the_daily_recheck(
+    world: Any, rollups_refresh: Any, clock: Any
+) -> None:
+    from chorus.analytics.models import RollupState
+    from chorus.analytics.rollups import rollups_recheck_recent
+
+    rollups_refresh()
+    # Another transaction's click commits with an id the watermark has already passed.
+    clicks_store([click(world.bob_link, utc(19, 20), "v8")])
+    RollupState.objects.filter(source="clicks").update(last_id=Click.objects.order_by("-id")[0].id)
+    assert rollups_refresh()["days"] == 0  # missed by the watermark
+    before = DailyShareStats.objects.filter(day=date(2026, 1, 19), clicks__gt=0).count()
+    # The next day's recheck of the two days before today (the 20th) rebuilds the 19th.
+    assert rollups_recheck_recent() == 2
+    assert rollups_refresh()["days"] == 2
+    after = DailyShareStats.objects.get(day=date(2026, 1, 19), post=world.launch, network="bluesky")
+    assert before == 0
+    assert (after.clicks, after.unique_clicks) == (1, 1)
