@@ -29,6 +29,8 @@ from chorus.networks.registry import CHANNEL_CHOICES
 PRESET_DAYS = (7, 30, 90)
 DEFAULT_DAYS = 30
 MAX_DAYS = 731
+# Far enough from date.min and date.max that the previous period is always a date.
+EARLIEST, LATEST = date(2000, 1, 1), date(2999, 12, 31)
 # A group smaller than this is merged into "Other", so nobody is singled out.
 SMALLEST_GROUP = 5
 OTHER_GROUP = "Other (groups of fewer than 5 members)"
@@ -78,11 +80,14 @@ class Filters:
 
 def _parse_day(value: str, name: str) -> date:
     try:
-        return date.fromisoformat(value.strip())
+        day = date.fromisoformat(value.strip())
     except ValueError:
         raise ValidationError(
             f"The {name} date must be written YYYY-MM-DD (for example 2026-03-31)."
         ) from None
+    if not EARLIEST <= day <= LATEST:
+        raise ValidationError(f"Dates must be between {EARLIEST} and {LATEST}.")
+    return day
 
 
 def filters_parse(

@@ -289,6 +289,9 @@ def test_filters_parse_presets_dates_and_errors(world):
         ({"date_from": "2020-01-01", "date_to": "2026-01-01"}, "at most 731 days"),
         ({"days": "12"}, "7, 30 or 90 days"),
         ({"group": "x"}, "Unknown group"),
+        ({"date_from": "0001-01-01", "date_to": "0001-01-05"}, "Dates must be between"),
+        ({"date_to": "9999-12-31", "days": "7"}, "Dates must be between"),
+        ({"date_to": "0001-01-05"}, "Dates must be between"),
     ]:
         with pytest.raises(ValidationError) as error:
             parse(organization=organization, params=bad, today=TODAY)
