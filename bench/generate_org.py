@@ -477,11 +477,20 @@ def generate(*, scale: float = 1.0, seed: int = 6, progress: Progress = print) -
         for name, _ in indexes:
             cursor.execute(f"DROP INDEX {name}")
     link_weights = _weighted(rng, len(plan), 1.2)
-    per_weight = size["clicks"] / sum(link_weights)
-    expected = [weight * per_weight for weight in link_weights]
     by_day: list[list[int]] = [[] for _ in range(DAYS)]
+    # The part of a link's clicks that falls before today's end (recent shares: not all).
+    weekends = [0.6 if (first_day + timedelta(days=d)).weekday() >= 5 else 1.0 for d in range(DAYS)]
+    fits = [
+        sum(share * weekends[day + age] for age, share in enumerate(DECAY[: DAYS - day]))
+        for day in range(DAYS)
+    ]
+    fitted = 0.0
     for index, (_, moment, *_rest) in enumerate(plan):
-        by_day[int((moment - epoch0) // 86400)].append(index)
+        day = int((moment - epoch0) // 86400)
+        by_day[day].append(index)
+        fitted += link_weights[index] * fits[day]
+    per_weight = size["clicks"] / fitted
+    expected = [weight * per_weight for weight in link_weights]
     counters = [[0, 0, 0, 0, 0.0] for _ in plan]  # clicks, unique, self, previews, last
     prefix = f"{rng.getrandbits(64):016x}"
     sequence = 0
@@ -507,7 +516,7 @@ def generate(*, scale: float = 1.0, seed: int = 6, progress: Progress = print) -
         if end <= start:
             day_clicks.append(0)
             continue
-        weekend = 0.6 if (first_day + timedelta(days=day)).weekday() >= 5 else 1.0
+        weekend = weekends[day]
         rows: list[tuple[float, tuple[Any, ...]]] = []
         for age, share in enumerate(DECAY):
             if day - age < 0:
