@@ -321,3 +321,14 @@ def test_employee_is_refused(employee_client, organization):
     assert employee_client.get(reverse("post_create")).status_code == 403
     assert employee_client.get(reverse("post_detail", args=[post.pk])).status_code == 403
     assert employee_client.post(reverse("post_submit", args=[post.pk])).status_code == 403
+
+
+def test_a_published_post_links_to_its_analytics_and_a_draft_does_not(curator_client, organization):
+    from chorus.content.models import PostState
+
+    live = PostFactory(organization=organization, state=PostState.LIVE)
+    draft = PostFactory(organization=organization, state=PostState.DRAFT)
+    page = curator_client.get(reverse("post_detail", args=[live.pk])).content.decode()
+    assert reverse("analytics_post", args=[live.pk]) in page
+    page = curator_client.get(reverse("post_detail", args=[draft.pk])).content.decode()
+    assert reverse("analytics_post", args=[draft.pk]) not in page
