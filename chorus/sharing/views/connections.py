@@ -129,7 +129,13 @@ def connection_connect(request: MemberRequest) -> HttpResponse:
         "code_verifier": authorization.code_verifier,
         "extra": authorization.extra,
     }
-    return redirect(authorization.url)
+    # A page that moves on by itself, not a redirect: the CSP's form-action 'self' makes
+    # browsers block a form whose answer redirects to another site.
+    return render(
+        request,
+        "sharing/share_opening.html",
+        {"intent_url": authorization.url, "label": adapter(network).label},
+    )
 
 
 @member_required
