@@ -165,6 +165,8 @@ class Share(TenantModel):
             models.Index(fields=["post", "membership"]),
             models.Index(fields=["status", "next_attempt_at"]),
             models.Index(fields=["organization", "shared_at"]),
+            # The analytics refresh looks for shares changed since its last run, every minute.
+            models.Index(fields=["updated_at"]),
         ]
 
     def __str__(self) -> str:
