@@ -7,14 +7,19 @@ text, never from a request, its URL or its headers.
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
+import ipaddress
 import json
 import secrets
 import time
+from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
+import idna
 from django.conf import settings
 
 from chorus.core.http import SafeTransport
@@ -71,18 +76,70 @@ def error_body(response: httpx.Response) -> dict[str, Any]:
     return parsed if isinstance(parsed, dict) else {}
 
 
-def retry_after(response: httpx.Response) -> float | None:
-    """Seconds to wait from Retry-After (seconds or an HTTP date), None when absent."""
+def retry_after(response: httpx.Response, *, reset_header: str = "") -> float | None:
+    """Seconds to wait: Retry-After (seconds or an HTTP date), else the network's own reset
+    header (`reset_header`: epoch seconds, or an ISO 8601 time as Mastodon sends). None when
+    neither says; never more than MAX_RETRY_AFTER."""
+    now = time.time()
     value = response.headers.get("retry-after", "").strip()
-    if not value:
-        return None
-    if value.isdigit():
-        return float(min(int(value), MAX_RETRY_AFTER))
+    if value:
+        with contextlib.suppress(ValueError):
+            return _bounded(float(value))
+        with contextlib.suppress(TypeError, ValueError):
+            return _bounded(parsedate_to_datetime(value).timestamp() - now)
+    reset = response.headers.get(reset_header, "").strip() if reset_header else ""
+    if reset:
+        with contextlib.suppress(ValueError):
+            return _bounded(float(reset) - now)
+        with contextlib.suppress(ValueError):
+            moment = datetime.fromisoformat(reset)
+            if moment.tzinfo is None:
+                moment = moment.replace(tzinfo=UTC)
+            return _bounded(moment.timestamp() - now)
+    return None
+
+
+def _bounded(seconds: float) -> float:
+    return max(0.0, min(seconds, float(MAX_RETRY_AFTER)))
+
+
+def server_url(value: str, *, network: str, example: str, accept_http: bool = False) -> str:
+    """A server a member typed (a Mastodon instance, a Bluesky PDS) as "https://host".
+
+    ValueError with a message they can act on for anything but a public server name on the
+    standard https port: no path, no credentials, no IP address, IDNA-encoded. With
+    `accept_http`, "http://host" is taken to mean the same server over https.
+    """
+    text = value.strip()
+    if "://" not in text:
+        text = f"https://{text}"
     try:
-        moment = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    return float(max(0.0, min(moment.timestamp() - time.time(), MAX_RETRY_AFTER)))
+        parts = urlsplit(text)
+        port = parts.port
+    except ValueError as error:
+        raise ValueError(f"{value!r} is not a server address.") from error
+    if parts.scheme not in (("https", "http") if accept_http else ("https",)):
+        raise ValueError(f"A {network} server is reached over https, for example {example}.")
+    if parts.username or parts.password:
+        raise ValueError(f"Enter only the server, for example {example}.")
+    if parts.path not in ("", "/") or parts.query or parts.fragment:
+        raise ValueError(f"Enter only the server, without a path, for example {example}.")
+    if port not in (None, 443):
+        raise ValueError(f"{network} servers are reached on the standard https port.")
+    host = (parts.hostname or "").rstrip(".")
+    try:
+        ipaddress.ip_address(host.strip("[]"))
+    except ValueError:
+        pass
+    else:
+        raise ValueError("Enter the server's name, not an IP address.")
+    try:
+        ascii_host = idna.encode(host, uts46=True).decode("ascii")
+    except idna.IDNAError as error:
+        raise ValueError(f"{host!r} is not a valid server name.") from error
+    if "." not in ascii_host:
+        raise ValueError(f"{host!r} is not a server name on the internet.")
+    return f"https://{ascii_host.lower()}"
 
 
 def raise_for_transient(label: str, response: httpx.Response) -> None:

@@ -22,16 +22,13 @@ it exists already the existing post is returned.
 from __future__ import annotations
 
 import hashlib
-import ipaddress
 import logging
 import re
 from datetime import UTC
-from email.utils import parsedate_to_datetime
 from typing import Any, ClassVar
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urlencode
 
 import httpx
-import idna
 from atproto_client import models  # type: ignore[import-untyped]
 from atproto_client.models.utils import (  # type: ignore[import-untyped]
     get_model_as_dict,
@@ -75,34 +72,9 @@ TID_WINDOW_MICROSECONDS = 1 << 46  # about 2.2 years
 
 def service_clean(value: str) -> str:
     """A PDS as "https://host" ("bsky.social" or a self-hosted server); ValueError otherwise."""
-    text = value.strip() or DEFAULT_SERVICE
-    if "://" not in text:
-        text = f"https://{text}"
-    try:
-        parts = urlsplit(text)
-        port = parts.port
-    except ValueError as error:
-        raise ValueError(f"{value!r} is not a server address.") from error
-    if parts.scheme != "https" or parts.username or parts.password:
-        raise ValueError("A Bluesky server is reached over https, for example bsky.social.")
-    if parts.path not in ("", "/") or parts.query or parts.fragment:
-        raise ValueError("Enter only the server, without a path, for example bsky.social.")
-    if port not in (None, 443):
-        raise ValueError("Bluesky servers are reached on the standard https port.")
-    host = (parts.hostname or "").rstrip(".")
-    try:
-        ipaddress.ip_address(host.strip("[]"))
-    except ValueError:
-        pass
-    else:
-        raise ValueError("Enter the server's name, not an IP address.")
-    try:
-        ascii_host = idna.encode(host, uts46=True).decode("ascii")
-    except idna.IDNAError as error:
-        raise ValueError(f"{host!r} is not a valid server name.") from error
-    if "." not in ascii_host:
-        raise ValueError(f"{host!r} is not a server name on the internet.")
-    return f"https://{ascii_host.lower()}"
+    return network_http.server_url(
+        value.strip() or DEFAULT_SERVICE, network="Bluesky", example="bsky.social"
+    )
 
 
 def tid_from_key(idempotency_key: str) -> str:
@@ -137,26 +109,6 @@ def link_facets(text: str) -> list[Any]:
     return facets
 
 
-def retry_after_seconds(headers: httpx.Headers) -> float | None:
-    """Seconds to wait from Retry-After (seconds or HTTP date) or ratelimit-reset (epoch)."""
-    now = timezone.now()
-    retry_after = str(headers.get("retry-after", "")).strip()
-    if retry_after:
-        try:
-            return max(0.0, float(retry_after))
-        except ValueError:
-            pass
-        try:
-            return max(0.0, (parsedate_to_datetime(retry_after) - now).total_seconds())
-        except (TypeError, ValueError):
-            pass
-    reset = str(headers.get("ratelimit-reset", "")).strip()
-    try:
-        return max(0.0, float(reset) - now.timestamp()) if reset else None
-    except ValueError:
-        return None
-
-
 def _xrpc_error(response: httpx.Response) -> tuple[str, str]:
     try:
         body = response.json()
@@ -182,7 +134,8 @@ def raise_for_status(response: httpx.Response) -> None:
         raise AuthExpired(f"Bluesky no longer accepts the connection ({detail}).", status=status)
     if status == 429:
         raise RateLimited(
-            "Bluesky asks us to slow down.", retry_after=retry_after_seconds(response.headers)
+            "Bluesky asks us to slow down.",
+            retry_after=network_http.retry_after(response, reset_header="ratelimit-reset"),
         )
     if status >= 500:
         raise Unavailable(f"Bluesky answered {status}.", status=status)

@@ -14,21 +14,14 @@ means the member reconnects.
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import ipaddress
 import logging
 import re
 import secrets
-from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
 from typing import Any, ClassVar
 from urllib.parse import quote, urlencode, urlsplit
 
 import httpx
-import idna
 from django.conf import settings
-from django.utils import timezone
 
 from chorus.networks import http as network_http
 from chorus.networks.base import (
@@ -60,67 +53,12 @@ def instance_clean(value: str) -> str:
     if not text:
         raise ValueError("Enter your Mastodon server, for example mastodon.social.")
     handle = HANDLE.match(text)
-    if handle:
-        text = handle.group(1)
-    if "://" not in text:
-        text = f"https://{text}"
-    try:
-        parts = urlsplit(text)
-        port = parts.port
-    except ValueError as error:
-        raise ValueError(f"{value!r} is not a server address.") from error
-    if parts.scheme not in ("https", "http"):
-        raise ValueError("A Mastodon server is reached over https.")
-    if parts.username or parts.password:
-        raise ValueError("Enter only the server, for example mastodon.social.")
-    if parts.path not in ("", "/") or parts.query or parts.fragment:
-        raise ValueError("Enter only the server, without a path, for example mastodon.social.")
-    if port not in (None, 443):
-        raise ValueError("Mastodon servers are reached on the standard https port.")
-    host = (parts.hostname or "").rstrip(".")
-    try:
-        ipaddress.ip_address(host.strip("[]"))
-    except ValueError:
-        pass
-    else:
-        raise ValueError("Enter the server's name, not an IP address.")
-    try:
-        ascii_host = idna.encode(host, uts46=True).decode("ascii")
-    except idna.IDNAError as error:
-        raise ValueError(f"{host!r} is not a valid server name.") from error
-    if "." not in ascii_host:
-        raise ValueError(f"{host!r} is not a server name on the internet.")
-    return f"https://{ascii_host.lower()}"
-
-
-def retry_after_seconds(headers: httpx.Headers) -> float | None:
-    """Seconds to wait from Retry-After (seconds or an HTTP date) or X-RateLimit-Reset."""
-    now = timezone.now()
-    retry_after = str(headers.get("retry-after", "")).strip()
-    if retry_after:
-        try:
-            return max(0.0, float(retry_after))
-        except ValueError:
-            pass
-        try:
-            return max(0.0, (parsedate_to_datetime(retry_after) - now).total_seconds())
-        except (TypeError, ValueError):
-            pass
-    # Mastodon sends the end of the rate-limit window as an ISO 8601 time.
-    reset = str(headers.get("x-ratelimit-reset", "")).strip()
-    if reset:
-        try:
-            return max(0.0, float(reset) - now.timestamp())
-        except ValueError:
-            pass
-        try:
-            when = datetime.fromisoformat(reset)
-        except ValueError:
-            return None
-        if timezone.is_naive(when):
-            when = when.replace(tzinfo=UTC)
-        return max(0.0, (when - now).total_seconds())
-    return None
+    return network_http.server_url(
+        handle.group(1) if handle else text,
+        network="Mastodon",
+        example="mastodon.social",
+        accept_http=True,
+    )
 
 
 def _error_text(response: httpx.Response) -> str:
@@ -151,7 +89,8 @@ def raise_for_status(response: httpx.Response) -> None:
         raise Rejected(f"Mastodon refused this ({text or 'forbidden'}).", status=status)
     if status == 429:
         raise RateLimited(
-            "Mastodon asks us to slow down.", retry_after=retry_after_seconds(response.headers)
+            "Mastodon asks us to slow down.",
+            retry_after=network_http.retry_after(response, reset_header="x-ratelimit-reset"),
         )
     if status >= 500:
         raise Unavailable(f"The Mastodon server answered {status}.", status=status)
@@ -178,11 +117,6 @@ def _bearer(connection: Connection) -> dict[str, str]:
 
 def _count(value: Any) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) else None
-
-
-def code_challenge(verifier: str) -> str:
-    digest = hashlib.sha256(verifier.encode("ascii")).digest()
-    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
 
 
 class Mastodon:
@@ -229,7 +163,7 @@ class Mastodon:
     ) -> Authorization:
         base = instance_clean(instance)
         state = secrets.token_urlsafe(32)
-        verifier = secrets.token_urlsafe(64)
+        verifier, challenge = network_http.pkce_pair()
         query = urlencode(
             {
                 "response_type": "code",
@@ -237,7 +171,7 @@ class Mastodon:
                 "redirect_uri": redirect_uri,
                 "scope": SCOPES,
                 "state": state,
-                "code_challenge": code_challenge(verifier),
+                "code_challenge": challenge,
                 "code_challenge_method": "S256",
             }
         )

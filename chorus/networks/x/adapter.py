@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import contextlib
 import secrets
-import time
 from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
 
@@ -55,10 +54,7 @@ def _detail(response: httpx.Response) -> str:
 
 
 def _rate_limited(response: httpx.Response) -> RateLimited:
-    wait = http.retry_after(response)
-    reset = response.headers.get("x-rate-limit-reset", "").strip()
-    if wait is None and reset.isdigit():
-        wait = max(0.0, float(reset) - time.time())
+    wait = http.retry_after(response, reset_header="x-rate-limit-reset")
     return RateLimited("X asks Chorus to slow down.", retry_after=wait, status=429)
 
 

@@ -21,7 +21,8 @@ from chorus.networks.base import (
     Rejected,
     Unavailable,
 )
-from chorus.networks.mastodon.adapter import Mastodon, code_challenge, instance_clean
+from chorus.networks.http import pkce_challenge as code_challenge
+from chorus.networks.mastodon.adapter import Mastodon, instance_clean
 from chorus.networks.registry import oauth_adapter
 
 BASE = "https://mastodon.social"
