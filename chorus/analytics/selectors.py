@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import math
 import statistics
-from collections.abc import Iterator, Mapping
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from decimal import Decimal
@@ -445,29 +446,68 @@ def _member_names(ids: list[int]) -> dict[int, tuple[str, bool]]:
     return {pk: (name or email, ranked) for pk, name, email, ranked in found}
 
 
-def top_members(*, organization: Organization, filters: Filters, limit: int = TOP) -> list[Row]:
-    """Members with the most clicks, then shares. Members who chose not to be ranked keep
-    their place (so the ranks stay true) but are shown without name or id."""
-    rows = list(
-        stats_rows(organization=organization, filters=filters)
+MEMBER_FIELDS = ("shares", "clicks", "reactions", "reposts", "replies", "potential_reach")
+# membership id -> its sums over the range
+MemberSums = dict[int, dict[str, int]]
+
+
+def member_sums(*, organization: Organization, filters: Filters) -> MemberSums:
+    """Every member's sums over the range and campaign, whatever the group filter.
+
+    One scan of the rollups that the top members, the concentration, the group comparison
+    and the median member share (a page computes it once and passes it on); a group filter
+    is applied to its result, since a member's rows are in a group exactly when they are.
+    """
+    everyone = replace(filters, group_id=None)
+    return {
+        row["membership"]: {name: int(row[name] or 0) for name in MEMBER_FIELDS}
+        for row in stats_rows(organization=organization, filters=everyone)
         .filter(membership__isnull=False)
         .values("membership")
-        .annotate(**_sums("shares", "clicks", "reactions", "reposts", "replies", "potential_reach"))
-        .order_by("-clicks", "-shares", "membership")[:limit]
+        .annotate(**_sums(*MEMBER_FIELDS))
+        .order_by()
+    }
+
+
+def _in_filter_group(sums: MemberSums, filters: Filters) -> MemberSums:
+    if filters.group_id is None:
+        return sums
+    members = set(
+        Group.members.through.objects.filter(group_id=filters.group_id).values_list(
+            "membership_id", flat=True
+        )
     )
-    names = _member_names([row["membership"] for row in rows])
+    return {pk: values for pk, values in sums.items() if pk in members}
+
+
+def top_members(
+    *,
+    organization: Organization,
+    filters: Filters,
+    limit: int = TOP,
+    sums: MemberSums | None = None,
+) -> list[Row]:
+    """Members with the most clicks, then shares. Members who chose not to be ranked keep
+    their place (so the ranks stay true) but are shown without name or id."""
+    if sums is None:
+        sums = member_sums(organization=organization, filters=filters)
+    ranked_ids = sorted(
+        _in_filter_group(sums, filters).items(),
+        key=lambda item: (-item[1]["clicks"], -item[1]["shares"], item[0]),
+    )[:limit]
+    names = _member_names([pk for pk, _values in ranked_ids])
     members = []
-    for row in rows:
-        name, ranked = names.get(row["membership"], ("", False))
+    for pk, values in ranked_ids:
+        name, ranked = names.get(pk, ("", False))
         members.append(
             Row(
-                key=str(row["membership"]) if ranked else "",
+                key=str(pk) if ranked else "",
                 label=name if ranked else NOT_RANKED,
-                shares=int(row["shares"] or 0),
-                clicks=int(row["clicks"] or 0),
-                engagement=_engagement(row),
-                potential_reach=int(row["potential_reach"] or 0),
-                id=row["membership"] if ranked else None,
+                shares=values["shares"],
+                clicks=values["clicks"],
+                engagement=_engagement(values),
+                potential_reach=values["potential_reach"],
+                id=pk if ranked else None,
             )
         )
     return members
@@ -476,44 +516,49 @@ def top_members(*, organization: Organization, filters: Filters, limit: int = TO
 # -- groups -------------------------------------------------------------------------------
 
 
-def group_comparison(*, organization: Organization, filters: Filters) -> list[Row]:
+def group_comparison(
+    *, organization: Organization, filters: Filters, sums: MemberSums | None = None
+) -> list[Row]:
     """Per group: members, shares, clicks, engagement, participation (members who shared /
     members). Groups of fewer than 5 members are merged into one "Other" line."""
-    from chorus.accounts.models import Group as GroupModel
-
-    MembershipGroups = GroupModel.members.through
-    everyone = replace(filters, group_id=None)
+    if sums is None:
+        sums = member_sums(organization=organization, filters=filters)
     groups = list(
-        GroupModel.objects.filter(organization=organization)
+        Group.objects.filter(organization=organization)
         .annotate(size=Count("members", filter=Q(members__is_active=True)))
         .order_by("name", "pk")
     )
-    large = [group for group in groups if group.size >= SMALLEST_GROUP]  # type: ignore[attr-defined]
-    small_ids = [group.pk for group in groups if group.size < SMALLEST_GROUP]  # type: ignore[attr-defined]
-    base = stats_rows(organization=organization, filters=everyone).filter(membership__isnull=False)
-    # "shared", not "shares": the sharers' filter below must read the field.
-    sums = {"shared": Sum("shares"), **_sums("clicks", "reactions", "reposts", "replies")}
-    sharers = Count("membership", distinct=True, filter=Q(shares__gt=0))
-    per_group = {
-        row["membership__groups"]: row
-        for row in base.filter(membership__groups__in=[group.pk for group in large])
-        .values("membership__groups")
-        .annotate(**sums, sharers=sharers)
-        .order_by()
-    }
+    members_of: dict[int, list[tuple[int, bool]]] = defaultdict(list)
+    for group_id, membership_id, active in Group.members.through.objects.filter(
+        group__organization=organization
+    ).values_list("group_id", "membership_id", "membership__is_active"):
+        members_of[group_id].append((membership_id, active))
     result = []
-    for group in large:
-        row = per_group.get(group.pk, {})
-        result.append(_group_row(str(group.pk), group.name, group.size, row, group.pk))  # type: ignore[attr-defined]
-    if small_ids:
-        small_members = MembershipGroups.objects.filter(
-            group_id__in=small_ids, membership__is_active=True
-        ).values("membership_id")
-        size = small_members.order_by().distinct().count()
-        row = base.filter(membership_id__in=small_members).aggregate(**sums, sharers=sharers)
-        if size:
-            result.append(_group_row("other", OTHER_GROUP, size, row, None))
+    # The "Other" line counts each person once, and only active members.
+    small: set[int] = set()
+    for group in groups:
+        if group.size >= SMALLEST_GROUP:  # type: ignore[attr-defined]
+            row = _added(sums, (pk for pk, _active in members_of[group.pk]))
+            result.append(_group_row(str(group.pk), group.name, group.size, row, group.pk))  # type: ignore[attr-defined]
+        else:
+            small.update(pk for pk, active in members_of[group.pk] if active)
+    if small:
+        result.append(_group_row("other", OTHER_GROUP, len(small), _added(sums, small), None))
     return result
+
+
+def _added(sums: MemberSums, members: Iterable[int]) -> dict[str, int]:
+    """The members' sums added up, with how many of them shared ("sharers")."""
+    total = dict.fromkeys(("shared", "clicks", "reactions", "reposts", "replies", "sharers"), 0)
+    for pk in members:
+        values = sums.get(pk)
+        if values is None:
+            continue
+        total["shared"] += values["shares"]
+        total["sharers"] += values["shares"] > 0
+        for name in ("clicks", "reactions", "reposts", "replies"):
+            total[name] += values[name]
+    return total
 
 
 def _group_row(
@@ -562,7 +607,9 @@ class Adoption:
     top_members_counted: int
 
 
-def adoption(*, organization: Organization, filters: Filters) -> Adoption:
+def adoption(
+    *, organization: Organization, filters: Filters, sums: MemberSums | None = None
+) -> Adoption:
     """The funnel from the latest headcount of the range, participation per day (each
     day's own headcount), and concentration of activity in the top 10% of members."""
     headcounts = DailyHeadcount.objects.filter(
@@ -598,8 +645,10 @@ def adoption(*, organization: Organization, filters: Filters) -> Adoption:
         )
         for headcount in headcounts
     ]
+    if sums is None:
+        sums = member_sums(organization=organization, filters=filters)
     concentration, counted = _concentration(
-        organization=organization, filters=filters, joined=latest.joined if latest else 0
+        _in_filter_group(sums, filters), joined=latest.joined if latest else 0
     )
     return Adoption(
         as_of=latest.day if latest else None,
@@ -610,19 +659,9 @@ def adoption(*, organization: Organization, filters: Filters) -> Adoption:
     )
 
 
-def _concentration(
-    *, organization: Organization, filters: Filters, joined: int
-) -> tuple[float | None, int]:
+def _concentration(sums: MemberSums, *, joined: int) -> tuple[float | None, int]:
     activity = sorted(
-        (
-            int(row["shares"] or 0) + int(row["clicks"] or 0)
-            for row in stats_rows(organization=organization, filters=filters)
-            .filter(membership__isnull=False)
-            .values("membership")
-            .annotate(**_sums("shares", "clicks"))
-            .order_by()
-        ),
-        reverse=True,
+        (values["shares"] + values["clicks"] for values in sums.values()), reverse=True
     )
     total = sum(activity)
     if total == 0:
@@ -723,13 +762,7 @@ def member_stats(
 
 def _median_member(*, organization: Organization, filters: Filters) -> dict[str, float]:
     """The median member in the program (members who did nothing count as zeros)."""
-    per_member = list(
-        stats_rows(organization=organization, filters=filters)
-        .filter(membership__isnull=False)
-        .values("membership")
-        .annotate(**_sums("shares", "clicks", "reactions", "reposts", "replies"))
-        .order_by()
-    )
+    per_member = list(member_sums(organization=organization, filters=filters).values())
     in_program = Membership.objects.filter(
         organization=organization, is_active=True, program_status=ProgramStatus.JOINED
     ).count()
@@ -737,7 +770,7 @@ def _median_member(*, organization: Organization, filters: Filters) -> dict[str,
     median = {}
     for name in ("shares", "clicks", "engagement"):
         values = [
-            _engagement(row) if name == "engagement" else int(row[name] or 0) for row in per_member
+            _engagement(row) if name == "engagement" else row[name] for row in per_member
         ] + zeros
         median[name] = float(statistics.median(values)) if values else 0.0
     return median
