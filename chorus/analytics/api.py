@@ -83,8 +83,9 @@ class RowOut(Schema):
 
 class GroupOut(RowOut):
     members: int
-    sharers: int
+    sharers: int = Field(description="Members who shared in the 30 days to as_of")
     participation: float = Field(description="Percent of the group's members who shared")
+    as_of: date | None = Field(description="The headcount the members and sharers are from")
 
 
 class StepOut(Schema):
@@ -105,7 +106,8 @@ class AdoptionOut(Schema):
     funnel: list[StepOut]
     participation: list[ParticipationOut]
     concentration: float | None = Field(
-        description="Percent of all activity (shares + clicks) by the top 10% of members"
+        description="Percent of the activity (shares + clicks) in the 30 days to as_of made"
+        " by the top 10% of members"
     )
     top_members_counted: int
 
@@ -127,7 +129,11 @@ class MemberStatsOut(Schema):
     clicks: int
     engagement: int
     potential_reach: int
-    median: dict[str, float] = Field(description="The median member in the program")
+    median: dict[str, float] = Field(
+        description="The median member in the program over the 30 days to median_as_of"
+    )
+    median_as_of: date | None
+    own_30_days: dict[str, int] = Field(description="The caller's figures over those 30 days")
     best_posts: list[RowOut]
     networks: list[RowOut]
 
@@ -316,6 +322,8 @@ def analytics_me(request: HttpRequest, params: Query[FiltersIn]) -> MemberStatsO
         engagement=stats.engagement,
         potential_reach=stats.potential_reach,
         median=stats.median,
+        median_as_of=stats.median_as_of,
+        own_30_days=stats.own_30_days,
         best_posts=_rows(stats.best_posts),  # type: ignore[arg-type]
         networks=_rows(stats.networks),  # type: ignore[arg-type]
     )

@@ -132,7 +132,16 @@ def _members(organization: Organization, filters: Filters) -> Table:
 def _groups(organization: Organization, filters: Filters) -> Table:
     rows = selectors.group_comparison(organization=organization, filters=filters)
     return Table(
-        ["group", "members", "shares", "clicks", "engagement", "sharers", "participation %"],
+        [
+            "group",
+            "members",
+            "shares",
+            "clicks",
+            "engagement",
+            "shared in the 30 days to the headcount",
+            "participation %",
+            "headcount of",
+        ],
         (
             (
                 row.label,
@@ -142,6 +151,7 @@ def _groups(organization: Organization, filters: Filters) -> Table:
                 row.engagement,
                 row.extra["sharers"],
                 row.extra["participation"],
+                row.extra["as_of"].isoformat() if row.extra["as_of"] else "",
             )
             for row in rows
         ),

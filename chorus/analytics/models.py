@@ -96,6 +96,14 @@ class DailyHeadcount(TenantModel):
     connected = models.PositiveIntegerField(default=0)  # with at least one active account
     sharers_30_days = models.PositiveIntegerField(default=0)
     sharers_3_of_4_weeks = models.PositiveIntegerField(default=0)
+    # Over the 30 days to this day: shares + clicks of every member, of the top 10% of the
+    # members in the program (`top_tenth` of them), and the median member in the program.
+    activity_30_days = models.PositiveBigIntegerField(default=0)
+    top_tenth_activity_30_days = models.PositiveBigIntegerField(default=0)
+    top_tenth = models.PositiveIntegerField(default=0)
+    median_shares_30_days = models.FloatField(default=0.0)
+    median_clicks_30_days = models.FloatField(default=0.0)
+    median_engagement_30_days = models.FloatField(default=0.0)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -132,3 +140,172 @@ class RollupDirtyDay(TenantModel):
 
     def __str__(self) -> str:
         return f"{self.organization_id} on {self.day} (dirty)"
+
+
+# Coarser rollups, derived from a day's DailyShareStats by the same rebuild of the day, so
+# the dashboards read hundreds or thousands of rows for a range instead of millions.
+
+SUMMED = ("shares", "clicks", "reactions", "reposts", "replies", "potential_reach")
+
+
+class DailyNetworkStats(TenantModel):
+    """One day of one network and campaign: every figure (the dashboard's totals, daily
+    series and network mix). `impressions_rows` counts the rows a network reported
+    impressions for (impressions are shown only where known)."""
+
+    day = models.DateField()
+    network = models.CharField(max_length=10, choices=CHANNEL_CHOICES)
+    campaign = models.CharField(max_length=100, blank=True)
+    shares = models.PositiveIntegerField(default=0)
+    clicks = models.PositiveIntegerField(default=0)
+    unique_clicks = models.PositiveIntegerField(default=0)
+    previews = models.PositiveIntegerField(default=0)
+    self_clicks = models.PositiveIntegerField(default=0)
+    reactions = models.PositiveIntegerField(default=0)
+    reposts = models.PositiveIntegerField(default=0)
+    replies = models.PositiveIntegerField(default=0)
+    impressions = models.PositiveBigIntegerField(null=True, blank=True)
+    impressions_rows = models.PositiveIntegerField(default=0)
+    potential_reach = models.PositiveBigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "day", "network", "campaign"],
+                name="one_network_stats_row",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.network} {self.campaign}"
+
+
+class DailyPostStats(TenantModel):
+    """One day of one post, all members and networks together (top posts)."""
+
+    day = models.DateField()
+    post = models.ForeignKey("content.Post", on_delete=models.CASCADE, related_name="+")
+    campaign = models.CharField(max_length=100, blank=True)
+    shares = models.PositiveIntegerField(default=0)
+    clicks = models.PositiveIntegerField(default=0)
+    reactions = models.PositiveIntegerField(default=0)
+    reposts = models.PositiveIntegerField(default=0)
+    replies = models.PositiveIntegerField(default=0)
+    potential_reach = models.PositiveBigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "day", "post"], name="one_post_stats_row"
+            )
+        ]
+        indexes = [models.Index(fields=["organization", "campaign", "day"])]
+
+    def __str__(self) -> str:
+        return f"{self.day} post {self.post_id}"
+
+
+class DailyMemberStats(TenantModel):
+    """One day of one member, all posts and networks together (top members, the member's
+    own page, the median member and the concentration of activity)."""
+
+    day = models.DateField()
+    # Indexed below with the day (and, on PostgreSQL, the sums: read from the index alone).
+    membership = models.ForeignKey(
+        "accounts.Membership", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    shares = models.PositiveIntegerField(default=0)
+    clicks = models.PositiveIntegerField(default=0)
+    reactions = models.PositiveIntegerField(default=0)
+    reposts = models.PositiveIntegerField(default=0)
+    replies = models.PositiveIntegerField(default=0)
+    potential_reach = models.PositiveBigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "day", "membership"], name="one_member_stats_row"
+            )
+        ]
+        indexes = [
+            # The day's best members first: top members read a few rows of each day.
+            models.Index(
+                fields=["organization", "day", "-clicks", "-shares"],
+                include=["membership"],
+                name="member_stats_best",
+            ),
+            models.Index(
+                fields=["membership", "day"],
+                include=["organization", *SUMMED],
+                name="member_stats_member",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day} member {self.membership_id}"
+
+
+class DailyGroupStats(TenantModel):
+    """One day of one group's members (their current groups): the group comparison.
+
+    `group` empty is the "Other" line: the members of every group smaller than 5, each
+    person once. Rebuilt with the day, and for every day when group memberships change.
+    """
+
+    day = models.DateField()
+    group = models.ForeignKey(
+        "accounts.Group", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    shares = models.PositiveIntegerField(default=0)
+    clicks = models.PositiveIntegerField(default=0)
+    reactions = models.PositiveIntegerField(default=0)
+    reposts = models.PositiveIntegerField(default=0)
+    replies = models.PositiveIntegerField(default=0)
+    potential_reach = models.PositiveBigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "day", "group"],
+                condition=models.Q(group__isnull=False),
+                name="one_group_stats_row",
+            ),
+            models.UniqueConstraint(
+                fields=["organization", "day"],
+                condition=models.Q(group__isnull=True),
+                name="one_other_group_stats_row",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day} group {self.group_id or 'other'}"
+
+
+class DailyGroupHeadcount(TenantModel):
+    """A group's size and sharers on one day (snapshotted with DailyHeadcount).
+
+    `group` empty is "Other" (members of groups smaller than 5, each person once)."""
+
+    day = models.DateField()
+    group = models.ForeignKey(
+        "accounts.Group", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    members = models.PositiveIntegerField(default=0)  # active members
+    sharers_30_days = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "day", "group"],
+                condition=models.Q(group__isnull=False),
+                name="one_group_headcount_a_day",
+            ),
+            models.UniqueConstraint(
+                fields=["organization", "day"],
+                condition=models.Q(group__isnull=True),
+                name="one_other_headcount_a_day",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day} group {self.group_id or 'other'} headcount"

@@ -21,6 +21,8 @@ new clicks and metric snapshots by id, shares by updated_at) into dirty marks
 from __future__ import annotations
 
 import logging
+import math
+import statistics
 from collections.abc import Iterable
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -45,8 +47,18 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from chorus.accounts.models import Invitation, Membership, Organization, ProgramStatus
-from chorus.analytics.models import DailyHeadcount, DailyShareStats, RollupDirtyDay, RollupState
+from chorus.accounts.models import Group, Invitation, Membership, Organization, ProgramStatus
+from chorus.analytics.models import (
+    DailyGroupHeadcount,
+    DailyGroupStats,
+    DailyHeadcount,
+    DailyMemberStats,
+    DailyNetworkStats,
+    DailyPostStats,
+    DailyShareStats,
+    RollupDirtyDay,
+    RollupState,
+)
 from chorus.content.models import Post
 from chorus.links.models import Click, ClickKind
 from chorus.sharing.models import (
@@ -67,6 +79,7 @@ DAYS_PER_SCAN = 100
 # so a slow transaction can commit a time older than the last one read.
 SHARES_OVERLAP = timedelta(minutes=2)
 CLICKS, SHARES, METRICS = "clicks", "shares", "metrics"
+GROUPS_PREFIX = "groups:"
 
 Key = tuple[int, int | None, str]  # (post, membership, network)
 
@@ -171,7 +184,156 @@ def rollup_day(*, organization_id: int, day: date) -> int:
             ],
             batch_size=INSERT_BATCH,
         )
+        coarse_rollup_day(organization_id=organization_id, day=day)
     return len(rows)
+
+
+# The coarser rollups of a day, summed in the database from its DailyShareStats.
+
+SUMS = "SUM(shares), SUM(clicks), SUM(reactions), SUM(reposts), SUM(replies), SUM(potential_reach)"
+SUMMED_COLUMNS = "shares, clicks, reactions, reposts, replies, potential_reach"
+
+
+def coarse_rollup_day(*, organization_id: int, day: date) -> None:
+    """The day's rows per network x campaign, per post, per member and per group, summed
+    from its DailyShareStats (part of `rollup_day`)."""
+    fine = DailyShareStats._meta.db_table
+    statements = [
+        f"""INSERT INTO {DailyNetworkStats._meta.db_table} (organization_id, day, network,
+          campaign, shares, clicks, unique_clicks, previews, self_clicks, reactions, reposts,
+          replies, impressions, impressions_rows, potential_reach)
+        SELECT organization_id, day, network, campaign, SUM(shares), SUM(clicks),
+          SUM(unique_clicks), SUM(previews), SUM(self_clicks), SUM(reactions), SUM(reposts),
+          SUM(replies), SUM(impressions), COUNT(impressions), SUM(potential_reach)
+        FROM {fine} WHERE organization_id = %s AND day = %s
+        GROUP BY organization_id, day, network, campaign""",  # noqa: S608 (table names from the models)
+        f"""INSERT INTO {DailyPostStats._meta.db_table} (organization_id, day, post_id,
+          campaign, {SUMMED_COLUMNS})
+        SELECT organization_id, day, post_id, MAX(campaign), {SUMS}
+        FROM {fine} WHERE organization_id = %s AND day = %s
+        GROUP BY organization_id, day, post_id""",  # noqa: S608 (table names from the models)
+        f"""INSERT INTO {DailyMemberStats._meta.db_table} (organization_id, day, membership_id,
+          {SUMMED_COLUMNS})
+        SELECT organization_id, day, membership_id, {SUMS}
+        FROM {fine} WHERE organization_id = %s AND day = %s AND membership_id IS NOT NULL
+        GROUP BY organization_id, day, membership_id""",  # noqa: S608 (table names from the models)
+    ]
+    for model in (DailyNetworkStats, DailyPostStats, DailyMemberStats):
+        model.objects.filter(organization_id=organization_id, day=day).delete()
+    with connection.cursor() as cursor:
+        for sql in statements:
+            cursor.execute(sql, [organization_id, day])
+    group_stats_rebuild(organization_id=organization_id, first=day, last=day)
+
+
+SMALLEST_GROUP = 5  # a group smaller than this is merged into "Other"
+MEMBERS_TABLE = Group.members.through._meta.db_table
+
+
+def group_sizes(organization_id: int) -> dict[int, int]:
+    """Every group of the organization and its number of active members."""
+    sizes = Group.objects.filter(organization_id=organization_id).annotate(
+        size=Count("members", filter=Q(members__is_active=True))
+    )
+    return dict(sizes.values_list("pk", "size"))
+
+
+def group_stats_rebuild(*, organization_id: int, first: date, last: date) -> None:
+    """DailyGroupStats of the days from the members' stats and their current groups.
+
+    A group's line sums its active members; groups smaller than 5 are one "Other" line
+    counting each of their active members once. Runs inside a day's rebuild, and for
+    every day when group memberships change (see `groups_changed`)."""
+    sizes = group_sizes(organization_id)
+    small = [pk for pk, size in sizes.items() if size < SMALLEST_GROUP]
+    members = DailyMemberStats._meta.db_table
+    active = Membership._meta.db_table
+    summed = ", ".join(f"SUM(m.{name})" for name in SUMMED_COLUMNS.split(", "))
+    DailyGroupStats.objects.filter(
+        organization_id=organization_id, day__gte=first, day__lte=last
+    ).delete()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""INSERT INTO {DailyGroupStats._meta.db_table} (organization_id, day, group_id,
+              {SUMMED_COLUMNS})
+            SELECT m.organization_id, m.day, g.group_id, {summed}
+            FROM {members} m
+            JOIN {MEMBERS_TABLE} g ON g.membership_id = m.membership_id
+            JOIN {active} a ON a.id = m.membership_id AND a.is_active
+            WHERE m.organization_id = %s AND m.day >= %s AND m.day <= %s
+              AND g.group_id IN (SELECT id FROM {Group._meta.db_table}
+                                 WHERE organization_id = %s)
+            GROUP BY m.organization_id, m.day, g.group_id""",  # noqa: S608 (table names from the models)
+            [organization_id, first, last, organization_id],
+        )
+        if small:
+            # Other: each active member of a small group once, whatever their groups.
+            cursor.execute(
+                f"""DELETE FROM {DailyGroupStats._meta.db_table}
+                WHERE organization_id = %s AND day >= %s AND day <= %s
+                  AND group_id IN ({", ".join(["%s"] * len(small))})""",  # noqa: S608 (table names from the models)
+                [organization_id, first, last, *small],
+            )
+            cursor.execute(
+                f"""INSERT INTO {DailyGroupStats._meta.db_table} (organization_id, day,
+                  group_id, {SUMMED_COLUMNS})
+                SELECT m.organization_id, m.day, NULL, {summed}
+                FROM {members} m
+                JOIN {active} a ON a.id = m.membership_id AND a.is_active
+                WHERE m.organization_id = %s AND m.day >= %s AND m.day <= %s
+                  AND m.membership_id IN (
+                    SELECT membership_id FROM {MEMBERS_TABLE}
+                    WHERE group_id IN ({", ".join(["%s"] * len(small))}))
+                GROUP BY m.organization_id, m.day""",  # noqa: S608 (table names from the models)
+                [organization_id, first, last, *small],
+            )
+
+
+def _groups_fingerprints() -> dict[int, int]:
+    """Per organization, a number that changes when group memberships or the active
+    members in groups change (a count and a sum that a swap of two members moves)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""SELECT a.organization_id, COUNT(*),
+              SUM((g.group_id % 10007) * (g.membership_id % 10009) + g.group_id
+                  + 2 * g.membership_id)
+            FROM {MEMBERS_TABLE} g
+            JOIN {Membership._meta.db_table} a ON a.id = g.membership_id AND a.is_active
+            GROUP BY a.organization_id"""  # noqa: S608 (table names from the models)
+        )
+        return {
+            int(organization_id): hash((int(count), int(total or 0))) & ((1 << 62) - 1)
+            for organization_id, count, total in cursor.fetchall()
+        }
+
+
+def groups_changed() -> list[int]:
+    """Organizations whose group memberships changed since the last look: their group
+    stats are rebuilt for every day they have (periodic, with the refresh)."""
+    changed = []
+    fingerprints = _groups_fingerprints()
+    known = {
+        state.source: state
+        for state in RollupState.objects.filter(source__startswith=GROUPS_PREFIX)
+    }
+    for organization_id in Organization.objects.values_list("pk", flat=True):
+        fingerprint = fingerprints.get(organization_id, 0)
+        state = known.get(f"{GROUPS_PREFIX}{organization_id}")
+        if state is not None and state.last_id == fingerprint:
+            continue
+        span = DailyMemberStats.objects.filter(organization_id=organization_id).aggregate(
+            first=Min("day"), last=Max("day")
+        )
+        with transaction.atomic():
+            if span["first"] is not None:
+                group_stats_rebuild(
+                    organization_id=organization_id, first=span["first"], last=span["last"]
+                )
+            RollupState.objects.update_or_create(
+                source=f"{GROUPS_PREFIX}{organization_id}", defaults={"last_id": fingerprint}
+            )
+        changed.append(organization_id)
+    return changed
 
 
 # Per share: the latest snapshot of the day minus the latest one before the day (0 when a
@@ -326,6 +488,7 @@ def rollups_refresh(*, limit: int | None = None) -> dict[str, int]:
     the day is rebuilt (by a concurrent change) stays for the next run.
     """
     counts = _collect_dirty()
+    counts["group_changes"] = len(groups_changed())
     rebuilt = rows = 0
     marks = RollupDirtyDay.objects.order_by("day", "organization_id").values_list(
         "pk", "organization_id", "day"
@@ -394,15 +557,104 @@ def headcount_snapshot(*, organization_id: int, day: date) -> DailyHeadcount:
     else:
         moment = timezone.now()
     figures = _headcount(organization_id, day, moment)
-    snapshot, _created = DailyHeadcount.objects.update_or_create(
-        organization_id=organization_id,
-        day=day,
-        defaults={**figures, "created_at": timezone.now()},
-    )
+    figures.update(headcount_distribution(organization_id, day, joined=int(figures["joined"])))
+    with transaction.atomic():
+        snapshot, _created = DailyHeadcount.objects.update_or_create(
+            organization_id=organization_id,
+            day=day,
+            defaults={**figures, "created_at": timezone.now()},
+        )
+        _group_headcount(organization_id, day)
     return snapshot
 
 
-def _headcount(organization_id: int, day: date, moment: datetime) -> dict[str, int]:
+def headcount_distribution(organization_id: int, day: date, *, joined: int) -> dict[str, Any]:
+    """Over the 30 days to `day`, from the members' daily stats: the activity (shares +
+    clicks) of everyone and of the top 10% of the members in the program, and the median
+    member in the program (members who did nothing count as zeros)."""
+    per_member = list(
+        DailyMemberStats.objects.filter(
+            organization_id=organization_id, day__gte=day - timedelta(days=29), day__lte=day
+        )
+        .values("membership_id")
+        .annotate(
+            shares=Sum("shares"),
+            clicks=Sum("clicks"),
+            engagement=Sum("reactions") + Sum("reposts") + Sum("replies"),
+        )
+        .values_list("shares", "clicks", "engagement")
+        .order_by()
+    )
+    activity = sorted((int(shares) + int(clicks) for shares, clicks, _ in per_member), reverse=True)
+    # The top 10% of the members in the program (at least one), inactive ones included.
+    top = max(1, math.ceil(max(joined, len(activity)) / 10)) if activity else 0
+    zeros = [0] * max(0, joined - len(per_member))
+
+    def median(index: int) -> float:
+        values = [int(row[index]) for row in per_member] + zeros
+        return float(statistics.median(values)) if values else 0.0
+
+    return {
+        "activity_30_days": sum(activity),
+        "top_tenth_activity_30_days": sum(activity[:top]),
+        "top_tenth": top,
+        "median_shares_30_days": median(0),
+        "median_clicks_30_days": median(1),
+        "median_engagement_30_days": median(2),
+    }
+
+
+def _group_headcount(organization_id: int, day: date) -> None:
+    """Per group of 5 or more, and for "Other" (the smaller ones, each person once): active
+    members now and how many of them shared in the 30 days to `day`."""
+    sizes = group_sizes(organization_id)
+    start = day_bounds(day - timedelta(days=29))[0]
+    sharers = set(
+        Share.objects.filter(
+            organization_id=organization_id,
+            status=ShareStatus.SHARED,
+            shared_at__gte=start,
+            shared_at__lt=day_bounds(day)[1],
+        )
+        .values_list("membership_id", flat=True)
+        .distinct()
+    )
+    in_groups: dict[int, list[int]] = {}
+    for group_id, membership_id in Group.members.through.objects.filter(
+        group__organization_id=organization_id, membership__is_active=True
+    ).values_list("group_id", "membership_id"):
+        in_groups.setdefault(group_id, []).append(membership_id)
+    other: set[int] = set()
+    rows = []
+    for group_id, size in sizes.items():
+        members = in_groups.get(group_id, [])
+        if size < SMALLEST_GROUP:
+            other.update(members)
+            continue
+        rows.append(
+            DailyGroupHeadcount(
+                organization_id=organization_id,
+                day=day,
+                group_id=group_id,
+                members=len(members),
+                sharers_30_days=sum(1 for pk in members if pk in sharers),
+            )
+        )
+    if other:
+        rows.append(
+            DailyGroupHeadcount(
+                organization_id=organization_id,
+                day=day,
+                group_id=None,
+                members=len(other),
+                sharers_30_days=len(other & sharers),
+            )
+        )
+    DailyGroupHeadcount.objects.filter(organization_id=organization_id, day=day).delete()
+    DailyGroupHeadcount.objects.bulk_create(rows, batch_size=INSERT_BATCH)
+
+
+def _headcount(organization_id: int, day: date, moment: datetime) -> dict[str, Any]:
     members = Membership.objects.filter(
         organization_id=organization_id, is_active=True, created_at__lte=moment
     )

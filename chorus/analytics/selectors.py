@@ -8,9 +8,6 @@ where known: "potential", never "actual" reach.
 
 from __future__ import annotations
 
-import math
-import statistics
-from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
@@ -18,11 +15,21 @@ from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db import connection
+from django.db.models import Count, QuerySet, Sum
 from django.utils import timezone
 
-from chorus.accounts.models import Group, Membership, Organization, ProgramStatus
-from chorus.analytics.models import DailyHeadcount, DailyShareStats, ValueSettings
+from chorus.accounts.models import Group, Membership, Organization
+from chorus.analytics.models import (
+    DailyGroupHeadcount,
+    DailyGroupStats,
+    DailyHeadcount,
+    DailyMemberStats,
+    DailyNetworkStats,
+    DailyPostStats,
+    DailyShareStats,
+    ValueSettings,
+)
 from chorus.content.models import Post
 from chorus.content.selectors import post_audience
 from chorus.networks.registry import CHANNEL_CHOICES
@@ -129,6 +136,26 @@ def filters_parse(
     if "\x00" in campaign or len(campaign) > 100:
         raise ValidationError("Unknown campaign.")
     return Filters(date_from=date_from, date_to=date_to, group_id=group_id, campaign=campaign)
+
+
+def network_rows(
+    *, organization: Organization, filters: Filters
+) -> QuerySet[DailyNetworkStats] | QuerySet[DailyShareStats]:
+    """The rows the totals, series and network mix sum: per day x network x campaign
+    (hundreds for a range), or the fine rows of the group's members with a group filter."""
+    if filters.group_id is not None:
+        return stats_rows(organization=organization, filters=filters)
+    rows = DailyNetworkStats.objects.filter(
+        organization=organization, day__gte=filters.date_from, day__lte=filters.date_to
+    )
+    if filters.campaign:
+        rows = rows.filter(campaign=filters.campaign)
+    return rows
+
+
+def _impressions_rows(filters: Filters) -> Sum | Count:
+    """How many rows a network reported impressions for (stored per coarse row)."""
+    return Count("impressions") if filters.group_id is not None else Sum("impressions_rows")
 
 
 def stats_rows(*, organization: Organization, filters: Filters) -> QuerySet[DailyShareStats]:
@@ -270,9 +297,9 @@ def stats_grid(*, organization: Organization, filters: Filters) -> Grid:
     aggregates = _sums(*METRICS)
     aggregates["impressions_sum"] = aggregates.pop("impressions")
     rows = list(
-        stats_rows(organization=organization, filters=filters)
+        network_rows(organization=organization, filters=filters)
         .values("day", "network")
-        .annotate(**aggregates, impressions_rows=Count("impressions"))
+        .annotate(**aggregates, impressions_rows=_impressions_rows(filters))
         .order_by()
     )
     for row in rows:
@@ -291,8 +318,8 @@ def _grid_totals(grid: Grid) -> dict[str, int | None]:
 def _raw_totals(*, organization: Organization, filters: Filters) -> dict[str, int | None]:
     aggregates = _sums(*METRICS)
     aggregates["impressions_sum"] = aggregates.pop("impressions")  # see stats_grid
-    sums = stats_rows(organization=organization, filters=filters).aggregate(
-        **aggregates, impressions_rows=Count("impressions")
+    sums = network_rows(organization=organization, filters=filters).aggregate(
+        **aggregates, impressions_rows=_impressions_rows(filters)
     )
     sums["impressions"] = sums.pop("impressions_sum")
     totals: dict[str, int | None] = {name: int(sums[name] or 0) for name in METRICS}
@@ -414,9 +441,17 @@ def network_mix(
 
 def top_posts(*, organization: Organization, filters: Filters, limit: int = TOP) -> list[Row]:
     """Posts with the most clicks (then shares, then engagement)."""
+    source: QuerySet[DailyPostStats] | QuerySet[DailyShareStats]
+    if filters.group_id is None:  # per day x post: thousands of rows for a range
+        source = DailyPostStats.objects.filter(
+            organization=organization, day__gte=filters.date_from, day__lte=filters.date_to
+        )
+        if filters.campaign:
+            source = source.filter(campaign=filters.campaign)
+    else:
+        source = stats_rows(organization=organization, filters=filters)
     rows = list(
-        stats_rows(organization=organization, filters=filters)
-        .values("post")
+        source.values("post")
         .annotate(**_sums("shares", "clicks", "reactions", "reposts", "replies", "potential_reach"))
         .order_by("-clicks", "-shares", "post")[: limit * 3]
     )
@@ -447,54 +482,108 @@ def _member_names(ids: list[int]) -> dict[int, tuple[str, bool]]:
 
 
 MEMBER_FIELDS = ("shares", "clicks", "reactions", "reposts", "replies", "potential_reach")
-# membership id -> its sums over the range
-MemberSums = dict[int, dict[str, int]]
+# How many of each day's best members top members read first (see _top_member_ids).
+FIRST_READ = 50
 
 
-def member_sums(*, organization: Organization, filters: Filters) -> MemberSums:
-    """Every member's sums over the range and campaign, whatever the group filter.
+def _member_source(
+    *, organization: Organization, filters: Filters
+) -> QuerySet[DailyMemberStats] | QuerySet[DailyShareStats]:
+    """Per day x member rows for the range (group: its members), or the fine rows for a
+    campaign (members' daily rows do not know campaigns)."""
+    if filters.campaign:
+        return stats_rows(organization=organization, filters=filters).filter(
+            membership__isnull=False
+        )
+    rows = DailyMemberStats.objects.filter(
+        organization=organization, day__gte=filters.date_from, day__lte=filters.date_to
+    )
+    if filters.group_id is not None:
+        rows = rows.filter(membership__groups=filters.group_id)
+    return rows
 
-    One scan of the rollups that the top members, the concentration, the group comparison
-    and the median member share (a page computes it once and passes it on); a group filter
-    is applied to its result, since a member's rows are in a group exactly when they are.
-    """
-    everyone = replace(filters, group_id=None)
-    return {
-        row["membership"]: {name: int(row[name] or 0) for name in MEMBER_FIELDS}
-        for row in stats_rows(organization=organization, filters=everyone)
-        .filter(membership__isnull=False)
-        .values("membership")
+
+def _ranked(
+    rows: QuerySet[Any], limit: int, among: Iterable[int] | None = None
+) -> list[tuple[int, dict[str, int]]]:
+    """Members summed over `rows` (optionally only `among` them), best first."""
+    if among is not None:
+        rows = rows.filter(membership__in=list(among))
+    summed = (
+        rows.values("membership")
         .annotate(**_sums(*MEMBER_FIELDS))
-        .order_by()
+        .order_by("-clicks", "-shares", "membership")
+    )
+    if limit:
+        summed = summed[:limit]
+    return [
+        (row["membership"], {name: int(row[name] or 0) for name in MEMBER_FIELDS}) for row in summed
+    ]
+
+
+def _top_member_ids(
+    *, organization: Organization, filters: Filters, limit: int
+) -> list[tuple[int, dict[str, int]]]:
+    """The `limit` members with the most clicks (then shares) over the range, exactly,
+    without summing every member's days when the leaders are clear.
+
+    Each day's FIRST_READ best members are candidates (an index gives them in order). A
+    member who is no day's candidate has at most, on each day, that day's last candidate's
+    clicks: if the candidates' `limit`-th total is above the sum of those, no one else can
+    be in the top, and only the candidates' rows are summed. Otherwise (a flat program, a
+    group or a campaign filter), every member is summed."""
+    source = _member_source(organization=organization, filters=filters)
+    if filters.campaign or filters.group_id is not None or filters.days > MAX_FIRST_DAYS:
+        return _ranked(source, limit)
+    candidates: set[int] = set()
+    bound = 0
+    for rows in _days_best(organization=organization, filters=filters).values():
+        candidates.update(pk for pk, _clicks in rows)
+        if len(rows) == FIRST_READ:
+            bound += rows[-1][1]
+    ranked = _ranked(source, limit, among=candidates)
+    if len(ranked) == limit and ranked[-1][1]["clicks"] > bound:
+        return ranked
+    return _ranked(source, limit)
+
+
+# Ranges longer than this sum every member (one look-up per day would cost more).
+MAX_FIRST_DAYS = 120
+
+
+def _days_best(
+    *, organization: Organization, filters: Filters
+) -> dict[date, list[tuple[int, int]]]:
+    """Each day's FIRST_READ best members (id, clicks), best first: one statement, each
+    day read from the (organization, day, -clicks, -shares) index."""
+    table = DailyMemberStats._meta.db_table
+    one_day = (
+        f"SELECT * FROM (SELECT day, membership_id, clicks, shares FROM {table}"  # noqa: S608 (table name from the model)
+        " WHERE organization_id = %s AND day = %s"
+        f" ORDER BY clicks DESC, shares DESC LIMIT {FIRST_READ}) AS d{{}}"
+    )
+    days = [filters.date_from + timedelta(days=offset) for offset in range(filters.days)]
+    sql = " UNION ALL ".join(one_day.format(index) for index in range(len(days)))
+    params: list[Any] = []
+    for day in days:
+        params += [organization.pk, day]
+    best: dict[date, list[tuple[int, int, int]]] = {day: [] for day in days}
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        for day, membership_id, clicks, shares in cursor.fetchall():
+            if isinstance(day, str):  # SQLite
+                day = date.fromisoformat(day)
+            best[day].append((int(clicks), int(shares), int(membership_id)))
+    return {
+        day: [(pk, clicks) for clicks, _shares, pk in sorted(rows, key=lambda r: (-r[0], -r[1]))]
+        for day, rows in best.items()
     }
 
 
-def _in_filter_group(sums: MemberSums, filters: Filters) -> MemberSums:
-    if filters.group_id is None:
-        return sums
-    members = set(
-        Group.members.through.objects.filter(group_id=filters.group_id).values_list(
-            "membership_id", flat=True
-        )
-    )
-    return {pk: values for pk, values in sums.items() if pk in members}
-
-
-def top_members(
-    *,
-    organization: Organization,
-    filters: Filters,
-    limit: int = TOP,
-    sums: MemberSums | None = None,
-) -> list[Row]:
+def top_members(*, organization: Organization, filters: Filters, limit: int = TOP) -> list[Row]:
     """Members with the most clicks, then shares. Members who chose not to be ranked keep
     their place (so the ranks stay true) but are shown without name or id."""
-    if sums is None:
-        sums = member_sums(organization=organization, filters=filters)
-    ranked_ids = sorted(
-        _in_filter_group(sums, filters).items(),
-        key=lambda item: (-item[1]["clicks"], -item[1]["shares"], item[0]),
-    )[:limit]
+    ranked_ids = _top_member_ids(organization=organization, filters=filters, limit=limit)
     names = _member_names([pk for pk, _values in ranked_ids])
     members = []
     for pk, values in ranked_ids:
@@ -516,68 +605,101 @@ def top_members(
 # -- groups -------------------------------------------------------------------------------
 
 
-def group_comparison(
-    *, organization: Organization, filters: Filters, sums: MemberSums | None = None
-) -> list[Row]:
-    """Per group: members, shares, clicks, engagement, participation (members who shared /
-    members). Groups of fewer than 5 members are merged into one "Other" line."""
-    if sums is None:
-        sums = member_sums(organization=organization, filters=filters)
-    groups = list(
-        Group.objects.filter(organization=organization)
-        .annotate(size=Count("members", filter=Q(members__is_active=True)))
-        .order_by("name", "pk")
+def group_headcounts(
+    *, organization: Organization, filters: Filters
+) -> tuple[date | None, dict[int | None, DailyGroupHeadcount]]:
+    """Each group's size and sharers in 30 days as of the range's last snapshot."""
+    latest = (
+        DailyGroupHeadcount.objects.filter(organization=organization, day__lte=filters.date_to)
+        .order_by("-day")
+        .values_list("day", flat=True)
+        .first()
     )
-    members_of: dict[int, list[tuple[int, bool]]] = defaultdict(list)
-    for group_id, membership_id, active in Group.members.through.objects.filter(
-        group__organization=organization
-    ).values_list("group_id", "membership_id", "membership__is_active"):
-        members_of[group_id].append((membership_id, active))
+    if latest is None:
+        return None, {}
+    return latest, {
+        row.group_id: row
+        for row in DailyGroupHeadcount.objects.filter(organization=organization, day=latest)
+    }
+
+
+def group_comparison(*, organization: Organization, filters: Filters) -> list[Row]:
+    """Per group of 5 or more members, and one "Other" line for the smaller groups (each
+    person once): its active members' shares, clicks and engagement in the range, and,
+    as of the range's last headcount, its members and how many shared in the 30 days to
+    then (participation)."""
+    groups = dict(Group.objects.filter(organization=organization).values_list("pk", "name"))
+    as_of, headcounts = group_headcounts(organization=organization, filters=filters)
+    summed: dict[int | None, dict[str, int]]
+    if filters.campaign:
+        summed = _group_sums_of_campaign(organization=organization, filters=filters)
+    else:
+        summed = {
+            row["group"]: row
+            for row in DailyGroupStats.objects.filter(
+                organization=organization, day__gte=filters.date_from, day__lte=filters.date_to
+            )
+            .values("group")
+            .annotate(**_sums(*MEMBER_FIELDS))
+            .order_by()
+        }
+    keys = sorted(
+        (key for key in set(headcounts) | set(summed) if key is None or key in groups),
+        key=lambda key: (key is None, groups.get(key, "") if key else "", key or 0),
+    )
     result = []
-    # The "Other" line counts each person once, and only active members.
-    small: set[int] = set()
-    for group in groups:
-        if group.size >= SMALLEST_GROUP:  # type: ignore[attr-defined]
-            row = _added(sums, (pk for pk, _active in members_of[group.pk]))
-            result.append(_group_row(str(group.pk), group.name, group.size, row, group.pk))  # type: ignore[attr-defined]
-        else:
-            small.update(pk for pk, active in members_of[group.pk] if active)
-    if small:
-        result.append(_group_row("other", OTHER_GROUP, len(small), _added(sums, small), None))
+    for key in keys:
+        headcount = headcounts.get(key)
+        members = headcount.members if headcount else 0
+        sharers = headcount.sharers_30_days if headcount else 0
+        values = summed.get(key, {})
+        result.append(
+            Row(
+                key=str(key) if key else "other",
+                label=groups[key] if key else OTHER_GROUP,
+                shares=int(values.get("shares") or 0),
+                clicks=int(values.get("clicks") or 0),
+                engagement=_engagement(values),
+                potential_reach=int(values.get("potential_reach") or 0),
+                id=key,
+                extra={
+                    "members": members,
+                    "sharers": sharers,
+                    "participation": round(sharers * 100 / members, 1) if members else 0.0,
+                    "as_of": as_of,
+                },
+            )
+        )
     return result
 
 
-def _added(sums: MemberSums, members: Iterable[int]) -> dict[str, int]:
-    """The members' sums added up, with how many of them shared ("sharers")."""
-    total = dict.fromkeys(("shared", "clicks", "reactions", "reposts", "replies", "sharers"), 0)
-    for pk in members:
-        values = sums.get(pk)
-        if values is None:
-            continue
-        total["shared"] += values["shares"]
-        total["sharers"] += values["shares"] > 0
-        for name in ("clicks", "reactions", "reposts", "replies"):
-            total[name] += values[name]
-    return total
+def _group_sums_of_campaign(
+    *, organization: Organization, filters: Filters
+) -> dict[int | None, dict[str, int]]:
+    """Group sums of one campaign's rows (the group stats do not know campaigns)."""
+    from chorus.analytics.rollups import SMALLEST_GROUP, group_sizes
 
-
-def _group_row(
-    key: str, label: str, size: int, row: Mapping[str, Any], group_id: int | None
-) -> Row:
-    sharers = int(row.get("sharers") or 0)
-    return Row(
-        key=key,
-        label=label,
-        shares=int(row.get("shared") or 0),
-        clicks=int(row.get("clicks") or 0),
-        engagement=_engagement(row),
-        id=group_id,
-        extra={
-            "members": size,
-            "sharers": sharers,
-            "participation": round(sharers * 100 / size, 1) if size else 0.0,
-        },
+    rows = stats_rows(organization=organization, filters=replace(filters, group_id=None)).filter(
+        membership__is_active=True
     )
+    small = [pk for pk, size in group_sizes(organization.pk).items() if size < SMALLEST_GROUP]
+    summed: dict[int | None, dict[str, int]] = {
+        row["membership__groups"]: row
+        for row in rows.filter(membership__groups__isnull=False)
+        .exclude(membership__groups__in=small)
+        .values("membership__groups")
+        .annotate(**_sums(*MEMBER_FIELDS))
+        .order_by()
+    }
+    if small:
+        other = rows.filter(
+            membership__in=Group.members.through.objects.filter(group__in=small).values(
+                "membership_id"
+            )
+        ).aggregate(**_sums(*MEMBER_FIELDS))
+        if any(other.values()):
+            summed[None] = other
+    return summed
 
 
 # -- adoption -------------------------------------------------------------------------------
@@ -607,11 +729,10 @@ class Adoption:
     top_members_counted: int
 
 
-def adoption(
-    *, organization: Organization, filters: Filters, sums: MemberSums | None = None
-) -> Adoption:
+def adoption(*, organization: Organization, filters: Filters) -> Adoption:
     """The funnel from the latest headcount of the range, participation per day (each
-    day's own headcount), and concentration of activity in the top 10% of members."""
+    day's own headcount), and, as of the same headcount, the share of the 30 days'
+    activity made by the top 10% of members (concentration)."""
     headcounts = DailyHeadcount.objects.filter(
         organization=organization, day__gte=filters.date_from, day__lte=filters.date_to
     ).order_by("day")
@@ -645,11 +766,10 @@ def adoption(
         )
         for headcount in headcounts
     ]
-    if sums is None:
-        sums = member_sums(organization=organization, filters=filters)
-    concentration, counted = _concentration(
-        _in_filter_group(sums, filters), joined=latest.joined if latest else 0
-    )
+    concentration, counted = None, 0
+    if latest is not None and latest.activity_30_days:
+        concentration = round(latest.top_tenth_activity_30_days * 100 / latest.activity_30_days, 1)
+        counted = latest.top_tenth
     return Adoption(
         as_of=latest.day if latest else None,
         funnel=funnel,
@@ -657,18 +777,6 @@ def adoption(
         concentration=concentration,
         top_members_counted=counted,
     )
-
-
-def _concentration(sums: MemberSums, *, joined: int) -> tuple[float | None, int]:
-    activity = sorted(
-        (values["shares"] + values["clicks"] for values in sums.values()), reverse=True
-    )
-    total = sum(activity)
-    if total == 0:
-        return None, 0
-    # The top 10% of the members in the program (at least one), inactive ones included.
-    top = max(1, math.ceil(max(joined, len(activity)) / 10))
-    return round(sum(activity[:top]) * 100 / total, 1), top
 
 
 # -- one post -------------------------------------------------------------------------------
@@ -717,7 +825,9 @@ class MemberStats:
     clicks: int
     engagement: int
     potential_reach: int
-    median: dict[str, float]
+    median: dict[str, float]  # the median member over the 30 days to `median_as_of`
+    median_as_of: date | None
+    own_30_days: dict[str, int]  # the member's own figures over the same 30 days
     best_posts: list[Row]
     networks: list[Row]
 
@@ -748,32 +858,51 @@ def member_stats(
         for row in best
     ]
     networks = _by_network(mine)
+    median, as_of = _median_member(organization=organization, filters=everyone)
+    own_30_days = dict.fromkeys(("shares", "clicks", "engagement"), 0)
+    if as_of is not None:
+        last_30 = DailyMemberStats.objects.filter(
+            organization=organization,
+            membership=membership,
+            day__gte=as_of - timedelta(days=29),
+            day__lte=as_of,
+        ).aggregate(**_sums("shares", "clicks", "reactions", "reposts", "replies"))
+        own_30_days = {
+            "shares": int(last_30["shares"] or 0),
+            "clicks": int(last_30["clicks"] or 0),
+            "engagement": _engagement(last_30),
+        }
     return MemberStats(
         filters=everyone,
         shares=own["shares"],
         clicks=own["clicks"],
         engagement=_engagement(own),
         potential_reach=own["potential_reach"],
-        median=_median_member(organization=organization, filters=everyone),
+        median=median,
+        median_as_of=as_of,
+        own_30_days=own_30_days,
         best_posts=best_posts,
         networks=networks,
     )
 
 
-def _median_member(*, organization: Organization, filters: Filters) -> dict[str, float]:
-    """The median member in the program (members who did nothing count as zeros)."""
-    per_member = list(member_sums(organization=organization, filters=filters).values())
-    in_program = Membership.objects.filter(
-        organization=organization, is_active=True, program_status=ProgramStatus.JOINED
-    ).count()
-    zeros = [0] * max(0, in_program - len(per_member))
-    median = {}
-    for name in ("shares", "clicks", "engagement"):
-        values = [
-            _engagement(row) if name == "engagement" else row[name] for row in per_member
-        ] + zeros
-        median[name] = float(statistics.median(values)) if values else 0.0
-    return median
+def _median_member(
+    *, organization: Organization, filters: Filters
+) -> tuple[dict[str, float], date | None]:
+    """The median member in the program over the 30 days to the range's last headcount
+    (members who did nothing count as zeros), and that day."""
+    latest = (
+        DailyHeadcount.objects.filter(organization=organization, day__lte=filters.date_to)
+        .order_by("-day")
+        .first()
+    )
+    if latest is None:
+        return dict.fromkeys(("shares", "clicks", "engagement"), 0.0), None
+    return {
+        "shares": latest.median_shares_30_days,
+        "clicks": latest.median_clicks_30_days,
+        "engagement": latest.median_engagement_30_days,
+    }, latest.day
 
 
 def member_rows(

@@ -20,7 +20,14 @@ from django.test.utils import CaptureQueriesContext
 
 from chorus.accounts.models import ProgramStatus
 from chorus.analytics import selectors
-from chorus.analytics.models import DailyHeadcount, ValueSettings
+from chorus.analytics.models import (
+    DailyGroupHeadcount,
+    DailyHeadcount,
+    DailyMemberStats,
+    DailyShareStats,
+    ValueSettings,
+)
+from chorus.analytics.rollups import coarse_rollup_day, headcount_distribution
 from chorus.analytics.selectors import NOT_RANKED, OTHER_GROUP, Filters
 from chorus.factories import (
     DailyShareStatsFactory,
@@ -92,6 +99,12 @@ def build_world(organization: Any) -> SimpleNamespace:
     stats(w.launch, w.bob, "linkedin", date(2026, 2, 15), shares=2, clicks=50, unique_clicks=40,
           reactions=5, potential_reach=200)  # fmt: skip
     stats(w.hiring, w.bob, "linkedin", date(2026, 1, 30), shares=9, clicks=999)
+    # Another organization's figures must never show.
+    foreign_post = PostFactory(organization=OrganizationFactory(), campaign="spring")
+    DailyShareStatsFactory(
+        post=foreign_post, network="linkedin", day=march_10, shares=50, clicks=777
+    )
+    coarse_rollups()
     for day, joined_count, three_of_four in ((date(2026, 3, 30), 6, 1), (TODAY, 5, 2)):
         DailyHeadcount.objects.create(
             organization=organization,
@@ -102,13 +115,26 @@ def build_world(organization: Any) -> SimpleNamespace:
             connected=4,
             sharers_30_days=4,
             sharers_3_of_4_weeks=three_of_four,
+            **headcount_distribution(organization.pk, day, joined=joined_count),
         )
-    # Another organization's figures must never show.
-    foreign_post = PostFactory(organization=OrganizationFactory(), campaign="spring")
-    DailyShareStatsFactory(
-        post=foreign_post, network="linkedin", day=march_10, shares=50, clicks=777
+    # As of the range's last headcount: Sales has 5 members, 3 of whom shared in 30 days;
+    # "Other" (Legal and Board) 2 people, 1 of whom shared.
+    DailyGroupHeadcount.objects.create(
+        organization=organization, day=TODAY, group=w.sales, members=5, sharers_30_days=3
+    )
+    DailyGroupHeadcount.objects.create(
+        organization=organization, day=TODAY, group=None, members=2, sharers_30_days=1
     )
     return w
+
+
+def coarse_rollups() -> None:
+    """The coarser rollups of every day that has rows, summed from them (as rollup_day
+    does after writing a day's rows)."""
+    for organization_id, day in (
+        DailyShareStats.objects.values_list("organization_id", "day").distinct().order_by()
+    ):
+        coarse_rollup_day(organization_id=organization_id, day=day)
 
 
 @pytest.fixture
@@ -385,4 +411,60 @@ def test_dashboard_query_count_does_not_grow_with_groups_members_and_posts(clien
         post = PostFactory(organization=world.organization)
         for member in members:
             DailyShareStatsFactory(post=post, membership=member, day=TODAY, shares=1, clicks=2)
+    coarse_rollups()
     assert queries() == before <= 30
+
+
+# -- top members without summing every member ------------------------------------------------
+
+
+def member_days(organization: Any, figures: dict[Any, list[int]]) -> Filters:
+    """DailyMemberStats rows: each member's clicks on consecutive days from March 1."""
+    for member, clicks in figures.items():
+        for offset, count in enumerate(clicks):
+            if count:
+                DailyMemberStats.objects.create(
+                    organization=organization,
+                    membership=member,
+                    day=date(2026, 3, 1 + offset),
+                    clicks=count,
+                    shares=1,
+                )
+    return Filters(date_from=date(2026, 3, 1), date_to=date(2026, 3, 3))
+
+
+def ranked(organization: Any, filters: Filters, limit: int) -> tuple[list[tuple[str, int]], str]:
+    with CaptureQueriesContext(connection) as captured:
+        rows = selectors.top_members(organization=organization, filters=filters, limit=limit)
+    return [(row.label, row.clicks) for row in rows], " ".join(q["sql"] for q in captured)
+
+
+def test_top_members_sum_only_each_days_leaders_when_they_are_clear(organization, monkeypatch):
+    monkeypatch.setattr(selectors, "FIRST_READ", 2)
+    ada, bob, cleo, dan = (
+        MembershipFactory(organization=organization, user__name=name)
+        for name in ("Ada", "Bob", "Cleo", "Dan")
+    )
+    filters = member_days(
+        organization, {ada: [100, 100, 0], bob: [10, 0, 0], cleo: [0, 10, 0], dan: [5, 0, 0]}
+    )
+    # Each day's second best has 10: nobody outside the leaders can have more than 20.
+    rows, sql = ranked(organization, filters, limit=1)
+    assert rows == [("Ada", 200)]
+    assert 'membership_id" IN (' in sql.replace("`", '"')  # only the leaders were summed
+
+
+def test_top_members_sum_everyone_when_a_steady_member_could_beat_the_leaders(
+    organization, monkeypatch
+):
+    monkeypatch.setattr(selectors, "FIRST_READ", 1)
+    ada, bob, cleo, eve = (
+        MembershipFactory(organization=organization, user__name=name)
+        for name in ("Ada", "Bob", "Cleo", "Eve")
+    )
+    # Eve is never a day's best but has the most clicks over the three days.
+    filters = member_days(
+        organization, {ada: [10, 0, 0], bob: [0, 10, 0], cleo: [0, 0, 10], eve: [9, 9, 9]}
+    )
+    rows, _sql = ranked(organization, filters, limit=2)
+    assert rows == [("Eve", 27), ("Ada", 10)]

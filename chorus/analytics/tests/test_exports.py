@@ -61,8 +61,8 @@ def test_csv_export_streams_the_figures(client, world):
     assert totals[-1][:3] == ["Earned media value (EUR)", "77.85", "26.50"]
     groups = csv_rows(export(client, "groups", "csv"))
     assert groups[1:] == [
-        ["Sales", "5", "4", "120", "26", "3", "60.0"],
-        [OTHER_GROUP, "2", "1", "5", "1", "1", "50.0"],
+        ["Sales", "5", "4", "120", "26", "3", "60.0", "2026-03-31"],
+        [OTHER_GROUP, "2", "1", "5", "1", "1", "50.0", "2026-03-31"],
     ]
 
 

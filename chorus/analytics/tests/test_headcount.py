@@ -8,10 +8,11 @@ from typing import Any
 import pytest
 import time_machine
 
-from chorus.accounts.models import Invitation, ProgramStatus
-from chorus.analytics.models import DailyHeadcount
+from chorus.accounts.models import Invitation, Membership, ProgramStatus
+from chorus.analytics.models import DailyGroupHeadcount, DailyHeadcount, DailyMemberStats
 from chorus.analytics.rollups import headcount_snapshot, headcounts_daily
 from chorus.factories import (
+    GroupFactory,
     MembershipFactory,
     NetworkConnectionFactory,
     OrganizationFactory,
@@ -145,3 +146,51 @@ def test_daily_task_fills_yesterday_and_today_for_every_organization(acme: Any, 
 def test_no_headcount_for_a_day_to_come(acme: Any) -> None:
     with pytest.raises(ValueError, match="to come"):
         headcount_snapshot(organization_id=acme.pk, day=TODAY + timedelta(days=1))
+
+
+def test_headcount_has_the_30_days_concentration_and_median_member(acme: Any) -> None:
+    steady, occasional = Membership.objects.filter(
+        organization=acme, is_active=True, program_status="joined"
+    ).order_by("pk")[:2]
+
+    def day_stats(member: Any, day: date, **figures: int) -> None:
+        DailyMemberStats.objects.create(organization=acme, membership=member, day=day, **figures)
+
+    day_stats(steady, TODAY, shares=1, clicks=50)
+    day_stats(steady, TODAY - timedelta(days=29), shares=1, clicks=10, reactions=4)
+    day_stats(steady, TODAY - timedelta(days=30), shares=9, clicks=1000)  # 31 days ago
+    day_stats(occasional, TODAY - timedelta(days=1), shares=2, clicks=5, reactions=3, replies=1)
+    snapshot = headcount_snapshot(organization_id=acme.pk, day=TODAY)
+    # Activity: steady 2 + 60, occasional 2 + 5. Three members in the program: the top
+    # 10% is one member (steady).
+    assert (snapshot.activity_30_days, snapshot.top_tenth_activity_30_days) == (69, 62)
+    assert snapshot.top_tenth == 1
+    # The median of three in the program (lapsed did nothing): shares 2, 2, 0; clicks 60,
+    # 5, 0; engagement 4, 4, 0.
+    assert (
+        snapshot.median_shares_30_days,
+        snapshot.median_clicks_30_days,
+        snapshot.median_engagement_30_days,
+    ) == (2.0, 5.0, 4.0)
+
+
+def test_group_headcount_counts_active_members_and_30_days_sharers(acme: Any) -> None:
+    steady, occasional, lapsed = Membership.objects.filter(
+        organization=acme, is_active=True, program_status="joined"
+    ).order_by("pk")
+    gone = Membership.objects.get(organization=acme, is_active=False)
+    newcomers = [MembershipFactory(organization=acme) for _ in range(2)]
+    big: Any = GroupFactory(organization=acme, name="Big")
+    big.members.set([steady, occasional, lapsed, *newcomers, gone])  # 5 active
+    legal: Any = GroupFactory(organization=acme, name="Legal")
+    legal.members.set([occasional, newcomers[0], gone])
+    board: Any = GroupFactory(organization=acme, name="Board")
+    board.members.set([occasional])
+    headcount_snapshot(organization_id=acme.pk, day=TODAY)
+    rows = {
+        row.group_id: (row.members, row.sharers_30_days)
+        for row in DailyGroupHeadcount.objects.filter(organization=acme, day=TODAY)
+    }
+    # Big: steady and occasional shared in 30 days (gone did too, but left). Legal and
+    # Board are smaller than 5: "Other" counts occasional and the newcomer once each.
+    assert rows == {big.pk: (5, 2), None: (2, 1)}

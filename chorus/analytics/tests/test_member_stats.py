@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 import pytest
@@ -27,8 +28,11 @@ def test_member_stats_and_the_median_member(world):
         13,
         300,
     )
-    # Five members in the program: bob, cleo, dan, fay and ada (who did nothing).
+    # The 30 days to the last headcount (the range's 30 days here). Five members in the
+    # program: bob, cleo, dan, fay and ada (who did nothing).
+    assert stats.median_as_of == date(2026, 3, 31)
     assert stats.median == {"shares": 1.0, "clicks": 20.0, "engagement": 5.0}
+    assert stats.own_30_days == {"shares": 1, "clicks": 40, "engagement": 13}
     assert [(row.label, row.clicks) for row in stats.best_posts] == [("Launch", 40)]
 
 
@@ -39,6 +43,10 @@ def test_a_member_who_chose_not_to_be_ranked_still_sees_their_own_figures(client
     assert response.status_code == 200
     page = response.content.decode()
     assert '<tr id="me-clicks"><th scope="row">Clicks</th><td class="num">60</td>' in page
+    assert (
+        '<tr id="median-clicks"><th scope="row">Clicks</th><td class="num">60</td>'
+        '<td class="num">20</td>'
+    ) in page
     assert "Hiring" in page
 
 

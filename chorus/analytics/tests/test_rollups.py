@@ -16,9 +16,17 @@ import pytest
 import time_machine
 
 from chorus.analytics import rollups
-from chorus.analytics.models import DailyShareStats, RollupDirtyDay
+from chorus.analytics.models import (
+    DailyGroupStats,
+    DailyMemberStats,
+    DailyNetworkStats,
+    DailyPostStats,
+    DailyShareStats,
+    RollupDirtyDay,
+)
 from chorus.analytics.rollups import day_bounds, rollup_day
 from chorus.factories import (
+    GroupFactory,
     MembershipFactory,
     NetworkConnectionFactory,
     OrganizationFactory,
@@ -444,7 +452,14 @@ def test_new_metrics_snapshot_updates_the_days_engagement(world: Any, rollups_re
     ShareMetrics.objects.create(
         share=world.todays_share, fetched_at=utc(15, 21), reactions=4, reposts=0, replies=1
     )
-    assert rollups_refresh() == {"clicks": 0, "metrics": 1, "shares": 0, "days": 1, "rows": 4}
+    assert rollups_refresh() == {
+        "clicks": 0,
+        "metrics": 1,
+        "shares": 0,
+        "group_changes": 0,
+        "days": 1,
+        "rows": 4,
+    }
     figures = day_expected(world)
     figures[world.other.pk, world.ada.pk, "mastodon"].update(reactions=4, replies=1)
     assert stats(world.organization, DAY) == figures
@@ -468,3 +483,90 @@ def test_a_click_committed_behind_the_watermark_is_caught_by_the_daily_recheck(
     after = DailyShareStats.objects.get(day=date(2026, 1, 19), post=world.launch, network="bluesky")
     assert before == 0
     assert (after.clicks, after.unique_clicks) == (1, 1)
+
+
+# -- the coarser rollups ------------------------------------------------------------------
+
+
+def coarse(model: Any, organization: Any, *key: str) -> dict[tuple[Any, ...], tuple[int, ...]]:
+    return {
+        tuple(row[name] for name in key): (
+            row["shares"],
+            row["clicks"],
+            row["reactions"],
+            row["reposts"],
+            row["replies"],
+            row["potential_reach"],
+        )
+        for row in model.objects.filter(organization=organization).values()
+    }
+
+
+def test_rollup_day_writes_the_rows_per_network_post_member_and_group(world: Any) -> None:
+    sales: Any = GroupFactory(organization=world.organization, name="Sales")
+    sales.members.set(
+        [world.ada, *(MembershipFactory(organization=world.organization) for _ in range(4))]
+    )
+    tiny: Any = GroupFactory(organization=world.organization, name="Tiny")
+    tiny.members.set([world.bob])
+    rollup_day(organization_id=world.organization.pk, day=DAY)
+    # From day_expected: (shares, clicks, reactions, reposts, replies, potential reach).
+    assert coarse(DailyNetworkStats, world.organization, "network", "campaign") == {
+        ("mastodon", "spring"): (0, 3, 7, 2, 1, 0),
+        ("bluesky", "spring"): (1, 1, 0, 0, 0, 0),
+        ("", "spring"): (0, 1, 0, 0, 0, 0),
+        ("mastodon", ""): (1, 0, 0, 0, 0, 120),
+    }
+    network = DailyNetworkStats.objects.get(network="mastodon", campaign="spring")
+    assert (network.unique_clicks, network.self_clicks, network.previews) == (2, 1, 3)
+    assert (network.impressions, network.impressions_rows) == (100, 1)
+    assert coarse(DailyPostStats, world.organization, "post_id") == {
+        (world.launch.pk,): (1, 5, 7, 2, 1, 0),
+        (world.other.pk,): (1, 0, 0, 0, 0, 120),
+    }
+    # The post's own link has no member: it is in no member's or group's row.
+    assert coarse(DailyMemberStats, world.organization, "membership_id") == {
+        (world.ada.pk,): (1, 3, 7, 2, 1, 120),
+        (world.bob.pk,): (1, 1, 0, 0, 0, 0),
+    }
+    # Sales (5 members) has ada; Tiny (1 member) is "Other" (no group).
+    assert coarse(DailyGroupStats, world.organization, "group_id") == {
+        (sales.pk,): (1, 3, 7, 2, 1, 120),
+        (None,): (1, 1, 0, 0, 0, 0),
+    }
+    # Rebuilt, the same rows again, not twice.
+    rollup_day(organization_id=world.organization.pk, day=DAY)
+    assert DailyMemberStats.objects.filter(organization=world.organization).count() == 2
+    assert DailyGroupStats.objects.filter(organization=world.organization).count() == 2
+
+
+def test_group_rows_follow_group_changes_on_the_next_refresh(
+    world: Any, rollups_refresh: Any
+) -> None:
+    sales: Any = GroupFactory(organization=world.organization, name="Sales")
+    others = [MembershipFactory(organization=world.organization) for _ in range(4)]
+    sales.members.set([world.ada, *others])
+    assert rollups_refresh()["group_changes"] == 1  # first look at this organization
+    assert coarse(DailyGroupStats, world.organization, "group_id", "day")[sales.pk, DAY] == (
+        1, 3, 7, 2, 1, 120
+    )  # fmt: skip
+    assert rollups_refresh()["group_changes"] == 0
+    # Bob joins Sales: the group's past days now count him.
+    sales.members.add(world.bob)
+    assert rollups_refresh()["group_changes"] == 1
+    assert coarse(DailyGroupStats, world.organization, "group_id", "day")[sales.pk, DAY] == (
+        2, 4, 7, 2, 1, 120
+    )  # fmt: skip
+    # Ada is deactivated: Sales counts its active members only.
+    world.ada.is_active = False
+    world.ada.save(update_fields=["is_active"])
+    assert rollups_refresh()["group_changes"] == 1
+    assert coarse(DailyGroupStats, world.organization, "group_id", "day")[sales.pk, DAY] == (
+        1, 1, 0, 0, 0, 0
+    )  # fmt: skip
+    # A swap that keeps the count (bob out, another member in) is seen too.
+    newcomer = MembershipFactory(organization=world.organization)
+    sales.members.remove(world.bob)
+    sales.members.add(newcomer)
+    assert rollups_refresh()["group_changes"] == 1
+    assert (sales.pk, DAY) not in coarse(DailyGroupStats, world.organization, "group_id", "day")

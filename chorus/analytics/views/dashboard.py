@@ -58,8 +58,6 @@ def dashboard(request: MemberRequest) -> HttpResponse:
         return render(request, "analytics/dashboard.html", context, status=400)
     # One scan of the range for the totals, the series and the network mix.
     grid = selectors.stats_grid(organization=organization, filters=filters)
-    # One scan per member serves the top members, the groups and the concentration.
-    sums = selectors.member_sums(organization=organization, filters=filters)
     series = selectors.daily_series(organization=organization, filters=filters, grid=grid)
     networks = selectors.network_mix(organization=organization, filters=filters, grid=grid)
     context.update(
@@ -70,11 +68,9 @@ def dashboard(request: MemberRequest) -> HttpResponse:
         series=series,
         networks=networks,
         posts=selectors.top_posts(organization=organization, filters=filters),
-        members=selectors.top_members(organization=organization, filters=filters, sums=sums),
-        group_rows=selectors.group_comparison(
-            organization=organization, filters=filters, sums=sums
-        ),
-        adoption=selectors.adoption(organization=organization, filters=filters, sums=sums),
+        members=selectors.top_members(organization=organization, filters=filters),
+        group_rows=selectors.group_comparison(organization=organization, filters=filters),
+        adoption=selectors.adoption(organization=organization, filters=filters),
         chart=chart_data(filters, series, networks),
         tables=exports.TABLES,
     )
