@@ -8,6 +8,7 @@ test knows how to build for another organization (add them to `tenant_objects`).
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
@@ -37,7 +38,8 @@ from chorus.factories import (
     SuggestionFactory,
     TopicFactory,
 )
-from chorus.links.services import link_mint
+from chorus.links.services import clicks_store, link_mint
+from chorus.links.visitors import visitor_key
 
 ID_PARAMETERS = {
     "member_id",
@@ -57,6 +59,7 @@ ID_PARAMETERS = {
     "link_id",
     "connection_id",
     "share_id",
+    "visitor_key",
 }
 
 
@@ -143,6 +146,10 @@ def tenant_objects(organization):
     source = SourceFactory(organization=organization)
     version = post_snapshot_version(post=post, actor=None)
     image = PostImage.objects.create(post=post, image="posts/none.png", width=1, height=1)
+    link = link_mint(post=post, membership=member, network="linkedin")
+    # Through the drainer, which keeps the link's counters (a reclassification takes it back).
+    key = visitor_key(f"192.0.2.{organization.pk % 250}", "walker", timezone.now().date())
+    clicks_store([{"id": f"walker-{organization.pk}", "t": time.time(), "l": link.pk, "v": key}])
     values = {
         "post_id": post.pk,
         "image_id": image.pk,
@@ -153,9 +160,10 @@ def tenant_objects(organization):
         "item_id": SourceItemFactory(source=source).pk,
         "suggestion_id": SuggestionFactory(membership=member).pk,
         "notification_id": NotificationFactory(membership=member).pk,
-        "link_id": link_mint(post=post, membership=member, network="linkedin").pk,
+        "link_id": link.pk,
         "connection_id": NetworkConnectionFactory(membership=member).pk,
         "share_id": ShareFactory(membership=member, post=post).pk,
+        "visitor_key": key,
         "member": member,
         "member_id": member.pk,
         "group_id": GroupFactory(organization=organization).pk,

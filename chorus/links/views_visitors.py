@@ -1,0 +1,145 @@
+"""The admins' "Suspicious visitors" page, and counting a visitor as a bot.
+
+The list ranks the visitors whose people-clicks look automated; a pasted key prefix finds
+one visitor. The visitor's page is the confirmation step: their figures, the links they
+opened, and the "Count as a bot" form with an optional reason.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_http_methods
+
+from chorus.accounts.access import MemberRequest, admin_required
+from chorus.links import selectors_visitors as visitors
+from chorus.links.services_visitors import (
+    MAX_REASON,
+    UnknownVisitor,
+    reason_clean,
+    visitor_reclassify_as_bot,
+)
+
+
+class VisitorFilterForm(forms.Form):
+    days = forms.TypedChoiceField(
+        required=False,
+        coerce=int,
+        empty_value=None,
+        choices=[(days, f"Last {days} day{'s' if days > 1 else ''}") for days in visitors.PERIODS],
+        label="Period",
+    )
+    key = forms.CharField(
+        required=False,
+        max_length=200,
+        label="Visitor key",
+        help_text=f"Paste the first {visitors.KEY_PREFIX_MIN} characters of a key or more.",
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+    )
+
+    def clean_key(self) -> str:
+        text = self.cleaned_data["key"]
+        if not text:
+            return ""
+        prefix = visitors.normalized_key_prefix(text)
+        if prefix is None:
+            raise ValidationError(
+                f"A visitor key is made of digits and the letters a to f: paste at least "
+                f"{visitors.KEY_PREFIX_MIN} of its characters, at most {visitors.KEY_LENGTH}."
+            )
+        return prefix
+
+    def value(self, name: str, default: Any) -> Any:
+        """The field's valid value, or `default` when the field was left out or not valid."""
+        if not self.is_bound:
+            return default
+        self.is_valid()  # cleans the fields that are valid even when others are not
+        if name in self.errors:
+            return default
+        return self.cleaned_data.get(name) or default
+
+
+class ReclassifyForm(forms.Form):
+    reason = forms.CharField(
+        required=False,
+        max_length=MAX_REASON,
+        label="Reason",
+        help_text="Optional, kept in the audit log and on the clicks.",
+        widget=forms.TextInput(
+            attrs={"placeholder": "e.g. mail security scanner", "autocomplete": "off"}
+        ),
+    )
+
+    def clean_reason(self) -> str:
+        return reason_clean(self.cleaned_data["reason"])
+
+
+@require_GET
+@admin_required
+def suspicious_visitors(request: MemberRequest) -> HttpResponse:
+    organization = request.organization
+    form = VisitorFilterForm(request.GET or None)
+    filter_errors = [
+        f"{form.fields[name].label}: {' '.join(map(str, errors))}"
+        for name, errors in (form.errors.items() if form.is_bound else [])
+        if name in form.fields
+    ]
+    days = form.value("days", visitors.DEFAULT_DAYS)
+    prefix = form.value("key", "")
+    if prefix:
+        rows = visitors.visitors_by_key_prefix(organization=organization, prefix=prefix, days=days)
+        if len(rows) == 1:
+            return redirect("visitor_detail", visitor_key=rows[0].visitor_key)
+    else:
+        rows = visitors.suspicious_visitors(organization=organization, days=days)
+    context = {
+        "form": form,
+        "filter_errors": filter_errors,
+        "rows": rows,
+        "days": days,
+        "prefix": prefix,
+        "limit": visitors.LIST_LIMIT,
+        "threshold": visitors.SUSPICIOUS_CLICKS,
+    }
+    return render(request, "links/visitors.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+@admin_required
+def visitor_detail(request: MemberRequest, visitor_key: str) -> HttpResponse:
+    """The visitor's figures and the "Count as a bot" form (POST: do it)."""
+    organization = request.organization
+    if not visitors.is_visitor_key(visitor_key):
+        raise Http404("Unknown visitor.")
+    detail = visitors.visitor_detail(organization=organization, visitor_key=visitor_key)
+    if detail is None:
+        raise Http404("No click of this visitor in the last 30 days.")
+    form = ReclassifyForm(request.POST if request.method == "POST" else None)
+    if form.is_bound and form.is_valid():
+        try:
+            changed = visitor_reclassify_as_bot(
+                organization=organization,
+                actor=request.user,  # type: ignore[arg-type]
+                visitor_key=visitor_key,
+                reason=form.cleaned_data["reason"],
+            )
+        except UnknownVisitor as exc:  # every click of the key gone since the page was read
+            raise Http404("Unknown visitor.") from exc
+        messages.success(request, reclassified_message(changed))
+        return redirect(reverse("visitor_detail", kwargs={"visitor_key": visitor_key}))
+    status = 422 if form.is_bound else 200
+    context = {"visitor": detail.summary, "links": detail.links, "form": form}
+    return render(request, "links/visitors_detail.html", context, status=status)
+
+
+def reclassified_message(changed: int) -> str:
+    if not changed:
+        return "Nothing to do: this visitor's clicks already count as bot previews."
+    clicks = "1 click is" if changed == 1 else f"{changed} clicks are"
+    return f"{clicks} now counted as bot previews; the dashboards update within a minute."
