@@ -16,6 +16,7 @@ each visitor's clicks fall on one day:
 from __future__ import annotations
 
 import itertools
+import json
 from datetime import UTC, date, datetime, timedelta
 from types import SimpleNamespace
 from typing import Any
@@ -27,6 +28,7 @@ from django.db.models import Sum
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
+from chorus.accounts import services as account_services
 from chorus.content.models import PostState
 from chorus.core.models import AuditEvent
 from chorus.factories import MembershipFactory, OrganizationFactory, PostFactory
@@ -83,7 +85,7 @@ def _now():
 def world(organization: Any, admin_member: Any) -> Any:
     admin_member.user.name = "Ada Admin"
     admin_member.user.save(update_fields=["name"])
-    posts = [
+    posts: list[Any] = [
         PostFactory(
             organization=organization,
             title="<b>Launch</b>" if number == 0 else f"Post {number}",
@@ -128,7 +130,7 @@ def world(organization: Any, admin_member: Any) -> Any:
         ),
     }
     globex = OrganizationFactory(name="Globex", slug="globex")
-    globex_post = PostFactory(
+    globex_post: Any = PostFactory(
         organization=globex, link_url="https://globex.example/", state=PostState.LIVE
     )
     globex_link = link_mint(post=globex_post)
@@ -416,3 +418,49 @@ def test_only_admins_may_see_or_reclassify(client, organization, world, role):
     assert client.get(visitors_url(key)).status_code == 403
     assert client.post(visitors_url(key), {"reason": "x"}).status_code == 403
     assert person_clicks(key) == 40
+
+
+# The API -----------------------------------------------------------------------------------
+
+
+def api_reclassify(client: Any, member: Any, key: str, body: Any) -> Any:
+    _, secret = account_services.api_token_create(membership=member, name="test")
+    return client.post(
+        f"/api/v1/links/visitors/{key}/reclassify",
+        data=json.dumps(body),
+        content_type="application/json",
+        headers={"Authorization": f"Bearer {secret}"},
+    )
+
+
+def test_the_api_counts_a_visitor_as_a_bot(client, admin_member, world):
+    key = world.keys["scanner"]
+    response = api_reclassify(client, admin_member, key, {"reason": "scanner"})
+    assert response.status_code == 200
+    assert response.json() == {"visitor": key[:8], "reclassified": 40}
+    assert person_clicks(key) == 0
+    assert link_counters(world.links[0]) == (4, 2, 0, 2)
+    assert AuditEvent.objects.get(action="clicks.reclassified").data == {
+        "visitor": key[:8],
+        "clicks": 40,
+        "reason": "scanner",
+    }
+    again = api_reclassify(client, admin_member, key, {})
+    assert again.json() == {"visitor": key[:8], "reclassified": 0}
+    assert AuditEvent.objects.filter(action="clicks.reclassified").count() == 1
+
+
+def test_the_api_refuses_other_roles_foreign_keys_and_long_reasons(
+    client, organization, admin_member, world
+):
+    curator = MembershipFactory(organization=organization, is_curator=True)
+    scanner = world.keys["scanner"]
+    assert api_reclassify(client, curator, scanner, {}).status_code == 403
+    assert api_reclassify(client, admin_member, world.keys["globex"], {}).status_code == 404
+    assert api_reclassify(client, admin_member, "0" * 32, {}).status_code == 404
+    assert api_reclassify(client, admin_member, "not-a-key", {}).status_code == 404
+    assert api_reclassify(client, admin_member, scanner, {"reason": "r" * 201}).status_code == 422
+    assert api_reclassify(client, admin_member, scanner, {"reason": "a\x00b"}).status_code == 422
+    assert person_clicks(scanner) == 40
+    assert person_clicks(world.keys["globex"]) == 50
+    assert not AuditEvent.objects.filter(action="clicks.reclassified").exists()
