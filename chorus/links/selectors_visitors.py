@@ -22,9 +22,11 @@ from django.db.models.functions import TruncMinute
 from django.utils import timezone
 
 from chorus.accounts.models import Organization
+from chorus.content.models import Network
 from chorus.links.models import Click, ClickKind, DeviceClass
 
-PERIODS = (1, 7, 30)
+# The periods the page offers, in days, with their names.
+PERIODS = {1: "24 hours", 7: "7 days", 30: "30 days"}
 DEFAULT_DAYS = 7
 MAX_DAYS = max(PERIODS)
 # The page lists at most this many visitors, the busiest first.
@@ -92,11 +94,19 @@ class VisitorLink:
     clicks: int
     previews: int
 
+    @property
+    def network_label(self) -> str:
+        return str(Network(self.network).label) if self.network in Network.values else self.network
+
 
 @dataclass
 class VisitorDetail:
     summary: VisitorSummary
     links: list[VisitorLink]
+
+
+def period_label(days: int) -> str:
+    return f"the last {PERIODS.get(days, f'{days} days')}"
 
 
 def normalized_key_prefix(text: str) -> str | None:

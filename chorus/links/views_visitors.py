@@ -32,7 +32,7 @@ class VisitorFilterForm(forms.Form):
         required=False,
         coerce=int,
         empty_value=None,
-        choices=[(days, f"Last {days} day{'s' if days > 1 else ''}") for days in visitors.PERIODS],
+        choices=[(days, f"Last {name}") for days, name in visitors.PERIODS.items()],
         label="Period",
     )
     key = forms.CharField(
@@ -57,10 +57,7 @@ class VisitorFilterForm(forms.Form):
 
     def value(self, name: str, default: Any) -> Any:
         """The field's valid value, or `default` when the field was left out or not valid."""
-        if not self.is_bound:
-            return default
-        self.is_valid()  # cleans the fields that are valid even when others are not
-        if name in self.errors:
+        if not self.is_valid() and name in self.errors:
             return default
         return self.cleaned_data.get(name) or default
 
@@ -84,10 +81,12 @@ class ReclassifyForm(forms.Form):
 @admin_required
 def suspicious_visitors(request: MemberRequest) -> HttpResponse:
     organization = request.organization
-    form = VisitorFilterForm(request.GET or None)
+    query = request.GET.copy()
+    query.setdefault("days", str(visitors.DEFAULT_DAYS))  # the period shown, selected
+    form = VisitorFilterForm(query)
     filter_errors = [
         f"{form.fields[name].label}: {' '.join(map(str, errors))}"
-        for name, errors in (form.errors.items() if form.is_bound else [])
+        for name, errors in form.errors.items()
         if name in form.fields
     ]
     days = form.value("days", visitors.DEFAULT_DAYS)
@@ -103,6 +102,7 @@ def suspicious_visitors(request: MemberRequest) -> HttpResponse:
         "filter_errors": filter_errors,
         "rows": rows,
         "days": days,
+        "period": visitors.period_label(days),
         "prefix": prefix,
         "limit": visitors.LIST_LIMIT,
         "threshold": visitors.SUSPICIOUS_CLICKS,

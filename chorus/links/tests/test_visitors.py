@@ -203,6 +203,8 @@ def test_the_page_shows_the_ranked_visitors_in_two_queries_of_clicks(admin_clien
     assert len([q for q in queries.captured_queries if "links_click" in q["sql"]]) == 2
     html = response.content.decode()
     assert "Suspicious visitors" in html
+    assert '<option value="7" selected>Last 7 days</option>' in html
+    assert "Visitors with 5 clicks or more in the last 7 days" in html
     assert f'<code title="{world.keys["scanner"]}">{world.keys["scanner"][:8]}</code>' in html
     assert "40 clicks at" in html and ">09:00</time>" in html
     assert world.keys["casual"] not in html and world.keys["globex"] not in html
@@ -289,6 +291,7 @@ def test_the_visitor_page_shows_the_figures_and_the_links_escaped(admin_client, 
     html = response.content.decode()
     assert "&lt;b&gt;Launch&lt;/b&gt;" in html and "<b>Launch</b>" not in html
     assert "Count 6 clicks as a bot" in html
+    assert "<td data-label=\"Network\">LinkedIn</td>" in html
     assert 'name="csrfmiddlewaretoken"' in html
 
 
