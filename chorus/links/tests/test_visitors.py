@@ -291,7 +291,7 @@ def test_the_visitor_page_shows_the_figures_and_the_links_escaped(admin_client, 
     html = response.content.decode()
     assert "&lt;b&gt;Launch&lt;/b&gt;" in html and "<b>Launch</b>" not in html
     assert "Count 6 clicks as a bot" in html
-    assert "<td data-label=\"Network\">LinkedIn</td>" in html
+    assert '<td data-label="Network">LinkedIn</td>' in html
     assert 'name="csrfmiddlewaretoken"' in html
 
 
