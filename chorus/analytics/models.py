@@ -246,39 +246,48 @@ class DailyMemberStats(TenantModel):
 
 
 class DailyGroupStats(TenantModel):
-    """One day of one group's members (their current groups): the group comparison.
+    """One day of one group's active members on one network: every figure (the group
+    comparison, and the totals, series and network mix of a group filter).
 
-    `group` empty is the "Other" line: the members of every group smaller than 5, each
-    person once. Rebuilt with the day, and for every day when group memberships change.
+    Members are counted in the groups they are in now: the rows are rebuilt with the day,
+    and for every day when group memberships change. `group` empty is the "Other" line:
+    the members of every group smaller than 5, each person once.
     """
 
     day = models.DateField()
     group = models.ForeignKey(
         "accounts.Group", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
     )
+    network = models.CharField(max_length=10, choices=CHANNEL_CHOICES)
     shares = models.PositiveIntegerField(default=0)
     clicks = models.PositiveIntegerField(default=0)
+    unique_clicks = models.PositiveIntegerField(default=0)
+    previews = models.PositiveIntegerField(default=0)
+    self_clicks = models.PositiveIntegerField(default=0)
     reactions = models.PositiveIntegerField(default=0)
     reposts = models.PositiveIntegerField(default=0)
     replies = models.PositiveIntegerField(default=0)
+    impressions = models.PositiveBigIntegerField(null=True, blank=True)
+    impressions_rows = models.PositiveIntegerField(default=0)
     potential_reach = models.PositiveBigIntegerField(default=0)
 
     class Meta:
         constraints = [
             models.UniqueConstraint(
-                fields=["organization", "day", "group"],
+                fields=["organization", "group", "day", "network"],
                 condition=models.Q(group__isnull=False),
                 name="one_group_stats_row",
             ),
             models.UniqueConstraint(
-                fields=["organization", "day"],
+                fields=["organization", "day", "network"],
                 condition=models.Q(group__isnull=True),
                 name="one_other_group_stats_row",
             ),
         ]
+        indexes = [models.Index(fields=["organization", "day"], name="group_stats_day")]
 
     def __str__(self) -> str:
-        return f"{self.day} group {self.group_id or 'other'}"
+        return f"{self.day} group {self.group_id or 'other'} {self.network}"
 
 
 class DailyGroupHeadcount(TenantModel):

@@ -238,53 +238,54 @@ def group_sizes(organization_id: int) -> dict[int, int]:
     return dict(sizes.values_list("pk", "size"))
 
 
-def group_stats_rebuild(*, organization_id: int, first: date, last: date) -> None:
-    """DailyGroupStats of the days from the members' stats and their current groups.
+GROUP_COLUMNS = (
+    "shares, clicks, unique_clicks, previews, self_clicks, reactions, reposts, replies,"
+    " impressions, impressions_rows, potential_reach"
+)
+GROUP_SUMS = (
+    "SUM(f.shares), SUM(f.clicks), SUM(f.unique_clicks), SUM(f.previews),"
+    " SUM(f.self_clicks), SUM(f.reactions), SUM(f.reposts), SUM(f.replies),"
+    " SUM(f.impressions), COUNT(f.impressions), SUM(f.potential_reach)"
+)
 
-    A group's line sums its active members; groups smaller than 5 are one "Other" line
-    counting each of their active members once. Runs inside a day's rebuild, and for
-    every day when group memberships change (see `groups_changed`)."""
-    sizes = group_sizes(organization_id)
-    small = [pk for pk, size in sizes.items() if size < SMALLEST_GROUP]
-    members = DailyMemberStats._meta.db_table
+
+def group_stats_rebuild(*, organization_id: int, first: date, last: date) -> None:
+    """DailyGroupStats of the days, from their DailyShareStats and the current groups.
+
+    Every group's line sums its active members per network; the members of the groups
+    smaller than 5 are also one "Other" line, each person once. Runs inside a day's
+    rebuild, and for every day when group memberships change (see `groups_changed`)."""
+    small = [pk for pk, size in group_sizes(organization_id).items() if size < SMALLEST_GROUP]
+    fine = DailyShareStats._meta.db_table
     active = Membership._meta.db_table
-    summed = ", ".join(f"SUM(m.{name})" for name in SUMMED_COLUMNS.split(", "))
+    table = DailyGroupStats._meta.db_table
     DailyGroupStats.objects.filter(
         organization_id=organization_id, day__gte=first, day__lte=last
     ).delete()
     with connection.cursor() as cursor:
         cursor.execute(
-            f"""INSERT INTO {DailyGroupStats._meta.db_table} (organization_id, day, group_id,
-              {SUMMED_COLUMNS})
-            SELECT m.organization_id, m.day, g.group_id, {summed}
-            FROM {members} m
-            JOIN {MEMBERS_TABLE} g ON g.membership_id = m.membership_id
-            JOIN {active} a ON a.id = m.membership_id AND a.is_active
-            WHERE m.organization_id = %s AND m.day >= %s AND m.day <= %s
-              AND g.group_id IN (SELECT id FROM {Group._meta.db_table}
-                                 WHERE organization_id = %s)
-            GROUP BY m.organization_id, m.day, g.group_id""",  # noqa: S608 (table names from the models)
-            [organization_id, first, last, organization_id],
+            f"""INSERT INTO {table} (organization_id, day, group_id, network, {GROUP_COLUMNS})
+            SELECT f.organization_id, f.day, g.group_id, f.network, {GROUP_SUMS}
+            FROM {fine} f
+            JOIN {MEMBERS_TABLE} g ON g.membership_id = f.membership_id
+            JOIN {active} a ON a.id = f.membership_id AND a.is_active
+            WHERE f.organization_id = %s AND f.day >= %s AND f.day <= %s
+            GROUP BY f.organization_id, f.day, g.group_id, f.network""",  # noqa: S608 (table names from the models)
+            [organization_id, first, last],
         )
         if small:
             # Other: each active member of a small group once, whatever their groups.
+            marks = ", ".join(["%s"] * len(small))
             cursor.execute(
-                f"""DELETE FROM {DailyGroupStats._meta.db_table}
-                WHERE organization_id = %s AND day >= %s AND day <= %s
-                  AND group_id IN ({", ".join(["%s"] * len(small))})""",  # noqa: S608 (table names from the models)
-                [organization_id, first, last, *small],
-            )
-            cursor.execute(
-                f"""INSERT INTO {DailyGroupStats._meta.db_table} (organization_id, day,
-                  group_id, {SUMMED_COLUMNS})
-                SELECT m.organization_id, m.day, NULL, {summed}
-                FROM {members} m
-                JOIN {active} a ON a.id = m.membership_id AND a.is_active
-                WHERE m.organization_id = %s AND m.day >= %s AND m.day <= %s
-                  AND m.membership_id IN (
-                    SELECT membership_id FROM {MEMBERS_TABLE}
-                    WHERE group_id IN ({", ".join(["%s"] * len(small))}))
-                GROUP BY m.organization_id, m.day""",  # noqa: S608 (table names from the models)
+                f"""INSERT INTO {table} (organization_id, day, group_id, network,
+                  {GROUP_COLUMNS})
+                SELECT f.organization_id, f.day, NULL, f.network, {GROUP_SUMS}
+                FROM {fine} f
+                JOIN {active} a ON a.id = f.membership_id AND a.is_active
+                WHERE f.organization_id = %s AND f.day >= %s AND f.day <= %s
+                  AND f.membership_id IN (
+                    SELECT membership_id FROM {MEMBERS_TABLE} WHERE group_id IN ({marks}))
+                GROUP BY f.organization_id, f.day, f.network""",  # noqa: S608 (table names from the models)
                 [organization_id, first, last, *small],
             )
 
@@ -321,7 +322,7 @@ def groups_changed() -> list[int]:
         state = known.get(f"{GROUPS_PREFIX}{organization_id}")
         if state is not None and state.last_id == fingerprint:
             continue
-        span = DailyMemberStats.objects.filter(organization_id=organization_id).aggregate(
+        span = DailyShareStats.objects.filter(organization_id=organization_id).aggregate(
             first=Min("day"), last=Max("day")
         )
         with transaction.atomic():

@@ -140,22 +140,27 @@ def filters_parse(
 
 def network_rows(
     *, organization: Organization, filters: Filters
-) -> QuerySet[DailyNetworkStats] | QuerySet[DailyShareStats]:
-    """The rows the totals, series and network mix sum: per day x network x campaign
-    (hundreds for a range), or the fine rows of the group's members with a group filter."""
-    if filters.group_id is not None:
+) -> QuerySet[DailyNetworkStats] | QuerySet[DailyGroupStats] | QuerySet[DailyShareStats]:
+    """The rows the totals, series and network mix sum: per day x network (x campaign, or
+    of a group): hundreds for a range. Only a group and a campaign together read the fine
+    rows of the group's members."""
+    if filters.group_id is not None and filters.campaign:
         return stats_rows(organization=organization, filters=filters)
-    rows = DailyNetworkStats.objects.filter(
-        organization=organization, day__gte=filters.date_from, day__lte=filters.date_to
-    )
+    span = {"organization": organization, "day__gte": filters.date_from}
+    span["day__lte"] = filters.date_to
+    if filters.group_id is not None:
+        return DailyGroupStats.objects.filter(**span, group=filters.group_id)
+    rows = DailyNetworkStats.objects.filter(**span)
     if filters.campaign:
         rows = rows.filter(campaign=filters.campaign)
     return rows
 
 
 def _impressions_rows(filters: Filters) -> Sum | Count:
-    """How many rows a network reported impressions for (stored per coarse row)."""
-    return Count("impressions") if filters.group_id is not None else Sum("impressions_rows")
+    """How many rows a network reported impressions for (stored in the coarse rows)."""
+    if filters.group_id is not None and filters.campaign:
+        return Count("impressions")
+    return Sum("impressions_rows")
 
 
 def stats_rows(*, organization: Organization, filters: Filters) -> QuerySet[DailyShareStats]:
@@ -628,7 +633,7 @@ def group_comparison(*, organization: Organization, filters: Filters) -> list[Ro
     person once): its active members' shares, clicks and engagement in the range, and,
     as of the range's last headcount, its members and how many shared in the 30 days to
     then (participation)."""
-    groups = dict(Group.objects.filter(organization=organization).values_list("pk", "name"))
+    names = dict(Group.objects.filter(organization=organization).values_list("pk", "name"))
     as_of, headcounts = group_headcounts(organization=organization, filters=filters)
     summed: dict[int | None, dict[str, int]]
     if filters.campaign:
@@ -643,12 +648,23 @@ def group_comparison(*, organization: Organization, filters: Filters) -> list[Ro
             .annotate(**_sums(*MEMBER_FIELDS))
             .order_by()
         }
-    keys = sorted(
-        (key for key in set(headcounts) | set(summed) if key is None or key in groups),
-        key=lambda key: (key is None, groups.get(key, "") if key else "", key or 0),
-    )
+    # The groups of the headcount (it has the groups of 5 or more and "Other"); before any
+    # headcount, the groups' sizes now.
+    if headcounts:
+        large = [key for key in names if key in headcounts]
+        small = None in headcounts
+    else:
+        from chorus.analytics.rollups import group_sizes
+
+        sizes = group_sizes(organization.pk)
+        large = [pk for pk, size in sizes.items() if size >= SMALLEST_GROUP]
+        small = any(size < SMALLEST_GROUP for size in sizes.values())
+    large.sort(key=lambda pk: (names[pk], pk))
+    shown: list[int | None] = [*large]
+    if small:
+        shown.append(None)
     result = []
-    for key in keys:
+    for key in shown:
         headcount = headcounts.get(key)
         members = headcount.members if headcount else 0
         sharers = headcount.sharers_30_days if headcount else 0
@@ -656,7 +672,7 @@ def group_comparison(*, organization: Organization, filters: Filters) -> list[Ro
         result.append(
             Row(
                 key=str(key) if key else "other",
-                label=groups[key] if key else OTHER_GROUP,
+                label=OTHER_GROUP if key is None else names[key],
                 shares=int(values.get("shares") or 0),
                 clicks=int(values.get("clicks") or 0),
                 engagement=_engagement(values),

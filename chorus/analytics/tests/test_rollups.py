@@ -489,17 +489,15 @@ def test_a_click_committed_behind_the_watermark_is_caught_by_the_daily_recheck(
 
 
 def coarse(model: Any, organization: Any, *key: str) -> dict[tuple[Any, ...], tuple[int, ...]]:
-    return {
-        tuple(row[name] for name in key): (
-            row["shares"],
-            row["clicks"],
-            row["reactions"],
-            row["reposts"],
-            row["replies"],
-            row["potential_reach"],
-        )
-        for row in model.objects.filter(organization=organization).values()
-    }
+    """(shares, clicks, reactions, reposts, replies, potential reach) summed per key."""
+    summed: dict[tuple[Any, ...], list[int]] = {}
+    for row in model.objects.filter(organization=organization).values():
+        into = summed.setdefault(tuple(row[name] for name in key), [0] * 6)
+        for index, name in enumerate(
+            ("shares", "clicks", "reactions", "reposts", "replies", "potential_reach")
+        ):
+            into[index] += row[name]
+    return {found: tuple(values) for found, values in summed.items()}
 
 
 def test_rollup_day_writes_the_rows_per_network_post_member_and_group(world: Any) -> None:
@@ -529,15 +527,20 @@ def test_rollup_day_writes_the_rows_per_network_post_member_and_group(world: Any
         (world.ada.pk,): (1, 3, 7, 2, 1, 120),
         (world.bob.pk,): (1, 1, 0, 0, 0, 0),
     }
-    # Sales (5 members) has ada; Tiny (1 member) is "Other" (no group).
-    assert coarse(DailyGroupStats, world.organization, "group_id") == {
-        (sales.pk,): (1, 3, 7, 2, 1, 120),
-        (None,): (1, 1, 0, 0, 0, 0),
+    # Sales (5 members) has ada; Tiny (1 member) has bob, and is "Other" (no group) in
+    # the comparison. Per network: ada's two rows are both on Mastodon.
+    assert coarse(DailyGroupStats, world.organization, "group_id", "network") == {
+        (sales.pk, "mastodon"): (1, 3, 7, 2, 1, 120),
+        (tiny.pk, "bluesky"): (1, 1, 0, 0, 0, 0),
+        (None, "bluesky"): (1, 1, 0, 0, 0, 0),
     }
+    group_row = DailyGroupStats.objects.get(group=sales)
+    assert (group_row.unique_clicks, group_row.self_clicks, group_row.previews) == (2, 1, 3)
+    assert (group_row.impressions, group_row.impressions_rows) == (100, 1)
     # Rebuilt, the same rows again, not twice.
     rollup_day(organization_id=world.organization.pk, day=DAY)
     assert DailyMemberStats.objects.filter(organization=world.organization).count() == 2
-    assert DailyGroupStats.objects.filter(organization=world.organization).count() == 2
+    assert DailyGroupStats.objects.filter(organization=world.organization).count() == 3
 
 
 def test_group_rows_follow_group_changes_on_the_next_refresh(
