@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -743,6 +743,7 @@ class Adoption:
     participation: list[Participation]
     concentration: float | None  # percent of all activity by the top 10% of members
     top_members_counted: int
+    taken_at: datetime | None = None  # when that headcount was taken (today's: hourly)
 
 
 def adoption(*, organization: Organization, filters: Filters) -> Adoption:
@@ -792,6 +793,7 @@ def adoption(*, organization: Organization, filters: Filters) -> Adoption:
         participation=participation,
         concentration=concentration,
         top_members_counted=counted,
+        taken_at=latest.created_at if latest else None,
     )
 
 

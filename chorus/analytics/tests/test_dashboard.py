@@ -349,6 +349,7 @@ def test_dashboard_page_shows_the_figures(client, world):
     assert NOT_RANKED in page and ">Dan<" not in page
     assert OTHER_GROUP in page
     assert "47.7%" in page
+    assert 'id="headcount-of">Headcount of 31 Mar 2026, taken at ' in page
     assert 'id="analytics-chart"' in page and "charts.js" in page
     assert "<script>" not in page.replace('<script id="analytics-chart"', "")  # no inline JS
 
