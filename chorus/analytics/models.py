@@ -148,25 +148,42 @@ class RollupDirtyDay(TenantModel):
 SUMMED = ("shares", "clicks", "reactions", "reposts", "replies", "potential_reach")
 
 
-class DailyNetworkStats(TenantModel):
+class SummedFigures(TenantModel):
+    """A day's figures that add up over members, posts and networks."""
+
+    day = models.DateField()
+    shares = models.PositiveIntegerField(default=0)
+    clicks = models.PositiveIntegerField(default=0)
+    reactions = models.PositiveIntegerField(default=0)
+    reposts = models.PositiveIntegerField(default=0)
+    replies = models.PositiveIntegerField(default=0)
+    potential_reach = models.PositiveBigIntegerField(default=0)
+
+    class Meta:
+        abstract = True
+
+
+class AllFigures(SummedFigures):
+    """Every figure of a day, with the clicks' detail and impressions where known
+    (`impressions_rows`: how many fine rows a network reported impressions for)."""
+
+    unique_clicks = models.PositiveIntegerField(default=0)
+    previews = models.PositiveIntegerField(default=0)
+    self_clicks = models.PositiveIntegerField(default=0)
+    impressions = models.PositiveBigIntegerField(null=True, blank=True)
+    impressions_rows = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        abstract = True
+
+
+class DailyNetworkStats(AllFigures):
     """One day of one network and campaign: every figure (the dashboard's totals, daily
     series and network mix). `impressions_rows` counts the rows a network reported
     impressions for (impressions are shown only where known)."""
 
-    day = models.DateField()
     network = models.CharField(max_length=10, choices=CHANNEL_CHOICES)
     campaign = models.CharField(max_length=100, blank=True)
-    shares = models.PositiveIntegerField(default=0)
-    clicks = models.PositiveIntegerField(default=0)
-    unique_clicks = models.PositiveIntegerField(default=0)
-    previews = models.PositiveIntegerField(default=0)
-    self_clicks = models.PositiveIntegerField(default=0)
-    reactions = models.PositiveIntegerField(default=0)
-    reposts = models.PositiveIntegerField(default=0)
-    replies = models.PositiveIntegerField(default=0)
-    impressions = models.PositiveBigIntegerField(null=True, blank=True)
-    impressions_rows = models.PositiveIntegerField(default=0)
-    potential_reach = models.PositiveBigIntegerField(default=0)
 
     class Meta:
         constraints = [
@@ -180,18 +197,11 @@ class DailyNetworkStats(TenantModel):
         return f"{self.day} {self.network} {self.campaign}"
 
 
-class DailyPostStats(TenantModel):
+class DailyPostStats(SummedFigures):
     """One day of one post, all members and networks together (top posts)."""
 
-    day = models.DateField()
     post = models.ForeignKey("content.Post", on_delete=models.CASCADE, related_name="+")
     campaign = models.CharField(max_length=100, blank=True)
-    shares = models.PositiveIntegerField(default=0)
-    clicks = models.PositiveIntegerField(default=0)
-    reactions = models.PositiveIntegerField(default=0)
-    reposts = models.PositiveIntegerField(default=0)
-    replies = models.PositiveIntegerField(default=0)
-    potential_reach = models.PositiveBigIntegerField(default=0)
 
     class Meta:
         constraints = [
@@ -205,21 +215,14 @@ class DailyPostStats(TenantModel):
         return f"{self.day} post {self.post_id}"
 
 
-class DailyMemberStats(TenantModel):
+class DailyMemberStats(SummedFigures):
     """One day of one member, all posts and networks together (top members, the member's
     own page, the median member and the concentration of activity)."""
 
-    day = models.DateField()
     # Indexed below with the day (and, on PostgreSQL, the sums: read from the index alone).
     membership = models.ForeignKey(
         "accounts.Membership", on_delete=models.CASCADE, related_name="+", db_index=False
     )
-    shares = models.PositiveIntegerField(default=0)
-    clicks = models.PositiveIntegerField(default=0)
-    reactions = models.PositiveIntegerField(default=0)
-    reposts = models.PositiveIntegerField(default=0)
-    replies = models.PositiveIntegerField(default=0)
-    potential_reach = models.PositiveBigIntegerField(default=0)
 
     class Meta:
         constraints = [
@@ -245,7 +248,7 @@ class DailyMemberStats(TenantModel):
         return f"{self.day} member {self.membership_id}"
 
 
-class DailyGroupStats(TenantModel):
+class DailyGroupStats(AllFigures):
     """One day of one group's active members on one network: every figure (the group
     comparison, and the totals, series and network mix of a group filter).
 
@@ -254,22 +257,10 @@ class DailyGroupStats(TenantModel):
     the members of every group smaller than 5, each person once.
     """
 
-    day = models.DateField()
     group = models.ForeignKey(
         "accounts.Group", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
     )
     network = models.CharField(max_length=10, choices=CHANNEL_CHOICES)
-    shares = models.PositiveIntegerField(default=0)
-    clicks = models.PositiveIntegerField(default=0)
-    unique_clicks = models.PositiveIntegerField(default=0)
-    previews = models.PositiveIntegerField(default=0)
-    self_clicks = models.PositiveIntegerField(default=0)
-    reactions = models.PositiveIntegerField(default=0)
-    reposts = models.PositiveIntegerField(default=0)
-    replies = models.PositiveIntegerField(default=0)
-    impressions = models.PositiveBigIntegerField(null=True, blank=True)
-    impressions_rows = models.PositiveIntegerField(default=0)
-    potential_reach = models.PositiveBigIntegerField(default=0)
 
     class Meta:
         constraints = [
