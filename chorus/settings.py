@@ -103,6 +103,7 @@ INSTALLED_APPS = [
     "chorus.links",
     "chorus.sharing",
     "chorus.analytics",
+    "chorus.gamification",
 ]
 
 MIDDLEWARE = [

@@ -12,6 +12,7 @@ urlpatterns = [
     path("", include("chorus.links.urls")),
     path("", include("chorus.sharing.urls")),
     path("", include("chorus.analytics.urls")),
+    path("", include("chorus.gamification.urls")),
     path("accounts/", include("allauth.urls")),
     path("api/v1/", api.urls),
     path("django-admin/", admin.site.urls),

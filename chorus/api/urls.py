@@ -13,6 +13,7 @@ from chorus.content.api_posts import router as posts_router
 from chorus.content.api_rules import router as rules_router
 from chorus.content.api_sources import router as sources_router
 from chorus.content.api_suggestions import router as suggestions_router
+from chorus.gamification.api import router as gamification_router
 from chorus.links.api import router as links_router
 from chorus.notifications.api import router as notifications_router
 from chorus.sharing.api import router as sharing_router
@@ -40,6 +41,7 @@ api.add_router("/", notifications_router)
 api.add_router("/", links_router)
 api.add_router("/", sharing_router)
 api.add_router("/", analytics_router)
+api.add_router("/", gamification_router)
 
 
 @api.exception_handler(ValidationError)

@@ -59,6 +59,9 @@ PERIODIC_SECONDS = {
     "chorus.analytics.tasks.headcounts_today": 3600,
     "chorus.analytics.tasks.headcounts_daily": 86400,
     "chorus.analytics.tasks.rollups_recheck_recent": 86400,
+    # Points: shares, clicks and engagement since the last run; recent clicks again daily.
+    "chorus.gamification.tasks.points_refresh": 60,
+    "chorus.gamification.tasks.points_recheck_recent": 86400,
 }
 PERIODIC_TASKS = tuple(PERIODIC_SECONDS)
 

@@ -14,6 +14,8 @@ from django.db import transaction
 from django.db.models import Count, F, Q
 
 from chorus.analytics.rollups import dirty_days, rollups_mark_dirty
+from chorus.gamification.models import Source
+from chorus.gamification.services import points_reverse_sources
 from chorus.links.models import Click, ClickKind, DeviceClass, Link
 
 MAX_BOT_NAME = 100
@@ -69,4 +71,6 @@ def clicks_reclassify_as_bot(
         is_self=False,
     )
     rollups_mark_dirty(organization_id=organization_id, days=days)
+    # Points the clicks earned are taken back by reversing entries (the ledger keeps both).
+    points_reverse_sources(source=Source.CLICK, source_ids=ids, note="Counted as a bot")
     return len(ids)

@@ -16,6 +16,8 @@ from chorus.content.models import (
 )
 from chorus.content.services.posts import post_create
 from chorus.core.audit import audit_record
+from chorus.gamification.models import Rule, Source
+from chorus.gamification.services import points_award
 from chorus.notifications.services import notification_create
 
 # Employee suggestions ---------------------------------------------------------------
@@ -120,6 +122,12 @@ def suggestion_accept(*, suggestion: Suggestion, actor: User, title: str = "") -
         action="suggestion.accepted",
         target=suggestion,
         data={"post_id": post.pk},
+    )
+    points_award(
+        membership=suggestion.membership,
+        rule=Rule.SUGGESTION,
+        source=Source.SUGGESTION,
+        source_id=suggestion.pk,
     )
     notification_create(
         membership=suggestion.membership,

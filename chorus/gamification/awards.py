@@ -1,0 +1,165 @@
+"""Turning what happened into points (the periodic task, every minute).
+
+Read since the watermarks (AwardState): shares that became SHARED (by their last change),
+new clicks (by id) and new engagement snapshots (by id). Only what a person did counts:
+a click earns when it is a person's (not a bot preview, HEAD or prefetch), not the
+member's own, and the visitor's first on that link (not a repeat). A share undone within
+the hour of being shared gets its award reversed; a click later reclassified as a bot
+gets a reversal from chorus.links.reclassify. Awarding is idempotent (one award per
+source and rule), so reading a row twice earns nothing more, and a daily recheck reads
+the last two days of clicks again (ids committed out of order on PostgreSQL).
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from chorus.accounts.models import Membership
+from chorus.gamification.models import AwardState, Rule, Source
+from chorus.gamification.services import points_award, points_reverse_sources
+from chorus.links.models import Click, ClickKind
+from chorus.sharing.models import Share, ShareMetrics, ShareStatus
+
+UNDO_WINDOW = timedelta(hours=1)
+SHARES_OVERLAP = timedelta(minutes=2)  # updated_at is set before the commit
+BATCH = 5000
+
+
+def _state(source: str) -> AwardState:
+    AwardState.objects.get_or_create(source=source)
+    return AwardState.objects.select_for_update().get(source=source)
+
+
+def _members(ids: set[int]) -> dict[int, Membership]:
+    return {m.pk: m for m in Membership.objects.filter(pk__in=ids)}
+
+
+def award_shares() -> dict[str, int]:
+    """Shares shared since the last look earn; shares undone within the hour lose it."""
+    awarded = reversed_count = 0
+    with transaction.atomic():
+        state = _state("shares")
+        now = timezone.now()
+        changed = Share.objects.filter(updated_at__lte=now)
+        if state.last_at is not None:
+            changed = changed.filter(updated_at__gt=state.last_at - SHARES_OVERLAP)
+        rows = list(
+            changed.filter(status__in=(ShareStatus.SHARED, ShareStatus.UNDONE))
+            .exclude(shared_at=None)
+            .values_list("pk", "membership_id", "status", "shared_at", "updated_at")
+        )
+        state.last_at = now
+        state.save(update_fields=["last_at", "updated_at"])
+    members = _members({row[1] for row in rows})
+    undone_quickly = []
+    for pk, membership_id, status, shared_at, updated_at in rows:
+        if status == ShareStatus.SHARED:
+            entry = points_award(
+                membership=members[membership_id],
+                rule=Rule.SHARE,
+                source=Source.SHARE,
+                source_id=pk,
+                moment=shared_at,
+            )
+            awarded += entry is not None
+        elif shared_at is not None and updated_at - shared_at <= UNDO_WINDOW:
+            undone_quickly.append(pk)
+    if undone_quickly:
+        reversed_count = points_reverse_sources(
+            source=Source.SHARE, source_ids=undone_quickly, note="Undone within the hour"
+        )
+    return {"shares": awarded, "undone": reversed_count}
+
+
+def _award_clicks(clicks: Any) -> int:
+    """Award each person's first click on a member's link (not their own)."""
+    rows = list(
+        clicks.filter(
+            kind=ClickKind.CLICK,
+            is_self=False,
+            is_unique=True,
+            link__membership__isnull=False,
+        ).values_list("pk", "link__membership_id", "created_at")
+    )
+    members = _members({row[1] for row in rows})
+    awarded = 0
+    for pk, membership_id, created_at in rows:
+        entry = points_award(
+            membership=members[membership_id],
+            rule=Rule.CLICK,
+            source=Source.CLICK,
+            source_id=pk,
+            moment=created_at,
+        )
+        awarded += entry is not None
+    return awarded
+
+
+def award_clicks(*, limit: int = BATCH * 10) -> int:
+    """New clicks since the watermark, a batch at a time."""
+    with transaction.atomic():
+        state = _state("clicks")
+        last = Click.objects.aggregate(last=Max("id"))["last"] or state.last_id
+        upto = min(last, state.last_id + limit)
+        first = state.last_id
+        state.last_id = upto
+        state.save(update_fields=["last_id", "updated_at"])
+    return _award_clicks(Click.objects.filter(id__gt=first, id__lte=upto))
+
+
+def award_engagement() -> int:
+    """Growth of reactions, reposts and replies since each share's previous snapshot."""
+    with transaction.atomic():
+        state = _state("metrics")
+        last = ShareMetrics.objects.aggregate(last=Max("id"))["last"] or state.last_id
+        first = state.last_id
+        state.last_id = last
+        state.save(update_fields=["last_id", "updated_at"])
+    awarded = 0
+    snapshots = (
+        ShareMetrics.objects.filter(id__gt=first, id__lte=last, share__status=ShareStatus.SHARED)
+        .select_related("share")
+        .order_by("id")
+    )
+    for snapshot in snapshots:
+        before = (
+            ShareMetrics.objects.filter(
+                share_id=snapshot.share_id, fetched_at__lt=snapshot.fetched_at
+            )
+            .order_by("-fetched_at", "-id")
+            .first()
+        )
+        growth = sum(
+            max(0, (getattr(snapshot, name) or 0) - (getattr(before, name, 0) or 0))
+            for name in ("reactions", "reposts", "replies")
+        )
+        if growth:
+            entry = points_award(
+                membership=Membership.objects.get(pk=snapshot.share.membership_id),
+                rule=Rule.ENGAGEMENT,
+                source=Source.METRICS,
+                source_id=snapshot.pk,
+                count=growth,
+                moment=snapshot.fetched_at,
+            )
+            awarded += entry is not None
+    return awarded
+
+
+def points_refresh() -> dict[str, int]:
+    """Every minute: what happened since the last run, turned into points."""
+    counts = award_shares()
+    counts["clicks"] = award_clicks()
+    counts["engagement"] = award_engagement()
+    return counts
+
+
+def points_recheck_recent(*, days: int = 2) -> int:
+    """Daily safety net: the last days' clicks again (awarding twice is a no-op)."""
+    since = timezone.now() - timedelta(days=days)
+    return _award_clicks(Click.objects.filter(created_at__gte=since))

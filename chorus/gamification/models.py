@@ -1,0 +1,186 @@
+"""Points: an append-only ledger, the organization's rules, and totals per period.
+
+Every award is a PointEntry naming the member, the rule, the points, the source (a share,
+a click, an engagement snapshot, an accepted suggestion, later a course or a customer
+answer) and when. Nothing is edited in place: a click later found to be a bot, or a share
+undone within the hour, gets a reversing entry. PointTotal rows are the ledger summed per
+member and period (week, month, quarter, all time), kept in the same transaction as each
+entry, so leaderboards read one row per member.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any, ClassVar
+
+from django.db import models
+from django.utils import timezone
+
+from chorus.core.models import AppendOnlyError, TenantModel
+
+
+class Rule(models.TextChoices):
+    SHARE = "share", "Sharing a post"
+    CLICK = "click", "A new visitor opening your link"
+    ENGAGEMENT = "engagement", "Reactions, reposts and replies to your shares"
+    SUGGESTION = "suggestion", "A suggestion of yours accepted"
+    COURSE = "course", "A course completed"
+    CARE_REPLY = "care_reply", "A customer answered"
+    REWARD = "reward", "A reward redeemed"
+
+
+# (points, daily cap in points; 0: no cap) when the organization has not set a rule.
+DEFAULT_RULES: dict[str, tuple[int, int]] = {
+    Rule.SHARE: (10, 50),
+    Rule.CLICK: (2, 100),
+    Rule.ENGAGEMENT: (1, 50),
+    Rule.SUGGESTION: (20, 60),
+    Rule.COURSE: (50, 0),
+    Rule.CARE_REPLY: (10, 100),
+}
+
+
+class Source(models.TextChoices):
+    SHARE = "share", "Share"
+    CLICK = "click", "Click"
+    METRICS = "metrics", "Engagement snapshot"
+    SUGGESTION = "suggestion", "Suggestion"
+    COURSE = "course", "Course"
+    CARE_REPLY = "care_reply", "Customer answer"
+    REWARD_REQUEST = "reward_request", "Reward request"
+
+
+class Period(models.TextChoices):
+    WEEK = "week", "This week"
+    MONTH = "month", "This month"
+    QUARTER = "quarter", "This quarter"
+    ALL = "all", "All time"
+
+
+ALL_TIME_START = date(2000, 1, 1)
+
+
+class GamificationSettings(TenantModel):
+    """Whether the organization uses points at all (some regulated companies must not)."""
+
+    organization = models.OneToOneField(
+        "accounts.Organization", on_delete=models.CASCADE, related_name="gamification"
+    )
+    enabled = models.BooleanField("Points, rankings and badges", default=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"gamification of {self.organization_id}: {'on' if self.enabled else 'off'}"
+
+
+class PointRule(TenantModel):
+    """What one action is worth, and at most how many points it earns a member a day."""
+
+    rule = models.CharField(max_length=20, choices=Rule.choices)
+    points = models.PositiveIntegerField()
+    daily_cap = models.PositiveIntegerField(help_text="Points a day at most; 0: no cap.")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "rule"], name="one_point_rule")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.rule}: {self.points} (cap {self.daily_cap})"
+
+
+class PointEntryQuerySet(models.QuerySet["PointEntry"]):
+    def update(self, **kwargs: Any) -> int:
+        raise AppendOnlyError("The points ledger is append-only.")
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        raise AppendOnlyError("The points ledger is append-only.")
+
+
+class PointEntry(TenantModel):
+    """One award (points > 0), reversal or redemption (points < 0). Written once."""
+
+    membership = models.ForeignKey(
+        "accounts.Membership", on_delete=models.CASCADE, related_name="point_entries"
+    )
+    rule = models.CharField(max_length=20, choices=Rule.choices)
+    points = models.IntegerField()
+    source = models.CharField(max_length=20, choices=Source.choices)
+    source_id = models.BigIntegerField()
+    # A reversal points at the entry it cancels (each entry is reversed at most once).
+    reverses = models.OneToOneField(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="reversal"
+    )
+    # The day the points count for (site time zone); a reversal keeps its entry's day.
+    day = models.DateField()
+    note = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects: ClassVar[PointEntryQuerySet] = PointEntryQuerySet.as_manager()  # type: ignore[assignment]
+
+    class Meta:
+        constraints = [
+            # A source earns once per rule: awarding again is a no-op.
+            models.UniqueConstraint(
+                fields=["organization", "rule", "source", "source_id"],
+                condition=models.Q(reverses__isnull=True),
+                name="one_award_per_source",
+            )
+        ]
+        indexes = [
+            models.Index(fields=["membership", "rule", "day"], name="points_member_day"),
+            models.Index(fields=["membership", "-created_at"], name="points_member_recent"),
+            models.Index(fields=["source", "source_id"], name="points_source"),
+        ]
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is not None:
+            raise AppendOnlyError("A ledger entry cannot be changed.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        raise AppendOnlyError("A ledger entry cannot be deleted.")
+
+    def __str__(self) -> str:
+        return f"{self.points:+d} {self.rule} for {self.membership_id}"
+
+
+class PointTotal(TenantModel):
+    """A member's points in one period (the ledger summed; kept with every entry)."""
+
+    membership = models.ForeignKey(
+        "accounts.Membership", on_delete=models.CASCADE, related_name="point_totals"
+    )
+    period = models.CharField(max_length=10, choices=Period.choices)
+    starts = models.DateField()
+    points = models.IntegerField(default=0)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["membership", "period", "starts"], name="one_total_per_period"
+            )
+        ]
+        indexes = [
+            models.Index(
+                fields=["organization", "period", "starts", "-points", "membership"],
+                name="points_ranking",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.membership_id} {self.period} {self.starts}: {self.points}"
+
+
+class AwardState(models.Model):
+    """How far the award task has read the raw rows (one row per source)."""
+
+    source = models.CharField(max_length=40, unique=True)
+    last_id = models.BigIntegerField(default=0)
+    last_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"{self.source} at {self.last_id}"

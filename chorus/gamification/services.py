@@ -1,0 +1,182 @@
+"""Writes to the points ledger: awards within the daily caps, reversals, and the totals.
+
+Every write goes through `points_award` or `points_reverse`, which add the entry and the
+member's totals in one transaction, serialized per member (the member's all-time total row
+is locked first), so two awards at once never pass a daily cap and totals always equal
+the ledger.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+from django.db import IntegrityError, transaction
+from django.db.models import F, Sum
+from django.utils import timezone
+
+from chorus.accounts.models import Membership
+from chorus.analytics.rollups import local_day
+from chorus.gamification.models import (
+    ALL_TIME_START,
+    DEFAULT_RULES,
+    GamificationSettings,
+    Period,
+    PointEntry,
+    PointRule,
+    PointTotal,
+)
+
+
+def gamification_enabled(*, organization_id: int) -> bool:
+    found = (
+        GamificationSettings.objects.filter(organization_id=organization_id)
+        .values_list("enabled", flat=True)
+        .first()
+    )
+    return True if found is None else bool(found)
+
+
+def rule_values(*, organization_id: int, rule: str) -> tuple[int, int]:
+    """(points, daily cap) of a rule for the organization (its own, or the default)."""
+    found = (
+        PointRule.objects.filter(organization_id=organization_id, rule=rule)
+        .values_list("points", "daily_cap")
+        .first()
+    )
+    return found or DEFAULT_RULES[rule]
+
+
+def period_starts(day: date) -> dict[str, date]:
+    """The first day of each period `day` is in (weeks start on Monday)."""
+    quarter = (day.month - 1) // 3 * 3 + 1
+    return {
+        Period.WEEK: day - timedelta(days=day.weekday()),
+        Period.MONTH: day.replace(day=1),
+        Period.QUARTER: day.replace(month=quarter, day=1),
+        Period.ALL: ALL_TIME_START,
+    }
+
+
+def _lock_member(membership: Membership) -> None:
+    """Serialize the member's ledger writes: lock their all-time total (made if missing)."""
+    PointTotal.objects.get_or_create(
+        organization_id=membership.organization_id,
+        membership=membership,
+        period=Period.ALL,
+        starts=ALL_TIME_START,
+    )
+    PointTotal.objects.select_for_update().filter(
+        membership=membership, period=Period.ALL, starts=ALL_TIME_START
+    ).exists()
+
+
+def _add_to_totals(entry: PointEntry) -> None:
+    for period, starts in period_starts(entry.day).items():
+        updated = PointTotal.objects.filter(
+            membership_id=entry.membership_id, period=period, starts=starts
+        ).update(points=F("points") + entry.points)
+        if not updated:
+            PointTotal.objects.create(
+                organization_id=entry.organization_id,
+                membership_id=entry.membership_id,
+                period=period,
+                starts=starts,
+                points=entry.points,
+            )
+
+
+def points_award(
+    *,
+    membership: Membership,
+    rule: str,
+    source: str,
+    source_id: int,
+    count: int = 1,
+    moment: datetime | None = None,
+    note: str = "",
+) -> PointEntry | None:
+    """Award the rule's points (x count) for one source, within the rule's daily cap.
+
+    Returns the entry, or None when nothing is earned: points off in the organization,
+    the member inactive, a rule worth 0, the day's cap reached, or the source already
+    awarded (awarding twice is a no-op)."""
+    organization_id = membership.organization_id
+    if not membership.is_active or not gamification_enabled(organization_id=organization_id):
+        return None
+    points, cap = rule_values(organization_id=organization_id, rule=rule)
+    points *= max(count, 0)
+    if points <= 0:
+        return None
+    day = local_day(moment or timezone.now())
+    with transaction.atomic():
+        _lock_member(membership)
+        if cap:
+            used = (
+                PointEntry.objects.filter(membership=membership, rule=rule, day=day).aggregate(
+                    used=Sum("points")
+                )["used"]
+                or 0
+            )
+            points = min(points, cap - used)
+            if points <= 0:
+                return None
+        try:
+            with transaction.atomic():
+                entry = PointEntry.objects.create(
+                    organization_id=organization_id,
+                    membership=membership,
+                    rule=rule,
+                    points=points,
+                    source=source,
+                    source_id=source_id,
+                    day=day,
+                    note=note[:200],
+                )
+        except IntegrityError:
+            return None  # already awarded
+        _add_to_totals(entry)
+    return entry
+
+
+def points_reverse(*, entry: PointEntry, note: str) -> PointEntry | None:
+    """Write the entry's reversal (same member, rule, source and day, opposite points).
+    None when it was already reversed."""
+    membership = Membership.objects.get(pk=entry.membership_id)
+    with transaction.atomic():
+        _lock_member(membership)
+        if PointEntry.objects.filter(reverses=entry).exists():
+            return None
+        try:
+            with transaction.atomic():
+                reversal = PointEntry.objects.create(
+                    organization_id=entry.organization_id,
+                    membership_id=entry.membership_id,
+                    rule=entry.rule,
+                    points=-entry.points,
+                    source=entry.source,
+                    source_id=entry.source_id,
+                    reverses=entry,
+                    day=entry.day,
+                    note=note[:200],
+                )
+        except IntegrityError:
+            return None
+        _add_to_totals(reversal)
+    return reversal
+
+
+def points_reverse_sources(*, source: str, source_ids: list[int], note: str) -> int:
+    """Reverse every award of these sources not reversed yet. Returns how many."""
+    reversed_count = 0
+    for start in range(0, len(source_ids), 1000):
+        entries = PointEntry.objects.filter(
+            source=source,
+            source_id__in=source_ids[start : start + 1000],
+            reverses__isnull=True,
+            points__gt=0,
+            reversal__isnull=True,
+        )
+        for entry in entries:
+            if points_reverse(entry=entry, note=note) is not None:
+                reversed_count += 1
+    return reversed_count

@@ -1,0 +1,21 @@
+"""Periodic points tasks (enqueued by chorus.core.scheduler)."""
+
+from __future__ import annotations
+
+from django_tasks import task
+
+
+@task()
+def points_refresh() -> dict[str, int]:
+    """Every minute: new shares, clicks and engagement earn points; quick undos lose them."""
+    from chorus.gamification.awards import points_refresh as refresh
+
+    return refresh()
+
+
+@task()
+def points_recheck_recent() -> int:
+    """Daily: the last two days' clicks again, for rows committed out of id order."""
+    from chorus.gamification.awards import points_recheck_recent as recheck
+
+    return recheck()
