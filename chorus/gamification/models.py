@@ -184,3 +184,74 @@ class AwardState(models.Model):
 
     def __str__(self) -> str:
         return f"{self.source} at {self.last_id}"
+
+
+class Reward(TenantModel):
+    """Something in the organization's catalogue that members buy with points."""
+
+    name = models.CharField(max_length=120)
+    description = models.TextField(blank=True, max_length=2000)
+    price = models.PositiveIntegerField("Price in points")
+    # Decremented when a member requests the reward, given back on decline or cancel.
+    stock = models.PositiveIntegerField()
+    active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=models.Q(price__gt=0), name="reward_price_positive"),
+            models.CheckConstraint(
+                condition=models.Q(stock__gte=0), name="reward_stock_not_negative"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["organization", "active", "price"], name="rewards_catalogue")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class RewardStatus(models.TextChoices):
+    REQUESTED = "requested", "Waiting for approval"
+    APPROVED = "approved", "Approved"
+    DECLINED = "declined", "Declined"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+class RewardRequest(TenantModel):
+    """A member's request for a reward: the points and one item are reserved at once."""
+
+    reward = models.ForeignKey(Reward, on_delete=models.PROTECT, related_name="requests")
+    membership = models.ForeignKey(
+        "accounts.Membership", on_delete=models.CASCADE, related_name="reward_requests"
+    )
+    points = models.PositiveIntegerField(help_text="The price paid (the reward's at the time).")
+    status = models.CharField(
+        max_length=10, choices=RewardStatus.choices, default=RewardStatus.REQUESTED
+    )
+    decided_by = models.ForeignKey(
+        "accounts.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    reason = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["organization", "status", "created_at"], name="reward_queue"),
+            models.Index(fields=["membership", "-created_at"], name="reward_requests_mine"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reward_id} for {self.membership_id}: {self.status}"
+
+    @property
+    def state_class(self) -> str:
+        """The stylesheet's class for the status (the posts' colours)."""
+        classes: dict[str, str] = {
+            RewardStatus.REQUESTED: "state-in_review",
+            RewardStatus.APPROVED: "state-approved",
+            RewardStatus.DECLINED: "state-rejected",
+        }
+        return classes.get(self.status, "state-archived")

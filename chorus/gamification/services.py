@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F, Sum
 from django.utils import timezone
@@ -24,6 +25,8 @@ from chorus.gamification.models import (
     PointEntry,
     PointRule,
     PointTotal,
+    Rule,
+    Source,
 )
 
 
@@ -134,6 +137,51 @@ def points_award(
                 )
         except IntegrityError:
             return None  # already awarded
+        _add_to_totals(entry)
+    return entry
+
+
+def points_balance(*, membership: Membership) -> int:
+    """The member's all-time points: what they can spend."""
+    found = (
+        PointTotal.objects.filter(membership=membership, period=Period.ALL, starts=ALL_TIME_START)
+        .values_list("points", flat=True)
+        .first()
+    )
+    return found or 0
+
+
+def points_spend(
+    *, membership: Membership, points: int, source_id: int, note: str = ""
+) -> PointEntry:
+    """Deduct `points` for a reward request (`source_id`): a negative Rule.REWARD entry.
+
+    Serialized with every other write of the member's points (their lock), so two spends
+    at once never take the all-time balance below zero: ValidationError when the balance
+    is short, points are off or the member is inactive. Run it inside the caller's
+    transaction.atomic() when other writes (the reward's stock) must go with it."""
+    organization_id = membership.organization_id
+    if points <= 0:
+        raise ValueError("A spend is a positive number of points.")
+    if not membership.is_active or not gamification_enabled(organization_id=organization_id):
+        raise ValidationError("Points are not available.")
+    with transaction.atomic():
+        _lock_member(membership)
+        balance = points_balance(membership=membership)
+        if balance < points:
+            raise ValidationError(
+                f"This costs {points} points and your balance is {balance}.", code="balance"
+            )
+        entry = PointEntry.objects.create(
+            organization_id=organization_id,
+            membership=membership,
+            rule=Rule.REWARD,
+            points=-points,
+            source=Source.REWARD_REQUEST,
+            source_id=source_id,
+            day=local_day(timezone.now()),
+            note=note[:200],
+        )
         _add_to_totals(entry)
     return entry
 
