@@ -1,3 +1,7 @@
-from django.urls import URLPattern
+from django.urls import URLPattern, path
 
-urlpatterns: list[URLPattern] = []
+from chorus.gamification.views.leaderboard import leaderboard
+
+urlpatterns: list[URLPattern] = [
+    path("leaderboard/", leaderboard, name="leaderboard"),
+]
