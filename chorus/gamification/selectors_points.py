@@ -12,7 +12,14 @@ from django.utils import timezone
 from chorus.accounts.models import Membership
 from chorus.analytics.rollups import local_day
 from chorus.content.models import Suggestion
-from chorus.gamification.models import Period, PointEntry, PointTotal, Rule, Source
+from chorus.gamification.models import (
+    Period,
+    PointEntry,
+    PointTotal,
+    RewardRequest,
+    Rule,
+    Source,
+)
 from chorus.gamification.services import period_starts
 from chorus.links.models import Click
 from chorus.sharing.models import Share, ShareMetrics
@@ -75,7 +82,7 @@ def points_history(*, membership: Membership) -> QuerySet[PointEntry]:
 
 
 def _titles(entries: Sequence[PointEntry], organization_id: int) -> dict[tuple[str, int], str]:
-    """The post (or suggestion) each entry's source is about, one query per kind."""
+    """The post (suggestion, reward) each entry's source is about, one query per kind."""
     ids: dict[str, set[int]] = {}
     for entry in entries:
         ids.setdefault(entry.source, set()).add(entry.source_id)
@@ -100,6 +107,11 @@ def _titles(entries: Sequence[PointEntry], organization_id: int) -> dict[tuple[s
             organization_id=organization_id, pk__in=ids[Source.SUGGESTION]
         ).values_list("pk", "url", "post__title"):
             titles[(Source.SUGGESTION, pk)] = title or url
+    if Source.REWARD_REQUEST in ids:
+        for pk, name in RewardRequest.objects.filter(
+            organization_id=organization_id, pk__in=ids[Source.REWARD_REQUEST]
+        ).values_list("pk", "reward__name"):
+            titles[(Source.REWARD_REQUEST, pk)] = name
     return titles
 
 
@@ -113,7 +125,9 @@ def _describe(entry: PointEntry, title: str | None) -> str:
         return f"Reactions, reposts and replies to your share of {post}"
     if entry.source == Source.SUGGESTION:
         return f"Your suggestion {title} was accepted" if title else "Your suggestion was accepted"
-    # Courses, customer answers and rewards name themselves in the entry's note.
+    if entry.source == Source.REWARD_REQUEST and title:
+        return f"Reward: {title}"
+    # Courses and customer answers name themselves in the entry's note.
     original_note = entry.note if entry.reverses_id is None else ""
     return original_note or Rule(entry.rule).label
 

@@ -15,8 +15,16 @@ from chorus.accounts.models import ProgramStatus
 from chorus.accounts.services import api_token_create
 from chorus.core.models import AuditEvent
 from chorus.factories import MembershipFactory, OrganizationFactory, PostFactory, ShareFactory
-from chorus.gamification.models import GamificationSettings, PointEntry, PointRule, Rule, Source
+from chorus.gamification.models import (
+    GamificationSettings,
+    PointEntry,
+    PointRule,
+    Reward,
+    Rule,
+    Source,
+)
 from chorus.gamification.services import points_award, points_reverse_sources
+from chorus.gamification.services_rewards import reward_decide, reward_request
 from chorus.links.models import Click, ClickKind, DeviceClass, Link
 from chorus.sharing.models import ShareStatus
 
@@ -320,6 +328,19 @@ def test_history_is_fifty_entries_a_page(advocate_client, advocate):
     second = advocate_client.get("/points/?page=2")
     assert [r.description for r in second.context["rows"]] == ["Course 1 completed"]
     assert advocate_client.get("/points/?page=abc").status_code == 200
+
+
+def test_a_reward_and_its_refund_are_named_in_the_history(
+    advocate_client, organization, admin_member, advocate, earned
+):
+    mug = Reward.objects.create(organization=organization, name="Coffee mug", price=30, stock=2)
+    request = reward_request(membership=advocate, reward=mug)
+    reward_decide(request=request, actor=admin_member.user, approve=False, reason="Out of mugs")
+    rows = advocate_client.get("/points/").context["rows"]
+    assert [(r.description, r.reversal, r.points) for r in rows[:2]] == [
+        ("Reward: Coffee mug", "Reversed: reward declined", 30),
+        ("Reward: Coffee mug", "", -30),
+    ]
 
 
 def test_members_who_opted_out_of_rankings_still_see_their_points(
