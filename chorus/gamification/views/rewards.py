@@ -1,0 +1,247 @@
+"""The rewards pages: the members' catalogue (/rewards/) and the admins' (/manage/rewards/).
+
+Every page is a 404 while the organization has points turned off.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from chorus.accounts.access import MemberRequest, admin_required, member_required
+from chorus.gamification import selectors_rewards as selectors
+from chorus.gamification import services_rewards as services
+from chorus.gamification.models import Reward, RewardRequest, RewardStatus
+from chorus.gamification.services import gamification_enabled, points_balance
+
+RECENT_DECISIONS = 20
+
+
+def _require_on(request: MemberRequest) -> None:
+    if not gamification_enabled(organization_id=request.organization.pk):
+        raise Http404("Points are turned off in this organization.")
+
+
+class RewardForm(forms.Form):
+    name = forms.CharField(max_length=services.MAX_NAME)
+    description = forms.CharField(
+        required=False,
+        max_length=services.MAX_DESCRIPTION,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    price = forms.IntegerField(label="Price in points", min_value=1, max_value=services.MAX_PRICE)
+    stock = forms.IntegerField(
+        min_value=0, max_value=services.MAX_STOCK, help_text="Items left to request."
+    )
+    active = forms.BooleanField(
+        required=False, initial=True, label="In the catalogue (members can request it)"
+    )
+
+    def fields_value(self) -> services.RewardFields:
+        data = self.cleaned_data
+        return services.RewardFields(
+            name=data["name"],
+            description=data["description"],
+            price=data["price"],
+            stock=data["stock"],
+            active=data["active"],
+        )
+
+
+class DecideForm(forms.Form):
+    decision = forms.ChoiceField(choices=[("approve", "Approve"), ("decline", "Decline")])
+    reason = forms.CharField(
+        required=False,
+        max_length=services.MAX_REASON,
+        help_text="Optional; the member reads it in their notification.",
+    )
+
+
+def _save_reward(request: MemberRequest, form: RewardForm, reward: Reward | None) -> Reward | None:
+    """Create or change the reward from a valid form; None (errors on the form) if refused."""
+    try:
+        if reward is None:
+            return services.reward_create(
+                organization=request.organization,
+                actor=request.user,  # type: ignore[arg-type]
+                fields=form.fields_value(),
+            )
+        return services.reward_update(
+            reward=reward,
+            actor=request.user,  # type: ignore[arg-type]
+            fields=form.fields_value(),
+        )
+    except ValidationError as error:
+        form.add_error(None, error)
+        return None
+
+
+@require_GET
+@member_required
+def rewards(request: MemberRequest) -> HttpResponse:
+    _require_on(request)
+    organization = request.organization
+    balance = points_balance(membership=request.membership)
+    catalogue = list(selectors.rewards_catalogue(organization=organization))
+    for reward in catalogue:
+        reward.missing = max(reward.price - balance, 0)  # type: ignore[attr-defined]
+    context = {
+        "balance": balance,
+        "rewards": catalogue,
+        "my_requests": selectors.reward_requests(
+            organization=organization, membership=request.membership
+        )[:50],
+        "pending": RewardStatus.REQUESTED,
+    }
+    return render(request, "gamification/rewards.html", context)
+
+
+@require_POST
+@member_required
+def reward_request(request: MemberRequest, reward_id: int) -> HttpResponse:
+    _require_on(request)
+    reward = get_object_or_404(Reward, pk=reward_id, organization=request.organization)
+    try:
+        made = services.reward_request(membership=request.membership, reward=reward)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(
+            request,
+            f"You requested “{reward.name}” for {made.points} points. "
+            "An admin will approve it soon; you will be told.",
+        )
+    return redirect("rewards")
+
+
+@require_POST
+@member_required
+def reward_cancel(request: MemberRequest, reward_request_id: int) -> HttpResponse:
+    _require_on(request)
+    mine = get_object_or_404(
+        RewardRequest,
+        pk=reward_request_id,
+        organization=request.organization,
+        membership=request.membership,
+    )
+    try:
+        cancelled = services.reward_cancel(request=mine, membership=request.membership)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, f"Request cancelled: your {cancelled.points} points are back.")
+    return redirect("rewards")
+
+
+@require_http_methods(["GET", "POST"])
+@admin_required
+def manage_rewards(request: MemberRequest) -> HttpResponse:
+    """The queue of pending requests, the catalogue, and a form to add a reward (POST)."""
+    _require_on(request)
+    organization = request.organization
+    form = RewardForm(request.POST if request.method == "POST" else None)
+    if form.is_bound and form.is_valid():
+        created = _save_reward(request, form, None)
+        if created is not None:
+            messages.success(request, f"“{created.name}” is in the catalogue.")
+            return redirect("manage_rewards")
+    context: dict[str, Any] = {
+        "form": form,
+        "queue": selectors.reward_queue(organization=organization),
+        "rewards": selectors.rewards_all(organization=organization),
+        "decided": selectors.reward_requests(organization=organization)
+        .exclude(status=RewardStatus.REQUESTED)
+        .order_by("-decided_at", "-pk")[:RECENT_DECISIONS],
+        "decide_form": DecideForm(),
+    }
+    return render(
+        request, "gamification/rewards_manage.html", context, status=422 if form.is_bound else 200
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@admin_required
+def manage_reward_edit(request: MemberRequest, reward_id: int) -> HttpResponse:
+    _require_on(request)
+    reward = get_object_or_404(Reward, pk=reward_id, organization=request.organization)
+    if request.method == "POST":
+        form = RewardForm(request.POST)
+        if form.is_valid() and _save_reward(request, form, reward) is not None:
+            messages.success(request, f"“{form.cleaned_data['name'].strip()}” saved.")
+            return redirect("manage_rewards")
+    else:
+        form = RewardForm(
+            initial={
+                "name": reward.name,
+                "description": reward.description,
+                "price": reward.price,
+                "stock": reward.stock,
+                "active": reward.active,
+            }
+        )
+    status = 422 if form.is_bound else 200
+    context = {"form": form, "reward": reward}
+    return render(request, "gamification/rewards_edit.html", context, status=status)
+
+
+@require_POST
+@admin_required
+def manage_reward_active(request: MemberRequest, reward_id: int) -> HttpResponse:
+    """Take a reward out of the catalogue (active=0) or put it back (active=1)."""
+    _require_on(request)
+    reward = get_object_or_404(Reward, pk=reward_id, organization=request.organization)
+    choice = request.POST.get("active")
+    if choice not in ("0", "1"):
+        messages.error(request, "Choose whether the reward is in the catalogue or not.")
+        return redirect("manage_rewards")
+    services.reward_set_active(
+        reward=reward,
+        actor=request.user,  # type: ignore[arg-type]
+        active=choice == "1",
+    )
+    if choice == "1":
+        messages.success(request, f"“{reward.name}” is back in the catalogue.")
+    else:
+        messages.success(request, f"“{reward.name}” is out of the catalogue.")
+    return redirect("manage_rewards")
+
+
+@require_POST
+@admin_required
+def manage_reward_decide(request: MemberRequest, reward_request_id: int) -> HttpResponse:
+    _require_on(request)
+    pending = get_object_or_404(
+        RewardRequest.objects.select_related("reward", "membership__user"),
+        pk=reward_request_id,
+        organization=request.organization,
+    )
+    form = DecideForm(request.POST)
+    if not form.is_valid():
+        problems = [
+            f"{form.fields[name].label or name.title()}: {' '.join(map(str, errors))}"
+            for name, errors in form.errors.items()
+            if name in form.fields
+        ]
+        messages.error(request, "Nothing decided. " + " ".join(problems))
+        return redirect("manage_rewards")
+    approve = form.cleaned_data["decision"] == "approve"
+    try:
+        services.reward_decide(
+            request=pending,
+            actor=request.user,  # type: ignore[arg-type]
+            approve=approve,
+            reason=form.cleaned_data["reason"],
+        )
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        who = pending.membership.user
+        verb = "approved" if approve else "declined (item and points given back)"
+        messages.success(request, f"“{pending.reward.name}” for {who} {verb}.")
+    return redirect("manage_rewards")
