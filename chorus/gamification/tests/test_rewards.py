@@ -260,7 +260,7 @@ def test_ten_members_racing_for_the_last_three_items_never_take_stock_below_zero
         give(member, 100)
     reward = Reward.objects.create(organization=organization, name="Last", price=40, stock=3)
     outcomes = _race([(member, reward) for member in members])
-    assert sorted(outcomes) == ["ok"] * 3 + ["This reward is out of stock."] * 7
+    assert sorted(outcomes) == ["This reward is out of stock."] * 7 + ["ok"] * 3
     assert stock(reward) == 0
     assert RewardRequest.objects.filter(reward=reward).count() == 3
     # Only the three who got an item paid for it.
