@@ -5,9 +5,12 @@ Every read goes to PointTotal's points_ranking index (organization, period, star
 one count of the members with more points. Ties share a rank ("1, 2, 2, 4"); within a
 tie, members are listed in the index's order (membership id).
 
-Ranked are the members taking part in the program (active, joined) with more than 0
-points in the period; on a group's board, only the group's current members. Members who
-chose not to be ranked keep their place, shown as NOT_RANKED to everyone but themselves.
+Ranked are the members with more than 0 points in the period; on a group's board, only the
+group's current members. A member who leaves the program or the organization earns no more
+points but keeps what they earned (their totals drop out of the week, month and quarter as
+those pass): checking their membership on every row would make the rank count a join, too
+slow for large programs. Members who chose not to be ranked keep their place, shown as
+NOT_RANKED to everyone but themselves.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Q, QuerySet
 
-from chorus.accounts.models import Group, Membership, Organization, ProgramStatus
+from chorus.accounts.models import Group, Membership, Organization
 from chorus.analytics.rollups import today
 from chorus.analytics.selectors import NOT_RANKED
 from chorus.gamification.models import Period, PointTotal
@@ -53,11 +56,10 @@ class Standing:
 @dataclass(frozen=True)
 class MyRank:
     """The viewer's own place. `rank` is None when they are not on this board: no points
-    in the period, not taking part in the program, or not in the board's group."""
+    in the period, or not in the board's group."""
 
     points: int
     rank: int | None
-    in_program: bool
     in_group: bool
     ranked_publicly: bool
     above: list[Standing] = field(default_factory=list)
@@ -103,15 +105,13 @@ def _board(
     *, organization: Organization, period: str, starts: date, group_id: int | None
 ) -> QuerySet[PointTotal]:
     totals = PointTotal.objects.filter(
-        organization=organization,
-        period=period,
-        starts=starts,
-        points__gt=0,
-        membership__is_active=True,
-        membership__program_status=ProgramStatus.JOINED,
+        organization=organization, period=period, starts=starts, points__gt=0
     )
     if group_id is not None:
-        totals = totals.filter(membership__groups=group_id)
+        # The group's member list (not a join through Membership): a small group's board
+        # is read from its members, a large one's from the ranking index.
+        members = Group.members.through.objects.filter(group_id=group_id)
+        totals = totals.filter(membership_id__in=members.values("membership_id"))
     return totals
 
 
@@ -180,16 +180,11 @@ def my_rank(
         .values_list("points", flat=True)
         .first()
     ) or 0
-    in_program = membership.is_active and membership.program_status == ProgramStatus.JOINED
     in_group = _in_group(membership, group_id)
     mine = MyRank(
-        points=points,
-        rank=None,
-        in_program=in_program,
-        in_group=in_group,
-        ranked_publicly=membership.public_ranking,
+        points=points, rank=None, in_group=in_group, ranked_publicly=membership.public_ranking
     )
-    if points <= 0 or not in_program or not in_group:
+    if points <= 0 or not in_group:
         return mine
     board = _board(organization=organization, period=period, starts=starts, group_id=group_id)
     lines = board.values_list(*LINE_FIELDS)
@@ -224,7 +219,6 @@ def my_rank(
     return MyRank(
         points=points,
         rank=rank_of(points),
-        in_program=True,
         in_group=True,
         ranked_publicly=membership.public_ranking,
         above=[_line(line, rank_of(line[1]), membership) for line in reversed(above)],

@@ -86,14 +86,18 @@ def test_members_without_points_or_with_points_reversed_are_not_listed(world):
     assert [label for _rank, label, _points in board(world)] == ["Ada", "Bob", "Cleo", "Dan"]
 
 
-def test_members_outside_the_program_are_not_ranked(world):
-    world.bob.program_status = ProgramStatus.LEFT
-    world.bob.save(update_fields=["program_status"])
+def test_members_who_leave_keep_what_they_earned_but_earn_no_more(world):
     world.dan.is_active = False
     world.dan.save(update_fields=["is_active"])
-    assert board(world) == [(1, "Ada", 30), (2, "Cleo", 20)]
-    mine = my_rank(organization=world.organization, membership=world.bob, period=Period.MONTH)
-    assert (mine.points, mine.rank, mine.in_program) == (20, None, False)
+    assert (
+        points_award(
+            membership=world.dan, rule=Rule.COURSE, source=Source.COURSE, source_id=next(_sources)
+        )
+        is None
+    )
+    assert board(world)[-1] == (4, "Dan", 10)
+    mine = my_rank(organization=world.organization, membership=world.dan, period=Period.MONTH)
+    assert (mine.points, mine.rank) == (10, 4)
 
 
 def test_the_top_is_limited_and_read_in_one_query(world, django_assert_num_queries):
@@ -292,7 +296,7 @@ def test_members_outside_the_program_are_invited_to_join(client, world):
     admin = MembershipFactory(organization=world.organization, is_admin=True)
     client.force_login(admin.user)
     page = client.get("/leaderboard/").content.decode()
-    assert "You are not ranked" in page and "Ada" in page
+    assert "Earn points by sharing" in page and "Ada" in page
 
 
 def test_switched_off_there_is_no_leaderboard(client, world):
