@@ -38,6 +38,9 @@ from chorus.factories import (
     SuggestionFactory,
     TopicFactory,
 )
+from chorus.gamification.models import PointRule, Reward, Rule, Source
+from chorus.gamification.services import points_award
+from chorus.gamification.services_rewards import reward_request
 from chorus.links.services import clicks_store, link_mint
 from chorus.links.visitors import visitor_key
 
@@ -60,6 +63,8 @@ ID_PARAMETERS = {
     "connection_id",
     "share_id",
     "visitor_key",
+    "reward_id",
+    "reward_request_id",
 }
 
 
@@ -150,7 +155,16 @@ def tenant_objects(organization):
     # Through the drainer, which keeps the link's counters (a reclassification takes it back).
     key = visitor_key(f"192.0.2.{organization.pk % 250}", "walker", timezone.now().date())
     clicks_store([{"id": f"walker-{organization.pk}", "t": time.time(), "l": link.pk, "v": key}])
+    # A reward and a member's pending request for it (the price paid from awarded points).
+    reward = Reward.objects.create(organization=organization, name="Mug", price=1, stock=5)
+    PointRule.objects.get_or_create(
+        organization=organization, rule=Rule.COURSE, defaults={"points": 1, "daily_cap": 0}
+    )
+    points_award(membership=member, rule=Rule.COURSE, source=Source.COURSE, source_id=1)
+    pending = reward_request(membership=member, reward=reward)
     values = {
+        "reward_id": reward.pk,
+        "reward_request_id": pending.pk,
         "post_id": post.pk,
         "image_id": image.pk,
         "version_id": version.pk,
@@ -357,3 +371,15 @@ def test_no_api_operation_crashes_on_hostile_input(client, admin_member, foreign
                 if response.status_code >= 500:
                     failures.append(f"{method} {url} {body[:20]}: {response.status_code}")
     assert failures == []
+
+
+# Routes that name a group in the query string, not the path (the walker above only sees
+# path parameters): another organization's group is a 404 there too.
+QUERY_GROUP_ROUTES = ["/leaderboard/?group={group_id}", "/api/v1/leaderboard?group={group_id}"]
+
+
+def test_foreign_groups_in_the_query_string_are_404(client, admin_member, foreign):
+    client.force_login(admin_member.user)
+    for route in QUERY_GROUP_ROUTES:
+        response = client.get(route.format(group_id=foreign["group_id"]))
+        assert response.status_code == 404, route
