@@ -371,3 +371,15 @@ def test_no_api_operation_crashes_on_hostile_input(client, admin_member, foreign
                 if response.status_code >= 500:
                     failures.append(f"{method} {url} {body[:20]}: {response.status_code}")
     assert failures == []
+
+
+# Routes that name a group in the query string, not the path (the walker above only sees
+# path parameters): another organization's group is a 404 there too.
+QUERY_GROUP_ROUTES = ["/leaderboard/?group={group_id}", "/api/v1/leaderboard?group={group_id}"]
+
+
+def test_foreign_groups_in_the_query_string_are_404(client, admin_member, foreign):
+    client.force_login(admin_member.user)
+    for route in QUERY_GROUP_ROUTES:
+        response = client.get(route.format(group_id=foreign["group_id"]))
+        assert response.status_code == 404, route
