@@ -7,60 +7,131 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0003_membership_public_ranking'),
-        ('gamification', '0001_initial'),
+        ("accounts", "0003_membership_public_ranking"),
+        ("gamification", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Reward',
+            name="Reward",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=120)),
-                ('description', models.TextField(blank=True, max_length=2000)),
-                ('price', models.PositiveIntegerField(verbose_name='Price in points')),
-                ('stock', models.PositiveIntegerField()),
-                ('active', models.BooleanField(default=True)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('organization', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='accounts.organization')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=120)),
+                ("description", models.TextField(blank=True, max_length=2000)),
+                ("price", models.PositiveIntegerField(verbose_name="Price in points")),
+                ("stock", models.PositiveIntegerField()),
+                ("active", models.BooleanField(default=True)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "organization",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="accounts.organization",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='RewardRequest',
+            name="RewardRequest",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('points', models.PositiveIntegerField(help_text="The price paid (the reward's at the time).")),
-                ('status', models.CharField(choices=[('requested', 'Waiting for approval'), ('approved', 'Approved'), ('declined', 'Declined'), ('cancelled', 'Cancelled')], default='requested', max_length=10)),
-                ('decided_at', models.DateTimeField(blank=True, null=True)),
-                ('reason', models.CharField(blank=True, max_length=500)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('decided_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('membership', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='reward_requests', to='accounts.membership')),
-                ('organization', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='accounts.organization')),
-                ('reward', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='requests', to='gamification.reward')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "points",
+                    models.PositiveIntegerField(
+                        help_text="The price paid (the reward's at the time)."
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("requested", "Waiting for approval"),
+                            ("approved", "Approved"),
+                            ("declined", "Declined"),
+                            ("cancelled", "Cancelled"),
+                        ],
+                        default="requested",
+                        max_length=10,
+                    ),
+                ),
+                ("decided_at", models.DateTimeField(blank=True, null=True)),
+                ("reason", models.CharField(blank=True, max_length=500)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "decided_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "membership",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="reward_requests",
+                        to="accounts.membership",
+                    ),
+                ),
+                (
+                    "organization",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="accounts.organization",
+                    ),
+                ),
+                (
+                    "reward",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="requests",
+                        to="gamification.reward",
+                    ),
+                ),
             ],
         ),
         migrations.AddIndex(
-            model_name='reward',
-            index=models.Index(fields=['organization', 'active', 'price'], name='rewards_catalogue'),
+            model_name="reward",
+            index=models.Index(
+                fields=["organization", "active", "price"], name="rewards_catalogue"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='reward',
-            constraint=models.CheckConstraint(condition=models.Q(('price__gt', 0)), name='reward_price_positive'),
+            model_name="reward",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("price__gt", 0)), name="reward_price_positive"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='reward',
-            constraint=models.CheckConstraint(condition=models.Q(('stock__gte', 0)), name='reward_stock_not_negative'),
+            model_name="reward",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("stock__gte", 0)), name="reward_stock_not_negative"
+            ),
         ),
         migrations.AddIndex(
-            model_name='rewardrequest',
-            index=models.Index(fields=['organization', 'status', 'created_at'], name='reward_queue'),
+            model_name="rewardrequest",
+            index=models.Index(
+                fields=["organization", "status", "created_at"], name="reward_queue"
+            ),
         ),
         migrations.AddIndex(
-            model_name='rewardrequest',
-            index=models.Index(fields=['membership', '-created_at'], name='reward_requests_mine'),
+            model_name="rewardrequest",
+            index=models.Index(fields=["membership", "-created_at"], name="reward_requests_mine"),
         ),
     ]
