@@ -184,6 +184,7 @@ def test_bad_values_are_refused_with_a_message_and_nothing_is_saved(
     assert response.status_code == 400
     assert response.context["form"].errors == {field: [RANGE]}
     assert RANGE in response.content.decode()
+    assert "Nothing was saved: correct the values marked below." in response.content.decode()
     assert not PointRule.objects.filter(organization=organization).exists()
     assert not GamificationSettings.objects.filter(organization=organization).exists()
     assert not AuditEvent.objects.exists()

@@ -49,6 +49,6 @@ def gamification_settings(request: MemberRequest) -> HttpResponse:
     return render(
         request,
         "gamification/settings.html",
-        {"form": form, "enabled": enabled, "max_value": MAX_RULE_VALUE},
+        {"form": form, "enabled": enabled, "max_value_text": f"{MAX_RULE_VALUE:,}"},
         status=status,
     )
