@@ -22,16 +22,15 @@ import argparse
 import json
 import os
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
+from bench.child import run_step
 from bench.report import Check, Report
 
-ROOT = Path(__file__).resolve().parent.parent
 TARGET_ROLLUP_SECONDS = 60.0
 TARGET_P95_MS = {"postgresql": 200.0, "sqlite": 500.0}
 DASHBOARD_URL = "/analytics/?days=90"
@@ -228,28 +227,9 @@ def step_run(scale: float, iterations: int, max_seconds: float) -> dict[str, Any
 
 
 def run_on(database_url: str, data_dir: Path, options: argparse.Namespace) -> dict[str, Any]:
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "chorus.settings",
-        "DATABASE_URL": database_url,
-        "DATA_DIR": str(data_dir),
-        "DEBUG": "false",
-        "ALLOWED_HOSTS": "testserver",
-        "SECRET_KEY": "bench",
-    }
     arguments = ["--scale", str(options.scale), "--iterations", str(options.iterations)]
     arguments += ["--max-seconds", str(options.max_seconds)]
-    result = subprocess.run(
-        [sys.executable, "-m", "bench.bench_dashboard", "run", *arguments],
-        env=env,
-        cwd=ROOT,
-        stdout=subprocess.PIPE,  # progress goes to stderr, straight to the terminal
-        text=True,
-        check=False,
-    )
-    if result.returncode != 0:
-        raise RuntimeError(f"dashboard benchmark failed:\n{result.stdout}")
-    return json.loads(result.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
+    return run_step("bench.bench_dashboard", database_url, data_dir, arguments)  # type: ignore[no-any-return]
 
 
 def parse(argv: list[str]) -> argparse.Namespace:

@@ -18,16 +18,15 @@ import argparse
 import json
 import os
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
+from bench.child import run_step
 from bench.report import Check, Report
 
-ROOT = Path(__file__).resolve().parent.parent
 TARGET_P95_MS = 50.0
 DEPARTMENTS, REGIONS, LANGUAGES = 12, 6, 3
 
@@ -216,15 +215,6 @@ def step_run(members: int, posts: int, sample: int, iterations: int) -> dict[str
 
 
 def run_on(database_url: str, data_dir: Path, options: argparse.Namespace) -> dict[str, Any]:
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "chorus.settings",
-        "DATABASE_URL": database_url,
-        "DATA_DIR": str(data_dir),
-        "DEBUG": "false",
-        "ALLOWED_HOSTS": "testserver",
-        "SECRET_KEY": "bench",
-    }
     arguments = [
         "--members",
         str(options.members),
@@ -235,17 +225,7 @@ def run_on(database_url: str, data_dir: Path, options: argparse.Namespace) -> di
         "--iterations",
         str(options.iterations),
     ]
-    result = subprocess.run(
-        [sys.executable, "-m", "bench.bench_feed", "run", *arguments],
-        env=env,
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if result.returncode != 0:
-        raise RuntimeError(f"feed benchmark failed:\n{result.stdout}\n{result.stderr}")
-    return json.loads(result.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
+    return run_step("bench.bench_feed", database_url, data_dir, arguments)  # type: ignore[no-any-return]
 
 
 def parse(argv: list[str]) -> argparse.Namespace:

@@ -21,7 +21,6 @@ import json
 import os
 import random
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -30,9 +29,9 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
+from bench.child import run_step
 from bench.report import Check, Report
 
-ROOT = Path(__file__).resolve().parent.parent
 TARGET_P95_MS = 50.0
 MEMBERS = 50_000
 DEPARTMENTS = 12
@@ -227,27 +226,8 @@ def step_run(scale: float, iterations: int) -> dict[str, Any]:
 
 
 def run_on(database_url: str, data_dir: Path, options: argparse.Namespace) -> dict[str, Any]:
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "chorus.settings",
-        "DATABASE_URL": database_url,
-        "DATA_DIR": str(data_dir),
-        "DEBUG": "false",
-        "ALLOWED_HOSTS": "testserver",
-        "SECRET_KEY": "bench",
-    }
     arguments = ["--scale", str(options.scale), "--iterations", str(options.iterations)]
-    result = subprocess.run(
-        [sys.executable, "-m", "bench.bench_leaderboard", "run", *arguments],
-        env=env,
-        cwd=ROOT,
-        stdout=subprocess.PIPE,  # progress goes to stderr, straight to the terminal
-        text=True,
-        check=False,
-    )
-    if result.returncode != 0:
-        raise RuntimeError(f"leaderboard benchmark failed:\n{result.stdout}")
-    return json.loads(result.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
+    return run_step("bench.bench_leaderboard", database_url, data_dir, arguments)  # type: ignore[no-any-return]
 
 
 def parse(argv: list[str]) -> argparse.Namespace:
