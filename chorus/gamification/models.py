@@ -255,3 +255,56 @@ class RewardRequest(TenantModel):
             RewardStatus.DECLINED: "state-rejected",
         }
         return classes.get(self.status, "state-archived")
+
+
+class Criterion(models.TextChoices):
+    FIRST_SHARE = "first_share", "First share"
+    SHARES = "shares", "Shares"
+    UNIQUE_CLICKS = "unique_clicks", "Unique clicks on your links"
+    NETWORKS = "networks", "Networks shared to"
+    STREAK_WEEKS = "streak_weeks", "Weekly sharing streak"
+    SUGGESTION_ACCEPTED = "suggestion_accepted", "A suggestion accepted"
+    # Training lands later: the choice is kept, nothing awards it yet.
+    CERTIFIED = "certified", "Certified (training, later)"
+
+
+class Badge(TenantModel):
+    """Something a member earns once, when they meet the badge's criterion."""
+
+    name = models.CharField(max_length=80)
+    description = models.CharField(max_length=300, blank=True)
+    criterion = models.CharField(max_length=20, choices=Criterion.choices)
+    # N for the counted criteria; 1 for the yes/no ones.
+    threshold = models.PositiveIntegerField(default=1)
+    active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(threshold__gte=1), name="badge_threshold_positive"
+            )
+        ]
+        indexes = [models.Index(fields=["organization", "active"], name="badges_active")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class BadgeAward(TenantModel):
+    """A badge earned by a member: once, with the date."""
+
+    badge = models.ForeignKey(Badge, on_delete=models.CASCADE, related_name="awards")
+    membership = models.ForeignKey(
+        "accounts.Membership", on_delete=models.CASCADE, related_name="badge_awards"
+    )
+    awarded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["badge", "membership"], name="one_award_per_badge")
+        ]
+        indexes = [models.Index(fields=["membership", "-awarded_at"], name="badges_mine")]
+
+    def __str__(self) -> str:
+        return f"{self.badge_id} for {self.membership_id}"
