@@ -308,3 +308,54 @@ class BadgeAward(TenantModel):
 
     def __str__(self) -> str:
         return f"{self.badge_id} for {self.membership_id}"
+
+
+class ChallengeMetric(models.TextChoices):
+    SHARES = "shares", "Shares"
+    UNIQUE_CLICKS = "unique_clicks", "New visitors on shared links"
+    POINTS = "points", "Points earned"
+
+
+class Challenge(TenantModel):
+    """A group goal over a few days: shares, new visitors or points, for everyone in the
+    program or for some groups, with an optional personal goal and a prize.
+
+    Progress is never stored: it is counted from the shares, clicks or points ledger of
+    the period (selectors_challenges). `results_sent_at` is set once the participants
+    were told the final figures.
+    """
+
+    title = models.CharField(max_length=120)
+    description = models.TextField(blank=True, max_length=2000)
+    metric = models.CharField(max_length=16, choices=ChallengeMetric.choices)
+    # Shares and clicks only: posts of this campaign (Post.campaign); empty, every post.
+    campaign = models.CharField(max_length=100, blank=True)
+    target = models.PositiveIntegerField("Group goal")
+    member_target = models.PositiveIntegerField("Personal goal", null=True, blank=True)
+    # Both days included, site time zone.
+    starts_on = models.DateField()
+    ends_on = models.DateField()
+    # Empty: everyone in the program.
+    groups = models.ManyToManyField("accounts.Group", blank=True, related_name="+")
+    prize = models.CharField(max_length=300, blank=True)
+    created_by = models.ForeignKey(
+        "accounts.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    results_sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(ends_on__gte=models.F("starts_on")),
+                name="challenge_ends_after_start",
+            ),
+            models.CheckConstraint(condition=models.Q(target__gt=0), name="challenge_target"),
+        ]
+        indexes = [
+            models.Index(fields=["organization", "ends_on"], name="challenges_by_end"),
+            models.Index(fields=["results_sent_at", "ends_on"], name="challenges_results"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
