@@ -62,6 +62,8 @@ PERIODIC_SECONDS = {
     # Points: shares, clicks and engagement since the last run; recent clicks again daily.
     "chorus.gamification.tasks.points_refresh": 60,
     "chorus.gamification.tasks.points_recheck_recent": 86400,
+    # Challenges that ended: the participants told the final figures, once.
+    "chorus.gamification.tasks.challenges_send_results": 3600,
 }
 PERIODIC_TASKS = tuple(PERIODIC_SECONDS)
 

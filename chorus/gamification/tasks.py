@@ -19,3 +19,11 @@ def points_recheck_recent() -> int:
     from chorus.gamification.awards import points_recheck_recent as recheck
 
     return recheck()
+
+
+@task()
+def challenges_send_results() -> dict[str, int]:
+    """Hourly: ended challenges tell their participants the final figures (once)."""
+    from chorus.gamification.services_challenges import challenges_send_results as send
+
+    return send()
