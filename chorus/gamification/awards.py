@@ -22,6 +22,7 @@ from django.utils import timezone
 from chorus.accounts.models import Membership
 from chorus.gamification.models import AwardState, Rule, Source
 from chorus.gamification.services import points_award, points_reverse_sources
+from chorus.gamification.services_badges import badges_check
 from chorus.links.models import Click, ClickKind
 from chorus.sharing.models import Share, ShareMetrics, ShareStatus
 
@@ -39,8 +40,9 @@ def _members(ids: set[int]) -> dict[int, Membership]:
     return {m.pk: m for m in Membership.objects.filter(pk__in=ids)}
 
 
-def award_shares() -> dict[str, int]:
-    """Shares shared since the last look earn; shares undone within the hour lose it."""
+def award_shares(*, seen: set[int] | None = None) -> dict[str, int]:
+    """Shares shared since the last look earn; shares undone within the hour lose it.
+    `seen` gathers the ids of the members whose shares were read as shared."""
     awarded = reversed_count = 0
     with transaction.atomic():
         state = _state("shares")
@@ -67,6 +69,8 @@ def award_shares() -> dict[str, int]:
                 moment=shared_at,
             )
             awarded += entry is not None
+            if seen is not None:
+                seen.add(membership_id)
         elif shared_at is not None and updated_at - shared_at <= UNDO_WINDOW:
             undone_quickly.append(pk)
     if undone_quickly:
@@ -76,7 +80,7 @@ def award_shares() -> dict[str, int]:
     return {"shares": awarded, "undone": reversed_count}
 
 
-def _award_clicks(clicks: Any) -> int:
+def _award_clicks(clicks: Any, seen: set[int] | None = None) -> int:
     """Award each person's first click on a member's link (not their own)."""
     rows = list(
         clicks.filter(
@@ -97,10 +101,12 @@ def _award_clicks(clicks: Any) -> int:
             moment=created_at,
         )
         awarded += entry is not None
+        if entry is not None and seen is not None:
+            seen.add(membership_id)
     return awarded
 
 
-def award_clicks(*, limit: int = BATCH * 10) -> int:
+def award_clicks(*, limit: int = BATCH * 10, seen: set[int] | None = None) -> int:
     """New clicks since the watermark, a batch at a time."""
     with transaction.atomic():
         state = _state("clicks")
@@ -109,10 +115,10 @@ def award_clicks(*, limit: int = BATCH * 10) -> int:
         first = state.last_id
         state.last_id = upto
         state.save(update_fields=["last_id", "updated_at"])
-    return _award_clicks(Click.objects.filter(id__gt=first, id__lte=upto))
+    return _award_clicks(Click.objects.filter(id__gt=first, id__lte=upto), seen)
 
 
-def award_engagement() -> int:
+def award_engagement(*, seen: set[int] | None = None) -> int:
     """Growth of reactions, reposts and replies since each share's previous snapshot."""
     with transaction.atomic():
         state = _state("metrics")
@@ -148,14 +154,19 @@ def award_engagement() -> int:
                 moment=snapshot.fetched_at,
             )
             awarded += entry is not None
+            if entry is not None and seen is not None:
+                seen.add(snapshot.share.membership_id)
     return awarded
 
 
 def points_refresh() -> dict[str, int]:
     """Every minute: what happened since the last run, turned into points."""
-    counts = award_shares()
-    counts["clicks"] = award_clicks()
-    counts["engagement"] = award_engagement()
+    seen: set[int] = set()
+    counts = award_shares(seen=seen)
+    counts["clicks"] = award_clicks(seen=seen)
+    counts["engagement"] = award_engagement(seen=seen)
+    # Badges for the members who earned points or shared in this run.
+    counts["badges"] = badges_check(seen)
     return counts
 
 

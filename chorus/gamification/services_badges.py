@@ -1,0 +1,262 @@
+"""Badges: admins choose them, `badges_check` awards them (once each, with the date).
+
+The per-minute award task calls `badges_check` for the members it gave points to or whose
+shares it read; creating or re-activating a badge checks the organization's members who
+could already meet it. A member is told in the app when they earn a badge. Nothing is
+awarded while the organization has gamification turned off, and nothing earns
+"certified" until training lands.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+
+from chorus.accounts.models import Membership, Organization, User
+from chorus.content.models import Suggestion, SuggestionStatus
+from chorus.core.audit import audit_record
+from chorus.gamification.models import Badge, BadgeAward, Criterion
+from chorus.gamification.selectors_badges import YES_NO, badges_active, member_figures
+from chorus.gamification.services import gamification_enabled
+from chorus.links.models import Link
+from chorus.notifications.services import notification_create
+from chorus.sharing.models import Share, ShareStatus
+
+MAX_NAME = 80
+MAX_DESCRIPTION = 300
+MAX_THRESHOLD = 1_000_000
+CHECK_BATCH = 500
+
+SUGGESTED: list[tuple[str, str, str, int]] = [
+    ("First share", "You shared for the first time.", Criterion.FIRST_SHARE, 1),
+    ("10 shares", "You shared ten times.", Criterion.SHARES, 10),
+    ("100 unique clicks", "A hundred people opened your links.", Criterion.UNIQUE_CLICKS, 100),
+    ("Shared on 3 networks", "You shared on three different networks.", Criterion.NETWORKS, 3),
+    ("4-week streak", "You shared every week for four weeks.", Criterion.STREAK_WEEKS, 4),
+    ("Suggestion accepted", "A post you suggested was accepted.", Criterion.SUGGESTION_ACCEPTED, 1),
+]
+
+
+@dataclass(frozen=True)
+class BadgeFields:
+    """What an admin sets on a badge (checked by `badge_fields_clean`)."""
+
+    name: str
+    description: str
+    criterion: str
+    threshold: int
+    active: bool = True
+
+
+def badge_fields_clean(fields: BadgeFields) -> BadgeFields:
+    """The fields trimmed (threshold 1 for yes/no criteria); ValidationError per field."""
+    errors: dict[str, str] = {}
+    name = fields.name.strip()
+    description = fields.description.strip()
+    if not name:
+        errors["name"] = "A badge needs a name."
+    elif len(name) > MAX_NAME:
+        errors["name"] = f"A name has at most {MAX_NAME} characters."
+    if len(description) > MAX_DESCRIPTION:
+        errors["description"] = f"A description has at most {MAX_DESCRIPTION} characters."
+    if fields.criterion not in Criterion.values:
+        errors["criterion"] = "Choose a criterion from the list."
+    threshold = 1 if fields.criterion in YES_NO else fields.threshold
+    if not 1 <= threshold <= MAX_THRESHOLD:
+        errors["threshold"] = f"The threshold is a whole number from 1 to {MAX_THRESHOLD:,}."
+    if errors:
+        raise ValidationError(errors)
+    return BadgeFields(
+        name=name,
+        description=description,
+        criterion=fields.criterion,
+        threshold=threshold,
+        active=fields.active,
+    )
+
+
+def _audit_data(badge: Badge) -> dict[str, object]:
+    return {
+        "name": badge.name,
+        "criterion": badge.criterion,
+        "threshold": badge.threshold,
+        "active": badge.active,
+    }
+
+
+def badge_create(*, organization: Organization, actor: User, fields: BadgeFields) -> Badge:
+    cleaned = badge_fields_clean(fields)
+    with transaction.atomic():
+        badge = Badge.objects.create(
+            organization=organization,
+            name=cleaned.name,
+            description=cleaned.description,
+            criterion=cleaned.criterion,
+            threshold=cleaned.threshold,
+            active=cleaned.active,
+        )
+        audit_record(
+            organization=organization,
+            actor=actor,
+            action="badge.created",
+            target=badge,
+            data=_audit_data(badge),
+        )
+    badges_check_organization(organization_id=organization.pk)
+    return badge
+
+
+def badge_update(*, badge: Badge, actor: User, fields: BadgeFields) -> Badge:
+    """Change a badge. Members who earned it keep it (awarded once, with its date)."""
+    cleaned = badge_fields_clean(fields)
+    with transaction.atomic():
+        locked = Badge.objects.select_for_update().get(pk=badge.pk)
+        before = _audit_data(locked)
+        locked.name = cleaned.name
+        locked.description = cleaned.description
+        locked.criterion = cleaned.criterion
+        locked.threshold = cleaned.threshold
+        locked.active = cleaned.active
+        locked.save(update_fields=["name", "description", "criterion", "threshold", "active"])
+        audit_record(
+            organization=locked.organization,
+            actor=actor,
+            action="badge.changed",
+            target=locked,
+            data={"before": before, "after": _audit_data(locked)},
+        )
+    badges_check_organization(organization_id=locked.organization_id)
+    return locked
+
+
+def badge_set_active(*, badge: Badge, actor: User, active: bool) -> Badge:
+    """Deactivate (no longer offered or awarded; earned ones stay) or re-activate."""
+    with transaction.atomic():
+        locked = Badge.objects.select_for_update().get(pk=badge.pk)
+        if locked.active != active:
+            locked.active = active
+            locked.save(update_fields=["active"])
+            audit_record(
+                organization=locked.organization,
+                actor=actor,
+                action="badge.activated" if active else "badge.deactivated",
+                target=locked,
+            )
+    if active:
+        badges_check_organization(organization_id=locked.organization_id)
+    return locked
+
+
+def badges_add_suggested(*, organization: Organization, actor: User) -> list[Badge]:
+    """The six suggested badges, when the organization has no badge at all."""
+    with transaction.atomic():
+        # Lock the organization's row so two clicks at once add them once.
+        Organization.objects.select_for_update().filter(pk=organization.pk).exists()
+        if Badge.objects.filter(organization=organization).exists():
+            raise ValidationError("The organization already has badges.")
+        badges = [
+            Badge.objects.create(
+                organization=organization,
+                name=name,
+                description=description,
+                criterion=criterion,
+                threshold=threshold,
+            )
+            for name, description, criterion, threshold in SUGGESTED
+        ]
+        audit_record(
+            organization=organization,
+            actor=actor,
+            action="badge.suggested_added",
+            data={"badges": [badge.name for badge in badges]},
+        )
+    badges_check_organization(organization_id=organization.pk)
+    return badges
+
+
+def _award(badge: Badge, membership: Membership) -> bool:
+    """Award once (a second award, even from a concurrent run, is a no-op) and tell them."""
+    try:
+        with transaction.atomic():
+            BadgeAward.objects.create(
+                organization_id=membership.organization_id, badge=badge, membership=membership
+            )
+            notification_create(
+                membership=membership,
+                kind="badge.earned",
+                message=f"You earned the badge {badge.name}",
+                url=reverse("badges"),
+            )
+    except IntegrityError:
+        return False
+    return True
+
+
+def _check_organization_members(organization_id: int, members: list[Membership]) -> int:
+    badges = [
+        badge
+        for badge in badges_active(organization=organization_id)
+        if badge.criterion != Criterion.CERTIFIED
+    ]
+    if not badges or not members:
+        return 0
+    held = set(
+        BadgeAward.objects.filter(membership__in=members, badge__in=badges).values_list(
+            "badge_id", "membership_id"
+        )
+    )
+    figures = member_figures(member.pk for member in members)
+    awarded = 0
+    for member in members:
+        for badge in badges:
+            met = figures[member.pk][badge.criterion] >= badge.threshold
+            if met and (badge.pk, member.pk) not in held:
+                awarded += _award(badge, member)
+    return awarded
+
+
+def badges_check(membership_ids: Iterable[int]) -> int:
+    """Award every active badge each member meets and has not got yet. Returns how many
+    were awarded. Inactive members and organizations with gamification off get none."""
+    ids = sorted(set(membership_ids))
+    awarded = 0
+    for start in range(0, len(ids), CHECK_BATCH):
+        by_organization: dict[int, list[Membership]] = defaultdict(list)
+        for member in Membership.objects.filter(
+            pk__in=ids[start : start + CHECK_BATCH], is_active=True
+        ):
+            by_organization[member.organization_id].append(member)
+        for organization_id, members in by_organization.items():
+            if gamification_enabled(organization_id=organization_id):
+                awarded += _check_organization_members(organization_id, members)
+    return awarded
+
+
+def badges_check_organization(*, organization_id: int) -> int:
+    """Check the members who could meet some badge already (they shared, have clicks or
+    an accepted suggestion): after a badge is added or changed."""
+    if not gamification_enabled(organization_id=organization_id):
+        return 0
+    candidates = (
+        set(
+            Share.objects.filter(
+                organization_id=organization_id, status=ShareStatus.SHARED
+            ).values_list("membership_id", flat=True)
+        )
+        | set(
+            Link.objects.filter(
+                organization_id=organization_id, membership__isnull=False, unique_clicks__gt=0
+            ).values_list("membership_id", flat=True)
+        )
+        | set(
+            Suggestion.objects.filter(
+                organization_id=organization_id, status=SuggestionStatus.ACCEPTED
+            ).values_list("membership_id", flat=True)
+        )
+    )
+    return badges_check(pk for pk in candidates if pk is not None)
