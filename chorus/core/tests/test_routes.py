@@ -38,7 +38,7 @@ from chorus.factories import (
     SuggestionFactory,
     TopicFactory,
 )
-from chorus.gamification.models import PointRule, Reward, Rule, Source
+from chorus.gamification.models import Challenge, PointRule, Reward, Rule, Source
 from chorus.gamification.services import points_award
 from chorus.gamification.services_rewards import reward_request
 from chorus.links.services import clicks_store, link_mint
@@ -65,6 +65,7 @@ ID_PARAMETERS = {
     "visitor_key",
     "reward_id",
     "reward_request_id",
+    "challenge_id",
 }
 
 
@@ -162,7 +163,18 @@ def tenant_objects(organization):
     )
     points_award(membership=member, rule=Rule.COURSE, source=Source.COURSE, source_id=1)
     pending = reward_request(membership=member, reward=reward)
+    # A challenge that has not started (so it may still be changed or deleted).
+    tomorrow = timezone.localdate() + timedelta(days=1)
+    challenge = Challenge.objects.create(
+        organization=organization,
+        title="Walk",
+        metric="shares",
+        target=1,
+        starts_on=tomorrow,
+        ends_on=tomorrow,
+    )
     values = {
+        "challenge_id": challenge.pk,
         "reward_id": reward.pk,
         "reward_request_id": pending.pk,
         "post_id": post.pk,
