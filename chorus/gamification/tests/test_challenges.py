@@ -101,8 +101,8 @@ def world(organization: Any, admin_member: Any) -> SimpleNamespace:
     bob = joined(organization, user__name="Bob")
     cid = joined(organization, user__name="Cid")
     outsider = MembershipFactory(organization=organization)  # not in the program
-    sales = GroupFactory(organization=organization, name="Sales")
-    tech = GroupFactory(organization=organization, name="Tech")
+    sales: Any = GroupFactory(organization=organization, name="Sales")
+    tech: Any = GroupFactory(organization=organization, name="Tech")
     sales.members.add(ann, bob)
     tech.members.add(ann, outsider)
     return SimpleNamespace(
