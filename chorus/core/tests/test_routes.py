@@ -38,7 +38,7 @@ from chorus.factories import (
     SuggestionFactory,
     TopicFactory,
 )
-from chorus.gamification.models import Challenge, PointRule, Reward, Rule, Source
+from chorus.gamification.models import Badge, Challenge, PointRule, Reward, Rule, Source
 from chorus.gamification.services import points_award
 from chorus.gamification.services_rewards import reward_request
 from chorus.links.services import clicks_store, link_mint
@@ -66,6 +66,7 @@ ID_PARAMETERS = {
     "reward_id",
     "reward_request_id",
     "challenge_id",
+    "badge_id",
 }
 
 
@@ -175,6 +176,9 @@ def tenant_objects(organization):
     )
     values = {
         "challenge_id": challenge.pk,
+        "badge_id": Badge.objects.create(
+            organization=organization, name="First share", criterion="first_share"
+        ).pk,
         "reward_id": reward.pk,
         "reward_request_id": pending.pk,
         "post_id": post.pk,
