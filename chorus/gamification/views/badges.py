@@ -10,7 +10,7 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -18,12 +18,7 @@ from chorus.accounts.access import MemberRequest, admin_required, member_require
 from chorus.gamification import selectors_badges as selectors
 from chorus.gamification import services_badges as services
 from chorus.gamification.models import Badge, Criterion
-from chorus.gamification.services import gamification_enabled
-
-
-def _require_on(request: MemberRequest) -> None:
-    if not gamification_enabled(organization_id=request.organization.pk):
-        raise Http404("Gamification is turned off in this organization.")
+from chorus.gamification.views import require_on
 
 
 class BadgeForm(forms.Form):
@@ -72,7 +67,7 @@ def _save_badge(request: MemberRequest, form: BadgeForm, badge: Badge | None) ->
 @require_GET
 @member_required
 def badges(request: MemberRequest) -> HttpResponse:
-    _require_on(request)
+    require_on(request)
     progress = selectors.badges_progress(membership=request.membership)
     current, best = selectors.sharing_streak(request.membership)
     context = {
@@ -88,7 +83,7 @@ def badges(request: MemberRequest) -> HttpResponse:
 @admin_required
 def manage_badges(request: MemberRequest) -> HttpResponse:
     """Every badge with how many earned it, and a form to add one (POST)."""
-    _require_on(request)
+    require_on(request)
     form = BadgeForm(request.POST if request.method == "POST" else None)
     if form.is_bound and form.is_valid():
         created = _save_badge(request, form, None)
@@ -108,7 +103,7 @@ def manage_badges(request: MemberRequest) -> HttpResponse:
 @require_POST
 @admin_required
 def manage_badges_suggested(request: MemberRequest) -> HttpResponse:
-    _require_on(request)
+    require_on(request)
     try:
         added = services.badges_add_suggested(
             organization=request.organization,
@@ -125,7 +120,7 @@ def manage_badges_suggested(request: MemberRequest) -> HttpResponse:
 @admin_required
 def manage_badge_edit(request: MemberRequest, badge_id: int) -> HttpResponse:
     """Edit a badge, and who earned it."""
-    _require_on(request)
+    require_on(request)
     badge = get_object_or_404(Badge, pk=badge_id, organization=request.organization)
     if request.method == "POST":
         form = BadgeForm(request.POST)
@@ -151,7 +146,7 @@ def manage_badge_edit(request: MemberRequest, badge_id: int) -> HttpResponse:
 @admin_required
 def manage_badge_active(request: MemberRequest, badge_id: int) -> HttpResponse:
     """Deactivate a badge (active=0; earned ones stay) or re-activate it (active=1)."""
-    _require_on(request)
+    require_on(request)
     badge = get_object_or_404(Badge, pk=badge_id, organization=request.organization)
     choice = request.POST.get("active")
     if choice not in ("0", "1"):

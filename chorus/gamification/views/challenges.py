@@ -10,7 +10,7 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -20,15 +20,10 @@ from chorus.analytics.rollups import today
 from chorus.gamification import selectors_challenges as selectors
 from chorus.gamification import services_challenges as services
 from chorus.gamification.models import Challenge, ChallengeMetric
-from chorus.gamification.services import gamification_enabled
+from chorus.gamification.views import require_on
 
 curator_required = role_required("curator")
 PAST_SHOWN = 10
-
-
-def _require_on(request: MemberRequest) -> None:
-    if not gamification_enabled(organization_id=request.organization.pk):
-        raise Http404("Points are turned off in this organization.")
 
 
 class ChallengeForm(forms.Form):
@@ -126,7 +121,7 @@ def _save(
 @require_GET
 @member_required
 def challenges(request: MemberRequest) -> HttpResponse:
-    _require_on(request)
+    require_on(request)
     membership = request.membership
     current: list[dict[str, Any]] = []
     past: list[dict[str, Any]] = []
@@ -155,7 +150,7 @@ def challenges(request: MemberRequest) -> HttpResponse:
 @curator_required
 def manage_challenges(request: MemberRequest) -> HttpResponse:
     """Every challenge of the organization, and a form to add one (POST)."""
-    _require_on(request)
+    require_on(request)
     organization = request.organization
     form = ChallengeForm(
         request.POST if request.method == "POST" else None, organization=organization
@@ -192,7 +187,7 @@ def _challenge(request: MemberRequest, challenge_id: int) -> Challenge:
 @curator_required
 def manage_challenge(request: MemberRequest, challenge_id: int) -> HttpResponse:
     """One challenge: the members' progress (top 10 and everyone); edit before it starts."""
-    _require_on(request)
+    require_on(request)
     challenge = _challenge(request, challenge_id)
     state = selectors.state_of(challenge)
     if request.method == "POST":
@@ -224,7 +219,7 @@ def manage_challenge(request: MemberRequest, challenge_id: int) -> HttpResponse:
 @require_POST
 @curator_required
 def manage_challenge_delete(request: MemberRequest, challenge_id: int) -> HttpResponse:
-    _require_on(request)
+    require_on(request)
     challenge = _challenge(request, challenge_id)
     try:
         services.challenge_delete(

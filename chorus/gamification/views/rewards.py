@@ -10,7 +10,7 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -18,14 +18,10 @@ from chorus.accounts.access import MemberRequest, admin_required, member_require
 from chorus.gamification import selectors_rewards as selectors
 from chorus.gamification import services_rewards as services
 from chorus.gamification.models import Reward, RewardRequest, RewardStatus
-from chorus.gamification.services import gamification_enabled, points_balance
+from chorus.gamification.services import points_balance
+from chorus.gamification.views import require_on
 
 RECENT_DECISIONS = 20
-
-
-def _require_on(request: MemberRequest) -> None:
-    if not gamification_enabled(organization_id=request.organization.pk):
-        raise Http404("Points are turned off in this organization.")
 
 
 class RewardForm(forms.Form):
@@ -85,7 +81,7 @@ def _save_reward(request: MemberRequest, form: RewardForm, reward: Reward | None
 @require_GET
 @member_required
 def rewards(request: MemberRequest) -> HttpResponse:
-    _require_on(request)
+    require_on(request)
     organization = request.organization
     balance = points_balance(membership=request.membership)
     catalogue = list(selectors.rewards_catalogue(organization=organization))
@@ -105,7 +101,7 @@ def rewards(request: MemberRequest) -> HttpResponse:
 @require_POST
 @member_required
 def reward_request(request: MemberRequest, reward_id: int) -> HttpResponse:
-    _require_on(request)
+    require_on(request)
     reward = get_object_or_404(Reward, pk=reward_id, organization=request.organization)
     try:
         made = services.reward_request(membership=request.membership, reward=reward)
@@ -123,7 +119,7 @@ def reward_request(request: MemberRequest, reward_id: int) -> HttpResponse:
 @require_POST
 @member_required
 def reward_cancel(request: MemberRequest, reward_request_id: int) -> HttpResponse:
-    _require_on(request)
+    require_on(request)
     mine = get_object_or_404(
         RewardRequest,
         pk=reward_request_id,
@@ -143,7 +139,7 @@ def reward_cancel(request: MemberRequest, reward_request_id: int) -> HttpRespons
 @admin_required
 def manage_rewards(request: MemberRequest) -> HttpResponse:
     """The queue of pending requests, the catalogue, and a form to add a reward (POST)."""
-    _require_on(request)
+    require_on(request)
     organization = request.organization
     form = RewardForm(request.POST if request.method == "POST" else None)
     if form.is_bound and form.is_valid():
@@ -168,7 +164,7 @@ def manage_rewards(request: MemberRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @admin_required
 def manage_reward_edit(request: MemberRequest, reward_id: int) -> HttpResponse:
-    _require_on(request)
+    require_on(request)
     reward = get_object_or_404(Reward, pk=reward_id, organization=request.organization)
     if request.method == "POST":
         form = RewardForm(request.POST)
@@ -194,7 +190,7 @@ def manage_reward_edit(request: MemberRequest, reward_id: int) -> HttpResponse:
 @admin_required
 def manage_reward_active(request: MemberRequest, reward_id: int) -> HttpResponse:
     """Take a reward out of the catalogue (active=0) or put it back (active=1)."""
-    _require_on(request)
+    require_on(request)
     reward = get_object_or_404(Reward, pk=reward_id, organization=request.organization)
     choice = request.POST.get("active")
     if choice not in ("0", "1"):
@@ -215,7 +211,7 @@ def manage_reward_active(request: MemberRequest, reward_id: int) -> HttpResponse
 @require_POST
 @admin_required
 def manage_reward_decide(request: MemberRequest, reward_request_id: int) -> HttpResponse:
-    _require_on(request)
+    require_on(request)
     pending = get_object_or_404(
         RewardRequest.objects.select_related("reward", "membership__user"),
         pk=reward_request_id,
