@@ -155,6 +155,9 @@ class PointTotal(TenantModel):
     period = models.CharField(max_length=10, choices=Period.choices)
     starts = models.DateField()
     points = models.IntegerField(default=0)
+    # On the boards: the member is active and in the program (kept by accounts' services
+    # when they leave, come back, are deactivated or reactivated; their points stay).
+    ranked = models.BooleanField(default=True, db_default=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -164,8 +167,11 @@ class PointTotal(TenantModel):
             )
         ]
         indexes = [
+            # Only the members on the boards: the top is an ordered read of this index, and
+            # a rank one count over it (SQLite and PostgreSQL use it for `ranked` queries).
             models.Index(
                 fields=["organization", "period", "starts", "-points", "membership"],
+                condition=models.Q(ranked=True),
                 name="points_ranking",
             )
         ]

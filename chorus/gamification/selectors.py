@@ -1,16 +1,15 @@
 """Leaderboards: members ranked by their points this week, month, quarter or all time.
 
 Every read goes to PointTotal's points_ranking index (organization, period, starts,
--points, membership): the top of a board is one ordered range read, and a member's rank is
-one count of the members with more points. Ties share a rank ("1, 2, 2, 4"); within a
-tie, members are listed in the index's order (membership id).
+ranked, -points, membership): the top of a board is one ordered range read, and a member's
+rank is one count of the members with more points. Ties share a rank ("1, 2, 2, 4"); within
+a tie, members are listed in the index's order (membership id).
 
-Ranked are the members with more than 0 points in the period; on a group's board, only the
-group's current members. A member who leaves the program or the organization earns no more
-points but keeps what they earned (their totals drop out of the week, month and quarter as
-those pass): checking their membership on every row would make the rank count a join, too
-slow for large programs. Members who chose not to be ranked keep their place, shown as
-NOT_RANKED to everyone but themselves.
+Ranked are the members with more than 0 points in the period who are active and in the
+program (PointTotal.ranked, kept by the accounts services when a member leaves, comes back,
+is deactivated or reactivated: they keep their points, off the boards); on a group's board,
+only the group's current members. Members who chose not to be ranked keep their place,
+shown as NOT_RANKED to everyone but themselves.
 """
 
 from __future__ import annotations
@@ -22,7 +21,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Q, QuerySet
 
-from chorus.accounts.models import Group, Membership, Organization
+from chorus.accounts.models import Group, Membership, Organization, ProgramStatus
 from chorus.analytics.rollups import today
 from chorus.analytics.selectors import NOT_RANKED
 from chorus.gamification.models import Period, PointTotal
@@ -105,7 +104,7 @@ def _board(
     *, organization: Organization, period: str, starts: date, group_id: int | None
 ) -> QuerySet[PointTotal]:
     totals = PointTotal.objects.filter(
-        organization=organization, period=period, starts=starts, points__gt=0
+        organization=organization, period=period, starts=starts, ranked=True, points__gt=0
     )
     if group_id is not None:
         # The group's member list (not a join through Membership): a small group's board
@@ -165,6 +164,11 @@ def _in_group(membership: Membership, group_id: int | None) -> bool:
     ).exists()
 
 
+def _on_the_boards(membership: Membership) -> bool:
+    """Members who left the program or the organization keep their points, off the boards."""
+    return membership.is_active and membership.program_status == ProgramStatus.JOINED
+
+
 def my_rank(
     *,
     organization: Organization,
@@ -184,7 +188,7 @@ def my_rank(
     mine = MyRank(
         points=points, rank=None, in_group=in_group, ranked_publicly=membership.public_ranking
     )
-    if points <= 0 or not in_group:
+    if points <= 0 or not in_group or not _on_the_boards(membership):
         return mine
     board = _board(organization=organization, period=period, starts=starts, group_id=group_id)
     lines = board.values_list(*LINE_FIELDS)

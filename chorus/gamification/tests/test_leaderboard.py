@@ -11,7 +11,7 @@ import pytest
 import time_machine
 
 from chorus.accounts.models import ProgramStatus
-from chorus.accounts.services import api_token_create
+from chorus.accounts.services import api_token_create, membership_set_active
 from chorus.analytics.selectors import NOT_RANKED
 from chorus.factories import GroupFactory, MembershipFactory, OrganizationFactory
 from chorus.gamification.models import GamificationSettings, Period, PointRule, Rule, Source
@@ -86,18 +86,18 @@ def test_members_without_points_or_with_points_reversed_are_not_listed(world):
     assert [label for _rank, label, _points in board(world)] == ["Ada", "Bob", "Cleo", "Dan"]
 
 
-def test_members_who_leave_keep_what_they_earned_but_earn_no_more(world):
-    world.dan.is_active = False
-    world.dan.save(update_fields=["is_active"])
+def test_members_who_leave_keep_what_they_earned_off_the_boards_and_earn_no_more(world):
+    admin = MembershipFactory(organization=world.organization, is_admin=True)
+    membership_set_active(membership=world.dan, actor=admin.user, active=False)
     assert (
         points_award(
             membership=world.dan, rule=Rule.COURSE, source=Source.COURSE, source_id=next(_sources)
         )
         is None
     )
-    assert board(world)[-1] == (4, "Dan", 10)
+    assert "Dan" not in [label for _rank, label, _points in board(world)]
     mine = my_rank(organization=world.organization, membership=world.dan, period=Period.MONTH)
-    assert (mine.points, mine.rank) == (10, 4)
+    assert (mine.points, mine.rank) == (10, None)
 
 
 def test_the_top_is_limited_and_read_in_one_query(world, django_assert_num_queries):
