@@ -108,6 +108,7 @@ def _detail(challenge: Challenge, viewer: Membership) -> ChallengeDetailOut:
         top=[
             TopOut(rank=line.rank, member_id=line.member_id, label=line.label, value=line.value)
             for line in lines
+            if line.value > 0  # the top lists those who did something
         ],
     )
 

@@ -441,3 +441,19 @@ def test_api_lists_mine_with_progress_and_curators_manage(client, world):
     assert api(client, world.admin, "DELETE", f"/challenges/{new_id}").status_code == 204
     GamificationSettings.objects.create(organization=world.organization, enabled=False)
     assert api(client, world.bob, "GET", "/challenges").status_code == 404
+
+
+def test_the_top_lists_only_members_who_made_progress(client, world):
+    running = challenge(world.organization)
+    shared(world.bob, today())
+    client.force_login(world.admin.user)
+    top = client.get(f"/manage/challenges/{running.pk}/").context["top"]
+    assert [(line.rank, line.label, line.value) for line in top] == [(1, "Bob", 1)]
+    empty = challenge(  # starts tomorrow: nobody has done anything for it yet
+        world.organization,
+        title="Quiet week",
+        starts_on=today() + timedelta(days=1),
+        ends_on=today() + timedelta(days=3),
+    )
+    page = client.get(f"/manage/challenges/{empty.pk}/").content.decode()
+    assert "Nobody has made progress yet." in page

@@ -206,7 +206,7 @@ def manage_challenge(request: MemberRequest, challenge_id: int) -> HttpResponse:
         "state": state,
         "days_left": selectors.days_left(challenge),
         "progress": selectors.progress(challenge),
-        "top": lines[: selectors.TOP],
+        "top": [line for line in lines[: selectors.TOP] if line.value > 0],
         "lines": lines,
         "participants": participants,
         "form": form if state == "upcoming" else None,
