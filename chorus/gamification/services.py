@@ -81,6 +81,11 @@ def _on_the_boards(membership_id: int) -> bool:
 
 
 def _add_to_totals(entry: PointEntry) -> None:
+    """Add the entry to the member's totals per period. Rewards redeemed (and refunded) are
+    not in them: the totals are points earned, so spending never lowers a rank; the balance
+    subtracts them (`points_balance`)."""
+    if entry.rule == Rule.REWARD:
+        return
     ranked: bool | None = None
     for period, starts in period_starts(entry.day).items():
         updated = PointTotal.objects.filter(
@@ -161,13 +166,16 @@ def points_award(
 
 
 def points_balance(*, membership: Membership) -> int:
-    """The member's all-time points: what they can spend."""
-    found = (
+    """What the member can spend: all the points they earned, less rewards redeemed."""
+    earned = (
         PointTotal.objects.filter(membership=membership, period=Period.ALL, starts=ALL_TIME_START)
         .values_list("points", flat=True)
         .first()
-    )
-    return found or 0
+    ) or 0
+    spent = PointEntry.objects.filter(membership=membership, rule=Rule.REWARD).aggregate(
+        spent=Sum("points")
+    )["spent"]
+    return int(earned) + int(spent or 0)
 
 
 def points_spend(

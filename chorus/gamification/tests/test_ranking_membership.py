@@ -1,4 +1,5 @@
-"""Members who leave the program or the organization keep their points, off the boards."""
+"""Who is on the leaderboards: members who leave keep their points off the boards; rewards
+redeemed lower the balance, never a rank."""
 
 from __future__ import annotations
 
@@ -12,7 +13,13 @@ from chorus.accounts.services import membership_set_active, program_join, progra
 from chorus.factories import MembershipFactory, OrganizationFactory
 from chorus.gamification.models import Period, PointTotal, Rule, Source
 from chorus.gamification.selectors import leaderboard, my_rank
-from chorus.gamification.services import points_award
+from chorus.gamification.services import points_award, points_balance
+from chorus.gamification.services_rewards import (
+    RewardFields,
+    reward_create,
+    reward_decide,
+    reward_request,
+)
 
 _sources = itertools.count(1)
 
@@ -71,3 +78,19 @@ def test_a_member_outside_the_program_who_earns_is_not_ranked(acme):
     assert set(PointTotal.objects.filter(membership=admin).values_list("ranked", flat=True)) == {
         False
     }
+
+
+def test_redeeming_a_reward_lowers_the_balance_not_the_leaderboard(acme):
+    organization, ada, _bob, admin = acme
+    reward = reward_create(
+        organization=organization,
+        actor=admin.user,
+        fields=RewardFields(name="Mug", description="", price=25, stock=2),
+    )
+    request = reward_request(membership=ada, reward=reward)
+    assert points_balance(membership=ada) == 5
+    assert board(organization) == [("Ada", 30), ("Bob", 20)]
+    assert my_rank(organization=organization, membership=ada, period=Period.WEEK).points == 30
+    reward_decide(request=request, actor=admin.user, approve=False, reason="Out of mugs")
+    assert points_balance(membership=ada) == 30
+    assert board(organization) == [("Ada", 30), ("Bob", 20)]
