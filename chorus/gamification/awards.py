@@ -101,7 +101,7 @@ def _award_clicks(clicks: Any, seen: set[int] | None = None) -> int:
             moment=created_at,
         )
         awarded += entry is not None
-        if entry is not None and seen is not None:
+        if seen is not None:  # capped or not: a new visitor may complete a clicks badge
             seen.add(membership_id)
     return awarded
 

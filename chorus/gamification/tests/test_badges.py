@@ -23,10 +23,18 @@ from chorus.factories import (
     SuggestionFactory,
 )
 from chorus.gamification.awards import points_refresh
-from chorus.gamification.models import Badge, BadgeAward, Criterion, GamificationSettings
+from chorus.gamification.models import (
+    Badge,
+    BadgeAward,
+    Criterion,
+    GamificationSettings,
+    PointRule,
+    Rule,
+)
 from chorus.gamification.selectors_badges import sharing_streak
 from chorus.gamification.services_badges import badges_add_suggested, badges_check
 from chorus.links.models import Link
+from chorus.links.services import clicks_store
 from chorus.notifications.models import Notification
 from chorus.sharing.models import ShareStatus
 
@@ -228,6 +236,42 @@ def test_streak_reads_one_query(world, django_assert_num_queries):
 
 
 # The award task and the switch-off
+
+
+def test_a_new_visitor_past_the_click_cap_still_completes_a_clicks_badge(world):
+    PointRule.objects.create(
+        organization=world.organization, rule=Rule.CLICK, points=2, daily_cap=2
+    )
+    badge(world, Criterion.UNIQUE_CLICKS, threshold=2, name="Two visitors")
+    link = Link.objects.create(
+        organization=world.organization,
+        code="emma1",
+        post=world.post,
+        membership=world.emma,
+        network="mastodon",
+        destination="https://example.com/",
+    )
+    clicks_store([visit(link, "first")])
+    points_refresh()
+    assert earned(world.emma) == []
+    clicks_store([visit(link, "second")])  # earns no points: the day's cap is reached
+    points_refresh()
+    assert earned(world.emma) == ["Two visitors"]
+
+
+def visit(link: Link, visitor: str) -> dict[str, Any]:
+    """A person's click as the redirect records it (the drainer decides it is unique)."""
+    return {
+        "id": f"visit-{visitor}",
+        "t": NOW.timestamp(),
+        "l": link.pk,
+        "k": "click",
+        "b": "",
+        "r": "",
+        "ua": "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X)",
+        "v": visitor,
+        "u": None,
+    }
 
 
 def test_the_minute_task_awards_badges_to_members_who_shared(world):
