@@ -30,6 +30,7 @@ from chorus.analytics.models import (
     DailyShareStats,
     ValueSettings,
 )
+from chorus.analytics.rollups import SMALLEST_GROUP, group_sizes
 from chorus.content.models import Post
 from chorus.content.selectors import post_audience
 from chorus.networks.registry import CHANNEL_CHOICES
@@ -39,8 +40,7 @@ DEFAULT_DAYS = 30
 MAX_DAYS = 731
 # Far enough from date.min and date.max that the previous period is always a date.
 EARLIEST, LATEST = date(2000, 1, 1), date(2999, 12, 31)
-# A group smaller than this is merged into "Other", so nobody is singled out.
-SMALLEST_GROUP = 5
+# Groups smaller than rollups.SMALLEST_GROUP are one line, so nobody is singled out.
 OTHER_GROUP = "Other (groups of fewer than 5 members)"
 NOT_RANKED = "A member who chose not to be ranked"
 TOP = 10
@@ -654,8 +654,6 @@ def group_comparison(*, organization: Organization, filters: Filters) -> list[Ro
         large = [key for key in names if key in headcounts]
         small = None in headcounts
     else:
-        from chorus.analytics.rollups import group_sizes
-
         sizes = group_sizes(organization.pk)
         large = [pk for pk, size in sizes.items() if size >= SMALLEST_GROUP]
         small = any(size < SMALLEST_GROUP for size in sizes.values())
@@ -693,8 +691,6 @@ def _group_sums_of_campaign(
     *, organization: Organization, filters: Filters
 ) -> dict[int | None, dict[str, int]]:
     """Group sums of one campaign's rows (the group stats do not know campaigns)."""
-    from chorus.analytics.rollups import SMALLEST_GROUP, group_sizes
-
     rows = stats_rows(organization=organization, filters=replace(filters, group_id=None)).filter(
         membership__is_active=True
     )

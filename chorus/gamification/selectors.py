@@ -21,7 +21,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Q, QuerySet
 
-from chorus.accounts.models import Group, Membership, Organization, ProgramStatus
+from chorus.accounts.models import Group, Membership, Organization
 from chorus.analytics.rollups import today
 from chorus.analytics.selectors import NOT_RANKED
 from chorus.gamification.models import Period, PointTotal
@@ -164,11 +164,6 @@ def _in_group(membership: Membership, group_id: int | None) -> bool:
     ).exists()
 
 
-def _on_the_boards(membership: Membership) -> bool:
-    """Members who left the program or the organization keep their points, off the boards."""
-    return membership.is_active and membership.program_status == ProgramStatus.JOINED
-
-
 def my_rank(
     *,
     organization: Organization,
@@ -188,7 +183,7 @@ def my_rank(
     mine = MyRank(
         points=points, rank=None, in_group=in_group, ranked_publicly=membership.public_ranking
     )
-    if points <= 0 or not in_group or not _on_the_boards(membership):
+    if points <= 0 or not in_group or not membership.is_advocate:
         return mine
     board = _board(organization=organization, period=period, starts=starts, group_id=group_id)
     lines = board.values_list(*LINE_FIELDS)

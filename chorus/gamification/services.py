@@ -15,7 +15,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Sum
 from django.utils import timezone
 
-from chorus.accounts.models import Membership, ProgramStatus
+from chorus.accounts.models import Membership
 from chorus.analytics.rollups import local_day
 from chorus.gamification.models import (
     ALL_TIME_START,
@@ -67,49 +67,38 @@ def _lock_member(membership: Membership) -> None:
         membership=membership,
         period=Period.ALL,
         starts=ALL_TIME_START,
-        defaults={"ranked": _on_the_boards(membership.pk)},
+        defaults={"ranked": membership.is_advocate},
     )
     PointTotal.objects.select_for_update().filter(
         membership=membership, period=Period.ALL, starts=ALL_TIME_START
     ).exists()
 
 
-def _on_the_boards(membership_id: int) -> bool:
-    return Membership.objects.filter(
-        pk=membership_id, is_active=True, program_status=ProgramStatus.JOINED
-    ).exists()
-
-
-def _add_to_totals(entry: PointEntry) -> None:
+def _add_to_totals(entry: PointEntry, membership: Membership) -> None:
     """Add the entry to the member's totals per period. Rewards redeemed (and refunded) are
     not in them: the totals are points earned, so spending never lowers a rank; the balance
     subtracts them (`points_balance`)."""
     if entry.rule == Rule.REWARD:
         return
-    ranked: bool | None = None
     for period, starts in period_starts(entry.day).items():
         updated = PointTotal.objects.filter(
             membership_id=entry.membership_id, period=period, starts=starts
         ).update(points=F("points") + entry.points)
         if not updated:
-            if ranked is None:
-                ranked = _on_the_boards(entry.membership_id)
             PointTotal.objects.create(
                 organization_id=entry.organization_id,
                 membership_id=entry.membership_id,
                 period=period,
                 starts=starts,
                 points=entry.points,
-                ranked=ranked,
+                ranked=membership.is_advocate,  # on the boards while active and in the program
             )
 
 
 def points_ranking_sync(*, membership: Membership) -> int:
     """Put the member's totals on the leaderboards, or take them off, as their membership
     now says (active and in the program). Their points and ledger are unchanged."""
-    return PointTotal.objects.filter(membership=membership).update(
-        ranked=membership.is_active and membership.program_status == ProgramStatus.JOINED
-    )
+    return PointTotal.objects.filter(membership=membership).update(ranked=membership.is_advocate)
 
 
 def points_award(
@@ -161,7 +150,7 @@ def points_award(
                 )
         except IntegrityError:
             return None  # already awarded
-        _add_to_totals(entry)
+        _add_to_totals(entry, membership)
     return entry
 
 
@@ -209,7 +198,7 @@ def points_spend(
             day=local_day(timezone.now()),
             note=note[:200],
         )
-        _add_to_totals(entry)
+        _add_to_totals(entry, membership)
     return entry
 
 
@@ -236,7 +225,7 @@ def points_reverse(*, entry: PointEntry, note: str) -> PointEntry | None:
                 )
         except IntegrityError:
             return None
-        _add_to_totals(reversal)
+        _add_to_totals(reversal, membership)
     return reversal
 
 
