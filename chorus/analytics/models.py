@@ -116,7 +116,8 @@ class DailyHeadcount(TenantModel):
 
 
 class RollupState(models.Model):
-    """How far the rollups have read the raw rows (one row per source), for dirty days."""
+    """How far a periodic task has read the raw rows (one row per source): the rollups'
+    dirty days, the points task's awards (sources "points:...")."""
 
     source = models.CharField(max_length=40, unique=True)
     last_id = models.BigIntegerField(default=0)

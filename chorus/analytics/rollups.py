@@ -434,7 +434,9 @@ def dirty_days(
     return found
 
 
-def _state(source: str) -> RollupState:
+def watermark(source: str) -> RollupState:
+    """How far a periodic reader got (made if missing), locked until the transaction ends.
+    The rollups' sources are "clicks", "shares", "metrics"; the points task's "points:..."."""
     RollupState.objects.get_or_create(source=source)
     return RollupState.objects.select_for_update().get(source=source)
 
@@ -443,14 +445,14 @@ def _collect_dirty() -> dict[str, int]:
     """Turn what changed since the watermarks into dirty marks, and move the watermarks."""
     found: dict[str, set[tuple[int, date]]] = {}
     with transaction.atomic():
-        clicks = _state(CLICKS)
+        clicks = watermark(CLICKS)
         last_click = Click.objects.aggregate(last=Max("id"))["last"] or clicks.last_id
         new_clicks = Click.objects.filter(id__gt=clicks.last_id, id__lte=last_click)
         found[CLICKS] = dirty_days(new_clicks, at="created_at")
         clicks.last_id = last_click
         clicks.save(update_fields=["last_id", "updated_at"])
 
-        metrics = _state(METRICS)
+        metrics = watermark(METRICS)
         last_metric = ShareMetrics.objects.aggregate(last=Max("id"))["last"] or metrics.last_id
         new_metrics = ShareMetrics.objects.filter(id__gt=metrics.last_id, id__lte=last_metric)
         found[METRICS] = dirty_days(
@@ -459,7 +461,7 @@ def _collect_dirty() -> dict[str, int]:
         metrics.last_id = last_metric
         metrics.save(update_fields=["last_id", "updated_at"])
 
-        shares = _state(SHARES)
+        shares = watermark(SHARES)
         now = timezone.now()
         changed = Share.objects.all()
         if shares.last_at is not None:

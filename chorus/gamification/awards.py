@@ -1,13 +1,14 @@
 """Turning what happened into points (the periodic task, every minute).
 
-Read since the watermarks (AwardState): shares that became SHARED (by their last change),
-new clicks (by id) and new engagement snapshots (by id). Only what a person did counts:
-a click earns when it is a person's (not a bot preview, HEAD or prefetch), not the
-member's own, and the visitor's first on that link (not a repeat). A share undone within
-the hour of being shared gets its award reversed; a click later reclassified as a bot
-gets a reversal from chorus.links.reclassify. Awarding is idempotent (one award per
-source and rule), so reading a row twice earns nothing more, and a daily recheck reads
-the last two days of clicks again (ids committed out of order on PostgreSQL).
+Read since the watermarks (analytics' RollupState, sources "points:..."): shares that
+became SHARED (by their last change), new clicks (by id) and new engagement snapshots (by
+id). Only what a person did counts: a click earns when it is a person's (not a bot
+preview, HEAD or prefetch), not the member's own, and the visitor's first on that link
+(not a repeat). A share undone within the hour of being shared gets its award reversed; a
+click later reclassified as a bot gets a reversal from chorus.links.reclassify. Awarding
+is idempotent (one award per source and rule), so reading a row twice earns nothing more,
+and a daily recheck reads the last two days of clicks again (ids committed out of order
+on PostgreSQL).
 """
 
 from __future__ import annotations
@@ -20,7 +21,9 @@ from django.db.models import Max
 from django.utils import timezone
 
 from chorus.accounts.models import Membership
-from chorus.gamification.models import AwardState, Rule, Source
+from chorus.analytics.models import RollupState
+from chorus.analytics.rollups import watermark
+from chorus.gamification.models import Rule, Source
 from chorus.gamification.services import points_award, points_reverse_sources
 from chorus.gamification.services_badges import badges_check
 from chorus.links.models import Click, ClickKind
@@ -31,9 +34,8 @@ SHARES_OVERLAP = timedelta(minutes=2)  # updated_at is set before the commit
 BATCH = 5000
 
 
-def _state(source: str) -> AwardState:
-    AwardState.objects.get_or_create(source=source)
-    return AwardState.objects.select_for_update().get(source=source)
+def _state(name: str) -> RollupState:
+    return watermark(f"points:{name}")
 
 
 def _members(ids: set[int]) -> dict[int, Membership]:

@@ -180,18 +180,6 @@ class PointTotal(TenantModel):
         return f"{self.membership_id} {self.period} {self.starts}: {self.points}"
 
 
-class AwardState(models.Model):
-    """How far the award task has read the raw rows (one row per source)."""
-
-    source = models.CharField(max_length=40, unique=True)
-    last_id = models.BigIntegerField(default=0)
-    last_at = models.DateTimeField(null=True, blank=True)
-    updated_at = models.DateTimeField(auto_now=True)
-
-    def __str__(self) -> str:
-        return f"{self.source} at {self.last_id}"
-
-
 class Reward(TenantModel):
     """Something in the organization's catalogue that members buy with points."""
 

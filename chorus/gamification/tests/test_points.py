@@ -270,12 +270,12 @@ def test_totals_always_equal_the_ledger(world, clock):
 def test_the_daily_recheck_awards_a_click_the_watermark_passed(world):
     clicks_store([click(world.link, "visitor-1")])
     points_refresh()
-    from chorus.gamification.models import AwardState
+    from chorus.analytics.models import RollupState
     from chorus.links.models import Click
 
     # A click committed with an id behind the watermark (PostgreSQL commits out of order).
     late = Click.objects.get()
-    AwardState.objects.filter(source="clicks").update(last_id=late.pk + 10)
+    RollupState.objects.filter(source="points:clicks").update(last_id=late.pk + 10)
     clicks_store([click(world.link, "visitor-2")])
     points_refresh()
     assert total(world.ada) == 2  # the second click is behind the watermark
