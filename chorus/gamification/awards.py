@@ -129,11 +129,12 @@ def award_engagement(*, seen: set[int] | None = None) -> int:
         state.last_id = last
         state.save(update_fields=["last_id", "updated_at"])
     awarded = 0
-    snapshots = (
+    snapshots = list(
         ShareMetrics.objects.filter(id__gt=first, id__lte=last, share__status=ShareStatus.SHARED)
         .select_related("share")
         .order_by("id")
     )
+    members = _members({snapshot.share.membership_id for snapshot in snapshots})
     for snapshot in snapshots:
         before = (
             ShareMetrics.objects.filter(
@@ -148,7 +149,7 @@ def award_engagement(*, seen: set[int] | None = None) -> int:
         )
         if growth:
             entry = points_award(
-                membership=Membership.objects.get(pk=snapshot.share.membership_id),
+                membership=members[snapshot.share.membership_id],
                 rule=Rule.ENGAGEMENT,
                 source=Source.METRICS,
                 source_id=snapshot.pk,
