@@ -143,6 +143,48 @@ def test_a_deactivated_members_token_is_401(client, admin_member, employee, empl
     assert call(client, "GET", "/me", employee_secret).status_code == 401
 
 
+def test_a_globally_deactivated_users_token_is_401(client, employee, employee_secret):
+    """Django's is_active on the user (staff or a script turned the person off everywhere)."""
+    employee.user.is_active = False
+    employee.user.save(update_fields=["is_active"])
+    assert call(client, "GET", "/me", employee_secret).status_code == 401
+    assert call(client, "POST", "/tokens", employee_secret, {"name": "x"}).status_code == 401
+    assert ApiToken.objects.filter(membership=employee).count() == 1
+    assert ApiToken.objects.get(membership=employee).last_used_at is None
+
+
+def test_a_deactivated_members_token_is_401_for_writes_too(
+    client, admin_member, employee, employee_secret
+):
+    services.membership_set_active(membership=employee, actor=admin_member.user, active=False)
+    assert call(client, "POST", "/tokens", employee_secret, {"name": "x"}).status_code == 401
+    assert ApiToken.objects.filter(membership=employee).count() == 1
+
+
+def test_a_reactivated_members_token_works_again(client, admin_member, employee, employee_secret):
+    services.membership_set_active(membership=employee, actor=admin_member.user, active=False)
+    services.membership_set_active(membership=employee, actor=admin_member.user, active=True)
+    assert call(client, "GET", "/me", employee_secret).status_code == 200
+
+
+def test_a_token_revoked_through_the_api_is_401(client, employee):
+    token, secret = services.api_token_create(membership=employee, name="old")
+    assert call(client, "DELETE", f"/tokens/{token.pk}", secret).status_code == 204
+    assert call(client, "GET", "/me", secret).status_code == 401
+
+
+def test_a_deleted_members_token_is_401(client, employee, employee_secret):
+    employee.delete()
+    assert not ApiToken.objects.exists()
+    assert call(client, "GET", "/me", employee_secret).status_code == 401
+
+
+def test_a_token_works_only_with_its_whole_secret(client, employee, employee_secret):
+    assert call(client, "GET", "/me", employee_secret).status_code == 200
+    assert call(client, "GET", "/me", employee_secret[:-1]).status_code == 401
+    assert call(client, "GET", "/me", employee_secret + "x").status_code == 401
+
+
 def test_using_a_token_records_when_it_was_last_used(client, employee, employee_secret):
     call(client, "GET", "/me", employee_secret)
     assert ApiToken.objects.get(membership=employee).last_used_at is not None
