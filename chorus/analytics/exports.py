@@ -1,20 +1,31 @@
-"""Every analytics table as CSV or XLSX (tablib).
+"""Every analytics table as CSV or XLSX.
 
 CSV streams: rows are written one by one from a server-side iterator, so exporting a
-long range never holds the whole table in memory. XLSX cannot be written as a stream by
-tablib; it is built from the same rows.
+long range never holds the whole table in memory. XLSX cannot be streamed to the client;
+it is written by openpyxl (the engine tablib uses) in its write-only mode, from the same
+rows.
+
+Text that a spreadsheet would run as a formula (a member named `=HYPERLINK(...)`, a post
+titled `+cmd|...`) is written so that it shows as text: every cell goes through
+`csv_cell` or `xlsx_cell`.
 """
 
 from __future__ import annotations
 
 import csv
+import io
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, cast
 
-import tablib  # type: ignore[import-untyped]
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse, StreamingHttpResponse
+from openpyxl import Workbook  # type: ignore[import-untyped]
+from openpyxl.cell import WriteOnlyCell  # type: ignore[import-untyped]
+from openpyxl.styles import Font  # type: ignore[import-untyped]
+from openpyxl.worksheet._write_only import (  # type: ignore[import-untyped]
+    WriteOnlyWorksheet,
+)
 
 from chorus.accounts.models import Membership, Organization
 from chorus.analytics import selectors
@@ -35,12 +46,39 @@ STAT_COLUMNS = [
     "impressions",
     "potential_reach",
 ]
+# A spreadsheet reads text starting with one of these as a formula (OWASP, "CSV
+# injection"); it can run commands or send the sheet's other cells to a web address.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 @dataclass(frozen=True)
 class Table:
     headers: list[str]
     rows: Iterable[Sequence[Any]]
+
+
+def csv_cell(value: Any) -> Any:
+    """The value for a CSV field: formula-like text gets a leading quote (as OWASP
+    advises), so a spreadsheet shows it as text. Numbers stay numbers."""
+    if value is None:
+        return ""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def xlsx_cell(sheet: WriteOnlyWorksheet, value: Any, *, bold: bool = False) -> WriteOnlyCell:
+    """The value as an XLSX cell: text is always a text cell, never a formula.
+
+    openpyxl makes a formula of any text that starts with "="; a text cell keeps the
+    value exactly as it is and no spreadsheet evaluates it.
+    """
+    cell = WriteOnlyCell(sheet, value=value)
+    if isinstance(value, str):
+        cell.data_type = "s"
+    if bold:
+        cell.font = Font(bold=True)
+    return cell
 
 
 class Echo:
@@ -52,16 +90,21 @@ class Echo:
 
 def csv_lines(table: Table) -> Iterator[str]:
     writer = csv.writer(Echo())
-    yield writer.writerow(table.headers)
+    yield writer.writerow([csv_cell(header) for header in table.headers])
     for row in table.rows:
-        yield writer.writerow(["" if value is None else value for value in row])
+        yield writer.writerow([csv_cell(value) for value in row])
 
 
-def dataset(table: Table, *, title: str) -> tablib.Dataset:
-    data = tablib.Dataset(headers=table.headers, title=title[:31])
+def xlsx_content(table: Table, *, title: str) -> bytes:
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(title=title[:31])
+    sheet.freeze_panes = "A2"
+    sheet.append([xlsx_cell(sheet, header, bold=True) for header in table.headers])
     for row in table.rows:
-        data.append(["" if value is None else value for value in row])
-    return data
+        sheet.append([xlsx_cell(sheet, value) for value in row])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
 
 
 def response(table: Table, *, name: str, format: str) -> HttpResponse:
@@ -77,8 +120,7 @@ def response(table: Table, *, name: str, format: str) -> HttpResponse:
         streamed = StreamingHttpResponse(csv_lines(table), content_type=FORMATS["csv"])
         streamed["Content-Disposition"] = disposition
         return cast(HttpResponse, streamed)
-    content = dataset(table, title=name).export("xlsx")
-    answer = HttpResponse(content, content_type=FORMATS["xlsx"])
+    answer = HttpResponse(xlsx_content(table, title=name), content_type=FORMATS["xlsx"])
     answer["Content-Disposition"] = disposition
     return answer
 

