@@ -140,6 +140,11 @@ def test_names_with_html_are_escaped(admin_client, organization):
 def test_very_long_search_is_refused_not_crashed(admin_client, people):
     response = admin_client.get(reverse("members"), {"q": "a" * 5000})
     assert response.status_code == 200
+    assert response.context["filter_error"] is True
+    assert "Some filters were not valid and were ignored." in response.content.decode()
+    # The refused search is not applied: everyone is still listed.
+    listed = {member.pk for member in response.context["page"].object_list}
+    assert {people["alice"].pk, people["bob"].pk} <= listed
 
 
 # The detail page -----------------------------------------------------------------------

@@ -248,8 +248,12 @@ def test_foreign_group_is_ignored(curator_client):
 
 
 def test_edges_of_the_calendar_do_not_crash(curator_client):
-    assert calendar(curator_client, date="1970-01-01").status_code == 200
-    assert calendar(curator_client, date="2999-12-31", view="week").status_code == 200
+    first = calendar(curator_client, date="1970-01-01")
+    assert first.status_code == 200
+    assert first.context["title"] == "January 1970"
+    last = calendar(curator_client, date="2999-12-31", view="week")
+    assert last.status_code == 200
+    assert last.context["title"] == "Week of 30 Dec to 5 Jan 3000"
 
 
 def test_queries_do_not_grow_with_posts(curator_client, organization):

@@ -94,9 +94,15 @@ def page_url(route: str, values: dict[str, Any]) -> str:
 
 
 def api_operations() -> Iterator[tuple[str, str, Any]]:
-    """(method, path template, view function) for every API operation."""
-    for prefix, router in api._routers:
-        for path, path_view in router.path_operations.items():
+    """(method, path template, view function) for every API operation.
+
+    From the routers as the API mounts them (nested ones included): ninja's `_routers`
+    lists the nested routers only once the API has been bound, so walking it could skip
+    them silently, depending on what ran first.
+    """
+    for bound in api._get_bound_routers():
+        prefix = bound.prefix
+        for path, path_view in bound.template.path_operations.items():
             for operation in path_view.operations:
                 for method in operation.methods:
                     full = "/api/v1" + (prefix.rstrip("/") + "/" + path.lstrip("/")).replace(
@@ -289,36 +295,63 @@ def api_call(client: Any, method: str, path: str, values: dict[str, Any], secret
     )
 
 
+def documented_operations() -> set[tuple[str, str]]:
+    """(METHOD, path) of every operation in the OpenAPI document: what the walkers must cover."""
+    document = api.get_openapi_schema()
+    return {
+        (method.upper(), path)
+        for path, operations in document["paths"].items()
+        for method in operations
+        if method.upper() in {"GET", "POST", "PUT", "PATCH", "DELETE"}
+    }
+
+
+def test_the_walker_sees_every_documented_api_operation():
+    walked = {(method, path) for method, path, _view in api_operations()}
+    documented = documented_operations()
+    assert walked == documented
+    # The walk is not vacuous: the API has dozens of operations, many naming an id.
+    assert len(walked) > 90
+    assert len({(method, path) for method, path in walked if "{" in path}) > 40
+
+
 def test_foreign_ids_are_404_on_every_api_operation(client, admin_member, foreign):
     _, secret = services.api_token_create(membership=admin_member, name="walker")
-    checked = 0
+    checked = set()
     for method, path, _view in api_operations():
         if "{" not in path:
             continue
         response = api_call(client, method, path, foreign, secret)
         assert response.status_code == 404, f"{method} {path}: {response.status_code}"
-        checked += 1
-    assert checked >= 0
+        checked.add((method, path))
+    # Every documented operation that names an id was called with another organization's.
+    assert checked == {(method, path) for method, path in documented_operations() if "{" in path}
 
 
 def test_api_checks_roles(client, organization):
     employee = MembershipFactory(organization=organization)
     _, secret = services.api_token_create(membership=employee, name="walker")
     own = tenant_objects(organization)
+    checked = 0
     for method, path, view in api_operations():
         if not view.chorus_roles:
             continue
         response = api_call(client, method, path, own, secret)
         assert response.status_code == 403, f"{method} {path}: {response.status_code}"
+        checked += 1
+    assert checked > 30
 
 
 def test_api_refuses_calls_without_credentials(client, foreign):
+    checked = set()
     for method, path, _view in api_operations():
+        checked.add((method, path))
         url = path.format(**{name: foreign[name] for name in ID_PARAMETERS if "{" + name in path})
         response = client.generic(
             method, url, data=api_body(method, path) or "", content_type="application/json"
         )
         assert response.status_code == 401, f"{method} {path}: {response.status_code}"
+    assert checked == documented_operations()
 
 
 JUNK = {
