@@ -2,9 +2,10 @@
 
 Every connection goes to an address we resolved and checked ourselves (so a DNS answer
 cannot change between the check and the connection), every redirect is followed by hand
-and checked again, and no proxy from the environment is used. Private, loopback,
-link-local, multicast and reserved addresses are refused; tests that run servers on
-loopback allow it explicitly (`allow_loopback=True` or the HTTP_ALLOW_LOOPBACK setting).
+and checked again, and no proxy from the environment is used. Only globally routable
+unicast addresses are allowed, judged after unwrapping an IPv4 address hidden in an IPv6 one
+(see address_allowed); tests that run servers on loopback allow loopback explicitly
+(`allow_loopback=True` or the HTTP_ALLOW_LOOPBACK setting).
 """
 
 from __future__ import annotations
@@ -32,12 +33,57 @@ class BlockedAddress(FetchError):
     pass
 
 
+# NAT64 with the well-known prefix (RFC 6052): a DNS64 resolver answers these for IPv4-only
+# hosts on an IPv6-only network, and the translator connects to the IPv4 address in the low
+# 32 bits, so that address is the one judged.
+NAT64_WELL_KNOWN = ipaddress.IPv6Network("64:ff9b::/96")
+# IPv6 networks refused whatever they carry. Some hold an IPv4 address that a tunnel or a
+# translator would reach on our behalf, with no one place to find it or no legitimate web
+# server behind it; the others are not globally routable although Python 3.11's
+# `is_global` says they are.
+REFUSED_IPV6_NETWORKS = (
+    # IPv4-compatible (RFC 4291 deprecated it in 2006): no server has such an address, and
+    # a stack that still honours one sends the packet to the embedded IPv4 address.
+    ipaddress.IPv6Network("::/96"),
+    # Local-use NAT64 (RFC 8215): a translator inside someone's network, towards IPv4
+    # addresses of that network, embedded at a prefix length we cannot know.
+    ipaddress.IPv6Network("64:ff9b:1::/48"),
+    # Teredo (RFC 4380) tunnels to an IPv4 server and an obfuscated IPv4 client, both
+    # chosen by whoever wrote the address; it is a way for clients behind NAT to reach
+    # IPv6, never where a public web server lives, so it is refused rather than unwrapped.
+    ipaddress.IPv6Network("2001::/32"),
+    ipaddress.IPv6Network("fec0::/10"),  # site-local (deprecated by RFC 3879)
+    ipaddress.IPv6Network("3fff::/20"),  # documentation (RFC 9637)
+)
+
+
 def address_allowed(address: str, *, allow_loopback: bool) -> bool:
+    """Whether Chorus may connect to `address`, an IP address as a DNS answer gives it.
+
+    Only globally routable unicast addresses are allowed. An IPv6 address that stands for
+    an IPv4 one (IPv4-mapped, NAT64, 6to4) is judged by that IPv4 address; the forms we
+    cannot judge that way are refused outright (REFUSED_IPV6_NETWORKS). `allow_loopback`
+    allows this machine's loopback only: 127.0.0.0/8, ::1 and IPv4-mapped ::ffff:127.x,
+    which a dual-stack socket delivers to 127.x. A loopback address inside NAT64 or 6to4 is
+    the translator's or the relay's loopback, not ours, and is refused even then.
+    """
     ip = ipaddress.ip_address(address.split("%", 1)[0])
     if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
         ip = ip.ipv4_mapped
     if ip.is_loopback:
         return allow_loopback
+    if isinstance(ip, ipaddress.IPv6Address):
+        if any(ip in network for network in REFUSED_IPV6_NETWORKS):
+            return False
+        if ip in NAT64_WELL_KNOWN:
+            return _globally_routable(ipaddress.IPv4Address(int(ip) & 0xFFFF_FFFF))
+        if ip.sixtofour is not None:
+            # 6to4 (RFC 3056): 2002:AABB:CCDD::/48 is routed to the IPv4 host AA.BB.CC.DD.
+            return _globally_routable(ip.sixtofour)
+    return _globally_routable(ip)
+
+
+def _globally_routable(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
     return ip.is_global and not ip.is_multicast
 
 
