@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied, RequestDataTooBig, ValidationError
 from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.openapi.docs import Swagger
@@ -54,3 +54,11 @@ def validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse
 def permission_denied(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
     message = str(exc) or "You are not allowed to do this."
     return api.create_response(request, {"detail": message}, status=403)
+
+
+@api.exception_handler(RequestDataTooBig)
+def request_too_large(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
+    """Django would answer its HTML 400 page; a client needs to know the body's limit."""
+    limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    message = f"The request body is too large: the limit is {limit:,} bytes."
+    return api.create_response(request, {"detail": message}, status=413)
