@@ -81,7 +81,7 @@ class RowOut(Schema):
     potential_reach: int = Field(description="Shares x followers where known: potential")
 
 
-class GroupOut(RowOut):
+class GroupRowOut(RowOut):
     members: int
     sharers: int = Field(description="Members who shared in the 30 days to as_of")
     participation: float = Field(description="Percent of the group's members who shared")
@@ -249,7 +249,7 @@ def analytics_top_members(request: HttpRequest, params: Query[FiltersIn]) -> lis
 
 @router.get(
     "/analytics/groups",
-    response={200: list[GroupOut], 422: Error},
+    response={200: list[GroupRowOut], 422: Error},
     summary="Group comparison",
     description='Groups of fewer than 5 members are merged into one "Other" line.',
 )

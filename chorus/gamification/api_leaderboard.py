@@ -34,7 +34,7 @@ class StandingOut(Schema):
     is_me: bool
 
 
-class MeOut(Schema):
+class MyStandingOut(Schema):
     points: int = Field(description="The caller's points in the period")
     rank: int | None = Field(
         description="null without points, outside the program or outside the group"
@@ -49,7 +49,7 @@ class LeaderboardOut(Schema):
     starts: date = Field(description="The period's first day (2000-01-01 for all time)")
     group_id: int | None
     top: list[StandingOut] = Field(description="The first 50 members with points, best first")
-    me: MeOut
+    me: MyStandingOut
 
 
 @router.get(
@@ -82,7 +82,7 @@ def leaderboard_read(request: HttpRequest, params: Query[LeaderboardIn]) -> Lead
         starts=selectors.period_start(period),
         group_id=group_id,
         top=[StandingOut(**vars(line)) for line in top],
-        me=MeOut(
+        me=MyStandingOut(
             points=me.points,
             rank=me.rank,
             ranked_publicly=me.ranked_publicly,
