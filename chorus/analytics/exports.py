@@ -22,6 +22,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpResponse, StreamingHttpResponse
 from openpyxl import Workbook  # type: ignore[import-untyped]
 from openpyxl.cell import WriteOnlyCell  # type: ignore[import-untyped]
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE  # type: ignore[import-untyped]
 from openpyxl.styles import Font  # type: ignore[import-untyped]
 from openpyxl.worksheet._write_only import (  # type: ignore[import-untyped]
     WriteOnlyWorksheet,
@@ -71,8 +72,11 @@ def xlsx_cell(sheet: WriteOnlyWorksheet, value: Any, *, bold: bool = False) -> W
     """The value as an XLSX cell: text is always a text cell, never a formula.
 
     openpyxl makes a formula of any text that starts with "="; a text cell keeps the
-    value exactly as it is and no spreadsheet evaluates it.
+    value as it is and no spreadsheet evaluates it. Control characters XLSX cannot hold
+    (a bell in a title) are left out, rather than failing the whole export.
     """
+    if isinstance(value, str):
+        value = ILLEGAL_CHARACTERS_RE.sub("", value)
     cell = WriteOnlyCell(sheet, value=value)
     if isinstance(value, str):
         cell.data_type = "s"

@@ -237,3 +237,13 @@ def test_formula_like_text_is_neutralised_and_numbers_are_not():
         "",
         "a=1",
     ]
+
+
+def test_xlsx_export_drops_control_characters_a_spreadsheet_cannot_hold(client, world):
+    world.launch.title = "Launch\x07 day\x1b"
+    world.launch.save(update_fields=["title"])
+    client.force_login(world.ada.user)
+    response = export(client, "posts", "xlsx")
+    assert response.status_code == 200
+    assert "Launch day" in [row[0] for row in xlsx_rows(response)]
+    assert "Launch\x07 day\x1b" in [row[0] for row in csv_rows(export(client, "posts", "csv"))]
