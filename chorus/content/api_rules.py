@@ -169,7 +169,10 @@ class CheckIn(Input):
 
 
 class FindingOut(Schema):
-    rule: str = Field(description="blocked_term, disclosure, allowed_domain, denied_domain, length")
+    rule: str = Field(
+        description="blocked_term, disclosure, allowed_domain, denied_domain, length, "
+        "bidi_control (direction overrides or isolates: always blocks)"
+    )
     rule_id: int | None
     action: str
     message: str

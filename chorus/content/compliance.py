@@ -4,23 +4,33 @@ INTERFACE (stable): other modules call only `check_text` and `network_length` an
 `CheckResult` / `Finding`.
 
 Terms and disclosures are matched on a folded copy of the text (case, accents, ligatures,
-width and whitespace runs folded away) that keeps, for every folded character, where it
-came from, so each finding points at the original text.
+width, whitespace runs and letters of other scripts that look like Latin ones folded away;
+runs inside a right-to-left override read as they are displayed) that keeps, for every
+folded character, where it came from, so each finding points at the original text. A text
+with characters that override or isolate the reading direction is refused outright.
 """
+
+# Look-alike characters (Cyrillic, Greek) are what the comments here are about.
+# ruff: noqa: RUF003
 
 from __future__ import annotations
 
 import functools
 import itertools
+import json
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from importlib import resources
 from urllib.parse import urlsplit
 
 import idna
 import regex  # type: ignore[import-untyped]
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext
 from twitter_text import extract_urls_with_indices, parse_tweet
+from twitter_text.regexp.valid_cctld import valid_cctld
+from twitter_text.regexp.valid_gtld import valid_gtld
 
 from chorus.accounts.models import Organization
 from chorus.content.models import ComplianceRule, ContentPolicy, Network, RuleAction, RuleKind
@@ -48,7 +58,9 @@ MASTODON_URL_LENGTH = 23
 
 @dataclass(frozen=True)
 class Finding:
-    rule: str  # "blocked_term", "disclosure", "allowed_domain", "denied_domain" or "length"
+    # "blocked_term", "disclosure", "allowed_domain", "denied_domain", "length" or
+    # "bidi_control" (characters that override the reading direction).
+    rule: str
     rule_id: int | None  # the ComplianceRule, None for length limits
     action: str  # "block" or "warn"
     message: str  # for people: "“secret” is a blocked term"
@@ -139,8 +151,8 @@ def _without_marks(text: str) -> str:
 
 
 @functools.cache
-def _fold_char(char: str) -> str:
-    """One character as the matcher sees it: "" (ignored), " " (a separator) or folded text."""
+def _plain_fold(char: str) -> str:
+    """One character folded for case, accents and width (no look-alikes of other scripts)."""
     category = unicodedata.category(char)
     if category in ("Cf", "Mn", "Me"):
         # Zero-width joiners, soft hyphens, direction marks, accents, variation selectors.
@@ -154,6 +166,187 @@ def _fold_char(char: str) -> str:
     return folded
 
 
+@functools.cache
+def _fold_char(char: str) -> str:
+    """One character as the matcher sees it: "" (ignored), " " (a separator) or folded text."""
+    skeletons = _skeletons()
+    return "".join(skeletons.get(folded, folded) for folded in _plain_fold(char))
+
+
+# Look-alike letters -------------------------------------------------------------------
+#
+# Unicode's confusables data (UTS #39, as confusable-homoglyphs ships it) says which
+# characters look alike: Cyrillic "е" like "e", Greek "α" like "a", Cyrillic "Т" like "T".
+# A letter of another script that looks like a Latin letter is read as that Latin letter,
+# on both sides (the rule and the text), so "guarаnteed" with a Cyrillic "а" matches
+# "guaranteed" and a rule still matches itself. Only letters are read anew, and only as
+# ASCII letters:
+# - ASCII stays as it is. The data reads "l", "I" and "1" alike, "0" like "O" and "rn"
+#   like "m": followed blindly, "tall" would match "TAIL" and "burn" "bum".
+# - Digits and punctuation keep their meaning (a Devanagari danda "।" looks like "l", but
+#   it ends a sentence, and word boundaries depend on it).
+# - Scripts written without spaces keep their own letters (terms match inside their words).
+# - Case folding comes first, and two different ASCII letters are never made one: Cyrillic
+#   "І" looks like "l" but its small letter "і" like "i", so both read "i" ("ІMPORTANT"
+#   matches "important"); Greek "Ν" reads "v", as its small letter "ν" does. A capital
+#   whose small letter looks like no Latin letter lends it its own: Cyrillic "т" reads "t"
+#   because "Т" looks like "T", so Russian terms still match in capitals.
+
+
+def _confusables() -> dict[str, list[str]]:
+    """The confusables data: a character (or string) → those it is confusable with."""
+    path = resources.files("confusable_homoglyphs").joinpath("confusables.json")
+    raw: dict[str, list[dict[str, str]]] = json.loads(path.read_text("utf-8"))
+    data: dict[str, list[str]] = {}
+    for key, entries in raw.items():
+        # Right-to-left characters come wrapped in left-to-right marks, for display.
+        data.setdefault(key.replace("\u200e", ""), []).extend(
+            entry["c"].replace("\u200e", "") for entry in entries
+        )
+    return data
+
+
+def _prototypes(data: dict[str, list[str]]) -> Iterator[tuple[str, str]]:
+    """(source, prototype) for every character the data maps onto another.
+
+    The data lists both ways: data[source] = [prototype], data[prototype] = its sources.
+    Sources are single code points and prototypes map no further, so a character with
+    several entries is a prototype, and one whose single entry is several characters long
+    or has several entries itself is a source. That leaves pairs that only name each
+    other ("֭" and "֖"): the data cannot tell which one is the prototype, so we take the
+    ASCII one if there is one (ASCII is never read anew, so it has to be the prototype),
+    else the lower code point. Which one it is only names the pair: both sides of a
+    comparison are read the same way.
+    """
+    for char, entries in data.items():
+        if len(char) != 1 or len(entries) != 1:
+            continue
+        target = entries[0]
+        is_source = len(target) > 1 or len(data[target]) > 1
+        if is_source or char != min(char, target, key=lambda each: (not each.isascii(), each)):
+            yield char, target
+
+
+def _is_letters(text: str) -> bool:
+    return bool(text) and all(unicodedata.category(char).startswith("L") for char in text)
+
+
+_NO_SPACE_LETTER = regex.compile(rf"[{_NO_SPACE_SCRIPTS}]")
+
+
+@functools.cache
+def _skeletons() -> dict[str, str]:
+    """Each folded non-ASCII letter that looks like ASCII letters → those letters.
+
+    Built once per process from the confusables data (some 60 ms).
+    """
+    # Letters as they fold (small letters, letters without case) first. Capitals and
+    # compatibility forms come after, and only lend an ASCII letter to a class that has
+    # none: through them, classes of other scripts would chain together (Cyrillic "з"
+    # would read "e", through superscript forms of "ɜ" and "ɛ").
+    pairs = [
+        (source, "".join(map(_plain_fold, source)), "".join(map(_plain_fold, prototype)))
+        for source, prototype in _prototypes(_confusables())
+    ]
+    pairs.sort(key=lambda pair: pair[0] != pair[1])
+    # An ASCII letter the data reads as other ASCII letters ("m" as "rn") names them.
+    aliases = {
+        prototype: source
+        for _, source, prototype in pairs
+        if source.isascii() and prototype.isascii() and len(prototype) > 1
+    }
+
+    # Classes of letters that look alike (union-find); each holds at most one ASCII string.
+    parent: dict[str, str] = {}
+    ascii_member: dict[str, str] = {}
+
+    def root(node: str) -> str:
+        if node not in parent:
+            parent[node] = node
+            if node.isascii():
+                ascii_member[node] = node
+        while parent[node] != node:
+            parent[node] = parent[parent[node]]
+            node = parent[node]
+        return node
+
+    for original, source, prototype in pairs:
+        prototype = aliases.get(prototype, prototype)
+        if not (_is_letters(source) and _is_letters(prototype)) or source == prototype:
+            continue
+        if source.isascii() or (original != source and not prototype.isascii()):
+            continue
+        source_root, prototype_root = root(source), root(prototype)
+        if source_root == prototype_root or (
+            source_root in ascii_member and prototype_root in ascii_member
+        ):
+            continue
+        parent[source_root] = prototype_root
+        if source_root in ascii_member:
+            ascii_member[prototype_root] = ascii_member.pop(source_root)
+
+    return {
+        node: ascii_member[root(node)]
+        for node in list(parent)
+        if len(node) == 1
+        and not node.isascii()
+        and not _NO_SPACE_LETTER.match(node)
+        and root(node) in ascii_member
+    }
+
+
+# Direction overrides --------------------------------------------------------------------
+
+# Embeddings and overrides (LRE, RLE, PDF, LRO, RLO) and isolates (LRI, RLI, FSI, PDI).
+_BIDI_CONTROL = regex.compile("[\u202a-\u202e\u2066-\u2069]")
+_RIGHT_TO_LEFT_OVERRIDE = "\u202e"
+_OPENS_EMBEDDING = "\u202a\u202b\u202d\u202e"
+_POP_DIRECTIONAL_FORMATTING = "\u202c"
+_PARAGRAPH_END = "\n\r\x1c\x1d\x1e\x85\u2029"
+
+
+def _override_end(text: str, start: int) -> int:
+    """Where the override opened just before `start` ends (its PDF, or the paragraph's end)."""
+    depth = 0
+    for index in range(start, len(text)):
+        char = text[index]
+        if char in _PARAGRAPH_END:
+            return index
+        if char in _OPENS_EMBEDDING:
+            depth += 1
+        elif char == _POP_DIRECTIONAL_FORMATTING:
+            if depth == 0:
+                return index
+            depth -= 1
+    return len(text)
+
+
+def _reading_order(text: str) -> list[int]:
+    """The indices of `text` in the order people read them.
+
+    A right-to-left override (RLO, U+202E) displays its run backwards, one grapheme at a
+    time: "<RLO>deetnaraug<PDF>" reads "guaranteed".
+    """
+    if _RIGHT_TO_LEFT_OVERRIDE not in text:
+        return list(range(len(text)))
+    order: list[int] = []
+    index = 0
+    while index < len(text):
+        order.append(index)
+        if text[index] != _RIGHT_TO_LEFT_OVERRIDE:
+            index += 1
+            continue
+        end = _override_end(text, index + 1)
+        graphemes = [match.span() for match in _GRAPHEME.finditer(text, index + 1, end)]
+        for start, stop in reversed(graphemes):
+            order.extend(range(start, stop))
+        index = end
+    return order
+
+
+# Matching -----------------------------------------------------------------------------
+
+
 @dataclass(frozen=True)
 class Folded:
     """Folded text, with the original span [starts[i], ends[i]) of each folded character."""
@@ -165,8 +358,9 @@ class Folded:
 
     def span(self, start: int, end: int) -> tuple[int, int]:
         """The original span of the folded span [start, end), marks after it included."""
-        original_start = self.starts[start]
-        original_end = self.ends[end - 1]
+        # Inside a right-to-left override the folded text runs backwards: min and max.
+        original_start = min(self.starts[start:end])
+        original_end = max(self.ends[start:end])
         while original_end < len(self.original) and unicodedata.category(
             self.original[original_end]
         ) in ("Mn", "Me"):
@@ -175,19 +369,25 @@ class Folded:
 
 
 def fold(text: str) -> Folded:
-    """Case-, accent- and width-insensitive text; runs of whitespace become one space."""
+    """Case-, accent-, width- and look-alike-insensitive text; whitespace runs become one space."""
     chars: list[str] = []
     starts: list[int] = []
     ends: list[int] = []
-    for index, char in enumerate(text):
-        for folded_char in _fold_char(char):
+    for index in _reading_order(text):
+        for folded_char in _fold_char(text[index]):
             if folded_char == " " and chars and chars[-1] == " ":
-                ends[-1] = index + 1
+                starts[-1] = min(starts[-1], index)
+                ends[-1] = max(ends[-1], index + 1)
                 continue
             chars.append(folded_char)
             starts.append(index)
             ends.append(index + 1)
     return Folded("".join(chars), tuple(starts), tuple(ends), text)
+
+
+def _plain_text(text: str) -> str:
+    """`text` folded for case, accents and width only (not look-alikes, not reversed)."""
+    return " ".join("".join(map(_plain_fold, text)).split())
 
 
 def fold_term(term: str) -> str:
@@ -215,6 +415,7 @@ def find_term(folded: Folded, term: str) -> list[tuple[int, int]]:
 # Domains ------------------------------------------------------------------------------
 
 
+@functools.lru_cache(maxsize=4096)
 def _ascii_host(host: str) -> str:
     host = host.strip().rstrip(".").lower()
     try:
@@ -397,6 +598,11 @@ def _term_findings(folded: Folded, rules: Iterable[ComplianceRule]) -> list[Find
         for start, end in find_term(folded, rule.value):
             found = folded.original[start:end]
             message = f"{_quote(found)} matches the blocked term {_quote(rule.value)}."
+            if _plain_text(found) != _plain_text(rule.value):
+                message = (
+                    f"{_quote(found)} looks like the blocked term {_quote(rule.value)} "
+                    "(written with look-alike letters of another script, or backwards)."
+                )
             findings.append(
                 Finding(
                     rule=RuleKind.BLOCKED_TERM,
@@ -415,26 +621,80 @@ def _term_findings(folded: Folded, rules: Iterable[ComplianceRule]) -> list[Find
 # other domain (a new TLD, .example, an intranet name) must still be checked.
 _SCHEME_URL = regex.compile(r"https?://[^\s<>\"'()\[\]{}]+", regex.IGNORECASE)
 
+# A link without a scheme ("evil.example/x", "bücher.de", "www.x.com"): labels of letters
+# and digits of any script but those written without spaces (Japanese text runs straight
+# into "example.com"), never after "@" (an e-mail address) or inside a word or a path.
+_HOST_CHAR = rf"[[\p{{L}}\p{{M}}\p{{N}}]--[{_NO_SPACE_SCRIPTS}]]"
+_LABEL_CHAR = rf"[[\p{{L}}\p{{M}}\p{{N}}\-]--[{_NO_SPACE_SCRIPTS}]]"
+_BARE_LINK = regex.compile(
+    # Not inside a word, an e-mail address or a path; a dot within reach (it is quick to
+    # rule a word out); labels of up to 63 characters, no hyphen first or last.
+    rf"""(?<!{_WORD_CHAR})(?<![@./\-])(?=[^\s.]{{1,63}}\.)
+    (?P<host>(?:{_HOST_CHAR}{_LABEL_CHAR}{{0,62}}+(?<!-)\.)+
+        (?:xn--[a-z0-9\-]{{1,59}}|{_HOST_CHAR}{{2,63}}))
+    (?![@\-])(?!{_WORD_CHAR})
+    (?P<rest>(?::[0-9]{{1,5}})?/[^\s<>"'()\[\]{{}}]*)?""",
+    regex.V1 | regex.VERBOSE | regex.IGNORECASE,
+)
+# Names reserved for examples and tests (RFC 2606): real enough to link to in a caption.
+_RESERVED_TLDS = frozenset({"example", "test", "invalid"})
 
-def _links(text: str, link_url: str) -> list[tuple[str, int, int, str]]:
+
+def _is_top_level_domain(label: str, rule_domains: Sequence[str]) -> bool:
+    label = label.casefold()
+    return (
+        label in _RESERVED_TLDS
+        or label.startswith("xn--")
+        or bool(valid_gtld.fullmatch(label) or valid_cctld.fullmatch(label))
+        or any(domain.casefold().endswith("." + label) for domain in rule_domains)
+    )
+
+
+def _bare_links(text: str, rule_domains: Sequence[str]) -> Iterator[tuple[str, int, int]]:
+    """(url, start, end) of the links without a scheme that end in a top-level domain.
+
+    twitter-text's list of top-level domains decides ("file.txt", "e.g." and "node.js"
+    are not links; "README.md" is, .md being Moldova), and so do the rules' own domains
+    (an intranet's "wiki.corp").
+    """
+    for match in _BARE_LINK.finditer(text):
+        labels = match.group("host").split(".")
+        # "example.com.Next" (a sentence without a space) is example.com.
+        while len(labels) > 1 and not _is_top_level_domain(labels[-1], rule_domains):
+            labels.pop()
+        if len(labels) < 2:
+            continue
+        host = ".".join(labels)
+        start = match.start()
+        if host != match.group("host"):
+            yield host, start, start + len(host)
+            continue
+        url = match.group().rstrip(".,;:!?")
+        yield url, start, start + len(url)
+
+
+def _links(
+    text: str, link_url: str, rule_domains: Sequence[str] = ()
+) -> list[tuple[str, int, int, str]]:
     """(url, start, end, location) of every link in the text, then the shared link."""
     links = [
         (entity["url"], entity["indices"][0], entity["indices"][1], "text")
-        for entity in extract_urls_with_indices(text)
+        for entity in extract_urls_with_indices(text, extract_urls_without_protocol=False)
     ]
-    for match in _SCHEME_URL.finditer(text):
-        start, end = match.span()
+    found = [
+        (
+            match.group().rstrip(".,;:!?"),
+            match.start(),
+            match.start() + len(match.group().rstrip(".,;:!?")),
+        )
+        for match in _SCHEME_URL.finditer(text)
+    ]
+    found += list(_bare_links(text, rule_domains))
+    for url, start, end in found:
         if not any(
             start < other_end and other_start < end for _, other_start, other_end, _ in links
         ):
-            links.append(
-                (
-                    match.group().rstrip(".,;:!?"),
-                    start,
-                    start + len(match.group().rstrip(".,;:!?")),
-                    "text",
-                )
-            )
+            links.append((url, start, end, "text"))
     links.sort(key=lambda link: link[1])
     link_url = link_url.strip()
     if link_url and link_url not in text:
@@ -454,7 +714,8 @@ def _domain_findings(
     # When several allow-rules exist, one that blocks decides how strict the list is.
     strictest = sorted(allowed, key=lambda rule: rule.action != RuleAction.BLOCK)[:1]
     allowed_names = ", ".join(rule.value for rule in allowed)
-    for url, start, end, location in _links(text, link_url):
+    rule_domains = [rule.value for rule in (*allowed, *denied)]
+    for url, start, end, location in _links(text, link_url, rule_domains):
         host = url_host(url)
         if not host:
             continue
@@ -490,6 +751,34 @@ def _domain_findings(
                     )
                 )
     return findings
+
+
+def _bidi_findings(text: str) -> list[Finding]:
+    """A blocking finding over the text's direction overrides and isolates, if it has any.
+
+    They are invisible and make the text display in another order than it is written, so
+    what readers see is not what was checked.
+    """
+    controls = [match.start() for match in _BIDI_CONTROL.finditer(text)]
+    if not controls:
+        return []
+    start, end = controls[0], controls[-1] + 1
+    message = gettext(
+        "This text contains invisible characters that change its reading direction "
+        "(direction overrides or isolates), so it may display differently from what it "
+        "says. Remove them: retype the marked part or paste it as plain text."
+    )
+    return [
+        Finding(
+            rule="bidi_control",
+            rule_id=None,
+            action=RuleAction.BLOCK,
+            message=message,
+            text=text[start:end],
+            start=start,
+            end=end,
+        )
+    ]
 
 
 def _length_finding(network: str, text: str, length: int, limit: int, action: str) -> Finding:
@@ -543,6 +832,7 @@ def check_text(
         text += suffix
         folded = fold(text)
     findings += _term_findings(folded, by_kind[RuleKind.BLOCKED_TERM])
+    findings += _bidi_findings(text)
     findings += _domain_findings(
         text, link_url, by_kind[RuleKind.ALLOWED_DOMAIN], by_kind[RuleKind.DENIED_DOMAIN]
     )

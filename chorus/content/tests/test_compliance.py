@@ -583,3 +583,134 @@ def test_denied_domain_is_found_on_top_level_domains_twitter_text_does_not_know(
     assert "competitor.example" in result.text[finding.start : finding.end]
     assert not result.text[finding.end - 1].isspace()
     assert result.text[finding.end - 1] not in ".)"
+
+
+# Look-alike letters, direction overrides, bare domains --------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "We guarantеed it",  # Cyrillic е (U+0435)
+        "We guαranteed it",  # Greek α (U+03B1)
+        "We GUARANTЕED it",  # Cyrillic Е (U+0415)
+        "We GUARANΤEED it",  # Greek Τ (U+03A4)
+        "We GUARANТEED it",  # Cyrillic Т (U+0422): its small letter looks like no Latin one
+        "We ɡuaranteed it",  # Latin script g (U+0261)
+    ],
+)
+def test_blocked_term_written_with_look_alike_letters_of_other_scripts_is_found(organization, text):
+    rule(organization, "guaranteed")
+    [(matched, start, end)] = found(organization, text)
+    assert (start, end) == (3, 13)
+    assert matched == text[3:13]
+
+
+def test_look_alike_term_is_found_when_the_rule_itself_has_look_alike_letters(organization):
+    rule(organization, "guarаnteed")  # Cyrillic а in the rule
+    assert [f[0] for f in found(organization, "Guaranteed returns")] == ["Guaranteed"]
+
+
+@pytest.mark.parametrize(
+    ("term", "text"),
+    [
+        # The confusables data reads l, I and 1 alike, 0 and O alike, "rn" like m:
+        # ordinary words must not match one another through them.
+        ("tall", "A TAIL, a ta1l, a taII"),
+        ("burn", "bum"),
+        ("modern", "rnodern"),
+        ("good", "g00d"),
+        # Words of other languages keep their own letters.
+        ("нет", "НЕТ"),
+        ("σοφία", "ΣΟΦΊΑ"),
+    ],
+)
+def test_look_alike_folding_leaves_ordinary_text_alone(organization, term, text):
+    rule(organization, term)
+    expected = [text] if term in ("нет", "σοφία") else []
+    assert [f[0] for f in found(organization, text)] == expected
+
+
+def test_term_reversed_inside_a_right_to_left_override_is_found(organization):
+    rule(organization, "guaranteed")
+    rule(organization, "top secret")
+    # Both display as "guaranteed" and "top secret".
+    text = "Returns \u202edeetnaraug\u202c and \u202eterces pot"
+    findings = [
+        f
+        for f in check_text(organization=organization, network=Network.LINKEDIN, text=text).findings
+        if f.rule == RuleKind.BLOCKED_TERM
+    ]
+    assert [(f.text, f.start, f.end) for f in findings] == [
+        ("deetnaraug", 9, 19),
+        ("terces pot", 26, 36),
+    ]
+
+
+@pytest.mark.parametrize(
+    "control",
+    ["\u202a", "\u202b", "\u202c", "\u202d", "\u202e", "\u2066", "\u2067", "\u2068", "\u2069"],
+)
+def test_text_with_direction_override_or_isolate_characters_is_refused(organization, control):
+    text = f"Great {control}news\u202c today"
+    result = check_text(organization=organization, network=Network.LINKEDIN, text=text)
+    [finding] = result.findings
+    assert finding.rule == "bidi_control"
+    assert finding.action == RuleAction.BLOCK
+    assert result.blocked
+    assert "reading direction" in finding.message
+    assert text[finding.start] == control
+
+
+def test_direction_marks_are_not_refused(organization):
+    # Left-to-right and right-to-left marks only nudge punctuation; they reorder nothing.
+    result = check_text(
+        organization=organization, network=Network.LINKEDIN, text="\u200fשלום\u200e world"
+    )
+    assert result.findings == []
+
+
+@pytest.mark.parametrize(
+    ("domain", "text", "link"),
+    [
+        ("evil.example", "Go to evil.example/x now", "evil.example/x"),
+        ("bücher.de", "Kauf bei bücher.de/x ein", "bücher.de/x"),
+        ("bücher.de", "Kauf bei BÜCHER.DE.", "BÜCHER.DE"),
+        ("x.com", "Follow www.x.com!", "www.x.com"),
+        ("my-shop.com", "Buy at my-shop.com/deal", "my-shop.com/deal"),
+        ("пример.рф", "Смотри пример.рф/x сегодня", "пример.рф/x"),
+        ("ünï.de", "See ünï.de", "ünï.de"),
+        ("evil.com", "詳しくはevil.comへ", "evil.com"),
+    ],
+)
+def test_bare_domains_without_a_scheme_are_links(organization, domain, text, link):
+    rule(organization, domain, kind=RuleKind.DENIED_DOMAIN)
+    [finding] = check_text(organization=organization, network=Network.LINKEDIN, text=text).findings
+    assert finding.rule == RuleKind.DENIED_DOMAIN
+    assert text[finding.start : finding.end] == finding.text == link
+
+
+def test_bare_domain_outside_the_allowed_domains_is_found(organization):
+    rule(organization, "example.com", kind=RuleKind.ALLOWED_DOMAIN)
+    assert [f[0] for f in found(organization, "See evil.example/x and пример.рф")] == [
+        "evil.example/x",
+        "пример.рф",
+    ]
+
+
+def test_e_mail_addresses_and_file_names_are_not_links(organization):
+    rule(organization, "example.com", kind=RuleKind.ALLOWED_DOMAIN)
+    text = (
+        "Write to bob@other.com or anna.maria@bücher.de, open file.txt or notes.pdf, "
+        "e.g. this, i.e. that, U.S.A. and node.js; version 1.2.3 costs 3.50 EUR"
+    )
+    assert found(organization, text) == []
+
+
+def test_look_alike_finding_says_the_letters_only_look_alike(organization):
+    rule(organization, "guaranteed")
+    [finding] = check_text(
+        organization=organization, network=Network.LINKEDIN, text="guarаnteed"
+    ).findings
+    assert "looks like the blocked term “guaranteed”" in finding.message
+    assert "look-alike letters" in finding.message

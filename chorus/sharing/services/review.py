@@ -37,7 +37,10 @@ def share_goes_to_review(*, post: Post, verdict: ShareVerdict, edited: bool) -> 
         return False
     if post.caption_mode == CaptionMode.LOCKED:
         return False
-    if any(f.rule == "length" and f.action == "block" for f in verdict.findings):
+    # Too long for the network, or written to display in another order than it reads
+    # (direction overrides): no approval can make either right, so the member is told.
+    refused_outright = ("length", "bidi_control")
+    if any(f.rule in refused_outright and f.action == "block" for f in verdict.findings):
         return False
     return ContentPolicy.objects.filter(
         organization_id=post.organization_id, route_edited_captions_to_approver=True

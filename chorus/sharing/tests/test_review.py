@@ -215,6 +215,17 @@ def test_a_text_over_the_networks_length_is_refused_not_routed(
     assert not Share.objects.exists()
 
 
+def test_a_text_with_direction_overrides_is_refused_not_routed(
+    routing: Any, member: Any, post: Any
+) -> None:
+    # An approver could not see what readers would: the text displays in another order.
+    with pytest.raises(ValidationError, match="reading direction"):
+        share_intent_open(
+            post=post, membership=member, network="x", text="Good \u202eseod ti\u202c news"
+        )
+    assert not Share.objects.exists()
+
+
 def test_auto_shares_of_the_suggestion_are_never_routed(
     routing: Any, member: Any, connection: Any, post: Any, organization: Any
 ) -> None:
