@@ -60,7 +60,7 @@ from chorus.analytics.models import (
     RollupState,
 )
 from chorus.content.models import Post
-from chorus.links.models import Click, ClickKind
+from chorus.links.models import Click, ClickKind, ClickOutcome
 from chorus.sharing.models import (
     ConnectionStatus,
     NetworkConnection,
@@ -121,7 +121,10 @@ def rollup_day(*, organization_id: int, day: date) -> int:
             found = rows[key] = {}
         return found
 
-    person = Q(kind=ClickKind.CLICK)
+    # A person's click counts unless it got the "no longer available" page; whether it is
+    # unique was decided by the drainer (the visitor's first counted click on the link in
+    # 24 hours, midnight or not), so a day's unique clicks are those that fell on the day.
+    person = Q(kind=ClickKind.CLICK) & ~Q(outcome=ClickOutcome.UNAVAILABLE)
     clicks = (
         Click.objects.filter(organization_id=organization_id, created_at__gte=start)
         .filter(created_at__lt=end)

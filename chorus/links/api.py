@@ -135,7 +135,8 @@ def link_mine(request: HttpRequest) -> list[LinkOut]:
     description=(
         "Mints the link for (post, member, network), or for the post alone without "
         "`member_id`. Minting is idempotent: 201 with a new link, 200 with the link this "
-        "triple already had. 422 when the post has no link or the member is deactivated; "
+        "triple already had. 422 when the post is not approved (a draft, in review, "
+        "rejected, expired or withdrawn), has no link, or the member is deactivated; "
         "404 for a post or member of another organization."
     ),
 )

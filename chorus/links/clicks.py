@@ -1,16 +1,23 @@
 """Storing the clicks the redirect answered: the drainer's side of the click pipeline.
 
 Decides here, off the hot path, what the redirect could not: the device class, whether
-a person's click is the visitor's first on that link in 24 hours (unique), and whether
-the sharer clicked their own link (self-click, counted apart). Everything here goes
+a person's click is the visitor's first on that link in 24 hours (unique: the visitor's
+earlier clicks are looked up under the record's visitor key and under their key of the day
+before, so midnight changes nothing), and whether the sharer clicked their own link
+(self-click, counted apart). A click that got the "no longer available" page is stored
+with that outcome and counts nowhere (not a click, not unique, not the sharer's own); one
+sent to the organization's fallback page counts like any other. Everything here goes
 through the database driver, not the ORM: compiling queries and building model
 instances cost more than the database's own work (measured with the bench's drain).
 """
 
 from __future__ import annotations
 
+import hashlib
+import logging
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
+from contextlib import suppress
 from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
 from typing import Any
@@ -18,14 +25,18 @@ from urllib.parse import urlsplit
 
 from django.db import connection, transaction
 
+from chorus.accounts.models import Organization
 from chorus.links.device import device_class
-from chorus.links.models import ClickKind, DeviceClass
-from chorus.links.sinks import Record, get_sink
+from chorus.links.models import ClickDeadLetter, ClickKind, ClickOutcome, DeviceClass
+from chorus.links.sinks import OUTCOMES, REDIRECTED, Record, decode, get_sink
+
+logger = logging.getLogger(__name__)
 
 UNIQUE_WINDOW = timedelta(hours=24)
 CLICK_KINDS = frozenset(ClickKind.values)
 PERSON = ClickKind.CLICK.value
 BOT = ClickKind.BOT.value
+UNAVAILABLE = ClickOutcome.UNAVAILABLE.value
 # Ids per IN (...) list: SQLite allows 32,766 parameters, PostgreSQL 65,535.
 IDS_PER_QUERY = 2000
 PAIRS_PER_QUERY = 2000
@@ -41,20 +52,21 @@ COLUMNS = (
     "visitor_key",
     "is_unique",
     "is_self",
+    "outcome",
 )
 # Built from the constant column names above, never from input.
 INSERT_CLICK_SQL = "INSERT INTO links_click ({}) VALUES ({})".format(  # noqa: S608
     ", ".join(COLUMNS), ", ".join(["%s"] * len(COLUMNS))
 )
 COPY_CLICKS_SQL = f"COPY links_click ({', '.join(COLUMNS)}) FROM STDIN"
-# For each (link, visitor) of a batch, their latest person click since a moment: one
-# backwards step along the (link, visitor, time) index per pair, however many clicks the
-# pair has (an office behind one address clicking a link all day).
+# For each (link, visitor) of a batch, their latest counted person click since a moment:
+# one backwards step along the (link, visitor, time) index per pair, however many clicks
+# the pair has (an office behind one address clicking a link all day).
 PAIRS_SQL = (
     "SELECT pair.column1, pair.column2, ("
     "SELECT c.created_at FROM links_click c"
     " WHERE c.link_id = pair.column1 AND c.visitor_key = pair.column2"
-    " AND c.kind = %s AND c.is_self = %s AND c.created_at >= %s"
+    " AND c.kind = %s AND c.is_self = %s AND c.outcome <> %s AND c.created_at >= %s"
     " ORDER BY c.created_at DESC LIMIT 1"
     ") FROM (VALUES {pairs}) AS pair"
 )
@@ -69,14 +81,46 @@ COUNTERS_SQL = (
 
 
 def clicks_drain(*, batch_size: int = 5000) -> int:
-    """Move answered clicks from the append path into the database. Returns how many."""
-    return get_sink().drain(clicks_store, batch_size=batch_size)
+    """Move answered clicks from the append path into the database. Returns how many.
+
+    A record that cannot be stored is set aside (`clicks_set_aside`) instead of holding up
+    the ones after it.
+    """
+    return get_sink().drain(clicks_store, batch_size=batch_size, set_aside=clicks_set_aside)
+
+
+def clicks_set_aside(raw: bytes, reason: str, detail: str) -> None:
+    """Keep a click record that cannot be stored as a dead letter (once per record)."""
+    organization_id = None
+    with suppress(ValueError, TypeError, KeyError):
+        organization_id = decode(raw)["o"]
+    if organization_id is not None and not Organization.objects.filter(pk=organization_id).exists():
+        organization_id = None
+    ClickDeadLetter.objects.get_or_create(
+        digest=hashlib.sha256(raw).hexdigest(),
+        defaults={
+            "organization_id": organization_id,
+            "raw": raw.decode(errors="replace")[:10_000],
+            "reason": reason,
+            "detail": detail[:500],
+        },
+    )
 
 
 class _Click:
     """One well-formed record, parsed once."""
 
-    __slots__ = ("event_id", "kind", "link_id", "moment", "record", "user", "visitor")
+    __slots__ = (
+        "event_id",
+        "kind",
+        "link_id",
+        "moment",
+        "outcome",
+        "previous_visitor",
+        "record",
+        "user",
+        "visitor",
+    )
 
     def __init__(self, record: Record) -> None:
         self.record = record
@@ -86,6 +130,10 @@ class _Click:
         kind = record.get("k")
         self.kind = kind if kind in CLICK_KINDS else PERSON
         self.visitor = str(record.get("v", ""))[:32]
+        # The visitor's key of the day before (not stored): a repeat across midnight.
+        self.previous_visitor = str(record.get("p") or "")[:32]
+        outcome = record.get("x")
+        self.outcome = outcome if outcome in OUTCOMES else REDIRECTED
         self.user = record.get("u")
 
 
@@ -132,27 +180,31 @@ def clicks_store(records: Iterable[Record]) -> int:
     for click in fresh:
         organization_id, sharer = links[click.link_id]
         moment, kind, visitor = click.moment, click.kind, click.visitor
+        counted = click.outcome != UNAVAILABLE
         is_self = (
             kind == PERSON
+            and counted
             and sharer is not None
             and (click.user == sharer or (sharer, moment.date(), visitor) in sharer_keys)
         )
         is_unique = False
-        if kind == PERSON and not is_self:
-            previous = last_seen.get((click.link_id, visitor))
+        if kind == PERSON and counted and not is_self:
+            previous = _latest(last_seen, click)
             is_unique = previous is None or moment - previous >= UNIQUE_WINDOW
             # A stored click later than this one (drained earlier) stays the latest seen.
             last_seen[click.link_id, visitor] = max(moment, previous) if previous else moment
-        # clicks, unique clicks, self-clicks, previews, last click
-        counter = counts[click.link_id]
-        if kind != PERSON:
-            counter[3] += 1
-        elif is_self:
-            counter[2] += 1
-        else:
-            counter[0] += 1
-            counter[1] += is_unique
-        counter[4] = moment
+        # clicks, unique clicks, self-clicks, previews, last click (a person's click that
+        # led nowhere is stored, and counted in no figure)
+        if kind != PERSON or counted:
+            counter = counts[click.link_id]
+            if kind != PERSON:
+                counter[3] += 1
+            elif is_self:
+                counter[2] += 1
+            else:
+                counter[0] += 1
+                counter[1] += is_unique
+            counter[4] = moment
         record = click.record
         rows.append(
             (
@@ -167,11 +219,23 @@ def clicks_store(records: Iterable[Record]) -> int:
                 visitor,
                 is_unique,
                 is_self,
+                click.outcome,
             )
         )
     _insert_clicks(rows)
     _add_to_counters(counts, adapt)
     return len(rows)
+
+
+def _latest(last_seen: dict[tuple[int, str], datetime], click: _Click) -> datetime | None:
+    """The visitor's latest counted click on the link, under today's key or yesterday's."""
+    today = last_seen.get((click.link_id, click.visitor))
+    if not click.previous_visitor:
+        return today
+    yesterday = last_seen.get((click.link_id, click.previous_visitor))
+    if today is None or yesterday is None:
+        return today or yesterday
+    return max(today, yesterday)
 
 
 def _datetime_adapter() -> Any:
@@ -250,8 +314,16 @@ def _as_date(value: Any) -> date:
 
 
 def _last_person_clicks(clicks: Sequence[_Click]) -> dict[tuple[int, str], datetime]:
-    """For each (link, visitor) in the batch, their latest earlier stored person click."""
-    pairs = sorted({(c.link_id, c.visitor) for c in clicks if c.kind == PERSON})
+    """For each (link, visitor key) in the batch, the latest earlier stored person click
+    that counted (the visitor's keys of the click's day and of the day before)."""
+    pairs = sorted(
+        {(c.link_id, c.visitor) for c in clicks if c.kind == PERSON}
+        | {
+            (c.link_id, c.previous_visitor)
+            for c in clicks
+            if c.kind == PERSON and c.previous_visitor
+        }
+    )
     if not pairs:
         return {}
     since = _datetime_adapter()(clicks[0].moment - UNIQUE_WINDOW)
@@ -262,7 +334,8 @@ def _last_person_clicks(clicks: Sequence[_Click]) -> dict[tuple[int, str], datet
         for start in range(0, len(pairs), PAIRS_PER_QUERY):
             chunk = pairs[start : start + PAIRS_PER_QUERY]
             sql = PAIRS_SQL.format(pairs=", ".join(["(%s, %s)"] * len(chunk)))
-            cursor.execute(sql, [PERSON, False, since, *(v for pair in chunk for v in pair)])
+            params = [PERSON, False, UNAVAILABLE, since, *(v for pair in chunk for v in pair)]
+            cursor.execute(sql, params)
             for link_id, visitor, moment in cursor.fetchall():
                 if moment is not None:
                     seen[int(link_id), str(visitor)] = _as_datetime(moment)

@@ -3,7 +3,14 @@
 It answers `/l/<code>` itself and hands every other path to Django. Inside it there is no
 ORM and no Django request cycle: codes come from an in-process cache backed by one SQL
 query, the bot decision is cached per user agent, and the click is appended to the sink
-before the 302 is sent. The drainer stores clicks in batches later.
+before the 302 is sent (a failing sink never fails the redirect: sinks.GuardedSink). The
+drainer stores clicks in batches later.
+
+A code redirects only while its post is approved (approved, scheduled, live or expired);
+a withdrawn (archived) post's code leads to the organization's fallback page or the "no
+longer available" page, and any other post's code (a draft, in review, rejected) is
+"link not found". On an organization's custom short domain only that organization's
+codes answer; every other host (this site's) answers every organization's codes.
 """
 
 from __future__ import annotations
@@ -18,12 +25,21 @@ from collections.abc import Callable, Iterable
 from typing import Any, NamedTuple
 from urllib.parse import urlsplit
 
+from django.conf import settings
 from django.core import signing
 from django.db import DatabaseError, connections
 
 from chorus.links.bots import bot_name, is_prefetch
-from chorus.links.sinks import ClickSink, encode_line, get_sink
-from chorus.links.visitors import client_ip, visitor_key_on
+from chorus.links.sinks import (
+    FALLBACK,
+    REDIRECTED,
+    UNAVAILABLE,
+    ClickSink,
+    GuardedSink,
+    encode_line,
+    get_sink,
+)
+from chorus.links.visitors import client_ip, visitor_keys_on
 
 logger = logging.getLogger(__name__)
 
@@ -50,7 +66,13 @@ WHERE l.is_active
 ORDER BY l.id DESC
 LIMIT %s
 """
-WITHDRAWN_STATES = {"archived"}
+DOMAINS_SQL = (
+    "SELECT short_domain, organization_id FROM links_linksettings WHERE short_domain <> ''"
+)
+# chorus.content.models.PostState: the states of an approved post, whose links redirect
+# (an expired post's shares are still out there), and of a withdrawn one.
+APPROVED_STATES = frozenset({"approved", "scheduled", "live", "expired"})
+WITHDRAWN_STATES = frozenset({"archived"})
 PRELOAD_CHUNK = 2000
 
 
@@ -74,6 +96,7 @@ class Target(NamedTuple):
     link_id: int
     organization_id: int
     location: str  # where to send the visitor; "" means the "no longer available" page
+    outcome: str  # sinks.REDIRECTED, FALLBACK or UNAVAILABLE
 
 
 class EventIds:
@@ -103,19 +126,22 @@ class LinkResolver:
         self.missing_ttl = missing_ttl
         self.max_entries = max_entries
         # Entries are exact tuples of plain values, (expires, link id, organization id,
-        # location) or (expires,) for an unknown code: the garbage collector stops tracking
-        # those, so hundreds of thousands of them add nothing to its pauses.
+        # location, outcome) or (expires,) for an unknown code: the garbage collector stops
+        # tracking those, so hundreds of thousands of them add nothing to its pauses.
         self._cache: dict[str, tuple[Any, ...]] = {}
         # One string per distinct destination: every member's link to a post on a network
         # has the same destination, so thousands of entries share one string.
         self._locations: dict[str, str] = {}
         self._lock = threading.Lock()
+        # Custom short domain -> its organization, read again every `ttl` seconds.
+        self._domains: dict[str, int] = {}
+        self._domains_expire = 0.0
 
     def get(self, code: str) -> Target | None:
         now = time.monotonic()
         cached = self._cache.get(code)
         if cached is not None and cached[0] > now:
-            return Target(cached[1], cached[2], cached[3]) if len(cached) == 4 else None
+            return Target(*cached[1:]) if len(cached) == 5 else None
         target = self._lookup(code)
         if len(self._cache) >= self.max_entries:
             with self._lock:
@@ -130,9 +156,24 @@ class LinkResolver:
             self._cache[code] = (now + self.ttl, *self._shared(target))
         return target
 
-    def _shared(self, target: Target) -> tuple[int, int, str]:
+    def _shared(self, target: Target) -> tuple[int, int, str, str]:
         location = self._locations.setdefault(target.location, target.location)
-        return (target.link_id, target.organization_id, location)
+        return (target.link_id, target.organization_id, location, target.outcome)
+
+    def domain_owner(self, host: str) -> int | None:
+        """The organization whose custom short domain `host` is (None: not a short domain)."""
+        now = time.monotonic()
+        if now >= self._domains_expire:
+            self._domains_expire = now + self.ttl
+            try:
+                rows = self._query(DOMAINS_SQL, (), many=True)
+            except DRIVER_ERRORS:
+                # Keep the domains known so far; the next look-up tries again.
+                logger.exception("Could not read the custom short domains")
+                self._domains_expire = 0.0
+            else:
+                self._domains = {str(domain): int(owner) for domain, owner in rows}
+        return self._domains.get(host)
 
     def forget(self, code: str) -> None:
         self._cache.pop(code, None)
@@ -161,35 +202,41 @@ class LinkResolver:
         return loaded
 
     def _lookup(self, code: str) -> Target | None:
-        row = self._query(code)
+        row = self._query(LOOKUP_SQL, (code,))
         return None if row is None else self._target(row)
 
     def _target(self, row: tuple[Any, ...]) -> Target | None:
         link_id, organization_id, destination, is_active, post_state, fallback = row
         if not is_active:
             return None
-        location = destination
         if post_state in WITHDRAWN_STATES:
             location = fallback or ""
+            outcome = FALLBACK if location else UNAVAILABLE
+        elif post_state in APPROVED_STATES:
+            location, outcome = destination, REDIRECTED
+        else:  # a draft, a post in review or rejected: never published, nothing to show
+            return None
         if location and not safe_location(location):
             # Minting only makes safe destinations; a row written some other way must not
             # turn the redirect into a way to send people anywhere or inject headers.
             logger.warning("Link %s has an unsafe destination; answering 404.", link_id)
             return None
-        return Target(link_id=link_id, organization_id=organization_id, location=location)
+        return Target(link_id, organization_id, location, outcome)
 
-    def _query(self, code: str) -> tuple[Any, ...] | None:
+    def _query(self, sql: str, params: tuple[Any, ...], *, many: bool = False) -> Any:
+        """One row (or every row) of `sql` ("%s" placeholders) through the driver itself."""
         for attempt in (1, 2):
             connection = connections["default"]
             try:
                 connection.ensure_connection()
                 # The driver's own cursor: Django's wrapper costs four times the query here.
                 raw = connection.connection
-                sql = LOOKUP_SQL if connection.vendor != "sqlite" else SQLITE_LOOKUP_SQL
+                if connection.vendor == "sqlite":
+                    sql = SQLITE_LOOKUP_SQL if sql is LOOKUP_SQL else sql.replace("%s", "?")
                 cursor = raw.cursor()
                 try:
-                    cursor.execute(sql, (code,))
-                    return cursor.fetchone()  # type: ignore[no-any-return]
+                    cursor.execute(sql, params)
+                    return cursor.fetchall() if many else cursor.fetchone()
                 finally:
                     cursor.close()
             except DRIVER_ERRORS:
@@ -247,12 +294,16 @@ class LinkEdge:
     ) -> None:
         self.app = app
         self.resolver = resolver
+        # Whatever sink is given, a failure to write a click never fails the redirect.
+        if sink is not None and not isinstance(sink, GuardedSink):
+            sink = GuardedSink(sink)
         self._sink = sink
+        self.forwarded_host = bool(settings.BEHIND_PROXY)
         self.not_found_page = not_found_page or _page("Link not found", NOT_FOUND_TEXT)
         self.gone_page = gone_page or _page("No longer available", GONE_TEXT)
 
     @property
-    def sink(self) -> ClickSink:
+    def sink(self) -> GuardedSink:
         if self._sink is None:
             self._sink = get_sink()
         return self._sink
@@ -275,15 +326,14 @@ class LinkEdge:
             )
             return [b""]
         if self.resolver is None:
-            from django.conf import settings
-
             self.resolver = LinkResolver(ttl=settings.LINK_CACHE_SECONDS)
             if settings.LINK_PRELOAD:
                 threading.Thread(
                     target=self._preload, args=(self.resolver, settings.LINK_PRELOAD), daemon=True
                 ).start()
-        target = self.resolver.get(code) if CODE.fullmatch(code) else None
-        if target is None:
+        resolver = self.resolver
+        target = resolver.get(code) if CODE.fullmatch(code) else None
+        if target is None or not self._answers_for(environ, target.organization_id, resolver):
             return self._page(start_response, "404 Not Found", self.not_found_page, method)
         now = time.time()
         self.sink.append_line(self.record(target, environ, method, now), now)
@@ -300,6 +350,18 @@ class LinkEdge:
             ],
         )
         return [b""]
+
+    def _answers_for(
+        self, environ: dict[str, Any], organization_id: int, resolver: LinkResolver
+    ) -> bool:
+        """False for another organization's code on a custom short domain."""
+        host = environ.get("HTTP_HOST") or environ.get("SERVER_NAME", "")
+        if self.forwarded_host and "HTTP_X_FORWARDED_HOST" in environ:
+            host = environ["HTTP_X_FORWARDED_HOST"].split(",")[0].strip()
+        if host.startswith("["):  # an IPv6 address, never a short domain
+            return True
+        owner = resolver.domain_owner(host.partition(":")[0].lower().rstrip("."))
+        return owner is None or owner == organization_id
 
     @staticmethod
     def _preload(resolver: LinkResolver, limit: int) -> None:
@@ -324,6 +386,9 @@ class LinkEdge:
             kind = "prefetch"
         else:
             kind = "click"
+        # Today's key, and yesterday's, for the drainer to recognise a repeat within 24 hours
+        # across midnight (visitors.py).
+        visitor, previous = visitor_keys_on(client_ip(environ), user_agent, int(now // 86400))
         return encode_line(
             event_ids.next(),
             now,
@@ -334,8 +399,10 @@ class LinkEdge:
             # The drainer keeps only the referrer's host; parsing it here would cost time.
             environ.get("HTTP_REFERER", "")[:500],
             user_agent,
-            visitor_key_on(client_ip(environ), user_agent, int(now // 86400)),
+            visitor,
             _member_id(environ),
+            previous,
+            target.outcome,
         )
 
     @staticmethod

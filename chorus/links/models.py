@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from chorus.core.models import TenantModel
 
@@ -79,11 +80,20 @@ class DeviceClass(models.TextChoices):
     OTHER = "other", "Other"
 
 
+class ClickOutcome(models.TextChoices):
+    """What the visitor got (chorus.links.sinks has the same values)."""
+
+    REDIRECTED = "redirected", "Sent to the post's link"
+    FALLBACK = "fallback", "Sent to the organization's fallback page (withdrawn post)"
+    UNAVAILABLE = "unavailable", "Shown the 'no longer available' page (withdrawn post)"
+
+
 class Click(TenantModel):
     """One answered request for a link, written in batches by the drainer.
 
     No raw IP address is ever stored: `visitor_key` is a keyed hash of IP and user
-    agent whose key changes every day.
+    agent whose key changes every day. A click that led nowhere (outcome UNAVAILABLE) is
+    kept, but counts in no figure: not a click, not unique, no points.
     """
 
     event_id = models.CharField(max_length=32, unique=True)
@@ -96,6 +106,12 @@ class Click(TenantModel):
     visitor_key = models.CharField(max_length=32)
     is_unique = models.BooleanField(default=False)
     is_self = models.BooleanField(default=False)
+    outcome = models.CharField(
+        max_length=11,
+        choices=ClickOutcome.choices,
+        default=ClickOutcome.REDIRECTED,
+        db_default=ClickOutcome.REDIRECTED,
+    )
 
     class Meta:
         indexes = [
@@ -125,3 +141,35 @@ class MemberVisitorKey(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} {self.day}"
+
+
+class DeadLetterReason(models.TextChoices):
+    """Why a click record was set aside (chorus.links.sinks has the same values)."""
+
+    UNREADABLE = "unreadable", _("The record could not be read")
+    NOT_STORED = "not_stored", _("The record could not be stored")
+
+
+class ClickDeadLetter(models.Model):
+    """A click record the drainer could not store after a few attempts, kept as it was read.
+
+    Set aside so that it does not hold up the clicks after it. `organization` is the one
+    the record names, when that organization exists (else only staff see it, in Django's
+    admin). `digest` (SHA-256 of the raw record) keeps one row per record when a file or
+    stream entry is read again.
+    """
+
+    organization = models.ForeignKey(
+        "accounts.Organization", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    digest = models.CharField(max_length=64, unique=True)
+    raw = models.TextField()
+    reason = models.CharField(max_length=10, choices=DeadLetterReason.choices)
+    detail = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [models.Index(fields=["organization", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.reason} {self.created_at:%Y-%m-%d %H:%M}"

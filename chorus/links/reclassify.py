@@ -16,7 +16,7 @@ from django.db.models import Count, F, Q
 from chorus.analytics.rollups import dirty_days, rollups_mark_dirty
 from chorus.gamification.models import Source
 from chorus.gamification.services import points_reverse_sources
-from chorus.links.models import Click, ClickKind, DeviceClass, Link
+from chorus.links.models import Click, ClickKind, ClickOutcome, DeviceClass, Link
 
 MAX_BOT_NAME = 100
 
@@ -44,12 +44,14 @@ def clicks_reclassify_as_bot(
     if not ids:
         return 0
     chosen = Click.objects.filter(pk__in=ids)
+    # Clicks that got the "no longer available" page were never counted as clicks.
+    counted = ~Q(outcome=ClickOutcome.UNAVAILABLE)
     per_link = (
         chosen.values("link_id")
         .annotate(
-            people=Count("pk", filter=Q(is_self=False)),
-            unique=Count("pk", filter=Q(is_self=False, is_unique=True)),
-            own=Count("pk", filter=Q(is_self=True)),
+            people=Count("pk", filter=counted & Q(is_self=False)),
+            unique=Count("pk", filter=counted & Q(is_self=False, is_unique=True)),
+            own=Count("pk", filter=counted & Q(is_self=True)),
             total=Count("pk"),
         )
         .order_by("link_id")  # a fixed order: no deadlocks with the drainer

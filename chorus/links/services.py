@@ -13,7 +13,7 @@ from django.db import IntegrityError, transaction
 from django.utils.encoding import iri_to_uri
 
 from chorus.accounts.models import Membership, Organization, User
-from chorus.content.models import Post
+from chorus.content.models import Post, PostState
 from chorus.core.audit import audit_record
 from chorus.links.clicks import clicks_drain as clicks_drain
 from chorus.links.clicks import clicks_store as clicks_store
@@ -26,6 +26,16 @@ CODE_ALPHABET = string.ascii_letters + string.digits
 CODE_LENGTH = 10
 UTM_MEDIUM = "employee_advocacy"
 MAX_DESTINATION_LENGTH = 4000  # Link.destination's max_length
+# Links are made only for approved posts: a draft or a post in review is not published, and
+# its link would not redirect (edge.APPROVED_STATES also lets an expired post's links work).
+MINTABLE_STATES = frozenset({PostState.APPROVED, PostState.SCHEDULED, PostState.LIVE})
+NOT_MINTABLE: dict[str, str] = {
+    PostState.DRAFT: "a draft",
+    PostState.IN_REVIEW: "in review",
+    PostState.REJECTED: "rejected",
+    PostState.EXPIRED: "expired",
+    PostState.ARCHIVED: "withdrawn",
+}
 
 
 def new_code() -> str:
@@ -84,7 +94,16 @@ def _ascii_host(host: str) -> str:
 
 
 def link_mint(*, post: Post, membership: Membership | None = None, network: str = "") -> Link:
-    """The link for (post, member, network), or for the post alone; the same one every time."""
+    """The link for (post, member, network), or for the post alone; the same one every time.
+
+    Raises ValidationError for a post that is not approved (approved, scheduled or live).
+    """
+    if post.state not in MINTABLE_STATES:
+        state = NOT_MINTABLE.get(post.state, post.state)
+        raise ValidationError(
+            f"Tracked links are made only for approved posts: this post is {state}. "
+            "Links can be made once it is approved (or scheduled, or live)."
+        )
     # Every channel, not only the networks with captions: WhatsApp and email shares carry links.
     if network and network not in CHANNELS:
         raise ValidationError(f"Unknown network: {network}.")

@@ -10,24 +10,48 @@
 
 Storing is idempotent (every record has a unique event id), so a drainer that dies between
 storing and deleting or acknowledging causes no double count.
+
+The redirect never fails because of its sink: `GuardedSink` (what `get_sink` returns)
+falls back to the local file when Redis fails, holds a bounded number of lines in memory
+while the file cannot be written (a full disk) and writes them as soon as it can, and
+counts and logs what it truly has to drop. On the drainer's side, a record that cannot be
+stored after a few attempts is set aside (a dead letter, with its reason) instead of
+blocking its file or stream; database outages are not the record's fault and are raised.
 """
 
 from __future__ import annotations
 
+import atexit
 import logging
+import math
 import os
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Iterator
 from contextlib import suppress
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Protocol
 
+from django.db import InterfaceError, OperationalError
+
 logger = logging.getLogger(__name__)
 
 Record = dict[str, Any]
 Store = Callable[[list[Record]], Any]
+# set_aside(raw record, reason, detail): keeps a record that cannot be stored (a dead letter).
+SetAside = Callable[[bytes, str, str], None]
+Item = tuple[bytes, Record]  # a record with the raw line it was read from
+
+# Why a record was set aside (chorus.links.models.DeadLetterReason has the same values).
+UNREADABLE = "unreadable"
+NOT_STORED = "not_stored"
+# How often one record is tried alone before it is set aside.
+ATTEMPTS = 3
+# The database is down or busy: not the record's fault. The drain stops, its file or its
+# stream entries stay, and the next run tries again.
+TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (OperationalError, InterfaceError)
 
 
 class ClickSink(Protocol):
@@ -37,16 +61,36 @@ class ClickSink(Protocol):
         """Append one encoded record (`encode_line`) answered at `now` (the hot path)."""
         ...
 
-    def drain(self, store: Store, *, batch_size: int = 5000) -> int:
-        """Hand stored-up records to `store` in batches; returns how many were drained."""
+    def drain(
+        self,
+        store: Store,
+        *,
+        batch_size: int = 5000,
+        now: float | None = None,
+        set_aside: SetAside | None = None,
+    ) -> int:
+        """Hand stored-up records to `store` in batches; returns how many were drained.
+
+        With `set_aside`, a record that cannot be stored is handed to it instead of
+        stopping the drain (unreadable ones at once, others after ATTEMPTS tries alone);
+        without it, the first error is raised (and unreadable records are logged, skipped).
+        """
         ...
 
 
 # A record is one line of tab-separated fields, in this order: cheaper to write than JSON
 # (this runs for every redirect) and as easy to read back. Text fields that come from the
 # visitor have their tabs, line breaks and NULs turned into spaces.
-FIELDS = ("id", "t", "l", "o", "k", "b", "r", "ua", "v", "u")
-FORMAT_VERSION = "1"
+# Version 2 added "p" (the visitor's key of the day before, to recognise a repeat click
+# across midnight) and "x" (what the visitor got: OUTCOMES). Version 1 lines, written
+# before an upgrade, are still read.
+FIELDS = ("id", "t", "l", "o", "k", "b", "r", "ua", "v", "u", "p", "x")
+FIELDS_V1 = FIELDS[:10]
+FORMAT_VERSION = "2"
+# chorus.links.models.ClickOutcome: the redirect, the organization's fallback page (for a
+# withdrawn post) or the "no longer available" page.
+REDIRECTED, FALLBACK, UNAVAILABLE = "redirected", "fallback", "unavailable"
+OUTCOMES = frozenset((REDIRECTED, FALLBACK, UNAVAILABLE))
 _FLATTEN = str.maketrans({"\t": " ", "\n": " ", "\r": " ", "\0": " "})
 
 
@@ -67,12 +111,14 @@ def encode_line(
     user_agent: str,
     visitor: str,
     user: int | None,
+    previous_visitor: str = "",
+    outcome: str = REDIRECTED,
 ) -> bytes:
     """One record as a line: the fields of FIELDS, in that order."""
     return (
         f"{FORMAT_VERSION}\t{event_id}\t{moment!r}\t{link_id}\t{organization_id}\t{kind}\t"
         f"{flat(bot)}\t{flat(referrer)}\t{flat(user_agent)}\t{visitor}\t"
-        f"{'' if user is None else user}\n"
+        f"{'' if user is None else user}\t{previous_visitor}\t{outcome}\n"
     ).encode()
 
 
@@ -88,20 +134,76 @@ def encode(record: Record) -> bytes:
         str(record.get("ua", "")),
         record.get("v", ""),
         record.get("u"),
+        record.get("p", ""),
+        record.get("x", REDIRECTED),
     )
 
 
 def decode(line: bytes) -> Record:
     """The record on one line; ValueError when the line is not one."""
     fields = line.decode(errors="replace").rstrip("\n").split("\t")
-    if len(fields) != len(FIELDS) + 1 or fields[0] != FORMAT_VERSION:
+    if fields[0] == FORMAT_VERSION and len(fields) == len(FIELDS) + 1:
+        record: Record = dict(zip(FIELDS, fields[1:], strict=True))
+    elif fields[0] == "1" and len(fields) == len(FIELDS_V1) + 1:
+        record = dict(zip(FIELDS_V1, fields[1:], strict=True))
+        record.update(p="", x=REDIRECTED)
+    else:
         raise ValueError("not a click record")
-    record: Record = dict(zip(FIELDS, fields[1:], strict=True))
     record["t"] = float(record["t"])
+    # A moment no clock gives (the drainer could not turn it into a date).
+    if not (math.isfinite(record["t"]) and 0 < record["t"] < 1e11):
+        raise ValueError("not a click's moment")
+    if not record["id"]:
+        raise ValueError("no event id")
+    if record["x"] not in OUTCOMES:
+        raise ValueError("unknown outcome")
     record["l"] = int(record["l"])
     record["o"] = int(record["o"])
     record["u"] = int(record["u"]) if record["u"] else None
     return record
+
+
+def store_or_set_aside(store: Store, items: list[Item], set_aside: SetAside) -> None:
+    """Store the batch; when that fails, find the records that cannot be stored by halves.
+
+    A record that still fails after ATTEMPTS tries on its own is set aside with the error,
+    and every other record of the batch is stored. Errors of the database itself
+    (TRANSIENT_ERRORS) are raised: the batch is tried again on the next run.
+    """
+    try:
+        store([record for _raw, record in items])
+        return
+    except TRANSIENT_ERRORS:
+        raise
+    except Exception as error:
+        if len(items) > 1:
+            middle = len(items) // 2
+            store_or_set_aside(store, items[:middle], set_aside)
+            store_or_set_aside(store, items[middle:], set_aside)
+            return
+        failure: Exception = error
+    for _attempt in range(ATTEMPTS - 1):
+        try:
+            store([items[0][1]])
+            return
+        except TRANSIENT_ERRORS:
+            raise
+        except Exception as error:
+            failure = error
+    raw = items[0][0]
+    logger.error("Setting aside a click record that could not be stored: %r", failure)
+    set_aside(raw, NOT_STORED, f"{type(failure).__name__}: {failure}"[:500])
+
+
+def _store_batches(
+    store: Store, items: list[Item], batch_size: int, set_aside: SetAside | None
+) -> None:
+    for start in range(0, len(items), batch_size):
+        batch = items[start : start + batch_size]
+        if set_aside is None:
+            store([record for _raw, record in batch])
+        else:
+            store_or_set_aside(store, batch, set_aside)
 
 
 class FileSink:
@@ -113,6 +215,9 @@ class FileSink:
         self.directory = Path(directory)
         self._local = threading.local()
         self._pid = os.getpid()
+        # Raised after a failed write: later lines go to a new file, never after a partial
+        # line a short write may have left (the line is written again in full elsewhere).
+        self._generation = 0
         # A forked worker must open files of its own (named by its pid): told once at the
         # fork instead of asking the kernel for the pid on every click.
         os.register_at_fork(after_in_child=self._forked)
@@ -120,18 +225,24 @@ class FileSink:
     def _forked(self) -> None:
         self._local = threading.local()
         self._pid = os.getpid()
+        self._generation = 0
 
     def _descriptor(self, bucket: int) -> int:
         local = self._local
         handle: _OpenFile | None = getattr(local, "handle", None)
-        if handle is None or handle.bucket != bucket:
+        if handle is None or handle.bucket != bucket or handle.generation != self._generation:
             if handle is not None:
                 handle.close()
+                local.handle = None
             self.directory.mkdir(parents=True, exist_ok=True)
             # One file per process, thread and bucket: no two writers share a file.
-            name = f"clicks-{bucket}-{self._pid}-{threading.get_ident()}.jsonl"
-            fd = os.open(self.directory / name, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
-            handle = local.handle = _OpenFile(fd, bucket)
+            name = f"clicks-{bucket}-{self._pid}-{threading.get_ident()}"
+            if self._generation:
+                name = f"{name}-{self._generation}"
+            fd = os.open(
+                self.directory / f"{name}.jsonl", os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600
+            )
+            handle = local.handle = _OpenFile(fd, bucket, self._generation)
         return handle.fd
 
     def append(self, record: Record) -> None:
@@ -139,8 +250,13 @@ class FileSink:
 
     def append_line(self, line: bytes, now: float) -> None:
         fd = self._descriptor(int(now) // self.BUCKET_SECONDS)
-        written = os.write(fd, line)
-        if written != len(line):  # pragma: no cover - a full disk
+        try:
+            written = os.write(fd, line)
+        except OSError:
+            self._generation += 1
+            raise
+        if written != len(line):  # a full disk
+            self._generation += 1
             raise OSError("short write to the click log")
 
     def ready_files(self, now: float | None = None) -> list[Path]:
@@ -153,15 +269,21 @@ class FileSink:
                     ready.append(path)
         return ready
 
-    def drain(self, store: Store, *, batch_size: int = 5000, now: float | None = None) -> int:
+    def drain(
+        self,
+        store: Store,
+        *,
+        batch_size: int = 5000,
+        now: float | None = None,
+        set_aside: SetAside | None = None,
+    ) -> int:
         if not self.directory.exists():
             return 0
         total = 0
         for path in self.ready_files(now):
-            records = list(_read_lines(path))
-            for start in range(0, len(records), batch_size):
-                store(records[start : start + batch_size])
-            total += len(records)
+            items = list(_read_lines(path, set_aside))
+            _store_batches(store, items, batch_size, set_aside)
+            total += len(items)
             # missing_ok: a second drainer running at the same time may have deleted it
             # (storing is idempotent, so both storing the file counted nothing twice).
             path.unlink(missing_ok=True)
@@ -175,9 +297,10 @@ class _OpenFile:
     descriptor per thread until the process runs out of them.
     """
 
-    def __init__(self, fd: int, bucket: int) -> None:
+    def __init__(self, fd: int, bucket: int, generation: int) -> None:
         self.fd = fd
         self.bucket = bucket
+        self.generation = generation
 
     def close(self) -> None:
         if self.fd >= 0:
@@ -189,17 +312,22 @@ class _OpenFile:
         self.close()
 
 
-def _read_lines(path: Path) -> Iterator[Record]:
+def _read_lines(path: Path, set_aside: SetAside | None) -> Iterator[Item]:
     with path.open("rb") as handle:
         for line in handle:
             if not line.endswith(b"\n"):
-                # A line cut short by a crash mid-write was never answered: skip it.
+                # A line cut short by a crash mid-write was never answered, and one cut short
+                # by a full disk was written again in full: skip it.
                 logger.warning("Skipping a partial line in %s", path)
                 continue
             try:
-                yield decode(line)
-            except ValueError:
-                logger.warning("Skipping an unreadable line in %s", path)
+                yield line, decode(line)
+            except ValueError as error:
+                if set_aside is None:
+                    logger.warning("Skipping an unreadable line in %s", path)
+                else:
+                    logger.error("Setting aside an unreadable line in %s: %s", path, error)
+                    set_aside(line, UNREADABLE, str(error))
 
 
 class RedisSink:
@@ -207,14 +335,25 @@ class RedisSink:
     GROUP = "drainers"
     # A record a drainer took but did not acknowledge for this long is taken over.
     CLAIM_AFTER_MS = 60_000
+    # A Redis that does not answer must not hold up the redirect: GuardedSink then falls
+    # back to the local file.
+    CONNECT_TIMEOUT = 0.5
+    TIMEOUT = 1.0
 
     def __init__(self, url: str, *, stream: str | None = None) -> None:
         import redis
 
-        self.client = redis.Redis.from_url(url)
+        self.client = redis.Redis.from_url(
+            url, socket_connect_timeout=self.CONNECT_TIMEOUT, socket_timeout=self.TIMEOUT
+        )
         self.stream = stream or self.STREAM
         self.consumer = f"{os.uname().nodename}-{os.getpid()}"
         self._group_ready = False
+        # The errors that mean "Redis is not there" (GuardedSink.drain goes on without it).
+        self.unavailable: tuple[type[Exception], ...] = (
+            redis.ConnectionError,
+            redis.TimeoutError,
+        )
 
     def append(self, record: Record) -> None:
         self.append_line(encode(record), time.time())
@@ -234,7 +373,14 @@ class RedisSink:
                 raise
         self._group_ready = True
 
-    def drain(self, store: Store, *, batch_size: int = 5000) -> int:
+    def drain(
+        self,
+        store: Store,
+        *,
+        batch_size: int = 5000,
+        now: float | None = None,
+        set_aside: SetAside | None = None,
+    ) -> int:
         self._ensure_group()
         total = 0
         # First what a dead drainer left behind, then new records.
@@ -253,22 +399,155 @@ class RedisSink:
                 entries = response[0][1] if response else []
             if not entries:
                 return total
-            records = []
-            for _entry_id, fields in entries:
-                # TypeError: an entry deleted while pending is claimed with no fields.
-                with suppress(ValueError, KeyError, TypeError):
-                    records.append(decode(fields[b"r"]))
-            store(records)
+            items: list[Item] = []
+            for entry_id, fields in entries:
+                if not fields:  # an entry deleted while pending is claimed with no fields
+                    continue
+                raw = fields.get(b"r")
+                try:
+                    items.append((raw, decode(raw)))
+                except (ValueError, TypeError, AttributeError) as error:
+                    if set_aside is None:
+                        logger.warning("Skipping an unreadable stream entry %s", entry_id)
+                        continue
+                    logger.error("Setting aside an unreadable stream entry %s", entry_id)
+                    raw = raw if isinstance(raw, bytes) else repr(fields).encode()
+                    set_aside(raw, UNREADABLE, str(error) or type(error).__name__)
+            _store_batches(store, items, batch_size, set_aside)
             ids = [entry_id for entry_id, _ in entries]
             self.client.xack(self.stream, self.GROUP, *ids)
             self.client.xdel(self.stream, *ids)
-            total += len(records)
+            total += len(items)
 
 
-_sink: ClickSink | None = None
+class GuardedSink:
+    """A sink whose append never fails the redirect.
+
+    A line goes to the primary sink; when that fails (Redis down, disk full), to the
+    fallback file sink if there is one (the Redis backend's local file), else it is held
+    in memory (at most MAX_HELD lines) and written as soon as a write works again. The
+    primary is not asked again for RETRY_SECONDS after a failure, so an outage costs one
+    failed attempt, not one per click. A line that cannot be held is lost: counted in
+    `lost` and logged, never silently. Held lines die with the process (README: Tracked
+    links, durability).
+    """
+
+    RETRY_SECONDS = 5.0
+    MAX_HELD = 10_000
+    # While lines are being lost, one error log per this many.
+    LOG_EVERY = 1000
+
+    def __init__(self, primary: ClickSink, *, fallback: FileSink | None = None) -> None:
+        self.primary = primary
+        self.fallback = fallback
+        self._primary_down_until = 0.0
+        self._fallback_down_until = 0.0
+        self._held: deque[bytes] = deque()
+        self._flushing = threading.Lock()
+        self.fell_back = 0  # lines written to the fallback file
+        self.lost = 0  # lines that could be written nowhere
+        os.register_at_fork(after_in_child=self._forked)
+
+    def _forked(self) -> None:
+        # The parent's held lines are the parent's to write.
+        self._held = deque()
+        self._flushing = threading.Lock()
+
+    def append(self, record: Record) -> None:
+        self.append_line(encode(record), time.time())
+
+    def append_line(self, line: bytes, now: float) -> None:
+        if self._held:
+            self._flush_held(now)
+        if not self._write(line, now):
+            self._hold(line)
+
+    def _write(self, line: bytes, now: float) -> bool:
+        if now >= self._primary_down_until:
+            try:
+                self.primary.append_line(line, now)
+                return True
+            except Exception:
+                self._primary_down_until = now + self.RETRY_SECONDS
+                logger.exception(
+                    "The click sink failed; clicks go to %s for %.0f s",
+                    "the local file" if self.fallback else "memory",
+                    self.RETRY_SECONDS,
+                )
+        if self.fallback is not None and now >= self._fallback_down_until:
+            try:
+                self.fallback.append_line(line, now)
+                self.fell_back += 1
+                return True
+            except OSError:
+                self._fallback_down_until = now + self.RETRY_SECONDS
+                logger.exception("The fallback click file failed too; clicks wait in memory")
+        return False
+
+    def _hold(self, line: bytes) -> None:
+        if len(self._held) < self.MAX_HELD:
+            self._held.append(line)
+            return
+        self.lost += 1
+        if self.lost % self.LOG_EVERY == 1:
+            logger.error(
+                "A click could be written nowhere and was dropped (%d so far in process %d)",
+                self.lost,
+                os.getpid(),
+            )
+
+    def _flush_held(self, now: float) -> None:
+        """Write held lines while writes work (one thread at a time)."""
+        if not self._flushing.acquire(blocking=False):
+            return
+        try:
+            while self._held:
+                line = self._held.popleft()
+                if not self._write(line, now):
+                    self._held.appendleft(line)
+                    return
+        finally:
+            self._flushing.release()
+
+    def close(self) -> None:
+        """At exit: a last try to write what is held; what still cannot be is counted."""
+        if self._held:
+            self._primary_down_until = self._fallback_down_until = 0.0
+            self._flush_held(time.time())
+        if self._held:
+            self.lost += len(self._held)
+            logger.error(
+                "%d clicks held in memory could not be written before the process ended",
+                len(self._held),
+            )
+            self._held.clear()
+
+    def drain(
+        self,
+        store: Store,
+        *,
+        batch_size: int = 5000,
+        now: float | None = None,
+        set_aside: SetAside | None = None,
+    ) -> int:
+        """Drain the fallback file, then the primary (whose outage is logged, not raised)."""
+        total = 0
+        if self.fallback is not None:
+            total += self.fallback.drain(store, batch_size=batch_size, now=now, set_aside=set_aside)
+        unavailable: tuple[type[Exception], ...] = getattr(self.primary, "unavailable", ())
+        try:
+            total += self.primary.drain(store, batch_size=batch_size, now=now, set_aside=set_aside)
+        except unavailable:
+            if self.fallback is None:
+                raise
+            logger.exception("The click stream is unavailable; drained the local file only")
+        return total
 
 
-def get_sink() -> ClickSink:
+_sink: GuardedSink | None = None
+
+
+def get_sink() -> GuardedSink:
     """The configured sink (CLICKS_BACKEND), one per process."""
     global _sink
     if _sink is None:
@@ -277,9 +556,14 @@ def get_sink() -> ClickSink:
         if settings.CLICKS_BACKEND == "redis":
             if not settings.CLICKS_REDIS_URL:
                 raise RuntimeError("CLICKS_BACKEND=redis needs REDIS_URL (or CLICKS_REDIS_URL).")
-            _sink = RedisSink(settings.CLICKS_REDIS_URL)
+            # When Redis fails, clicks go to this machine's files, drained like the file
+            # backend's by a worker (or `manage.py clicks_drain`) on this machine.
+            _sink = GuardedSink(
+                RedisSink(settings.CLICKS_REDIS_URL), fallback=FileSink(settings.CLICKS_DIR)
+            )
         else:
-            _sink = FileSink(settings.CLICKS_DIR)
+            _sink = GuardedSink(FileSink(settings.CLICKS_DIR))
+        atexit.register(_sink.close)
     return _sink
 
 

@@ -1,8 +1,14 @@
 """Visitor keys: who clicked, without ever storing an IP address.
 
 A visitor key is an HMAC of the IP address and user agent under a key derived from the
-secret key and the day, so keys of different days cannot be linked, and the raw address
-cannot be recovered from what is stored.
+secret key and the day (UTC), so keys of different days stored in clicks cannot be linked,
+and the raw address cannot be recovered from what is stored.
+
+A repeat click within 24 hours is not unique, even across midnight: the redirect also
+computes the visitor's key of the day before and hands it to the drainer with the click,
+which looks for the visitor's earlier clicks under either key. Any moment of the 24 hours
+before a click falls on the click's day or the day before, so the two keys cover the whole
+window. The previous day's key only travels in the click's record; it is never stored.
 """
 
 from __future__ import annotations
@@ -30,6 +36,15 @@ def visitor_key_on(ip: str, user_agent: str, epoch_day: int) -> str:
     message = f"{ip}\n{user_agent}".encode(errors="replace")
     # BLAKE2b's built-in keying is a MAC in one pass, cheaper than HMAC on the hot path.
     return hashlib.blake2b(message, key=_day_key(epoch_day), digest_size=16).hexdigest()
+
+
+def visitor_keys_on(ip: str, user_agent: str, epoch_day: int) -> tuple[str, str]:
+    """The visitor's keys of `epoch_day` and of the day before (the redirect's fast path)."""
+    message = f"{ip}\n{user_agent}".encode(errors="replace")
+    return (
+        hashlib.blake2b(message, key=_day_key(epoch_day), digest_size=16).hexdigest(),
+        hashlib.blake2b(message, key=_day_key(epoch_day - 1), digest_size=16).hexdigest(),
+    )
 
 
 def visitor_key(ip: str, user_agent: str, day: date) -> str:

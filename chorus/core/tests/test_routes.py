@@ -159,7 +159,9 @@ def tenant_objects(organization):
     source = SourceFactory(organization=organization)
     version = post_snapshot_version(post=post, actor=None)
     image = PostImage.objects.create(post=post, image="posts/none.png", width=1, height=1)
-    link = link_mint(post=post, membership=member, network="linkedin")
+    # Links are made only for approved posts: the link's post is a live one.
+    live = PostFactory(organization=organization, link_url="https://example.com/b", state="live")
+    link = link_mint(post=live, membership=member, network="linkedin")
     # Through the drainer, which keeps the link's counters (a reclassification takes it back).
     key = visitor_key(f"192.0.2.{organization.pk % 250}", "walker", timezone.now().date())
     clicks_store([{"id": f"walker-{organization.pk}", "t": time.time(), "l": link.pk, "v": key}])

@@ -189,9 +189,9 @@ def test_unique_clicks_of_the_period_not_own_ones(world):
     day = today()
     made = challenge(world.organization, ChallengeMetric.UNIQUE_CLICKS, campaign="spring")
     spring = PostFactory(
-        organization=world.organization, campaign="spring", link_url="https://e.x/a"
+        organization=world.organization, campaign="spring", link_url="https://e.x/a", state="live"
     )
-    other = PostFactory(organization=world.organization, link_url="https://e.x/b")
+    other = PostFactory(organization=world.organization, link_url="https://e.x/b", state="live")
     link = link_mint(post=spring, membership=world.ann, network="linkedin")
     elsewhere = link_mint(post=other, membership=world.ann, network="linkedin")
     bobs = link_mint(post=spring, membership=world.bob, network="linkedin")

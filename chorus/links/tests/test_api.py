@@ -43,7 +43,9 @@ def post(organization):
 
 @pytest.fixture
 def stranger_post():
-    return PostFactory(organization=OrganizationFactory(), link_url="https://globex.example/")
+    return PostFactory(
+        organization=OrganizationFactory(), link_url="https://globex.example/", state="live"
+    )
 
 
 def test_curator_mints_a_link_for_a_member_and_network(client, curator, employee, post, settings):
@@ -91,7 +93,7 @@ def test_unknown_network_is_422(client, curator, post):
 
 
 def test_a_post_without_a_link_is_422_with_a_clear_message(client, curator, organization):
-    post = PostFactory(organization=organization, link_url="")
+    post = PostFactory(organization=organization, link_url="", state=PostState.LIVE)
     response = call(client, "POST", f"/posts/{post.pk}/links", curator, {"network": "x"})
     assert response.status_code == 422
     assert response.json()["detail"] == "This post has no link to track."
@@ -164,7 +166,9 @@ def test_counts_are_read_from_the_counters(client, curator, post):
 
 
 def test_post_links_list_the_posts_own_links_only(client, organization, curator, employee, post):
-    other_post = PostFactory(organization=organization, link_url="https://acme.example/other")
+    other_post = PostFactory(
+        organization=organization, link_url="https://acme.example/other", state=PostState.LIVE
+    )
     link_mint(post=other_post)
     mine = {
         link_mint(post=post).pk,

@@ -158,7 +158,9 @@ def test_employees_may_not_mint_or_toggle(employee_client, post):
 
 
 def test_foreign_posts_and_links_are_404_on_the_pages(curator_client):
-    stranger_post = PostFactory(organization=OrganizationFactory(), link_url="https://g.example/")
+    stranger_post = PostFactory(
+        organization=OrganizationFactory(), link_url="https://g.example/", state=PostState.LIVE
+    )
     foreign = link_mint(post=stranger_post)
     mint = curator_client.post(f"/manage/posts/{stranger_post.pk}/links/", {"network": "x"})
     toggle = curator_client.post(f"/manage/links/{foreign.pk}/toggle/", {"active": "0"})

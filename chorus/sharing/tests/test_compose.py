@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from chorus.accounts.models import ProgramStatus
-from chorus.content.models import Caption, CaptionMode, RuleAction, RuleKind
+from chorus.content.models import Caption, CaptionMode, PostState, RuleAction, RuleKind
 from chorus.factories import ComplianceRuleFactory, MembershipFactory, PostFactory
 from chorus.links.models import Link
 from chorus.links.services import short_url
@@ -21,7 +21,7 @@ def member(organization):
 
 @pytest.fixture
 def post(organization):
-    post = PostFactory(organization=organization, link_url=LINK)
+    post = PostFactory(organization=organization, link_url=LINK, state=PostState.LIVE)
     Caption.objects.create(post=post, network="x", text=f"We launched! {LINK} #launch")
     Caption.objects.create(post=post, network="linkedin", text="A long story about our launch.")
     return post
@@ -53,7 +53,12 @@ def test_compose_mints_one_link_per_network_and_reuses_it(post, member):
 
 
 def test_compose_for_a_free_caption_offers_only_the_link(organization, member):
-    post = PostFactory(organization=organization, link_url=LINK, caption_mode=CaptionMode.FREE)
+    post = PostFactory(
+        organization=organization,
+        link_url=LINK,
+        caption_mode=CaptionMode.FREE,
+        state=PostState.LIVE,
+    )
     Caption.objects.create(post=post, network="x", text="Ignored in free mode")
 
     text, link = share_compose(post=post, membership=member, network="x")
@@ -63,7 +68,7 @@ def test_compose_for_a_free_caption_offers_only_the_link(organization, member):
 
 
 def test_compose_without_a_link_gives_the_caption_alone(organization, member):
-    post = PostFactory(organization=organization, link_url="")
+    post = PostFactory(organization=organization, link_url="", state=PostState.LIVE)
     Caption.objects.create(post=post, network="bluesky", text="Just words")
 
     assert share_compose(post=post, membership=member, network="bluesky") == ("Just words", None)
