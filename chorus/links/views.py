@@ -47,6 +47,7 @@ def card_context(
         "totals": selectors.post_link_totals(organization=organization, post=post),
         "form": form or LinkMintForm(),
         "notice": notice,
+        "mintable": post.state in services.MINTABLE_STATES,
     }
 
 
