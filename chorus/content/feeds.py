@@ -2,25 +2,37 @@
 
 Everything here is free of database writes (chorus.content.services stores the result).
 Bytes come only from chorus.core.http.fetch (SSRF-safe, bounded); feedparser only ever
-sees those bytes, so it never fetches anything itself.
+sees those bytes, so it never fetches anything itself, and only once a hostile-XML parser
+has found no document type or entity declaration in them (see refuse_declarations).
 """
 
 from __future__ import annotations
 
 import calendar
+import codecs
 import hashlib
 import html
 import re
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from io import BytesIO
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from xml.sax import SAXException
+from xml.sax.handler import ContentHandler
+from xml.sax.xmlreader import InputSource
 
 import feedparser
 import lxml.html
 import nh3
+
+# defusedxml ships no type hints; typeshed's types-defusedxml is not a dependency.
+from defusedxml import DefusedXmlException, DTDForbidden  # type: ignore[import-untyped]
+from defusedxml.expatreader import DefusedExpatParser  # type: ignore[import-untyped]
 from django.conf import settings
+from django.utils.translation import gettext
+from feedparser.encodings import convert_to_utf8
 from lxml import etree
 
 from chorus.core.http import FetchError, FetchResult, check_url, fetch
@@ -33,11 +45,20 @@ ACCEPT = (
 SUMMARY_TAGS = {
     "a", "b", "blockquote", "br", "code", "em", "i", "li", "ol", "p", "pre", "strong", "ul",
 }  # fmt: skip
-# A feed may declare entities that stand for one character (`&#160;`); anything else in
-# a DOCTYPE (nested entities, external ones) is how entity-expansion bombs and XXE start.
-ENTITY_DECLARATION = re.compile(rb"<!ENTITY\s+(%\s*)?[^\s>]+\s+([^>]*)>", re.IGNORECASE)
-CHARACTER_ENTITY = re.compile(rb"^[\"'](&#x?[0-9a-fA-F]+;)[\"']\s*$")
-PROLOG_BYTES = 65_536
+# What a loose (SGML-like) parser could take for a declaration: any case, anywhere.
+DECLARATION = re.compile(rb"<!(?:doctype|entity)", re.IGNORECASE)
+WEB_PAGE = "the address returned a web page, not a feed"
+# How a document's first bytes give away UTF-32 or UTF-16: a byte order mark, or a "<".
+UNICODE_MARKS = (
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+    (b"<\0\0\0", "utf-32-le"),
+    (b"\0\0\0<", "utf-32-be"),
+    (b"<\0", "utf-16-le"),
+    (b"\0<", "utf-16-be"),
+)
 
 
 class FeedError(Exception):
@@ -123,8 +144,7 @@ def _check_status(result: FetchResult) -> None:
 def _looks_like_html(result: FetchResult) -> bool:
     if result.content_type in ("text/html", "application/xhtml+xml"):
         return True
-    start = result.content[:1024].lstrip().lower()
-    return start.startswith((b"<!doctype html", b"<html"))
+    return _starts_like_html(result.content)
 
 
 def advertised_feed_url(content: bytes, *, base_url: str) -> str:
@@ -153,8 +173,10 @@ def parse_feed(content: bytes, headers: Any = None) -> ParsedFeed:
     """Parse feed bytes; FeedError when they are not a usable feed."""
     if not content.strip():
         raise FeedError("the feed is empty")
-    _refuse_entity_declarations(content)
+    if _starts_like_html(content):
+        raise FeedError(WEB_PAGE)
     response_headers = {key.lower(): value for key, value in dict(headers or {}).items()}
+    refuse_declarations(content, response_headers)
     # Bytes (never a str: feedparser would take a str for a URL or a file name).
     parsed = feedparser.parse(bytes(content), response_headers=response_headers, sanitize_html=True)
     if not parsed.entries and (parsed.bozo or not parsed.version):
@@ -164,18 +186,94 @@ def parse_feed(content: bytes, headers: Any = None) -> ParsedFeed:
     return ParsedFeed(title=title[:300], entries=entries)
 
 
-def _refuse_entity_declarations(content: bytes) -> None:
-    first_element = re.search(rb"<[A-Za-z]", content[:PROLOG_BYTES])
-    prolog = content[: first_element.start()] if first_element else content[:PROLOG_BYTES]
-    for declaration in ENTITY_DECLARATION.finditer(prolog):
-        if declaration.group(1) or not CHARACTER_ENTITY.match(declaration.group(2)):
-            raise FeedError("the feed declares XML entities, which are refused (a possible bomb)")
+def refuse_declarations(content: bytes, response_headers: dict[str, str]) -> None:
+    """FeedError if the feed declares a document type or entities, wherever they hide.
+
+    No feed needs a DOCTYPE, and one is how entity-expansion bombs and XXE start. A scan of
+    the first bytes misses one behind a comment, past its window or in UTF-16, so the
+    document is read the two ways that matter: as an XML parser reads it (its byte order
+    mark, then its XML declaration) and as feedparser reads it (its own rules, the HTTP
+    charset first: see feedparser.encodings). Each reading is
+    - parsed by expat through defusedxml, which stops at the first DOCTYPE or ENTITY
+      declaration whatever precedes it (a comment, any length, any encoding), and
+    - searched for "<!DOCTYPE" and "<!ENTITY" (any case) outside CDATA sections, for
+      documents that are not well-formed. feedparser reads those with its loose parser and
+      we keep accepting them, but where expat gave up, a loose parser may find a
+      declaration expat never reached. The search runs on well-formed documents too (the
+      price: a feed that writes "<!DOCTYPE" in a comment is refused) so that no reading
+      of the bytes, ours or feedparser's, can differ in what it takes for a comment.
+    """
+    # The very function feedparser.parse decodes with (feedparser is pinned), same input.
+    decoding: dict[str, Any] = {}
+    as_feedparser_reads_it: bytes = convert_to_utf8(response_headers, content, decoding)
+    for reading in (content, as_feedparser_reads_it):
+        try:
+            _parse_forbidding_declarations(reading)
+        except DTDForbidden as error:
+            # <!DOCTYPE html>: a web page, said as for any other.
+            raise FeedError(
+                WEB_PAGE if str(error.name).lower() == "html" else _refused()
+            ) from error
+        except DefusedXmlException as error:
+            raise FeedError(_refused()) from error
+        except (SAXException, ValueError, LookupError):
+            # Not well-formed, or in an encoding expat cannot read itself (a multi-byte one
+            # other than UTF-8 and UTF-16: ValueError; an unknown name: LookupError).
+            pass  # Searched below.
+        if _declares_outside_cdata(_as_utf8(reading)):
+            raise FeedError(_refused())
+
+
+def _refused() -> str:
+    return gettext(
+        "the feed declares XML entities or a document type (DOCTYPE), which are refused: "
+        "they can hide an XML bomb or read files on the server"
+    )
+
+
+def _parse_forbidding_declarations(data: bytes) -> None:
+    # A SAX parse keeps nothing, so memory stays flat however large the feed.
+    parser = DefusedExpatParser(
+        namespaceHandling=1, forbid_dtd=True, forbid_entities=True, forbid_external=True
+    )
+    parser.setContentHandler(ContentHandler())
+    source = InputSource()
+    source.setByteStream(BytesIO(data))
+    parser.parse(source)
+
+
+def _as_utf8(data: bytes) -> bytes:
+    """`data` in UTF-8 if its first bytes say it is UTF-32 or UTF-16 (BOM, or a "<")."""
+    for marks, encoding in UNICODE_MARKS:
+        if data.startswith(marks):
+            return data.decode(encoding, errors="replace").encode()
+    return data
+
+
+def _declares_outside_cdata(data: bytes) -> bool:
+    """Whether "<!DOCTYPE" or "<!ENTITY" occurs outside <![CDATA[...]]>, in linear time."""
+    position = 0
+    while True:
+        start = data.find(b"<![CDATA[", position)
+        if start < 0:
+            return DECLARATION.search(data, position) is not None
+        if DECLARATION.search(data, position, start):
+            return True
+        end = data.find(b"]]>", start)
+        if end < 0:
+            # An unterminated section is not one a loose parser would skip.
+            return DECLARATION.search(data, start) is not None
+        position = end + 3
+
+
+def _starts_like_html(content: bytes) -> bool:
+    start = content[:1024].lstrip().removeprefix(codecs.BOM_UTF8).lstrip().lower()
+    return start.startswith((b"<!doctype html", b"<html"))
 
 
 def _unusable_reason(content: bytes, parsed: Any) -> str:
-    start = content[:1024].lstrip().lower()
-    if start.startswith((b"<!doctype html", b"<html")):
-        return "the address returned a web page, not a feed"
+    if _starts_like_html(content):
+        return WEB_PAGE
     if parsed.bozo:
         problem = str(parsed.get("bozo_exception", "")).strip()
         return f"the feed is not valid XML ({problem[:150]})" if problem else "the feed is invalid"

@@ -3,6 +3,7 @@ requests, every broken-feed case, backoff, and one bad source never stopping the
 
 from __future__ import annotations
 
+import codecs
 import time
 import tracemalloc
 from datetime import UTC, datetime, timedelta
@@ -262,7 +263,7 @@ def _broken(server: FeedServer, case: str) -> str:
         ("html", "web page, not a feed"),
         ("malformed", "not valid XML"),
         ("huge", "too large"),
-        ("bomb", "declares XML entities"),
+        ("bomb", "declares XML entities or a document type"),
         ("500", "answered 500"),
         ("404", "answered 404"),
     ],
@@ -320,12 +321,20 @@ def test_feedparser_alone_would_not_expand_the_bomb_either() -> None:
     assert "lollollol" not in str(parsed.feed.get("title", ""))
 
 
-def test_harmless_character_entities_are_allowed() -> None:
+def test_any_document_type_is_refused_even_one_declaring_a_single_character() -> None:
     document = rss({"title": "A&nbsp;B", "link": "https://acme.example/nbsp"}).replace(
         "<rss", '<!DOCTYPE rss [<!ENTITY nbsp "&#160;">]><rss', 1
     )
-    feed = parse_feed(document.encode())
-    assert feed.entries[0].url == "https://acme.example/nbsp"
+    with pytest.raises(FeedError, match="declares XML entities or a document type"):
+        parse_feed(document.encode())
+
+
+def test_an_external_document_type_is_refused() -> None:
+    document = rss({"title": "T", "link": "https://acme.example/x"}).replace(
+        "<rss", '<!DOCTYPE rss SYSTEM "http://169.254.169.254/latest/meta-data/">\n<rss', 1
+    )
+    with pytest.raises(FeedError, match="declares XML entities or a document type"):
+        parse_feed(document.encode())
 
 
 def test_an_external_entity_is_refused() -> None:
@@ -334,6 +343,175 @@ def test_an_external_entity_is_refused() -> None:
     )
     with pytest.raises(FeedError, match="entities"):
         parse_feed(document.encode())
+
+
+# Entity declarations hidden from a hand-written check ------------------------------------
+
+BOM_UTF16 = {"utf-16-le": codecs.BOM_UTF16_LE, "utf-16-be": codecs.BOM_UTF16_BE}
+
+
+def _hidden_bomb(case: str) -> bytes:
+    """The billion laughs document, written so that a scan of its first bytes misses it."""
+    if case == "comment with a tag before the doctype":
+        return BILLION_LAUGHS.replace(
+            "<!DOCTYPE", "<!-- see <a href='/'>home</a> -->\n<!DOCTYPE", 1
+        ).encode()
+    if case == "70 KB comment before the doctype":
+        return BILLION_LAUGHS.replace(
+            "<!DOCTYPE", f"<!-- {'x' * 70_000} -->\n<!DOCTYPE", 1
+        ).encode()
+    if case in BOM_UTF16:
+        return BOM_UTF16[case] + BILLION_LAUGHS.encode(case)
+    if case == "external entity":
+        return (
+            rss({"title": "&xxe;", "link": "https://acme.example/x"})
+            .replace("<rss", '<!DOCTYPE rss [<!ENTITY xxe SYSTEM "file:///etc/passwd">]><rss', 1)
+            .encode()
+        )
+    if case == "parameter entity":
+        return (
+            rss({"title": "T", "link": "https://acme.example/x"})
+            .replace(
+                "<rss",
+                '<!DOCTYPE rss [<!ENTITY % remote SYSTEM "http://10.0.0.1/x.dtd"> %remote;]><rss',
+                1,
+            )
+            .encode()
+        )
+    if case == "not well-formed before the doctype":
+        # expat stops at the "--" inside the comment; a loose parser reads on.
+        return BILLION_LAUGHS.replace("<!DOCTYPE", "<!-- a -- b -->\n<!DOCTYPE", 1).encode()
+    raise AssertionError(case)
+
+
+HIDDEN_BOMBS = [
+    "comment with a tag before the doctype",
+    "70 KB comment before the doctype",
+    "utf-16-le",
+    "utf-16-be",
+    "external entity",
+    "parameter entity",
+    "not well-formed before the doctype",
+]
+
+
+@pytest.mark.parametrize("case", HIDDEN_BOMBS)
+def test_entity_declarations_are_refused_wherever_they_hide(case: str) -> None:
+    tracemalloc.start()
+    started = time.monotonic()
+    try:
+        with pytest.raises(FeedError, match="declares XML entities or a document type"):
+            parse_feed(_hidden_bomb(case))
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert time.monotonic() - started < 2
+    assert peak < 10_000_000
+
+
+@pytest.mark.parametrize("encoding", ["utf-16-le", "utf-16-be", "utf-7", "cp037"])
+def test_entity_declarations_are_refused_in_the_encoding_the_server_declares(
+    encoding: str,
+) -> None:
+    # No BOM, no XML declaration: only the HTTP header says how to read these bytes, and
+    # feedparser follows it (in UTF-7 or EBCDIC, "<!DOCTYPE" is not there byte for byte).
+    text = BILLION_LAUGHS.replace('<?xml version="1.0"?>\n', "")
+    # In UTF-7, "<" may also be written "+ADw-".
+    body = text.replace("<", "+ADw-").encode() if encoding == "utf-7" else text.encode(encoding)
+    headers = {"Content-Type": f"application/rss+xml; charset={encoding}"}
+    with pytest.raises(FeedError, match="declares XML entities or a document type"):
+        parse_feed(body, headers)
+
+
+@pytest.mark.parametrize("case", HIDDEN_BOMBS)
+def test_a_refused_feed_shows_why_on_the_source_and_stores_nothing(
+    server: FeedServer, organization: Any, case: str
+) -> None:
+    url = server.serve("/hidden.xml", _hidden_bomb(case), content_type="application/rss+xml")
+    again = server.serve("/again.xml", _hidden_bomb(case), content_type="application/rss+xml")
+    source = new_source(organization, url)
+    with time_machine.travel(NOW, tick=False):
+        source = poll(source)
+    assert "declares XML entities or a document type" in source.last_error
+    assert source.consecutive_failures == 1
+    assert source.items.count() == 0
+    assert not SourceItem.objects.exists()
+    with pytest.raises(ValidationError, match="declares XML entities or a document type"):
+        services.source_create(organization=organization, actor=None, url=again)
+    assert Source.objects.count() == 1
+
+
+# Real-world feeds that must keep working ------------------------------------------------
+
+RDF = """<?xml version="1.0" encoding="utf-8"?>
+<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" xmlns="http://purl.org/rss/1.0/">
+<channel rdf:about="https://acme.example/"><title>Acme RDF</title>
+<link>https://acme.example/</link><description>News</description></channel>
+<item rdf:about="https://acme.example/rdf/1"><title>RDF item</title>
+<link>https://acme.example/rdf/1</link><description>Text</description></item>
+</rdf:RDF>"""
+
+
+def _good_feed(case: str) -> tuple[bytes, str]:
+    """A feed as real servers send it, and the content type they send it with."""
+    item = {"title": "Café à Lyon", "link": "https://acme.example/cafe"}
+    if case == "rss 1.0 (rdf)":
+        return RDF.encode(), "application/rdf+xml"
+    if case == "utf-8 with a bom":
+        return codecs.BOM_UTF8 + rss(item).encode(), "application/rss+xml"
+    if case == "iso-8859-1 declared":
+        document = rss(item).replace('encoding="utf-8"', 'encoding="iso-8859-1"')
+        return document.encode("iso-8859-1"), "application/rss+xml"
+    if case == "shift_jis declared":  # a multi-byte encoding expat does not know itself
+        document = rss({**item, "title": "東京の新しいラボ"}).replace(
+            'encoding="utf-8"', 'encoding="shift_jis"'
+        )
+        return document.encode("shift_jis"), "application/rss+xml"
+    if case == "an encoding name nobody knows":  # feedparser falls back to UTF-8
+        document = rss(item).replace('encoding="utf-8"', 'encoding="x-unheard-of"')
+        return document.encode(), "application/rss+xml"
+    if case in BOM_UTF16:
+        document = rss(item).replace('encoding="utf-8"', 'encoding="utf-16"')
+        return BOM_UTF16[case] + document.encode(case), "application/rss+xml"
+    if case == "html in cdata":
+        page = "<![CDATA[<!DOCTYPE html><html><body>Caf\u00e9 à Lyon</body></html>]]>"
+        return rss({**item, "description": page}).encode(), "application/rss+xml"
+    if case == "not well-formed, read loosely":
+        # A bare "&" and an unclosed tag: not XML, but feedparser's loose parser reads it.
+        document = rss({**item, "description": "Fish & chips <br>"})
+        return document.encode(), "text/xml"
+    if case == "not well-formed with html in cdata":
+        page = "<![CDATA[<!DOCTYPE html><p>Caf\u00e9 à Lyon</p>]]>"
+        document = rss({**item, "description": "Fish & chips"}).replace(
+            "</description>", page + "</description>", 1
+        )
+        return document.encode(), "application/rss+xml"
+    raise AssertionError(case)
+
+
+@pytest.mark.parametrize(
+    "case",
+    [
+        "rss 1.0 (rdf)",
+        "utf-8 with a bom",
+        "iso-8859-1 declared",
+        "shift_jis declared",
+        "an encoding name nobody knows",
+        "utf-16-le",
+        "utf-16-be",
+        "html in cdata",
+        "not well-formed, read loosely",
+        "not well-formed with html in cdata",
+    ],
+)
+def test_real_world_feeds_are_still_read(server: FeedServer, organization: Any, case: str) -> None:
+    body, content_type = _good_feed(case)
+    url = server.serve("/good.xml", body, content_type=content_type)
+    source = services.source_create(organization=organization, actor=None, url=url)
+    assert source.last_error == ""
+    item = source.items.get()
+    assert item.title in ("Café à Lyon", "RDF item", "東京の新しいラボ")
+    assert item.url in ("https://acme.example/cafe", "https://acme.example/rdf/1")
 
 
 def test_backoff_grows_and_resets(server: FeedServer, organization: Any) -> None:
