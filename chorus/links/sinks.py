@@ -381,6 +381,19 @@ class RedisSink:
         now: float | None = None,
         set_aside: SetAside | None = None,
     ) -> int:
+        import redis
+
+        try:
+            return self._drain(store, batch_size=batch_size, set_aside=set_aside)
+        except redis.ResponseError as error:
+            if "NOGROUP" not in str(error):
+                raise
+            # Redis restarted without its data (or the stream was deleted): make the group
+            # again and read the stream from its start.
+            self._group_ready = False
+            return self._drain(store, batch_size=batch_size, set_aside=set_aside)
+
+    def _drain(self, store: Store, *, batch_size: int, set_aside: SetAside | None) -> int:
         self._ensure_group()
         total = 0
         # First what a dead drainer left behind, then new records.
