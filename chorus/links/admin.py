@@ -4,7 +4,7 @@
 from django.contrib import admin
 from django.http import HttpRequest
 
-from chorus.links.models import Click, Link, LinkSettings
+from chorus.links.models import Click, ClickDeadLetter, Link, LinkSettings
 
 COUNTERS = ["clicks", "unique_clicks", "self_clicks", "previews", "last_click_at"]
 
@@ -47,4 +47,21 @@ class ClickAdmin(admin.ModelAdmin[Click]):
         return False
 
     def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
+@admin.register(ClickDeadLetter)
+class ClickDeadLetterAdmin(admin.ModelAdmin[ClickDeadLetter]):
+    """Click records the drainer set aside: read them, delete them once dealt with."""
+
+    list_display = ["created_at", "organization", "reason", "detail"]
+    list_filter = ["reason", "organization"]
+    search_fields = ["detail", "raw"]
+    date_hierarchy = "created_at"
+    readonly_fields = ["created_at", "organization", "reason", "detail", "digest", "raw"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return False

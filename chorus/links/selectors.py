@@ -5,13 +5,19 @@ Counts come from the counters on Link, kept by the click drainer; nothing here s
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
-from django.db.models import F, Max, QuerySet, Sum
+from django.db.models import Count, F, Max, QuerySet, Sum
+from django.utils import timezone
 
 from chorus.accounts.models import Membership, Organization
 from chorus.content.models import Post
-from chorus.links.models import Link, LinkSettings
+from chorus.links.models import ClickDeadLetter, DeadLetterReason, Link, LinkSettings
+
+# The "Suspicious visitors" page counts the click records set aside over this many days.
+DEAD_LETTER_DAYS = 30
 
 
 def _links(organization: Organization) -> QuerySet[Link]:
@@ -56,3 +62,37 @@ def member_links(*, organization: Organization, membership: Membership) -> Query
 
 def link_settings_get(*, organization: Organization) -> LinkSettings | None:
     return LinkSettings.objects.filter(organization=organization).first()
+
+
+@dataclass
+class SetAsideReason:
+    reason: str
+    label: str
+    count: int
+    last_at: datetime
+    last_detail: str
+
+
+def dead_letters_summary(
+    *, organization: Organization, days: int = DEAD_LETTER_DAYS
+) -> list[SetAsideReason]:
+    """The organization's click records set aside in the last `days`, by reason (one
+    aggregate query, and one for the latest detail of each reason)."""
+    recent = ClickDeadLetter.objects.filter(
+        organization=organization, created_at__gte=timezone.now() - timedelta(days=days)
+    )
+    rows = recent.values("reason").annotate(count=Count("id"), last_at=Max("created_at"))
+    labels = dict(DeadLetterReason.choices)
+    summary = []
+    for row in rows.order_by("-count", "reason"):
+        latest = recent.filter(reason=row["reason"]).order_by("-created_at", "-id").first()
+        summary.append(
+            SetAsideReason(
+                reason=row["reason"],
+                label=str(labels.get(row["reason"], row["reason"])),
+                count=row["count"],
+                last_at=row["last_at"],
+                last_detail=latest.detail if latest else "",
+            )
+        )
+    return summary

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from chorus.accounts.access import MemberRequest, admin_required
 from chorus.links import selectors_visitors as visitors
+from chorus.links.selectors import DEAD_LETTER_DAYS, dead_letters_summary
 from chorus.links.services_visitors import (
     MAX_REASON,
     UnknownVisitor,
@@ -97,6 +98,8 @@ def suspicious_visitors(request: MemberRequest) -> HttpResponse:
             return redirect("visitor_detail", visitor_key=rows[0].visitor_key)
     else:
         rows = visitors.suspicious_visitors(organization=organization, days=days)
+    # Click records the drainer could not store (they never hold up the others).
+    set_aside = dead_letters_summary(organization=organization)
     context = {
         "form": form,
         "filter_errors": filter_errors,
@@ -106,6 +109,9 @@ def suspicious_visitors(request: MemberRequest) -> HttpResponse:
         "prefix": prefix,
         "limit": visitors.LIST_LIMIT,
         "threshold": visitors.SUSPICIOUS_CLICKS,
+        "set_aside": set_aside,
+        "set_aside_count": sum(row.count for row in set_aside),
+        "set_aside_days": DEAD_LETTER_DAYS,
     }
     return render(request, "links/visitors.html", context)
 

@@ -1,6 +1,8 @@
 """The Redis append path (several machines serve links): against the real Redis on loopback.
 
-Each test uses a stream of its own and deletes it afterwards.
+The tests run against the Redis server on 127.0.0.1:6379 and are skipped, with the reason,
+only when no server answers there (chorus/links/tests/redis_server.py). Each test uses a
+stream of its own (a random name) and deletes it afterwards.
 """
 
 from __future__ import annotations
@@ -16,22 +18,15 @@ from chorus.links.models import Click
 from chorus.links.services import clicks_store, link_mint
 from chorus.links.sinks import RedisSink
 from chorus.links.tests.edge_client import IPHONE, call, django_app
+from chorus.links.tests.redis_server import REDIS_URL, redis_unavailable, requires_redis
 
-REDIS_URL = "redis://127.0.0.1:6379/15"
-
-
-def redis_answers() -> bool:
-    try:
-        import redis
-
-        return bool(redis.Redis.from_url(REDIS_URL, socket_connect_timeout=0.5).ping())
-    except Exception:
-        return False
+pytestmark = requires_redis
 
 
-pytestmark = pytest.mark.skipif(
-    not redis_answers(), reason="No Redis server answers on 127.0.0.1:6379."
-)
+def test_the_redis_check_gives_the_reason_when_nobody_answers():
+    reason = redis_unavailable("redis://127.0.0.1:1/0", attempts=1)
+    assert reason is not None
+    assert reason.startswith("No Redis server answers on redis://127.0.0.1:1")
 
 
 @pytest.fixture
