@@ -20,6 +20,7 @@ from pathlib import Path
 
 import pytest
 import time_machine
+from django.core.management import call_command
 
 from chorus.content.models import PostState
 from chorus.factories import PostFactory
@@ -138,6 +139,18 @@ def test_links_keep_redirecting_when_redis_stops_and_the_clicks_are_stored(redis
     assert sink.primary.client.xlen(sink.primary.stream) == 1
     assert drain_later() == 1
     assert Click.objects.count() == 9
+
+
+def test_a_link_machine_without_a_worker_drains_its_fallback_files_with_a_command(
+    redis_backend, link, capsys
+):
+    edge = LinkEdge(django_app, resolver=LinkResolver(ttl=0, missing_ttl=0))
+    redis_backend.stop()
+    assert call(edge, f"/l/{link.code}")[0] == 302
+    with time_machine.travel(time.time() + 60, tick=False):
+        call_command("clicks_drain")
+    assert "1 click records drained." in capsys.readouterr().out
+    assert Click.objects.count() == 1
 
 
 def test_the_configured_sink_never_fails_the_redirect(redis_backend):
