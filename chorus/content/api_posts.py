@@ -23,6 +23,7 @@ from chorus.api.pagination import Pagination
 from chorus.api.schema import Error, Id, Input, NetworkName, PathId
 from chorus.content import selectors, services
 from chorus.content.models import Caption, Post, PostVersion
+from chorus.core.validators import WebURLOrBlank
 
 router = Router(tags=["posts"])
 
@@ -109,7 +110,7 @@ class CaptionIn(Input):
 class PostPatch(Input):
     title: str | None = Field(None, min_length=1, max_length=200)
     commentary: str | None = Field(None, max_length=10000)
-    link_url: str | None = Field(None, max_length=2000)
+    link_url: WebURLOrBlank | None = None
     caption_mode: CaptionModeName | None = None
     captions: list[CaptionIn] | None = Field(None, max_length=7)
     target_all: bool | None = None

@@ -22,6 +22,7 @@ from chorus.api.schema import Error, Input, NetworkName, PathId
 from chorus.content import services
 from chorus.content.compliance import CheckResult, check_text, policy_for
 from chorus.content.models import ComplianceRule, ContentPolicy
+from chorus.core.validators import WebURLOrBlank
 
 router = Router(tags=["compliance"])
 
@@ -165,7 +166,7 @@ def policy_update(request: HttpRequest, payload: PolicyPatch) -> ContentPolicy:
 class CheckIn(Input):
     network: NetworkName
     text: Annotated[str, Field(max_length=70000)]
-    link_url: str = Field("", max_length=2000)
+    link_url: WebURLOrBlank = ""
 
 
 class FindingOut(Schema):

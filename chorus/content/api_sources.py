@@ -22,6 +22,7 @@ from chorus.api.pagination import Pagination
 from chorus.api.schema import Error, Id, Input, PathId
 from chorus.content import selectors, services
 from chorus.content.models import Source, SourceItem
+from chorus.core.validators import WebURL
 
 router = Router(tags=["sources"])
 
@@ -45,7 +46,7 @@ class SourceOut(Schema):
 
 
 class SourceIn(Input):
-    url: str = Field(min_length=1, max_length=2000, description="A feed, or a page advertising one")
+    url: WebURL = Field(description="A feed, or a page advertising one (http or https)")
     title: str = Field("", max_length=300)
 
 

@@ -22,6 +22,7 @@ from chorus.api.pagination import Pagination
 from chorus.api.schema import Error, Input, PathId
 from chorus.content import services
 from chorus.content.models import Suggestion, SuggestionStatus
+from chorus.core.validators import WebURL
 
 router = Router(tags=["suggestions"])
 
@@ -60,7 +61,7 @@ class SuggestionOut(MySuggestionOut):
 
 
 class SuggestionIn(Input):
-    url: str = Field(max_length=2000, description="An http or https link")
+    url: WebURL
     reason: str = Field(
         min_length=1,
         max_length=services.SUGGESTION_REASON_MAX_LENGTH,

@@ -13,6 +13,7 @@ from django.urls import reverse
 from chorus.accounts.models import Group, GroupKind, Organization
 from chorus.content.models import CaptionMode, Network, Post
 from chorus.content.services import PostDetails, post_image_validate
+from chorus.core.validators import WebURLFormField
 
 MAX_IMAGES_PER_SAVE = 10
 CAPTION_MAX_LENGTH = 70000
@@ -63,7 +64,7 @@ class PostForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text="For members: why this matters and how to talk about it.",
     )
-    link_url = forms.URLField(required=False, max_length=2000, label="Link", assume_scheme="https")
+    link_url = WebURLFormField(required=False, label="Link")
     caption_mode = forms.ChoiceField(
         choices=CaptionMode.choices, initial=CaptionMode.EDITABLE, widget=forms.RadioSelect
     )

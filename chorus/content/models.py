@@ -9,6 +9,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from chorus.core.models import TenantModel
+from chorus.core.validators import MAX_URL_LENGTH, validate_web_url
 
 
 class Network(models.TextChoices):
@@ -61,7 +62,7 @@ class Topic(TenantModel):
 class Post(TenantModel):
     title = models.CharField(max_length=200)
     commentary = models.TextField(blank=True, help_text="Context for members: why this matters.")
-    link_url = models.URLField(max_length=2000, blank=True)
+    link_url = models.URLField(max_length=MAX_URL_LENGTH, blank=True, validators=[validate_web_url])
     caption_mode = models.CharField(
         max_length=10, choices=CaptionMode.choices, default=CaptionMode.EDITABLE
     )
@@ -288,7 +289,11 @@ class ContentPolicy(TenantModel):
 class Source(TenantModel):
     """An RSS or Atom feed (or a web page advertising one) polled for new items."""
 
-    url = models.URLField(max_length=2000, help_text="The feed, or a page that links to it.")
+    url = models.URLField(
+        max_length=MAX_URL_LENGTH,
+        validators=[validate_web_url],
+        help_text="The feed, or a page that links to it.",
+    )
     feed_url = models.URLField(max_length=2000, blank=True)
     title = models.CharField(max_length=300, blank=True)
     enabled = models.BooleanField(default=True)
@@ -359,7 +364,7 @@ class Suggestion(TenantModel):
     membership = models.ForeignKey(
         "accounts.Membership", on_delete=models.CASCADE, related_name="suggestions"
     )
-    url = models.URLField(max_length=2000)
+    url = models.URLField(max_length=MAX_URL_LENGTH, validators=[validate_web_url])
     reason = models.TextField(help_text="Why it matters to our audience.")
     status = models.CharField(
         max_length=10, choices=SuggestionStatus.choices, default=SuggestionStatus.PENDING

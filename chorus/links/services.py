@@ -15,6 +15,7 @@ from django.utils.encoding import iri_to_uri
 from chorus.accounts.models import Membership, Organization, User
 from chorus.content.models import Post, PostState
 from chorus.core.audit import audit_record
+from chorus.core.validators import web_url_clean
 from chorus.links.clicks import clicks_drain as clicks_drain
 from chorus.links.clicks import clicks_store as clicks_store
 from chorus.links.clicks import referrer_host as referrer_host
@@ -194,16 +195,10 @@ def fallback_url_clean(value: str) -> str:
     Stored in the same form as minted destinations: the redirect refuses to send anything
     else, so a page accepted here must be one it can actually lead to.
     """
-    url = value.strip()
+    url = web_url_clean(value, blank=True)
     if not url:
         return ""
-    try:
-        parts = urlsplit(url)
-        parts.port  # noqa: B018 (raises ValueError for a bad port)
-    except ValueError as error:
-        raise ValidationError("The fallback page is not a valid address.") from error
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ValidationError("The fallback page must be an http:// or https:// address.")
+    parts = urlsplit(url)
     url = _ascii_url(parts, query=parts.query)
     if len(url) > 2000:
         raise ValidationError("The fallback address is too long (2,000 characters at most).")

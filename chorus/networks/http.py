@@ -21,8 +21,10 @@ from urllib.parse import urlsplit
 import httpx
 import idna
 from django.conf import settings
+from django.core.exceptions import ValidationError
 
 from chorus.core.http import SafeTransport
+from chorus.core.validators import validate_web_url
 from chorus.networks.base import RateLimited, Unavailable
 
 # Longest Retry-After we believe; a bigger one is a broken header, not a plan.
@@ -139,7 +141,12 @@ def server_url(value: str, *, network: str, example: str, accept_http: bool = Fa
         raise ValueError(f"{host!r} is not a valid server name.") from error
     if "." not in ascii_host:
         raise ValueError(f"{host!r} is not a server name on the internet.")
-    return f"https://{ascii_host.lower()}"
+    server = f"https://{ascii_host.lower()}"
+    try:
+        validate_web_url(server)  # what every address people give Chorus goes through
+    except ValidationError as error:
+        raise ValueError(" ".join(error.messages)) from None
+    return server
 
 
 def raise_for_transient(label: str, response: httpx.Response) -> None:

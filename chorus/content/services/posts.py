@@ -36,6 +36,7 @@ from chorus.content.models import (
 from chorus.content.preview import fetch_link_preview
 from chorus.core.audit import audit_record
 from chorus.core.http import FetchError
+from chorus.core.validators import web_url_clean
 from chorus.notifications.services import notification_create
 
 MAX_TOPICS = 20
@@ -146,6 +147,14 @@ def _save_unique(post: Post, *, fields: list[str] | None) -> None:
         raise
 
 
+def _clean_link(link_url: str) -> str:
+    """The post's link: a web address (or none), refused under its field otherwise."""
+    try:
+        return web_url_clean(link_url, blank=True)
+    except ValidationError as error:
+        raise ValidationError({"link_url": error.messages}) from None
+
+
 def _clean_captions(captions: Mapping[str, str] | None) -> dict[str, str]:
     cleaned = {}
     for network, text in (captions or {}).items():
@@ -191,6 +200,7 @@ def post_create(
     title = " ".join(title.split())
     if not title:
         raise ValidationError({"title": "A post needs a title."})
+    link_url = _clean_link(link_url)
     cleaned = _clean_captions(captions)
     details = details or PostDetails()
     _check_details(organization=organization, details=details, post=None)
@@ -198,8 +208,8 @@ def post_create(
         organization=organization,
         title=title[:200],
         commentary=commentary.strip(),
-        link_url=link_url.strip(),
-        preview_status=PreviewStatus.PENDING if link_url.strip() else PreviewStatus.NONE,
+        link_url=link_url,
+        preview_status=PreviewStatus.PENDING if link_url else PreviewStatus.NONE,
         suggested_by=suggested_by,
         campaign=campaign.strip()[:100],
         created_by=actor,
@@ -304,13 +314,14 @@ def post_update(
     title = " ".join(title.split())[:200]
     if not title:
         raise ValidationError({"title": "A post needs a title."})
+    link_url = _clean_link(link_url)
     cleaned = _clean_captions(captions)
     _check_details(organization=post.organization, details=details, post=post)
     before = _content_of(post)
     after = {
         "title": title,
         "commentary": commentary.strip(),
-        "link_url": link_url.strip(),
+        "link_url": link_url,
         "campaign": campaign.strip()[:100],
         "caption_mode": details.caption_mode,
         "target_all": details.target_all,

@@ -28,6 +28,7 @@ from chorus.content.models import (
 from chorus.content.services.posts import ENTRIES_PER_POLL, logger, post_create
 from chorus.core.audit import audit_record
 from chorus.core.http import FetchError
+from chorus.core.validators import web_url_clean
 
 SOURCE_ADD_TIMEOUT = 5.0
 SOURCES_PER_RUN = 100
@@ -40,7 +41,7 @@ def source_create(
     *, organization: Organization, actor: User | None, url: str, title: str = ""
 ) -> Source:
     """Add a feed (or the feed a page advertises), fetching it once with a short timeout."""
-    url = url.strip()
+    url = web_url_clean(url)
     try:
         response = discover_feed(url, timeout=SOURCE_ADD_TIMEOUT)
     except (FetchError, FeedError) as error:

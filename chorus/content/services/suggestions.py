@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.validators import URLValidator
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -16,6 +15,7 @@ from chorus.content.models import (
 )
 from chorus.content.services.posts import post_create
 from chorus.core.audit import audit_record
+from chorus.core.validators import web_url_clean
 from chorus.gamification.models import Rule, Source
 from chorus.gamification.services import points_award
 from chorus.notifications.services import notification_create
@@ -24,21 +24,13 @@ from chorus.notifications.services import notification_create
 
 SUGGESTION_REASON_MAX_LENGTH = 1000
 SUGGESTION_DECLINE_MAX_LENGTH = 1000
-_suggestion_url_validator = URLValidator(schemes=["http", "https"])
 
 
 def suggestion_clean_url(url: str) -> str:
     """A web link (http or https only: never javascript:, data: or a file), or a refusal."""
-    url = url.strip()
-    if not url:
+    if not url.strip():
         raise ValidationError("Enter the link you suggest.")
-    if len(url) > 2000:
-        raise ValidationError("That link is too long (2,000 characters at most).")
-    try:
-        _suggestion_url_validator(url)
-    except ValidationError:
-        raise ValidationError("Enter a web link starting with http:// or https://.") from None
-    return url
+    return web_url_clean(url)
 
 
 def _suggestion_clean_text(text: str, *, max_length: int, missing: str) -> str:

@@ -16,6 +16,7 @@ from chorus.accounts.access import MemberRequest, admin_required
 from chorus.content import services
 from chorus.content.compliance import CheckResult, check_text, policy_for
 from chorus.content.models import ComplianceRule, Network, RuleAction, RuleKind
+from chorus.core.validators import MAX_URL_LENGTH, web_url_clean
 
 TEXT_MAX_LENGTH = 70000
 
@@ -95,14 +96,14 @@ class CheckForm(forms.Form):
         label="Caption",
     )
     link_url = forms.CharField(
-        max_length=2000, required=False, label="Link shared with it (optional)"
+        max_length=MAX_URL_LENGTH, required=False, label="Link shared with it (optional)"
     )
 
     def clean_text(self) -> str:
         return _no_nul(self.cleaned_data["text"])
 
     def clean_link_url(self) -> str:
-        return _no_nul(self.cleaned_data["link_url"]).strip()
+        return web_url_clean(self.cleaned_data["link_url"], blank=True)
 
 
 def _page(request: MemberRequest, **context: Any) -> dict[str, Any]:

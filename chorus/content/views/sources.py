@@ -17,15 +17,14 @@ from django.views.decorators.http import require_POST
 from chorus.accounts.access import MemberRequest, role_required
 from chorus.content import selectors, services
 from chorus.content.models import ItemStatus, Post, Source, SourceItem
+from chorus.core.validators import WebURLFormField
 
 ITEMS_PER_PAGE = 50
 
 
 class SourceAddForm(forms.Form):
-    url = forms.URLField(
-        max_length=2000,
+    url = WebURLFormField(
         label="Feed or website address",
-        assume_scheme="https",
         help_text="An RSS or Atom feed, or a page that advertises one.",
     )
 

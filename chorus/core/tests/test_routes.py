@@ -131,6 +131,8 @@ def example_for(schema: dict[str, Any], components: dict[str, Any]) -> Any:
         return False
     if schema.get("format") == "email":
         return "someone@example.test"
+    if schema.get("format") == "uri":
+        return "https://example.test/"
     if "enum" in schema:
         return schema["enum"][0]
     return "x"

@@ -186,6 +186,33 @@ def test_a_bad_instance_is_refused_with_a_clear_message(
     assert not MastodonApp.objects.exists()
 
 
+@pytest.mark.parametrize(
+    "instance",
+    [
+        "javascript:alert(1)",
+        "data:text/html,<script>alert(1)</script>",
+        "file:///etc/passwd",
+        "gopher://mastodon.example/",
+    ],
+)
+def test_a_server_that_is_not_a_web_address_is_refused(
+    member_client: Any, mastodon: respx.MockRouter, instance: str
+) -> None:
+    response = start(member_client, instance=instance)
+    assert response.status_code == 302
+    page = html.unescape(member_client.get("/connections/").content.decode())
+    assert "server address" in page or "over https" in page
+    assert not MastodonApp.objects.exists()
+    assert "sharing_oauth" not in member_client.session
+
+
+def test_a_server_given_as_a_web_address_is_taken(
+    member_client: Any, mastodon: respx.MockRouter
+) -> None:
+    assert start(member_client, instance=f"{INSTANCE}/").status_code == 200
+    assert MastodonApp.objects.filter(instance=INSTANCE).exists()
+
+
 def test_disconnecting_revokes_deletes_the_tokens_and_cancels_pending_shares(
     member_client: Any, member: Any, mastodon: respx.MockRouter
 ) -> None:
@@ -431,4 +458,31 @@ def test_a_server_that_is_not_one_is_refused_before_anything_is_sent(client, org
         )
     assert not network.calls
     assert "https" in response.content.decode()
+    assert not NetworkConnection.objects.filter(membership=member).exists()
+
+
+@pytest.mark.parametrize(
+    "server",
+    [
+        "javascript:alert(1)",
+        "data:text/html,<script>alert(1)</script>",
+        "file:///etc/passwd",
+        "gopher://pds.ada.example/",
+    ],
+)
+def test_a_bluesky_server_that_is_not_a_web_address_is_refused(client, organization, server):
+    enable(organization, "bluesky")
+    member = advocate(organization)
+    client.force_login(member.user)
+    with respx.mock() as network:
+        client.post(
+            "/connections/password/",
+            {
+                "network": "bluesky",
+                "handle": "ada.example",
+                "app_password": "abcd-efgh-ijkl-mnop",
+                "server": server,
+            },
+        )
+    assert not network.calls
     assert not NetworkConnection.objects.filter(membership=member).exists()
