@@ -39,7 +39,7 @@ from chorus.links.sinks import (
     encode_line,
     get_sink,
 )
-from chorus.links.visitors import client_ip, visitor_keys_on
+from chorus.links.visitors import client_ip, visitor_key_on, visitor_keys_on
 
 logger = logging.getLogger(__name__)
 
@@ -73,6 +73,7 @@ DOMAINS_SQL = (
 # (an expired post's shares are still out there), and of a withdrawn one.
 APPROVED_STATES = frozenset({"approved", "scheduled", "live", "expired"})
 WITHDRAWN_STATES = frozenset({"archived"})
+DOMAINS_RETRY_SECONDS = 5.0
 PRELOAD_CHUNK = 2000
 
 
@@ -141,7 +142,9 @@ class LinkResolver:
         now = time.monotonic()
         cached = self._cache.get(code)
         if cached is not None and cached[0] > now:
-            return Target(*cached[1:]) if len(cached) == 5 else None
+            if len(cached) == 5:
+                return Target(cached[1], cached[2], cached[3], cached[4])
+            return None
         target = self._lookup(code)
         if len(self._cache) >= self.max_entries:
             with self._lock:
@@ -160,20 +163,21 @@ class LinkResolver:
         location = self._locations.setdefault(target.location, target.location)
         return (target.link_id, target.organization_id, location, target.outcome)
 
-    def domain_owner(self, host: str) -> int | None:
-        """The organization whose custom short domain `host` is (None: not a short domain)."""
+    def short_domains(self) -> dict[str, int]:
+        """Custom short domain (lower case, no port) -> the organization it belongs to."""
         now = time.monotonic()
         if now >= self._domains_expire:
             self._domains_expire = now + self.ttl
             try:
                 rows = self._query(DOMAINS_SQL, (), many=True)
             except DRIVER_ERRORS:
-                # Keep the domains known so far; the next look-up tries again.
+                # Keep the domains known so far and try again a little later (not on every
+                # request: the database may be down).
                 logger.exception("Could not read the custom short domains")
-                self._domains_expire = 0.0
+                self._domains_expire = now + min(self.ttl, DOMAINS_RETRY_SECONDS)
             else:
                 self._domains = {str(domain): int(owner) for domain, owner in rows}
-        return self._domains.get(host)
+        return self._domains
 
     def forget(self, code: str) -> None:
         self._cache.pop(code, None)
@@ -355,12 +359,15 @@ class LinkEdge:
         self, environ: dict[str, Any], organization_id: int, resolver: LinkResolver
     ) -> bool:
         """False for another organization's code on a custom short domain."""
+        domains = resolver.short_domains()
+        if not domains:  # no organization has one: nothing to read (the hot path)
+            return True
         host = environ.get("HTTP_HOST") or environ.get("SERVER_NAME", "")
         if self.forwarded_host and "HTTP_X_FORWARDED_HOST" in environ:
             host = environ["HTTP_X_FORWARDED_HOST"].split(",")[0].strip()
         if host.startswith("["):  # an IPv6 address, never a short domain
             return True
-        owner = resolver.domain_owner(host.partition(":")[0].lower().rstrip("."))
+        owner = domains.get(host.partition(":")[0].lower().rstrip("."))
         return owner is None or owner == organization_id
 
     @staticmethod
@@ -386,9 +393,13 @@ class LinkEdge:
             kind = "prefetch"
         else:
             kind = "click"
-        # Today's key, and yesterday's, for the drainer to recognise a repeat within 24 hours
-        # across midnight (visitors.py).
-        visitor, previous = visitor_keys_on(client_ip(environ), user_agent, int(now // 86400))
+        ip, day = client_ip(environ), int(now // 86400)
+        if kind == "click":
+            # Today's key, and yesterday's, for the drainer to recognise a repeat within 24
+            # hours across midnight (visitors.py). Previews are never unique: one key.
+            visitor, previous = visitor_keys_on(ip, user_agent, day)
+        else:
+            visitor, previous = visitor_key_on(ip, user_agent, day), ""
         return encode_line(
             event_ids.next(),
             now,

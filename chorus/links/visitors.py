@@ -38,12 +38,18 @@ def visitor_key_on(ip: str, user_agent: str, epoch_day: int) -> str:
     return hashlib.blake2b(message, key=_day_key(epoch_day), digest_size=16).hexdigest()
 
 
+@lru_cache(maxsize=2)
+def _day_keys(epoch_day: int) -> tuple[bytes, bytes]:
+    return _day_key(epoch_day), _day_key(epoch_day - 1)
+
+
 def visitor_keys_on(ip: str, user_agent: str, epoch_day: int) -> tuple[str, str]:
     """The visitor's keys of `epoch_day` and of the day before (the redirect's fast path)."""
     message = f"{ip}\n{user_agent}".encode(errors="replace")
+    today, yesterday = _day_keys(epoch_day)
     return (
-        hashlib.blake2b(message, key=_day_key(epoch_day), digest_size=16).hexdigest(),
-        hashlib.blake2b(message, key=_day_key(epoch_day - 1), digest_size=16).hexdigest(),
+        hashlib.blake2b(message, key=today, digest_size=16).hexdigest(),
+        hashlib.blake2b(message, key=yesterday, digest_size=16).hexdigest(),
     )
 
 

@@ -79,3 +79,25 @@ def test_a_domain_set_later_takes_effect_when_the_cache_expires(organization, tm
     LinkSettings.objects.create(organization=organization, short_domain=SHORT_DOMAIN)
     resolver._domains_expire = 0.0  # LINK_CACHE_SECONDS later
     assert call(edge, f"/l/{link.code}", HTTP_HOST=SHORT_DOMAIN)[0] == 404
+
+
+def test_when_the_domains_cannot_be_read_links_still_redirect_and_it_is_not_retried_per_click(
+    acme_link, tmp_path, monkeypatch, caplog
+):
+    import sqlite3
+
+    resolver = LinkResolver(ttl=60, missing_ttl=0)
+    edge = LinkEdge(django_app, resolver=resolver, sink=FileSink(tmp_path))
+    assert call(edge, f"/l/{acme_link.code}")[0] == 302  # the code is cached now
+    resolver._domains_expire = 0.0
+    asked = []
+
+    def database_down(sql, params, *, many=False):
+        asked.append(sql)
+        raise sqlite3.OperationalError("database is locked")
+
+    monkeypatch.setattr(resolver, "_query", database_down)
+    statuses = [call(edge, f"/l/{acme_link.code}", HTTP_HOST=SHORT_DOMAIN)[0] for _ in range(3)]
+    assert statuses == [302] * 3
+    assert len(asked) == 1
+    assert "Could not read the custom short domains" in caplog.text
