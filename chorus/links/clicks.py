@@ -14,7 +14,6 @@ instances cost more than the database's own work (measured with the bench's drai
 from __future__ import annotations
 
 import hashlib
-import logging
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from contextlib import suppress
@@ -29,8 +28,6 @@ from chorus.accounts.models import Organization
 from chorus.links.device import device_class
 from chorus.links.models import ClickDeadLetter, ClickKind, ClickOutcome, DeviceClass
 from chorus.links.sinks import OUTCOMES, REDIRECTED, Record, decode, get_sink
-
-logger = logging.getLogger(__name__)
 
 UNIQUE_WINDOW = timedelta(hours=24)
 CLICK_KINDS = frozenset(ClickKind.values)
@@ -100,9 +97,10 @@ def clicks_set_aside(raw: bytes, reason: str, detail: str) -> None:
         digest=hashlib.sha256(raw).hexdigest(),
         defaults={
             "organization_id": organization_id,
-            "raw": raw.decode(errors="replace")[:10_000],
+            # PostgreSQL's text cannot hold NUL characters (a poison record may have some).
+            "raw": raw.decode(errors="replace").replace("\x00", "\\x00")[:10_000],
             "reason": reason,
-            "detail": detail[:500],
+            "detail": detail.replace("\x00", "\\x00")[:500],
         },
     )
 
