@@ -6,11 +6,13 @@ query, the bot decision is cached per user agent, and the click is appended to t
 before the 302 is sent (a failing sink never fails the redirect: sinks.GuardedSink). The
 drainer stores clicks in batches later.
 
-A code redirects only while its post is approved (approved, scheduled, live or expired);
-a withdrawn (archived) post's code leads to the organization's fallback page or the "no
-longer available" page, and any other post's code (a draft, in review, rejected) is
-"link not found". On an organization's custom short domain only that organization's
-codes answer; every other host (this site's) answers every organization's codes.
+A code redirects while its post is approved (approved, scheduled, live or expired), and
+while an approved post's edit is being reviewed (the link carries the destination approved
+when it was made); a withdrawn (archived) post's code leads to the organization's fallback
+page or the "no longer available" page, and the code of a post never approved (a draft, in
+review, rejected) is "link not found". On an organization's custom short domain only that
+organization's codes answer; every other host (this site's) answers every organization's
+codes.
 """
 
 from __future__ import annotations
@@ -49,8 +51,13 @@ MEMBER_COOKIE = "chorus_member"
 MEMBER_COOKIE_SALT = "chorus.links.member"
 MEMBER_COOKIE_MAX_AGE = 60 * 60 * 24 * 400
 
+# The last column: whether the post was ever approved. A live post edited goes back to
+# review, and the links its members already shared (to the destination approved then) keep
+# working meanwhile.
 LOOKUP_SQL = """
-SELECT l.id, l.organization_id, l.destination, l.is_active, p.state, s.fallback_url
+SELECT l.id, l.organization_id, l.destination, l.is_active, p.state, s.fallback_url,
+  EXISTS (SELECT 1 FROM content_posttransition t
+          WHERE t.post_id = p.id AND t.to_state IN ('approved', 'scheduled', 'live'))
 FROM links_link l
 JOIN content_post p ON p.id = l.post_id
 LEFT JOIN links_linksettings s ON s.organization_id = l.organization_id
@@ -58,7 +65,9 @@ WHERE l.code = %s
 """
 SQLITE_LOOKUP_SQL = LOOKUP_SQL.replace("%s", "?")
 PRELOAD_SQL = """
-SELECT l.code, l.id, l.organization_id, l.destination, l.is_active, p.state, s.fallback_url
+SELECT l.code, l.id, l.organization_id, l.destination, l.is_active, p.state, s.fallback_url,
+  EXISTS (SELECT 1 FROM content_posttransition t
+          WHERE t.post_id = p.id AND t.to_state IN ('approved', 'scheduled', 'live'))
 FROM links_link l
 JOIN content_post p ON p.id = l.post_id
 LEFT JOIN links_linksettings s ON s.organization_id = l.organization_id
@@ -210,15 +219,17 @@ class LinkResolver:
         return None if row is None else self._target(row)
 
     def _target(self, row: tuple[Any, ...]) -> Target | None:
-        link_id, organization_id, destination, is_active, post_state, fallback = row
+        link_id, organization_id, destination, is_active, post_state, fallback, approved_once = row
         if not is_active:
             return None
         if post_state in WITHDRAWN_STATES:
             location = fallback or ""
             outcome = FALLBACK if location else UNAVAILABLE
-        elif post_state in APPROVED_STATES:
+        elif post_state in APPROVED_STATES or approved_once:
+            # Approved, or an approved post whose edit is in review (or was sent back): the
+            # destination the link carries was approved when the link was made.
             location, outcome = destination, REDIRECTED
-        else:  # a draft, a post in review or rejected: never published, nothing to show
+        else:  # a draft, in review or rejected, never approved: nothing to show
             return None
         if location and not safe_location(location):
             # Minting only makes safe destinations; a row written some other way must not

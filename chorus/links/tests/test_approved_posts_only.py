@@ -1,9 +1,9 @@
 """Tracked links exist for approved posts only: minted (service, API, page) and redirecting.
 
 A draft, a post in review or a rejected one gets no link (422 in the API, a message on the
-page), and a code whose post is in one of those states (e.g. a live post edited and sent
-back to review) answers "link not found". Approved, scheduled, live and expired posts'
-codes redirect.
+page), and a code whose post is in one of those states and was never approved answers "link
+not found". Approved, scheduled, live and expired posts' codes redirect, and so do those of
+a live post edited and sent back to review: what its members shared was approved.
 """
 
 from __future__ import annotations
@@ -90,12 +90,13 @@ def edge(tmp_path, db):
 
 
 @pytest.mark.parametrize("state", NOT_APPROVED)
-def test_a_code_whose_post_is_no_longer_approved_is_link_not_found(
+def test_a_code_whose_post_was_never_approved_is_link_not_found(
     edge, organization, employee, state
 ):
     post = post_in(organization, PostState.LIVE)
     link = link_mint(post=post, membership=employee, network="linkedin")
-    Post.objects.filter(pk=post.pk).update(state=state)  # e.g. edited, back to review
+    # A link made before links were limited to approved posts, its post never approved.
+    Post.objects.filter(pk=post.pk).update(state=state)
     status, _headers, body = call(edge, f"/l/{link.code}")
     assert status == 404
     assert b"Link not found" in body
@@ -111,3 +112,41 @@ def test_a_code_of_an_approved_post_redirects(edge, organization, employee, stat
     status, headers, _body = call(edge, f"/l/{link.code}")
     assert status == 302
     assert headers["Location"].startswith("https://acme.example/?utm_source=linkedin")
+
+
+def test_links_of_a_live_post_keep_working_while_its_edit_is_reviewed(
+    edge, organization, employee, curator
+):
+    from chorus.content import services as content
+
+    approver = MembershipFactory(organization=organization, is_approver=True)
+    post = content.post_create(
+        organization=organization,
+        actor=curator.user,
+        title="Launch",
+        link_url="https://acme.example/",
+    )
+    content.post_submit(post=post, actor=curator.user)
+    content.post_approve(post=post, actor=approver.user)
+    content.post_publish(post=post, actor=curator.user)
+    link = link_mint(post=post, membership=employee, network="linkedin")
+    assert call(edge, f"/l/{link.code}")[0] == 302
+
+    content.post_update(
+        post=post,
+        actor=curator.user,
+        title="Launch, typo fixed",
+        commentary="",
+        link_url="https://acme.example/",
+        captions=None,
+        campaign="",
+        details=content.post_details(post),
+    )
+    post.refresh_from_db()
+    assert post.state == PostState.IN_REVIEW
+    status, headers, _body = call(edge, f"/l/{link.code}")
+    assert status == 302
+    assert headers["Location"].startswith("https://acme.example/?utm_source=linkedin")
+    # No new link while the edit is in review.
+    with pytest.raises(ValidationError, match="only for approved posts"):
+        link_mint(post=post, membership=employee, network="x")
