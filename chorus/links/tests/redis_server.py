@@ -31,11 +31,10 @@ def redis_unavailable(url: str = REDIS_URL, *, attempts: int = 3) -> str | None:
             time.sleep(0.2)
         finally:
             client.close()
-    reason = f"No Redis server answers on {url.rsplit('/', 1)[0]}: {error}"
-    if os.environ.get("CHORUS_REQUIRE_REDIS"):
-        raise RuntimeError(f"{reason} (CHORUS_REQUIRE_REDIS is set)")
-    return reason
+    return f"No Redis server answers on {url.rsplit('/', 1)[0]}: {error}"
 
 
 _UNAVAILABLE = redis_unavailable()
+if _UNAVAILABLE is not None and os.environ.get("CHORUS_REQUIRE_REDIS"):
+    raise RuntimeError(f"{_UNAVAILABLE} (CHORUS_REQUIRE_REDIS is set)")
 requires_redis = pytest.mark.skipif(_UNAVAILABLE is not None, reason=_UNAVAILABLE or "")
