@@ -7,6 +7,7 @@ the visitor key of their own session that day when the cookie is not sent.
 
 from __future__ import annotations
 
+import hashlib
 import random
 import re
 import time
@@ -146,8 +147,13 @@ def test_visitor_keys_rotate_daily_and_never_contain_the_ip():
     assert key != visitor_key("203.0.113.8", IPHONE, monday)
     assert key != visitor_key(IP, SHARER_UA, monday)
     assert re.fullmatch(r"[0-9a-f]{32}", key)
-    for part in (IP, IP.replace(".", ""), "203", "113"):
+    # A keyed hash: neither the address (in any spelling) nor an unkeyed hash of it.
+    packed = bytes(int(octet) for octet in IP.split(".")).hex()
+    for part in (IP, IP.replace(".", ""), packed):
         assert part not in key
+    message = f"{IP}\n{IPHONE}".encode()
+    assert key != hashlib.blake2b(message, digest_size=16).hexdigest()
+    assert key not in {hashlib.md5(message).hexdigest(), hashlib.sha256(message).hexdigest()[:32]}
 
 
 def test_the_same_visitor_on_another_day_is_another_visitor(edge, link):
