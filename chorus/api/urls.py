@@ -15,7 +15,7 @@ from chorus.content.api_sources import router as sources_router
 from chorus.content.api_suggestions import router as suggestions_router
 from chorus.gamification.api import router as gamification_router
 from chorus.links.api import router as links_router
-from chorus.notifications.api import router as notifications_router
+from chorus.notifications.api.notifications import router as notifications_router
 from chorus.sharing.api import router as sharing_router
 
 api = NinjaAPI(

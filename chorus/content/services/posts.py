@@ -37,7 +37,7 @@ from chorus.content.preview import fetch_link_preview
 from chorus.core.audit import audit_record
 from chorus.core.http import FetchError
 from chorus.core.validators import web_url_clean
-from chorus.notifications.services import notification_create
+from chorus.notifications.services.notifications import notification_create
 
 MAX_TOPICS = 20
 

@@ -18,7 +18,7 @@ from chorus.core.audit import audit_record
 from chorus.core.validators import web_url_clean
 from chorus.gamification.models import Rule, Source
 from chorus.gamification.services import points_award
-from chorus.notifications.services import notification_create
+from chorus.notifications.services.notifications import notification_create
 
 # Employee suggestions ---------------------------------------------------------------
 

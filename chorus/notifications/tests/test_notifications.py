@@ -9,7 +9,7 @@ from django.utils import timezone
 from chorus.accounts import services as account_services
 from chorus.factories import MembershipFactory, NotificationFactory
 from chorus.notifications.models import Notification
-from chorus.notifications.selectors import internal_url
+from chorus.notifications.selectors.notifications import internal_url
 
 
 def test_member_sees_own_notifications_newest_first(employee_client, employee, organization):

@@ -6,12 +6,12 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import path
 from django.views.decorators.http import require_POST
 
 from chorus.accounts.access import MemberRequest, member_required
-from chorus.notifications import selectors, services
 from chorus.notifications.models import Notification
+from chorus.notifications.selectors import notifications as selectors
+from chorus.notifications.services import notifications as services
 
 PER_PAGE = 30
 
@@ -59,10 +59,3 @@ def notification_read(request: MemberRequest, notification_id: int) -> HttpRespo
             request, "notifications/item.html", {"notification": notification, "standalone": True}
         )
     return redirect("notifications")
-
-
-urls = [
-    path("notifications/", notifications, name="notifications"),
-    path("notifications/read/", notifications_read_all, name="notifications_read_all"),
-    path("notifications/<int:notification_id>/read/", notification_read, name="notification_read"),
-]

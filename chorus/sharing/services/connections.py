@@ -23,7 +23,7 @@ from chorus.accounts.models import Membership, User
 from chorus.core.audit import audit_record
 from chorus.networks import base
 from chorus.networks.registry import CHANNELS, adapter, oauth_adapter, publishing_adapter
-from chorus.notifications.services import notification_create
+from chorus.notifications.services.notifications import notification_create
 from chorus.sharing.models import (
     ConnectionStatus,
     MastodonApp,

@@ -29,7 +29,7 @@ from chorus.links.services import short_url
 from chorus.networks import base
 from chorus.networks.intents import text_with_url
 from chorus.networks.registry import CHANNELS, adapter, publishing_adapter
-from chorus.notifications.services import notification_create
+from chorus.notifications.services.notifications import notification_create
 from chorus.sharing.compose import share_check, share_compose
 from chorus.sharing.models import (
     AttemptOutcome,

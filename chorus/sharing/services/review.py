@@ -23,7 +23,7 @@ from chorus.accounts.models import User
 from chorus.content.models import CaptionMode, ContentPolicy, Post, PostState
 from chorus.core.audit import audit_record
 from chorus.networks.registry import adapter
-from chorus.notifications.services import notification_create
+from chorus.notifications.services.notifications import notification_create
 from chorus.sharing.compose import ShareVerdict
 from chorus.sharing.models import Share, ShareMethod, ShareStatus
 

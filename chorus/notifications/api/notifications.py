@@ -17,8 +17,9 @@ from ninja.params import Query
 from chorus.api.auth import api_roles, calling_member
 from chorus.api.pagination import Pagination
 from chorus.api.schema import Error, Input, PathId
-from chorus.notifications import selectors, services
 from chorus.notifications.models import Notification
+from chorus.notifications.selectors import notifications as selectors
+from chorus.notifications.services import notifications as services
 
 router = Router(tags=["notifications"])
 
