@@ -16,7 +16,10 @@ from chorus.content.api_suggestions import router as suggestions_router
 from chorus.gamification.api import router as gamification_router
 from chorus.links.api import router as links_router
 from chorus.notifications.api.notifications import router as notifications_router
-from chorus.sharing.api import router as sharing_router
+from chorus.sharing.api.connections import router as connections_router
+from chorus.sharing.api.network_settings import router as network_settings_router
+from chorus.sharing.api.reviews import router as share_reviews_router
+from chorus.sharing.api.shares import router as shares_router
 
 api = NinjaAPI(
     title=f"{settings.SITE_NAME} API",
@@ -39,7 +42,10 @@ api.add_router("/", sources_router)
 api.add_router("/", suggestions_router)
 api.add_router("/", notifications_router)
 api.add_router("/", links_router)
-api.add_router("/", sharing_router)
+api.add_router("/", shares_router)
+api.add_router("/", share_reviews_router)
+api.add_router("/", connections_router)
+api.add_router("/", network_settings_router)
 api.add_router("/", analytics_router)
 api.add_router("/", gamification_router)
 

@@ -13,7 +13,7 @@ from chorus.accounts.models import GroupKind, ProgramStatus
 from chorus.content.models import Caption, PostState
 from chorus.factories import GroupFactory, MembershipFactory, PostFactory, TopicFactory
 from chorus.sharing.models import PostView, Share, ShareMethod, ShareStatus
-from chorus.sharing.selectors import feed_page, feed_posts
+from chorus.sharing.selectors.feed import feed_page, feed_posts
 from chorus.sharing.services.feed import post_views_record
 
 

@@ -13,7 +13,7 @@ from chorus.accounts.models import GroupKind, ProgramStatus
 from chorus.content.models import PostState
 from chorus.content.selectors import post_audience
 from chorus.factories import GroupFactory, MembershipFactory, PostFactory
-from chorus.sharing.selectors import feed_posts
+from chorus.sharing.selectors.feed import feed_posts
 
 pytestmark = pytest.mark.django_db
 

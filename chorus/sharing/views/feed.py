@@ -6,12 +6,11 @@ from datetime import UTC, datetime
 
 from django.http import HttpResponse
 from django.shortcuts import render
-from django.urls import path
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from chorus.accounts.access import MemberRequest, member_required
-from chorus.sharing import selectors
+from chorus.sharing.selectors.feed import feed_filters, feed_page
 from chorus.sharing.services.feed import post_views_record
 
 MAX_PAGE = 1000
@@ -46,7 +45,7 @@ def feed(request: MemberRequest) -> HttpResponse:
     topic_id = positive_int(request.GET.get("topic"))
     language_id = positive_int(request.GET.get("language"))
     page = positive_int(request.GET.get("page"), default=1, most=MAX_PAGE) or 1
-    result = selectors.feed_page(
+    result = feed_page(
         organization=request.organization,
         membership=request.membership,
         page=page,
@@ -67,10 +66,7 @@ def feed(request: MemberRequest) -> HttpResponse:
     }
     if getattr(request, "htmx", False) and page > 1:
         return render(request, "sharing/feed_cards.html", context)
-    topics, languages = selectors.feed_filters(organization=request.organization)
+    topics, languages = feed_filters(organization=request.organization)
     return render(
         request, "sharing/feed.html", {**context, "topics": topics, "languages": languages}
     )
-
-
-urls = [path("feed/", feed, name="feed")]

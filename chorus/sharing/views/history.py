@@ -5,12 +5,11 @@ from __future__ import annotations
 from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import render
-from django.urls import path
 from django.views.decorators.http import require_GET
 
 from chorus.accounts.access import MemberRequest, member_required
 from chorus.links.services import short_url_base
-from chorus.sharing import selectors
+from chorus.sharing.selectors import shares as share_selectors
 
 PER_PAGE = 25
 
@@ -18,7 +17,7 @@ PER_PAGE = 25
 @require_GET
 @member_required
 def share_history(request: MemberRequest) -> HttpResponse:
-    shares = selectors.share_history(
+    shares = share_selectors.share_history(
         organization=request.organization, membership=request.membership
     )
     page = Paginator(shares, PER_PAGE).get_page(request.GET.get("page"))
@@ -27,6 +26,3 @@ def share_history(request: MemberRequest) -> HttpResponse:
         "sharing/history.html",
         {"page": page, "short_base": short_url_base(organization_id=request.organization.pk)},
     )
-
-
-urls = [path("shares/", share_history, name="share_history")]

@@ -8,14 +8,13 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import path
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from chorus.accounts.access import MemberRequest, member_required, role_required
 from chorus.accounts.models import User
 from chorus.networks.registry import adapter
 from chorus.sharing.models import Share
-from chorus.sharing.selectors_review import review_item, shares_in_review
+from chorus.sharing.selectors.review import review_item, shares_in_review
 from chorus.sharing.services.intents import share_approved_open
 from chorus.sharing.services.review import share_review_approve, share_review_reject
 from chorus.sharing.views.share import MASTODON_SESSION_KEY, _mastodon_instance
@@ -124,19 +123,3 @@ def share_open_approved(request: MemberRequest, share_id: int) -> HttpResponse:
         "errors": errors,
     }
     return render(request, "sharing/share_approved.html", context, status=400 if errors else 200)
-
-
-urls = [
-    path("manage/review/captions/", caption_review_queue, name="caption_review_queue"),
-    path(
-        "manage/review/captions/<int:share_id>/approve/",
-        caption_review_approve,
-        name="caption_review_approve",
-    ),
-    path(
-        "manage/review/captions/<int:share_id>/reject/",
-        caption_review_reject,
-        name="caption_review_reject",
-    ),
-    path("shares/<int:share_id>/open/", share_open_approved, name="share_open_approved"),
-]

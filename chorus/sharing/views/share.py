@@ -9,7 +9,6 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import path
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
@@ -17,9 +16,10 @@ from chorus.accounts.access import MemberRequest, member_required
 from chorus.content.models import CaptionMode, Post
 from chorus.links.services import short_url_base
 from chorus.networks.registry import adapter
-from chorus.sharing import selectors
 from chorus.sharing.compose import share_check, share_compose
 from chorus.sharing.models import ConnectionStatus, NetworkConnection, Share, ShareStatus
+from chorus.sharing.selectors.feed import enabled_networks, feed_post
+from chorus.sharing.selectors.shares import share_latest_intent
 from chorus.sharing.services.intents import (
     share_intent_done,
     share_intent_open,
@@ -53,7 +53,7 @@ def _text(request: MemberRequest) -> str:
 
 
 def _post_or_404(request: MemberRequest, post_id: int) -> Post:
-    post = selectors.feed_post(
+    post = feed_post(
         organization=request.organization, membership=request.membership, post_id=post_id
     )
     if post is None:
@@ -63,7 +63,7 @@ def _post_or_404(request: MemberRequest, post_id: int) -> Post:
 
 def _choices(request: MemberRequest) -> list[NetworkChoice]:
     choices = []
-    for network in selectors.enabled_networks(organization=request.organization):
+    for network in enabled_networks(organization=request.organization):
         try:
             found = adapter(network)
         except ImportError:  # a network whose adapter is not installed yet
@@ -115,7 +115,7 @@ def share_network(request: MemberRequest, post_id: int) -> HttpResponse:
     except ValidationError as error:
         return HttpResponseBadRequest(" ".join(error.messages))
     verdict = share_check(post=post, network=choice.network, text=text)
-    latest = selectors.share_latest_intent(
+    latest = share_latest_intent(
         organization=request.organization,
         membership=request.membership,
         post=post,
@@ -259,7 +259,7 @@ def share_status(request: MemberRequest, post_id: int) -> HttpResponse:
     choice = _choice_or_400(request, request.GET.get("network"))
     if choice is None:
         return HttpResponseBadRequest("Choose a network.")
-    latest = selectors.share_latest_intent(
+    latest = share_latest_intent(
         organization=request.organization,
         membership=request.membership,
         post=post,
@@ -338,16 +338,3 @@ def share_cancel_view(request: MemberRequest, share_id: int) -> HttpResponse:
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     return redirect("share_history")
-
-
-urls = [
-    path("feed/<int:post_id>/share/", share_dialog, name="share_dialog"),
-    path("feed/<int:post_id>/share/network/", share_network, name="share_network"),
-    path("feed/<int:post_id>/share/check/", share_check_view, name="share_check"),
-    path("feed/<int:post_id>/share/open/", share_open, name="share_open"),
-    path("feed/<int:post_id>/share/status/", share_status, name="share_status"),
-    path("feed/<int:post_id>/share/publish/", share_publish, name="share_publish"),
-    path("shares/<int:share_id>/cancel/", share_cancel_view, name="share_cancel"),
-    path("shares/<int:share_id>/done/", share_done, name="share_done"),
-    path("shares/<int:share_id>/undo/", share_undo, name="share_undo"),
-]

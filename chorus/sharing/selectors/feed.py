@@ -34,15 +34,14 @@ from chorus.accounts.models import Group, GroupKind, Membership, Organization
 from chorus.content.models import Post, PostImage, PostState, Topic
 from chorus.networks.registry import CHANNEL_CHOICES, CHANNELS
 from chorus.sharing.compose import suggested_caption
-from chorus.sharing.models import NetworkSettings, PostView, Share, ShareMethod, ShareStatus
+from chorus.sharing.models import NetworkSettings, PostView, Share
+from chorus.sharing.selectors.shares import SHARED_STATUSES
 
 FEED_PAGE_SIZE = 20
 # The feed's order within a run; chorus.content's Post has the matching index.
 NEWEST_FIRST = (Coalesce("publish_start", "created_at").desc(), F("id").desc())
 TargetGroups = Post.target_groups.through
 NETWORK_LABELS = dict(CHANNEL_CHOICES)
-# Shares that count as "already shared" on a card.
-SHARED_STATUSES = (ShareStatus.SHARED, ShareStatus.OPENED)
 
 
 def _targeted_at(membership: Membership) -> Q:
@@ -276,30 +275,3 @@ def enabled_networks(*, organization: Organization) -> list[str]:
         ).values_list("network", flat=True)
     )
     return [network for network in CHANNELS if network not in disabled]
-
-
-def share_history(*, organization: Organization, membership: Membership) -> QuerySet[Share]:
-    """The member's shares, newest first, with their post and link."""
-    return (
-        Share.objects.filter(organization=organization, membership=membership)
-        .select_related("post", "link")
-        .order_by("-created_at", "-id")
-    )
-
-
-def share_latest_intent(
-    *, organization: Organization, membership: Membership, post: Post, network: str
-) -> Share | None:
-    """The member's latest intent share of the post on the network (opened or done)."""
-    return (
-        Share.objects.filter(
-            organization=organization,
-            membership=membership,
-            post=post,
-            network=network,
-            method=ShareMethod.INTENT,
-            status__in=SHARED_STATUSES,
-        )
-        .order_by("-created_at", "-id")
-        .first()
-    )

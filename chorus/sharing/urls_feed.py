@@ -1,3 +1,0 @@
-from chorus.sharing.views import feed, history, share
-
-urlpatterns = [*feed.urls, *share.urls, *history.urls]

@@ -1,3 +1,0 @@
-from chorus.sharing.views import review
-
-urlpatterns = [*review.urls]
