@@ -172,7 +172,7 @@ def step_setup(codes_path: str) -> dict[str, Any]:
     from chorus.accounts.models import Membership, Organization, ProgramStatus, User
     from chorus.content.models import Network, Post, PostState
     from chorus.links.models import Link
-    from chorus.links.services import new_code, tracked_destination
+    from chorus.links.services.links import new_code, tracked_destination
 
     call_command("migrate", verbosity=0, interactive=False)
     with transaction.atomic():
@@ -235,7 +235,7 @@ def step_drain() -> dict[str, Any]:
     from django.db.models import Count, Sum
 
     from chorus.links.models import Click, ClickKind, Link
-    from chorus.links.services import clicks_store
+    from chorus.links.services.links import clicks_store
     from chorus.links.sinks import FileSink
 
     sink = FileSink(settings.CLICKS_DIR)

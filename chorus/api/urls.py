@@ -14,7 +14,8 @@ from chorus.content.api_rules import router as rules_router
 from chorus.content.api_sources import router as sources_router
 from chorus.content.api_suggestions import router as suggestions_router
 from chorus.gamification.api import router as gamification_router
-from chorus.links.api import router as links_router
+from chorus.links.api.links import router as links_router
+from chorus.links.api.visitors import router as link_visitors_router
 from chorus.notifications.api.notifications import router as notifications_router
 from chorus.sharing.api.connections import router as connections_router
 from chorus.sharing.api.network_settings import router as network_settings_router
@@ -42,6 +43,7 @@ api.add_router("/", sources_router)
 api.add_router("/", suggestions_router)
 api.add_router("/", notifications_router)
 api.add_router("/", links_router)
+api.add_router("/", link_visitors_router)
 api.add_router("/", shares_router)
 api.add_router("/", share_reviews_router)
 api.add_router("/", connections_router)

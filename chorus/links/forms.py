@@ -1,6 +1,6 @@
 """Forms of the link pages: minting a post's link, and the organization's link settings.
 
-Forms parse and validate; the writes happen in chorus.links.services (which validates the
+Forms parse and validate; the writes happen in chorus.links.services.links (which validates the
 settings again, so the API and the page refuse the same input).
 """
 
@@ -9,7 +9,7 @@ from __future__ import annotations
 from django import forms
 
 from chorus.content.models import Network
-from chorus.links.services import fallback_url_clean, short_domain_clean
+from chorus.links.services.links import fallback_url_clean, short_domain_clean
 
 
 class LinkMintForm(forms.Form):

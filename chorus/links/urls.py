@@ -1,7 +1,7 @@
 from django.urls import path
 
-from chorus.links import views
-from chorus.links.views_visitors import suspicious_visitors, visitor_detail
+from chorus.links.views import links as views
+from chorus.links.views.visitors import suspicious_visitors, visitor_detail
 
 urlpatterns = [
     path("manage/posts/<int:post_id>/links/", views.post_link_mint, name="post_link_mint"),

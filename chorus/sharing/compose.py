@@ -19,7 +19,7 @@ from chorus.accounts.models import Membership
 from chorus.content.compliance import CheckResult, Finding, check_text
 from chorus.content.models import CaptionMode, ComplianceRule, ContentPolicy, Post, RuleKind
 from chorus.links.models import Link
-from chorus.links.services import link_mint, short_url, short_url_base
+from chorus.links.services.links import link_mint, short_url, short_url_base
 from chorus.networks.intents import text_with_url
 from chorus.networks.registry import CAPTION_FALLBACK, CHANNELS
 

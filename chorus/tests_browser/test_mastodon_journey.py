@@ -27,7 +27,7 @@ from chorus.factories import (
     OrganizationFactory,
     PostFactory,
 )
-from chorus.links.services import short_url
+from chorus.links.services.links import short_url
 from chorus.sharing.models import AttemptOutcome, NetworkSettings, Share, ShareMethod, ShareStatus
 from chorus.tests_browser.test_journeys import sign_in
 

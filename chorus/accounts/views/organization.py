@@ -11,9 +11,9 @@ from django.urls import path
 from chorus.accounts import services
 from chorus.accounts.access import MemberRequest, admin_required
 from chorus.accounts.forms_admin import OrganizationNameForm, ProgramTermsForm
-from chorus.links import selectors as link_selectors
+from chorus.links.selectors import links as link_selectors
 from chorus.links.forms import LinkSettingsForm
-from chorus.links.services import link_settings_update
+from chorus.links.services.links import link_settings_update
 
 
 @admin_required

@@ -35,7 +35,7 @@ from chorus.factories import (
 )
 from chorus.links.models import Click, Link
 from chorus.links.reclassify import clicks_reclassify_as_bot
-from chorus.links.services import clicks_store
+from chorus.links.services.links import clicks_store
 from chorus.sharing.models import ShareMethod, ShareMetrics, ShareStatus
 
 DAY = date(2026, 1, 15)

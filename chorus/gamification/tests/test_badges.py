@@ -34,7 +34,7 @@ from chorus.gamification.models import (
 from chorus.gamification.selectors_badges import sharing_streak
 from chorus.gamification.services_badges import badges_add_suggested, badges_check
 from chorus.links.models import Link
-from chorus.links.services import clicks_store
+from chorus.links.services.links import clicks_store
 from chorus.notifications.models import Notification
 from chorus.sharing.models import ShareStatus
 

@@ -43,7 +43,7 @@ from chorus.gamification.services_challenges import (
 )
 from chorus.gamification.tasks import challenges_send_results as results_task
 from chorus.links.models import Click, ClickKind, DeviceClass
-from chorus.links.services import link_mint
+from chorus.links.services.links import link_mint
 from chorus.notifications.models import Notification
 from chorus.sharing.models import ShareStatus
 

@@ -27,7 +27,7 @@ from chorus.gamification.models import (
 from chorus.gamification.services import period_starts
 from chorus.links.models import Link
 from chorus.links.reclassify import clicks_reclassify_as_bot
-from chorus.links.services import clicks_store
+from chorus.links.services.links import clicks_store
 from chorus.sharing.models import ShareMetrics, ShareStatus
 
 NOW = datetime(2026, 5, 13, 10, 0, tzinfo=UTC)  # a Wednesday

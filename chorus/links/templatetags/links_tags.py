@@ -7,7 +7,7 @@ from typing import Any
 from django import template
 
 from chorus.content.models import Post
-from chorus.links.views import card_context
+from chorus.links.views.links import card_context
 
 register = template.Library()
 

@@ -6,7 +6,7 @@ import time
 from typing import Any
 from wsgiref.util import setup_testing_defaults
 
-from chorus.links.services import clicks_store
+from chorus.links.services.links import clicks_store
 
 IPHONE = (
     "Mozilla/5.0 (iPhone; CPU iPhone OS 18_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, "

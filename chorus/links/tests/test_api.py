@@ -12,7 +12,7 @@ from chorus.content.models import PostState
 from chorus.core.models import AuditEvent
 from chorus.factories import MembershipFactory, OrganizationFactory, PostFactory
 from chorus.links.models import Click, Link, LinkSettings
-from chorus.links.services import link_mint
+from chorus.links.services.links import link_mint
 
 
 def call(client, method, path, member, body=None):

@@ -18,7 +18,7 @@ from chorus.content.models import Post, PostState
 from chorus.factories import MembershipFactory, PostFactory
 from chorus.links.edge import LinkEdge, LinkResolver
 from chorus.links.models import Click, Link
-from chorus.links.services import link_mint
+from chorus.links.services.links import link_mint
 from chorus.links.sinks import FileSink
 from chorus.links.tests.edge_client import call, django_app, drain
 
@@ -117,7 +117,7 @@ def test_a_code_of_an_approved_post_redirects(edge, organization, employee, stat
 def test_links_of_a_live_post_keep_working_while_its_edit_is_reviewed(
     edge, organization, employee, curator
 ):
-    from chorus.content import services as content
+    from chorus.content.services import posts as content
 
     approver = MembershipFactory(organization=organization, is_approver=True)
     post = content.post_create(

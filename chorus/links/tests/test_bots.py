@@ -34,7 +34,7 @@ from chorus.links.bots import bot_name, is_prefetch
 from chorus.links.device import device_class
 from chorus.links.edge import LinkEdge, LinkResolver
 from chorus.links.models import Click
-from chorus.links.services import link_mint
+from chorus.links.services.links import link_mint
 from chorus.links.sinks import FileSink
 from chorus.links.tests.edge_client import call, django_app, drain
 

@@ -19,7 +19,7 @@ from chorus.content.models import PostState
 from chorus.factories import OrganizationFactory, PostFactory
 from chorus.links.clicks import clicks_drain, clicks_set_aside, clicks_store
 from chorus.links.models import Click, ClickDeadLetter, DeadLetterReason
-from chorus.links.services import link_mint
+from chorus.links.services.links import link_mint
 from chorus.links.sinks import FileSink, RedisSink, encode, encode_line, reset_sink
 from chorus.links.tests.edge_client import IPHONE
 from chorus.links.tests.redis_server import REDIS_URL, requires_redis

@@ -12,7 +12,7 @@ from chorus.content.models import PostState
 from chorus.factories import MembershipFactory, PostFactory
 from chorus.links.edge import LinkEdge, LinkResolver
 from chorus.links.models import Click, Link, LinkSettings
-from chorus.links.services import clicks_store, link_mint, tracked_destination
+from chorus.links.services.links import clicks_store, link_mint, tracked_destination
 from chorus.links.sinks import FileSink
 
 IPHONE = (
@@ -280,7 +280,7 @@ def test_preload_keeps_the_newest_links_first(post):
 def test_a_fallback_page_with_non_ascii_text_is_stored_so_the_redirect_can_use_it(
     edge, post, organization, admin_member
 ):
-    from chorus.links.services import link_settings_update
+    from chorus.links.services.links import link_settings_update
 
     link = link_mint(post=post)
     link_settings_update(
@@ -300,7 +300,7 @@ def test_a_fallback_page_with_non_ascii_text_is_stored_so_the_redirect_can_use_i
     "bad", ["https://acme.example:99999/", "javascript:alert(1)", "https:///x"]
 )
 def test_a_fallback_page_the_redirect_could_not_send_is_refused(bad):
-    from chorus.links.services import fallback_url_clean
+    from chorus.links.services.links import fallback_url_clean
 
     with pytest.raises(ValidationError):
         fallback_url_clean(bad)

@@ -27,7 +27,7 @@ from django.db import connection
 from chorus.content.models import PostState
 from chorus.factories import MembershipFactory, OrganizationFactory, PostFactory
 from chorus.links.models import Click, Link
-from chorus.links.services import clicks_store, link_mint
+from chorus.links.services.links import clicks_store, link_mint
 from chorus.links.sinks import FileSink, decode, encode
 from chorus.links.tests.edge_client import IPHONE
 

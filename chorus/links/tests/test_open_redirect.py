@@ -14,7 +14,7 @@ from chorus.content.models import PostState
 from chorus.factories import PostFactory
 from chorus.links.edge import LinkEdge, LinkResolver, safe_location
 from chorus.links.models import Click, Link, LinkSettings
-from chorus.links.services import link_mint, tracked_destination
+from chorus.links.services.links import link_mint, tracked_destination
 from chorus.links.sinks import FileSink
 from chorus.links.tests.edge_client import call, django_app, drain
 

@@ -10,7 +10,7 @@ from chorus.content.models import PostState
 from chorus.core.models import AuditEvent
 from chorus.factories import MembershipFactory, OrganizationFactory, PostFactory
 from chorus.links.models import Link, LinkSettings
-from chorus.links.services import link_mint, short_url
+from chorus.links.services.links import link_mint, short_url
 
 HTMX = {"HX-Request": "true"}
 

@@ -15,7 +15,7 @@ import pytest
 from chorus.factories import PostFactory
 from chorus.links.edge import LinkEdge, LinkResolver
 from chorus.links.models import Click
-from chorus.links.services import clicks_store, link_mint
+from chorus.links.services.links import clicks_store, link_mint
 from chorus.links.sinks import RedisSink
 from chorus.links.tests.edge_client import IPHONE, call, django_app
 from chorus.links.tests.redis_server import REDIS_URL, redis_unavailable, requires_redis

@@ -9,7 +9,7 @@ from chorus.content.models import PostState
 from chorus.factories import MembershipFactory, OrganizationFactory, PostFactory
 from chorus.links.edge import LinkEdge, LinkResolver
 from chorus.links.models import Click, LinkSettings
-from chorus.links.services import link_mint
+from chorus.links.services.links import link_mint
 from chorus.links.sinks import FileSink
 from chorus.links.tests.edge_client import call, django_app, drain
 

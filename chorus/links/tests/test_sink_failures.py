@@ -27,7 +27,7 @@ from chorus.factories import PostFactory
 from chorus.links.clicks import clicks_drain, clicks_store
 from chorus.links.edge import LinkEdge, LinkResolver
 from chorus.links.models import Click
-from chorus.links.services import link_mint
+from chorus.links.services.links import link_mint
 from chorus.links.sinks import FileSink, GuardedSink, RedisSink, get_sink, reset_sink
 from chorus.links.tests.edge_client import call, django_app
 

@@ -24,7 +24,7 @@ from chorus.gamification.awards import points_refresh
 from chorus.gamification.models import PointEntry, Rule
 from chorus.links.edge import LinkEdge, LinkResolver
 from chorus.links.models import Click
-from chorus.links.services import link_mint
+from chorus.links.services.links import link_mint
 from chorus.links.sinks import FileSink
 from chorus.links.tests.edge_client import IPHONE, call, django_app, drain
 from chorus.links.visitors import visitor_key

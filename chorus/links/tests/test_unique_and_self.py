@@ -21,7 +21,7 @@ from chorus.content.models import PostState
 from chorus.factories import MembershipFactory, PostFactory
 from chorus.links.edge import MEMBER_COOKIE, LinkEdge, LinkResolver, member_cookie_value
 from chorus.links.models import Click, MemberVisitorKey
-from chorus.links.services import clicks_store, link_mint
+from chorus.links.services.links import clicks_store, link_mint
 from chorus.links.sinks import FileSink
 from chorus.links.tests.edge_client import IPHONE, call, django_app, drain
 from chorus.links.visitors import visitor_key

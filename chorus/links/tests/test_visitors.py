@@ -32,9 +32,9 @@ from chorus.accounts import services as account_services
 from chorus.content.models import PostState
 from chorus.core.models import AuditEvent
 from chorus.factories import MembershipFactory, OrganizationFactory, PostFactory
-from chorus.links import selectors_visitors
 from chorus.links.models import Click, Link
-from chorus.links.services import clicks_store, link_mint
+from chorus.links.selectors import visitors as selectors_visitors
+from chorus.links.services.links import clicks_store, link_mint
 from chorus.links.visitors import visitor_key
 
 NOW = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)

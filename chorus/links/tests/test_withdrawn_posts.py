@@ -24,7 +24,7 @@ from chorus.gamification.models import PointEntry, Rule
 from chorus.links.edge import LinkEdge, LinkResolver
 from chorus.links.models import Click, ClickOutcome, LinkSettings
 from chorus.links.reclassify import clicks_reclassify_as_bot
-from chorus.links.services import link_mint
+from chorus.links.services.links import link_mint
 from chorus.links.sinks import FileSink
 from chorus.links.tests.edge_client import call, django_app, drain
 

@@ -19,7 +19,7 @@ from chorus.api.auth import api_roles, require_roles
 from chorus.api.pagination import Pagination
 from chorus.api.schema import Error, Id, Input, PathId
 from chorus.content.models import Post
-from chorus.links.services import short_url
+from chorus.links.services.links import short_url
 from chorus.sharing.models import Share
 from chorus.sharing.services.publishing import (
     share_cancel,

@@ -9,7 +9,7 @@ from django.db.models import QuerySet
 
 from chorus.accounts.models import Organization
 from chorus.content.compliance import check_text
-from chorus.links.services import short_url
+from chorus.links.services.links import short_url
 from chorus.sharing.compose import ShareVerdict, share_check, suggested_caption, with_link
 from chorus.sharing.models import Share, ShareStatus
 

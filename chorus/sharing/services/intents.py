@@ -20,7 +20,7 @@ from django.utils import timezone
 from chorus.accounts.models import Membership
 from chorus.content.models import Post, PostState
 from chorus.core.audit import audit_record
-from chorus.links.services import link_mint, short_url
+from chorus.links.services.links import link_mint, short_url
 from chorus.networks.registry import CHANNELS, adapter
 from chorus.sharing.compose import share_check
 from chorus.sharing.models import NetworkSettings, Share, ShareMethod, ShareStatus

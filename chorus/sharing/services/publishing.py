@@ -25,7 +25,7 @@ from chorus.accounts.models import Membership, User
 from chorus.content.models import Post, PostState
 from chorus.content.selectors import post_audience
 from chorus.core.audit import audit_record
-from chorus.links.services import short_url
+from chorus.links.services.links import short_url
 from chorus.networks import base
 from chorus.networks.intents import text_with_url
 from chorus.networks.registry import CHANNELS, adapter, publishing_adapter

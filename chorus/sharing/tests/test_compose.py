@@ -8,7 +8,7 @@ from chorus.accounts.models import ProgramStatus
 from chorus.content.models import Caption, CaptionMode, PostState, RuleAction, RuleKind
 from chorus.factories import ComplianceRuleFactory, MembershipFactory, PostFactory
 from chorus.links.models import Link
-from chorus.links.services import short_url
+from chorus.links.services.links import short_url
 from chorus.sharing.compose import share_check, share_compose
 
 LINK = "https://acme.example/news/launch"

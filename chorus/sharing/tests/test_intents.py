@@ -12,7 +12,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from chorus.accounts.models import ProgramStatus
 from chorus.content.models import Caption, CaptionMode, PostState, RuleKind
 from chorus.factories import ComplianceRuleFactory, MembershipFactory, PostFactory
-from chorus.links.services import short_url
+from chorus.links.services.links import short_url
 from chorus.sharing.models import NetworkSettings, Share, ShareMethod, ShareStatus
 from chorus.sharing.services.intents import (
     share_intent_done,

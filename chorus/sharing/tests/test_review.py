@@ -27,7 +27,7 @@ from chorus.factories import (
     NetworkConnectionFactory,
     OrganizationFactory,
 )
-from chorus.links.services import short_url
+from chorus.links.services.links import short_url
 from chorus.notifications.models import Notification
 from chorus.sharing.models import PublishAttempt, Share, ShareMethod, ShareStatus
 from chorus.sharing.services.intents import share_intent_done, share_intent_open

@@ -8,7 +8,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from chorus.accounts.access import MemberRequest, member_required
-from chorus.links.services import short_url_base
+from chorus.links.services.links import short_url_base
 from chorus.sharing.selectors import shares as share_selectors
 
 PER_PAGE = 25

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from chorus.accounts.access import MemberRequest, member_required
 from chorus.content.models import CaptionMode, Post
-from chorus.links.services import short_url_base
+from chorus.links.services.links import short_url_base
 from chorus.networks.registry import adapter
 from chorus.sharing.compose import share_check, share_compose
 from chorus.sharing.models import ConnectionStatus, NetworkConnection, Share, ShareStatus

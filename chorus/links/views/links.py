@@ -18,9 +18,10 @@ from django.views.decorators.http import require_POST
 from chorus.accounts.access import MemberRequest, role_required
 from chorus.accounts.models import Organization
 from chorus.content.models import Network, Post
-from chorus.links import selectors, services
 from chorus.links.forms import LinkMintForm
 from chorus.links.models import Link
+from chorus.links.selectors import links as selectors
+from chorus.links.services import links as services
 
 # The card lists this many links; a post shared by everyone has the rest in the API.
 CARD_LIMIT = 50

@@ -22,9 +22,9 @@ from chorus.api.auth import api_roles, require_roles
 from chorus.api.pagination import Pagination
 from chorus.api.schema import Error, Id, Input, NetworkName, PathId
 from chorus.content.models import Post
-from chorus.links import selectors, selectors_visitors, services, services_visitors
 from chorus.links.models import Link
-from chorus.links.services_visitors import MAX_REASON
+from chorus.links.selectors import links as selectors
+from chorus.links.services import links as services
 
 router = Router(tags=["links"])
 
@@ -202,50 +202,3 @@ def link_update(request: HttpRequest, link_id: PathId, payload: LinkPatch) -> Li
     )
     (out,) = _links_out([link], organization_id=caller.organization_id)
     return out
-
-
-class VisitorReclassifyIn(Input):
-    reason: str = Field(
-        "",
-        max_length=MAX_REASON,
-        description="Why (optional): kept in the audit log and in the clicks' bot name",
-    )
-
-
-class VisitorReclassifiedOut(Schema):
-    visitor: str = Field(description="The visitor key's first 8 characters")
-    reclassified: int = Field(
-        description="Clicks now counted as bot previews (0: none was left to change)"
-    )
-
-
-@router.post(
-    "/links/visitors/{visitor_key}/reclassify",
-    response={200: VisitorReclassifiedOut, 404: Error, 422: Error},
-    summary="Count a visitor as a bot",
-    description=(
-        "Turns the visitor's clicks by people into bot previews: the links' counts are "
-        "corrected at once, the analytics within a minute, and the audit log records it. "
-        "A visitor key (32 hex characters, on the Suspicious visitors page) lives one day; "
-        "404 for a key with no click in the organization in the last 30 days."
-    ),
-)
-@api_roles("admin")
-def visitor_reclassify(
-    request: HttpRequest, visitor_key: str, payload: VisitorReclassifyIn
-) -> VisitorReclassifiedOut:
-    caller = require_roles(request)
-    if not selectors_visitors.is_visitor_key(visitor_key):
-        raise Http404("Unknown visitor.")
-    try:
-        changed = services_visitors.visitor_reclassify_as_bot(
-            organization=caller.organization,
-            actor=caller.user,
-            visitor_key=visitor_key,
-            reason=payload.reason,
-        )
-    except services_visitors.UnknownVisitor as exc:
-        raise Http404("Unknown visitor.") from exc
-    return VisitorReclassifiedOut(
-        visitor=visitor_key[: selectors_visitors.SHORT_KEY], reclassified=changed
-    )

@@ -9,7 +9,7 @@ from chorus.accounts.models import Organization, User
 from chorus.core.audit import audit_record
 from chorus.links.models import ClickKind
 from chorus.links.reclassify import MAX_BOT_NAME, clicks_reclassify_as_bot
-from chorus.links.selectors_visitors import SHORT_KEY, visitor_clicks
+from chorus.links.selectors.visitors import SHORT_KEY, visitor_clicks
 
 MAX_REASON = 200
 # Clicks per call of clicks_reclassify_as_bot: its ids go into one IN (...) list, and SQLite

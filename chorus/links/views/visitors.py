@@ -18,9 +18,9 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 
 from chorus.accounts.access import MemberRequest, admin_required
-from chorus.links import selectors_visitors as visitors
-from chorus.links.selectors import DEAD_LETTER_DAYS, dead_letters_summary
-from chorus.links.services_visitors import (
+from chorus.links.selectors import visitors
+from chorus.links.selectors.links import DEAD_LETTER_DAYS, dead_letters_summary
+from chorus.links.services.visitors import (
     MAX_REASON,
     UnknownVisitor,
     reason_clean,
