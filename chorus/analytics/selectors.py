@@ -32,7 +32,7 @@ from chorus.analytics.models import (
 )
 from chorus.analytics.rollups import SMALLEST_GROUP, group_sizes
 from chorus.content.models import Post
-from chorus.content.selectors import post_audience
+from chorus.content.selectors.posts import post_audience
 from chorus.networks.registry import CHANNEL_CHOICES
 
 PRESET_DAYS = (7, 30, 90)

@@ -9,10 +9,10 @@ from ninja.openapi.docs import Swagger
 from chorus.accounts.api import router as accounts_router
 from chorus.analytics.api import router as analytics_router
 from chorus.api.auth import SessionAuth, TokenAuth
-from chorus.content.api_posts import router as posts_router
-from chorus.content.api_rules import router as rules_router
-from chorus.content.api_sources import router as sources_router
-from chorus.content.api_suggestions import router as suggestions_router
+from chorus.content.api.posts import router as posts_router
+from chorus.content.api.rules import router as rules_router
+from chorus.content.api.sources import router as sources_router
+from chorus.content.api.suggestions import router as suggestions_router
 from chorus.gamification.api import router as gamification_router
 from chorus.links.api.links import router as links_router
 from chorus.links.api.visitors import router as link_visitors_router

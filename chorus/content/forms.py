@@ -12,7 +12,7 @@ from django.urls import reverse
 
 from chorus.accounts.models import Group, GroupKind, Organization
 from chorus.content.models import CaptionMode, Network, Post
-from chorus.content.services import PostDetails, post_image_validate
+from chorus.content.services.posts import PostDetails, post_image_validate
 from chorus.core.validators import WebURLFormField
 
 MAX_IMAGES_PER_SAVE = 10

@@ -119,7 +119,7 @@ class Post(TenantModel):
         indexes = [
             models.Index(fields=["organization", "state", "publish_start"]),
             models.Index(fields=["organization", "publish_end"]),
-            # The member's feed, newest first (chorus.sharing.selectors.feed_page).
+            # The member's feed, newest first (chorus.sharing.selectors.feed.feed_page).
             models.Index(
                 F("organization"),
                 F("state"),

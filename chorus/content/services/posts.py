@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import uuid
 import warnings
 from collections.abc import Iterable, Mapping, Sequence
@@ -30,7 +29,6 @@ from chorus.content.models import (
     PostTransition,
     PostVersion,
     PreviewStatus,
-    RuleKind,
     Topic,
 )
 from chorus.content.preview import fetch_link_preview
@@ -467,7 +465,7 @@ def _notify_author(post: Post, *, kind: str, message: str) -> None:
 @transaction.atomic
 def post_submit(*, post: Post, actor: User | None) -> PostTransition:
     """Send a draft (or a rejected post) to the approvers; refused while a caption is blocked."""
-    from chorus.content.selectors import post_caption_checks
+    from chorus.content.selectors.posts import post_caption_checks
 
     _lock(post)
     _require_state(post, [PostState.DRAFT, PostState.REJECTED], "submitted for review")
@@ -738,14 +736,3 @@ def post_image_delete(*, image: PostImage, actor: User | None) -> None:
         target=post,
         data={"image_id": image_id},
     )
-
-
-# Sources (RSS/Atom) and the curation queue -------------------------------------------
-
-logger = logging.getLogger(__name__)
-ENTRIES_PER_POLL = 200
-
-
-# Compliance rules ---------------------------------------------------------------------
-
-_DOMAIN_KINDS = (RuleKind.ALLOWED_DOMAIN, RuleKind.DENIED_DOMAIN)

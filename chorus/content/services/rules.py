@@ -13,8 +13,9 @@ from chorus.content.models import (
     RuleAction,
     RuleKind,
 )
-from chorus.content.services.posts import _DOMAIN_KINDS
 from chorus.core.audit import audit_record
+
+_DOMAIN_KINDS = (RuleKind.ALLOWED_DOMAIN, RuleKind.DENIED_DOMAIN)
 
 
 def _rule_value(*, kind: str, value: str) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import logging
 from datetime import datetime, timedelta
 
 from django.core.exceptions import ValidationError
@@ -25,11 +26,13 @@ from chorus.content.models import (
     Source,
     SourceItem,
 )
-from chorus.content.services.posts import ENTRIES_PER_POLL, logger, post_create
+from chorus.content.services.posts import post_create
 from chorus.core.audit import audit_record
 from chorus.core.http import FetchError
 from chorus.core.validators import web_url_clean
 
+logger = logging.getLogger(__name__)
+ENTRIES_PER_POLL = 200
 SOURCE_ADD_TIMEOUT = 5.0
 SOURCES_PER_RUN = 100
 # A source handed to the worker is not handed out again for this long, even if the

@@ -17,7 +17,7 @@ from chorus.content.services.posts import post_create
 from chorus.core.audit import audit_record
 from chorus.core.validators import web_url_clean
 from chorus.gamification.models import Rule, Source
-from chorus.gamification.services import points_award
+from chorus.gamification.services.points import points_award
 from chorus.notifications.services.notifications import notification_create
 
 # Employee suggestions ---------------------------------------------------------------

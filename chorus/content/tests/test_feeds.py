@@ -14,9 +14,9 @@ import time_machine
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from chorus.content import services
 from chorus.content.feeds import FeedError, canonical_url, parse_feed, summary_text
 from chorus.content.models import ItemStatus, Source, SourceItem
+from chorus.content.services import sources as source_services
 from chorus.content.tasks import sources_poll_due
 from chorus.content.tests.feed_server import (
     BILLION_LAUGHS,
@@ -45,7 +45,7 @@ def new_source(organization: Any, url: str, **fields: Any) -> Source:
 
 
 def poll(source: Source) -> Source:
-    services.source_poll(source_id=source.pk)
+    source_services.source_poll(source_id=source.pk)
     source.refresh_from_db()
     return source
 
@@ -73,7 +73,7 @@ def test_rss_items_are_queued_with_clean_fields(server: FeedServer, organization
     url = server.serve(
         "/rss.xml", rss(ARTICLE, {"title": "Second", "link": "https://acme.example/2"})
     )
-    source = services.source_create(organization=organization, actor=None, url=url)
+    source = source_services.source_create(organization=organization, actor=None, url=url)
     assert source.title == "Acme News"
     assert source.last_success_at is not None
     first = SourceItem.objects.get(source=source, guid="urn:acme:1")
@@ -105,7 +105,7 @@ def test_atom_entries_are_queued(server: FeedServer, organization: Any) -> None:
         ),
         content_type="application/atom+xml",
     )
-    source = services.source_create(organization=organization, actor=None, url=url)
+    source = source_services.source_create(organization=organization, actor=None, url=url)
     item = SourceItem.objects.get(source=source)
     assert source.title == "Acme Blog"
     assert item.guid == "tag:acme,2026:1"
@@ -133,7 +133,7 @@ def test_the_feed_a_page_advertises_is_discovered(server: FeedServer, organizati
         "</head><body>Hello</body></html>",
         content_type="text/html; charset=utf-8",
     )
-    source = services.source_create(organization=organization, actor=None, url=page)
+    source = source_services.source_create(organization=organization, actor=None, url=page)
     assert source.url == page
     assert source.feed_url == server.url("/feeds/atom.xml")
     assert source.items.count() == 1
@@ -146,15 +146,15 @@ def test_a_page_without_a_feed_is_refused_clearly(server: FeedServer, organizati
         content_type="text/html",
     )
     with pytest.raises(ValidationError, match="no feed found on that page"):
-        services.source_create(organization=organization, actor=None, url=page)
+        source_services.source_create(organization=organization, actor=None, url=page)
     assert not Source.objects.exists()
 
 
 def test_the_same_feed_cannot_be_added_twice(server: FeedServer, organization: Any) -> None:
     url = server.serve("/rss.xml", rss(ARTICLE))
-    services.source_create(organization=organization, actor=None, url=url)
+    source_services.source_create(organization=organization, actor=None, url=url)
     with pytest.raises(ValidationError, match="already a source"):
-        services.source_create(organization=organization, actor=None, url=url)
+        source_services.source_create(organization=organization, actor=None, url=url)
 
 
 def test_summary_text_is_plain_text() -> None:
@@ -437,7 +437,7 @@ def test_a_refused_feed_shows_why_on_the_source_and_stores_nothing(
     assert source.items.count() == 0
     assert not SourceItem.objects.exists()
     with pytest.raises(ValidationError, match="declares XML entities or a document type"):
-        services.source_create(organization=organization, actor=None, url=again)
+        source_services.source_create(organization=organization, actor=None, url=again)
     assert Source.objects.count() == 1
 
 
@@ -507,7 +507,7 @@ def _good_feed(case: str) -> tuple[bytes, str]:
 def test_real_world_feeds_are_still_read(server: FeedServer, organization: Any, case: str) -> None:
     body, content_type = _good_feed(case)
     url = server.serve("/good.xml", body, content_type=content_type)
-    source = services.source_create(organization=organization, actor=None, url=url)
+    source = source_services.source_create(organization=organization, actor=None, url=url)
     assert source.last_error == ""
     item = source.items.get()
     assert item.title in ("Café à Lyon", "RDF item", "東京の新しいラボ")
@@ -560,9 +560,9 @@ def test_only_due_enabled_sources_are_polled_and_each_only_once(
     new_source(organization, url + "?off", enabled=False)
     new_source(organization, url + "?later", next_poll_at=timezone.now() + timedelta(minutes=5))
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        assert services.sources_poll_due() == 1
+        assert source_services.sources_poll_due() == 1
         # Claimed: a second run (another scheduler, the next minute) does not hand it out again.
-        assert services.sources_poll_due() == 0
+        assert source_services.sources_poll_due() == 0
     assert len(callbacks) == 1
     for callback in callbacks:
         callback()
@@ -578,5 +578,5 @@ def test_polling_is_bounded_per_run(
     for n in range(4):
         new_source(organization, f"{url}?n={n}")
     with django_capture_on_commit_callbacks(execute=False):
-        assert services.sources_poll_due(limit=3) == 3
-        assert services.sources_poll_due(limit=3) == 1
+        assert source_services.sources_poll_due(limit=3) == 3
+        assert source_services.sources_poll_due(limit=3) == 1

@@ -8,8 +8,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from PIL import Image
 
-from chorus.content import services
 from chorus.content.models import PostImage
+from chorus.content.services import posts as post_services
 from chorus.factories import MembershipFactory, OrganizationFactory, PostFactory
 
 
@@ -43,44 +43,44 @@ def edit_data(post, **changes):
 
 
 def test_valid_png_is_accepted():
-    assert services.post_image_validate(image_file()) == "PNG"
+    assert post_services.post_image_validate(image_file()) == "PNG"
 
 
 def test_text_file_named_png_is_refused():
     upload = SimpleUploadedFile("notes.png", b"just some text", content_type="image/png")
     with pytest.raises(ValidationError, match=r"notes\.png is not an image we can read"):
-        services.post_image_validate(upload)
+        post_services.post_image_validate(upload)
 
 
 def test_image_of_a_type_not_allowed_is_refused():
     with pytest.raises(ValidationError, match=r"pic\.bmp is a BMP image; allowed: JPEG, PNG"):
-        services.post_image_validate(image_file("pic.bmp", image_format="BMP"))
+        post_services.post_image_validate(image_file("pic.bmp", image_format="BMP"))
 
 
 def test_too_big_file_is_refused(settings):
     settings.POST_IMAGE_MAX_BYTES = 100
     with pytest.raises(ValidationError, match="an image may be at most"):
-        services.post_image_validate(image_file(size=(200, 200)))
+        post_services.post_image_validate(image_file(size=(200, 200)))
 
 
 def test_too_many_pixels_is_refused(settings):
     settings.POST_IMAGE_MAX_PIXELS = 1000
     with pytest.raises(ValidationError, match="too many pixels"):
-        services.post_image_validate(image_file(size=(100, 100)))
+        post_services.post_image_validate(image_file(size=(100, 100)))
 
 
 def test_decompression_bomb_is_refused(monkeypatch):
     # Pillow's own limit (lowered here) raises DecompressionBombError before ours applies.
     monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", 100)
     with pytest.raises(ValidationError, match="too many pixels"):
-        services.post_image_validate(image_file(size=(100, 100)))
+        post_services.post_image_validate(image_file(size=(100, 100)))
 
 
 def test_truncated_image_is_refused():
     data = image_file().read()
     upload = SimpleUploadedFile("cut.png", data[: len(data) // 2])
     with pytest.raises(ValidationError, match=r"cut\.png"):
-        services.post_image_validate(upload)
+        post_services.post_image_validate(upload)
 
 
 def test_images_are_uploaded_with_the_edit_form(curator_client, organization):
@@ -123,7 +123,7 @@ def test_each_bad_file_gets_its_own_message_and_nothing_is_saved(curator_client,
 
 def test_image_is_served_to_members_of_the_organization_only(client, organization):
     post = PostFactory(organization=organization)
-    image = services.post_image_add(post=post, actor=None, upload=image_file(), alt_text="x")
+    image = post_services.post_image_add(post=post, actor=None, upload=image_file(), alt_text="x")
     url = reverse("post_image", args=[post.pk, image.pk])
     member = MembershipFactory(organization=organization)
     client.force_login(member.user)
@@ -144,7 +144,7 @@ def test_missing_image_file_is_404(curator_client, organization):
 
 def test_curator_deletes_an_image_and_edits_alt_text(curator_client, organization):
     post = PostFactory(organization=organization)
-    image = services.post_image_add(post=post, actor=None, upload=image_file())
+    image = post_services.post_image_add(post=post, actor=None, upload=image_file())
     response = curator_client.post(
         reverse("post_image_alt", args=[post.pk, image.pk]), {"alt_text": "A teal square"}
     )
@@ -158,7 +158,7 @@ def test_curator_deletes_an_image_and_edits_alt_text(curator_client, organizatio
 
 def test_employee_cannot_delete_an_image(employee_client, organization):
     post = PostFactory(organization=organization)
-    image = services.post_image_add(post=post, actor=None, upload=image_file())
+    image = post_services.post_image_add(post=post, actor=None, upload=image_file())
     url = reverse("post_image_delete", args=[post.pk, image.pk])
     assert employee_client.post(url).status_code == 403
     assert PostImage.objects.filter(pk=image.pk).exists()

@@ -8,7 +8,6 @@ import respx
 from django.urls import reverse
 
 from chorus.accounts.models import GroupKind
-from chorus.content import selectors, services
 from chorus.content.models import (
     ComplianceRule,
     Post,
@@ -17,6 +16,8 @@ from chorus.content.models import (
     RuleKind,
     Topic,
 )
+from chorus.content.selectors import posts as post_selectors
+from chorus.content.services import posts as post_services
 from chorus.factories import GroupFactory, MembershipFactory, OrganizationFactory, PostFactory
 
 
@@ -122,7 +123,7 @@ def test_foreign_group_cannot_be_targeted(curator_client):
 def test_editing_saves_a_new_version_and_reschedules_the_preview(
     curator_client, organization, curator, django_capture_on_commit_callbacks
 ):
-    post = services.post_create(organization=organization, actor=curator.user, title="Old")
+    post = post_services.post_create(organization=organization, actor=curator.user, title="Old")
     with respx.mock, django_capture_on_commit_callbacks(execute=True):
         respx.get("https://example.com/a").respond(
             200,
@@ -141,7 +142,7 @@ def test_editing_saves_a_new_version_and_reschedules_the_preview(
 
 
 def test_edit_form_shows_current_values(curator_client, organization, curator):
-    post = services.post_create(
+    post = post_services.post_create(
         organization=organization, actor=curator.user, title="Hello", captions={"x": "Tweet"}
     )
     response = curator_client.get(reverse("post_edit", args=[post.pk]))
@@ -154,7 +155,7 @@ def test_failed_preview_is_explained(
 ):
     with respx.mock, django_capture_on_commit_callbacks(execute=True):
         respx.get("https://example.com/a").respond(404)
-        post = services.post_create(
+        post = post_services.post_create(
             organization=organization,
             actor=curator.user,
             title="Broken link",
@@ -171,7 +172,7 @@ def test_non_html_link_is_not_a_web_page(organization, curator):
         respx.get("https://example.com/a").respond(
             200, content=b"%PDF", headers={"Content-Type": "application/pdf"}
         )
-        services.post_update_preview(post_id=post.pk)
+        post_services.post_update_preview(post_id=post.pk)
     post.refresh_from_db()
     assert post.preview_status == PreviewStatus.FAILED
     assert "not a web page" in post.preview_error
@@ -181,7 +182,7 @@ def test_timeout_is_explained(organization):
     post = PostFactory(organization=organization, link_url="https://example.com/a")
     with respx.mock:
         respx.get("https://example.com/a").mock(side_effect=httpx.ReadTimeout("slow"))
-        services.post_update_preview(post_id=post.pk)
+        post_services.post_update_preview(post_id=post.pk)
     post.refresh_from_db()
     assert post.preview_status == PreviewStatus.FAILED
     assert "timed out" in post.preview_error
@@ -249,11 +250,13 @@ def test_audience_ors_one_kind_and_ands_different_kinds(organization):
     france.members.add(sales_fr, legal_fr, inactive)
     post = PostFactory(organization=organization, target_all=False)
     post.target_groups.set([sales, legal, france])
-    assert set(selectors.post_audience(post)) == {sales_fr, legal_fr}
+    assert set(post_selectors.post_audience(post)) == {sales_fr, legal_fr}
     post.target_groups.set([sales])
-    assert set(selectors.post_audience(post)) == {sales_fr, sales_de}
+    assert set(post_selectors.post_audience(post)) == {sales_fr, sales_de}
     post.target_all = True
-    assert selectors.post_audience(post).count() == 3  # active members of the organization only
+    assert (
+        post_selectors.post_audience(post).count() == 3
+    )  # active members of the organization only
     MembershipFactory()  # another organization
 
 
@@ -281,10 +284,10 @@ def test_list_has_counts_per_state_and_filters(curator_client, organization):
 
 
 def test_version_page_shows_the_text_and_a_diff(curator_client, organization, curator):
-    post = services.post_create(
+    post = post_services.post_create(
         organization=organization, actor=curator.user, title="T", commentary="Line one"
     )
-    services.post_update(
+    post_services.post_update(
         post=post,
         actor=curator.user,
         title="T",
@@ -292,7 +295,7 @@ def test_version_page_shows_the_text_and_a_diff(curator_client, organization, cu
         link_url="",
         captions={},
         campaign="",
-        details=services.post_details(post),
+        details=post_services.post_details(post),
     )
     version = post.versions.get(number=2)
     response = curator_client.get(reverse("post_version", args=[post.pk, version.pk]))
@@ -301,8 +304,8 @@ def test_version_page_shows_the_text_and_a_diff(curator_client, organization, cu
 
 
 def test_version_of_another_post_is_404(curator_client, organization, curator):
-    post = services.post_create(organization=organization, actor=curator.user, title="A")
-    other = services.post_create(organization=organization, actor=curator.user, title="B")
+    post = post_services.post_create(organization=organization, actor=curator.user, title="A")
+    other = post_services.post_create(organization=organization, actor=curator.user, title="B")
     version = other.versions.get()
     response = curator_client.get(reverse("post_version", args=[post.pk, version.pk]))
     assert response.status_code == 404

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from django.core.exceptions import ValidationError
 
-from chorus.content import services
 from chorus.content.models import ComplianceRule, ContentPolicy, RuleAction, RuleKind
+from chorus.content.services import rules as rule_services
 from chorus.core.models import AuditEvent
 from chorus.factories import ComplianceRuleFactory, OrganizationFactory
 
@@ -86,11 +86,11 @@ def test_same_value_of_another_kind_or_organization_is_no_duplicate(admin_client
 
 
 def test_duplicate_domain_in_another_spelling_is_refused(organization):
-    services.rule_create(
+    rule_services.rule_create(
         organization=organization, actor=None, kind=RuleKind.DENIED_DOMAIN, value="bücher.de"
     )
     with pytest.raises(ValidationError, match="already"):
-        services.rule_create(
+        rule_services.rule_create(
             organization=organization,
             actor=None,
             kind=RuleKind.DENIED_DOMAIN,
@@ -99,14 +99,14 @@ def test_duplicate_domain_in_another_spelling_is_refused(organization):
 
 
 def test_auto_append_only_sticks_to_disclosures(organization):
-    term = services.rule_create(
+    term = rule_services.rule_create(
         organization=organization,
         actor=None,
         kind=RuleKind.BLOCKED_TERM,
         value="x",
         auto_append=True,
     )
-    disclosure = services.rule_create(
+    disclosure = rule_services.rule_create(
         organization=organization,
         actor=None,
         kind=RuleKind.DISCLOSURE,
@@ -119,7 +119,7 @@ def test_auto_append_only_sticks_to_disclosures(organization):
 @pytest.mark.parametrize("value", ["", "   ", "\u0301", "a\x00b"])
 def test_empty_or_unmatchable_terms_are_refused(organization, value):
     with pytest.raises(ValidationError):
-        services.rule_create(
+        rule_services.rule_create(
             organization=organization, actor=None, kind=RuleKind.BLOCKED_TERM, value=value
         )
 
@@ -194,7 +194,9 @@ def test_bad_policy_is_refused(admin_client, organization):
 
 
 def test_unchanged_policy_is_not_audited(organization):
-    services.policy_update(organization=organization, actor=None, length_action=RuleAction.BLOCK)
+    rule_services.policy_update(
+        organization=organization, actor=None, length_action=RuleAction.BLOCK
+    )
     assert not AuditEvent.objects.filter(action="content_policy.updated").exists()
 
 

@@ -14,8 +14,8 @@ from django.urls import reverse
 
 from chorus.accounts import services as account_services
 from chorus.accounts.models import ProgramStatus
-from chorus.content import services
 from chorus.content.models import Post, Source, Suggestion
+from chorus.content.services import posts as post_services
 from chorus.content.tests.feed_server import rss
 from chorus.factories import MembershipFactory, PostFactory
 
@@ -152,7 +152,7 @@ def test_the_post_service_refuses_a_link_that_is_not_a_web_address(
 ):
     # Whatever calls it (a suggestion accepted, a queue item turned into a draft...).
     with pytest.raises(ValidationError) as refused:
-        services.post_create(
+        post_services.post_create(
             organization=organization, actor=curator.user, title="Launch", link_url=url
         )
     assert refusal(scheme) in " ".join(refused.value.message_dict["link_url"])

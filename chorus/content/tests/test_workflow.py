@@ -8,7 +8,6 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
-from chorus.content import services
 from chorus.content.models import (
     ComplianceRule,
     ContentPolicy,
@@ -17,6 +16,7 @@ from chorus.content.models import (
     PostTransition,
     RuleKind,
 )
+from chorus.content.services import posts as post_services
 from chorus.content.tasks import posts_advance_schedule
 from chorus.core.models import AuditEvent
 from chorus.factories import MembershipFactory
@@ -37,7 +37,7 @@ def approver(organization):
 
 @pytest.fixture
 def draft(organization, curator):
-    return services.post_create(
+    return post_services.post_create(
         organization=organization,
         actor=curator.user,
         title="Our new office",
@@ -46,13 +46,13 @@ def draft(organization, curator):
 
 
 def in_review(post, curator):
-    services.post_submit(post=post, actor=curator.user)
+    post_services.post_submit(post=post, actor=curator.user)
     return post
 
 
 def approved(post, curator, approver):
     in_review(post, curator)
-    services.post_approve(post=post, actor=approver.user)
+    post_services.post_approve(post=post, actor=approver.user)
     return post
 
 
@@ -67,7 +67,7 @@ def assert_recorded(post, from_state, to_state, actor, action):
 
 
 def test_submit_sends_a_draft_to_review(draft, curator):
-    services.post_submit(post=draft, actor=curator.user)
+    post_services.post_submit(post=draft, actor=curator.user)
     draft.refresh_from_db()
     assert draft.state == PostState.IN_REVIEW
     assert draft.submitted_by == curator.user
@@ -79,7 +79,7 @@ def test_submit_is_refused_while_a_caption_breaks_a_blocking_rule(organization, 
         organization=organization, kind=RuleKind.BLOCKED_TERM, value="Lyon"
     )
     with pytest.raises(ValidationError) as error:
-        services.post_submit(post=draft, actor=curator.user)
+        post_services.post_submit(post=draft, actor=curator.user)
     assert "LinkedIn" in " ".join(error.value.messages)
     assert "Lyon" in " ".join(error.value.messages)
     draft.refresh_from_db()
@@ -90,12 +90,12 @@ def test_submit_is_refused_while_a_caption_breaks_a_blocking_rule(organization, 
 def test_submit_is_refused_twice(draft, curator):
     in_review(draft, curator)
     with pytest.raises(ValidationError, match="this one is in review"):
-        services.post_submit(post=draft, actor=curator.user)
+        post_services.post_submit(post=draft, actor=curator.user)
 
 
 def test_approver_approves_a_post_in_review(draft, curator, approver):
     in_review(draft, curator)
-    services.post_approve(post=draft, actor=approver.user)
+    post_services.post_approve(post=draft, actor=approver.user)
     draft.refresh_from_db()
     assert draft.state == PostState.APPROVED
     assert draft.approved_by == approver.user
@@ -105,21 +105,23 @@ def test_approver_approves_a_post_in_review(draft, curator, approver):
 
 def test_approving_a_draft_is_refused(draft, approver):
     with pytest.raises(ValidationError, match="Only a post that is in review"):
-        services.post_approve(post=draft, actor=approver.user)
+        post_services.post_approve(post=draft, actor=approver.user)
 
 
 def test_nobody_approves_their_own_post_by_default(organization, admin_member):
-    post = services.post_create(organization=organization, actor=admin_member.user, title="Mine")
-    services.post_submit(post=post, actor=admin_member.user)
+    post = post_services.post_create(
+        organization=organization, actor=admin_member.user, title="Mine"
+    )
+    post_services.post_submit(post=post, actor=admin_member.user)
     with pytest.raises(ValidationError, match="another approver"):
-        services.post_approve(post=post, actor=admin_member.user)
+        post_services.post_approve(post=post, actor=admin_member.user)
     post.refresh_from_db()
     assert post.state == PostState.IN_REVIEW
 
 
 def test_the_last_editor_may_not_approve(draft, curator, approver):
     in_review(draft, curator)
-    services.post_update(
+    post_services.post_update(
         post=draft,
         actor=approver.user,
         title="Our new office in Lyon",
@@ -127,17 +129,19 @@ def test_the_last_editor_may_not_approve(draft, curator, approver):
         link_url="",
         captions={"linkedin": "We opened an office in Lyon."},
         campaign="",
-        details=services.post_details(draft),
+        details=post_services.post_details(draft),
     )
     with pytest.raises(ValidationError, match="another approver"):
-        services.post_approve(post=draft, actor=approver.user)
+        post_services.post_approve(post=draft, actor=approver.user)
 
 
 def test_own_post_may_be_approved_when_the_policy_allows_it(organization, admin_member):
     ContentPolicy.objects.create(organization=organization, require_other_approver=False)
-    post = services.post_create(organization=organization, actor=admin_member.user, title="Mine")
-    services.post_submit(post=post, actor=admin_member.user)
-    services.post_approve(post=post, actor=admin_member.user)
+    post = post_services.post_create(
+        organization=organization, actor=admin_member.user, title="Mine"
+    )
+    post_services.post_submit(post=post, actor=admin_member.user)
+    post_services.post_approve(post=post, actor=admin_member.user)
     post.refresh_from_db()
     assert post.state == PostState.APPROVED
 
@@ -145,8 +149,8 @@ def test_own_post_may_be_approved_when_the_policy_allows_it(organization, admin_
 def test_reject_needs_a_reason_and_records_it(draft, curator, approver):
     in_review(draft, curator)
     with pytest.raises(ValidationError):
-        services.post_reject(post=draft, actor=approver.user, reason="   ")
-    services.post_reject(post=draft, actor=approver.user, reason="Name the city in the title.")
+        post_services.post_reject(post=draft, actor=approver.user, reason="   ")
+    post_services.post_reject(post=draft, actor=approver.user, reason="Name the city in the title.")
     draft.refresh_from_db()
     assert draft.state == PostState.REJECTED
     assert draft.rejection_reason == "Name the city in the title."
@@ -160,8 +164,8 @@ def test_reject_needs_a_reason_and_records_it(draft, curator, approver):
 
 def test_rejected_post_can_be_submitted_again(draft, curator, approver):
     in_review(draft, curator)
-    services.post_reject(post=draft, actor=approver.user, reason="No.")
-    services.post_submit(post=draft, actor=curator.user)
+    post_services.post_reject(post=draft, actor=approver.user, reason="No.")
+    post_services.post_submit(post=draft, actor=curator.user)
     draft.refresh_from_db()
     assert draft.state == PostState.IN_REVIEW
     assert draft.rejection_reason == ""
@@ -170,12 +174,12 @@ def test_rejected_post_can_be_submitted_again(draft, curator, approver):
 def test_rejecting_an_approved_post_is_refused(draft, curator, approver):
     approved(draft, curator, approver)
     with pytest.raises(ValidationError):
-        services.post_reject(post=draft, actor=approver.user, reason="Too late")
+        post_services.post_reject(post=draft, actor=approver.user, reason="Too late")
 
 
 def test_publish_without_window_goes_live(draft, curator, approver):
     approved(draft, curator, approver)
-    services.post_publish(post=draft, actor=curator.user)
+    post_services.post_publish(post=draft, actor=curator.user)
     draft.refresh_from_db()
     assert draft.state == PostState.LIVE
     assert_recorded(draft, "approved", "live", curator.user, "post.published")
@@ -188,7 +192,7 @@ def test_publish_with_a_future_start_is_scheduled(draft, curator, approver):
     draft.publish_start = timezone.now() + timedelta(days=2)
     draft.save()
     approved(draft, curator, approver)
-    services.post_publish(post=draft, actor=curator.user)
+    post_services.post_publish(post=draft, actor=curator.user)
     draft.refresh_from_db()
     assert draft.state == PostState.SCHEDULED
     assert_recorded(draft, "approved", "scheduled", curator.user, "post.scheduled")
@@ -200,23 +204,23 @@ def test_publish_refuses_a_window_already_over(draft, curator, approver):
     draft.save()
     approved(draft, curator, approver)
     with pytest.raises(ValidationError, match="already over"):
-        services.post_publish(post=draft, actor=curator.user)
+        post_services.post_publish(post=draft, actor=curator.user)
     draft.refresh_from_db()
     assert draft.state == PostState.APPROVED
 
 
 def test_publishing_a_draft_is_refused(draft, curator):
     with pytest.raises(ValidationError):
-        services.post_publish(post=draft, actor=curator.user)
+        post_services.post_publish(post=draft, actor=curator.user)
 
 
 @pytest.mark.parametrize("publish", [False, True])
 def test_approved_or_published_posts_can_be_archived(draft, curator, approver, publish):
     approved(draft, curator, approver)
     if publish:
-        services.post_publish(post=draft, actor=curator.user)
+        post_services.post_publish(post=draft, actor=curator.user)
     before = draft.state
-    services.post_archive(post=draft, actor=curator.user, reason="Campaign over")
+    post_services.post_archive(post=draft, actor=curator.user, reason="Campaign over")
     draft.refresh_from_db()
     assert draft.state == PostState.ARCHIVED
     transition, _ = assert_recorded(draft, before, "archived", curator.user, "post.archived")
@@ -225,7 +229,7 @@ def test_approved_or_published_posts_can_be_archived(draft, curator, approver, p
 
 def test_archiving_a_draft_is_refused(draft, curator):
     with pytest.raises(ValidationError):
-        services.post_archive(post=draft, actor=curator.user)
+        post_services.post_archive(post=draft, actor=curator.user)
 
 
 def edit(post, actor, **changes):
@@ -235,17 +239,17 @@ def edit(post, actor, **changes):
         "link_url": post.link_url,
         "captions": {c.network: c.text for c in post.captions.all()},
         "campaign": post.campaign,
-        "details": services.post_details(post),
+        "details": post_services.post_details(post),
     }
     values.update(changes)
-    return services.post_update(post=post, actor=actor, **values)
+    return post_services.post_update(post=post, actor=actor, **values)
 
 
 @pytest.mark.parametrize("publish", [False, True])
 def test_editing_an_approved_or_live_post_returns_it_to_review(draft, curator, approver, publish):
     approved(draft, curator, approver)
     if publish:
-        services.post_publish(post=draft, actor=curator.user)
+        post_services.post_publish(post=draft, actor=curator.user)
     assert edit(draft, curator.user, commentary="A new line.")
     draft.refresh_from_db()
     assert draft.state == PostState.IN_REVIEW
@@ -278,7 +282,7 @@ def test_an_edit_is_a_new_version_with_its_text(draft, curator):
 
 def test_archived_post_cannot_be_edited(draft, curator, approver):
     approved(draft, curator, approver)
-    services.post_archive(post=draft, actor=curator.user)
+    post_services.post_archive(post=draft, actor=curator.user)
     with pytest.raises(ValidationError, match="archived"):
         edit(draft, curator.user, title="Again")
 
@@ -289,7 +293,7 @@ def test_schedule_task_moves_posts_live_then_expired(organization, draft, curato
     draft.publish_end = start + timedelta(hours=5)
     draft.save()
     approved(draft, curator, approver)
-    services.post_publish(post=draft, actor=curator.user)
+    post_services.post_publish(post=draft, actor=curator.user)
     assert posts_advance_schedule.call() == {"went_live": 0, "expired": 0}
     with time_machine.travel(start + timedelta(minutes=1)):
         assert posts_advance_schedule.call() == {"went_live": 1, "expired": 0}
@@ -314,7 +318,7 @@ def test_schedule_task_works_in_batches(organization):
             state=PostState.SCHEDULED,
             publish_start=now - timedelta(minutes=1),
         )
-    assert services.posts_advance_schedule(batch_size=2) == {"went_live": 5, "expired": 0}
+    assert post_services.posts_advance_schedule(batch_size=2) == {"went_live": 5, "expired": 0}
     assert Post.objects.filter(state=PostState.LIVE).count() == 5
 
 
@@ -341,8 +345,10 @@ def test_submit_button_refusal_is_shown_not_a_500(client, organization, draft, c
 
 
 def test_review_queue_lists_posts_oldest_first(client, organization, curator, approver):
-    first = services.post_create(organization=organization, actor=curator.user, title="First")
-    second = services.post_create(organization=organization, actor=curator.user, title="Second")
+    first = post_services.post_create(organization=organization, actor=curator.user, title="First")
+    second = post_services.post_create(
+        organization=organization, actor=curator.user, title="Second"
+    )
     with time_machine.travel(timezone.now() + timedelta(minutes=1)):
         in_review(second, curator)
     with time_machine.travel(timezone.now() + timedelta(minutes=2)):
@@ -376,8 +382,10 @@ def test_reject_without_reason_is_refused_inline(client, draft, curator, approve
 
 
 def test_approving_your_own_post_shows_why_not(client, organization, admin_member):
-    post = services.post_create(organization=organization, actor=admin_member.user, title="Mine")
-    services.post_submit(post=post, actor=admin_member.user)
+    post = post_services.post_create(
+        organization=organization, actor=admin_member.user, title="Mine"
+    )
+    post_services.post_submit(post=post, actor=admin_member.user)
     client.force_login(admin_member.user)
     detail = client.get(reverse("post_detail", args=[post.pk]))
     assert detail.context["own_post_in_review"] and not detail.context["can_review"]

@@ -11,7 +11,6 @@ from django.contrib import messages
 from django.db.models import Q, QuerySet
 from django.http import HttpResponse, QueryDict
 from django.shortcuts import render
-from django.urls import path
 from django.utils import timezone
 
 from chorus.accounts.access import MemberRequest, role_required
@@ -227,8 +226,3 @@ def _title(filters: Filters, first: date, last: date) -> str:
     if filters.view == "month":
         return f"{calendar_module.month_name[filters.anchor.month]} {filters.anchor.year}"
     return f"Week of {first.day} {first:%b} to {last.day} {last:%b %Y}"
-
-
-urls = [
-    path("manage/calendar/", calendar, name="calendar"),
-]

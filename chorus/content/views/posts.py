@@ -14,13 +14,11 @@ from django.db import transaction
 from django.db.models import Prefetch
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import path
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from chorus.accounts.access import MemberRequest, role_required
 from chorus.accounts.models import Group, User
-from chorus.content import selectors, services
 from chorus.content.compliance import CheckResult, check_text
 from chorus.content.forms import ImageAltForm, PostForm, RejectForm
 from chorus.content.models import (
@@ -31,6 +29,8 @@ from chorus.content.models import (
     PostState,
     PostVersion,
 )
+from chorus.content.selectors import posts as post_selectors
+from chorus.content.services import posts as post_services
 
 POSTS_PER_PAGE = 30
 # Fields shown in a version, in this order, for the full text and the diff.
@@ -60,9 +60,9 @@ def post_list(request: MemberRequest) -> HttpResponse:
     state = state if state in PostState.values else ""
     campaign = _clean_text(request.GET.get("campaign", ""), 100)
     q = _clean_text(request.GET.get("q", ""), 200)
-    posts = selectors.post_list(organization=organization, state=state, campaign=campaign, q=q)
+    posts = post_selectors.post_list(organization=organization, state=state, campaign=campaign, q=q)
     page = Paginator(posts, POSTS_PER_PAGE).get_page(request.GET.get("page"))
-    counts = selectors.post_state_counts(organization=organization, campaign=campaign, q=q)
+    counts = post_selectors.post_state_counts(organization=organization, campaign=campaign, q=q)
     filters = {key: value for key, value in {"campaign": campaign, "q": q}.items() if value}
     tabs = [
         {
@@ -87,7 +87,7 @@ def post_list(request: MemberRequest) -> HttpResponse:
         "state": state,
         "campaign": campaign,
         "q": q,
-        "campaigns": selectors.post_campaigns(organization=organization),
+        "campaigns": post_selectors.post_campaigns(organization=organization),
         "query": urlencode({**filters, **({"state": state} if state else {})}),
     }
     if request.htmx:  # type: ignore[attr-defined]
@@ -108,14 +108,14 @@ def _form_context(request: MemberRequest, form: PostForm, post: Post | None) -> 
     elif post is not None:
         target_all = post.target_all
         groups = list(post.target_groups.all())
-    reach = selectors.audience(
+    reach = post_selectors.audience(
         organization=request.organization, target_all=target_all, groups=groups
     ).count()
     return {
         "form": form,
         "post": post,
         "reach": reach,
-        "campaigns": selectors.post_campaigns(organization=request.organization),
+        "campaigns": post_selectors.post_campaigns(organization=request.organization),
     }
 
 
@@ -147,7 +147,7 @@ def post_create(request: MemberRequest) -> HttpResponse:
 @transaction.atomic
 def _create(request: MemberRequest, form: PostForm) -> Post:
     """The post and its images, all or nothing."""
-    post = services.post_create(
+    post = post_services.post_create(
         organization=request.organization,
         actor=_user(request),
         title=form.cleaned_data["title"],
@@ -158,7 +158,9 @@ def _create(request: MemberRequest, form: PostForm) -> Post:
         details=form.details(),
     )
     for upload, alt_text in form.image_uploads():
-        services.post_image_add(post=post, actor=_user(request), upload=upload, alt_text=alt_text)
+        post_services.post_image_add(
+            post=post, actor=_user(request), upload=upload, alt_text=alt_text
+        )
     return post
 
 
@@ -177,7 +179,7 @@ def post_edit(request: MemberRequest, post_id: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         was = post.state
         try:
-            changed = services.post_update(
+            changed = post_services.post_update(
                 post=post,
                 actor=_user(request),
                 title=form.cleaned_data["title"],
@@ -253,7 +255,7 @@ def post_reach(request: MemberRequest) -> HttpResponse:
     """How many active members the targeting on the form reaches (htmx)."""
     ids = [value for value in request.POST.getlist("target_groups") if value.isdigit()]
     groups = Group.objects.filter(organization=request.organization, pk__in=ids[:1000])
-    reach = selectors.audience(
+    reach = post_selectors.audience(
         organization=request.organization,
         target_all=request.POST.get("target", "all") != "groups",
         groups=groups,
@@ -274,7 +276,7 @@ def _actions(request: MemberRequest, post: Post) -> dict[str, Any]:
         policy = ContentPolicy.objects.filter(organization=request.organization).first()
         if policy is None or policy.require_other_approver:
             authors = {post.created_by_id, post.submitted_by_id}
-            editor = services.post_last_editor(post)
+            editor = post_services.post_last_editor(post)
             own = request.user.pk in authors or (
                 editor is not None and editor.pk == request.user.pk
             )
@@ -284,7 +286,7 @@ def _actions(request: MemberRequest, post: Post) -> dict[str, Any]:
         "can_review": approver and state == PostState.IN_REVIEW and not own,
         "own_post_in_review": approver and state == PostState.IN_REVIEW and own,
         "can_publish": curator and state == PostState.APPROVED,
-        "can_archive": curator and state in services.APPROVED_STATES,
+        "can_archive": curator and state in post_services.APPROVED_STATES,
     }
 
 
@@ -302,14 +304,14 @@ def post_detail(request: MemberRequest, post_id: int) -> HttpResponse:
         pk=post_id,
         organization=request.organization,
     )
-    checks = selectors.post_caption_checks(post=post)
+    checks = post_selectors.post_caption_checks(post=post)
     captions = [
         {"caption": caption, **_verdict(checks[caption.network])} for caption in post.captions.all()
     ]
     context = {
         "post": post,
         "captions": captions,
-        "reach": selectors.post_audience(post).count(),
+        "reach": post_selectors.post_audience(post).count(),
         "images": [
             (image, ImageAltForm(initial={"alt_text": image.alt_text}))
             for image in post.images.all()
@@ -348,7 +350,7 @@ def post_version(request: MemberRequest, post_id: int, version_id: int) -> HttpR
     version = get_object_or_404(
         PostVersion.objects.select_related("created_by"), pk=version_id, post=post
     )
-    previous = selectors.post_version_previous(version=version)
+    previous = post_selectors.post_version_previous(version=version)
     labels = dict(Network.choices)
     fields = [
         (label, getattr(version, name), getattr(previous, name, None))
@@ -410,7 +412,7 @@ def post_image_alt(request: MemberRequest, post_id: int, image_id: int) -> HttpR
     image = _image_or_404(request, post_id, image_id)
     form = ImageAltForm(request.POST)
     if form.is_valid():
-        services.post_image_update(
+        post_services.post_image_update(
             image=image, actor=_user(request), alt_text=form.cleaned_data["alt_text"]
         )
         messages.success(request, "Alt text saved.")
@@ -423,7 +425,7 @@ def post_image_alt(request: MemberRequest, post_id: int, image_id: int) -> HttpR
 @role_required("curator")
 def post_image_delete(request: MemberRequest, post_id: int, image_id: int) -> HttpResponse:
     image = _image_or_404(request, post_id, image_id)
-    services.post_image_delete(image=image, actor=_user(request))
+    post_services.post_image_delete(image=image, actor=_user(request))
     messages.success(request, "Image removed.")
     return redirect("post_detail", post_id=post_id)
 
@@ -436,16 +438,16 @@ def _run(request: MemberRequest, post_id: int, action: str) -> HttpResponse:
     actor = _user(request)
     try:
         if action == "submit":
-            services.post_submit(post=post, actor=actor)
+            post_services.post_submit(post=post, actor=actor)
             messages.success(request, "Sent to the approvers.")
         elif action == "publish":
-            services.post_publish(post=post, actor=actor)
+            post_services.post_publish(post=post, actor=actor)
             if post.state == PostState.SCHEDULED:
                 messages.success(request, "Scheduled: it goes live when its window starts.")
             else:
                 messages.success(request, "Live: members see it in their feed.")
         else:
-            services.post_archive(
+            post_services.post_archive(
                 post=post, actor=actor, reason=_clean_text(request.POST.get("reason", ""), 2000)
             )
             messages.success(request, "Archived.")
@@ -471,31 +473,3 @@ def post_publish(request: MemberRequest, post_id: int) -> HttpResponse:
 @role_required("curator")
 def post_archive(request: MemberRequest, post_id: int) -> HttpResponse:
     return _run(request, post_id, "archive")
-
-
-urls = [
-    path("manage/posts/", post_list, name="posts"),
-    path("manage/posts/new/", post_create, name="post_create"),
-    path("manage/posts/check-caption/", post_caption_check, name="post_caption_check"),
-    path("manage/posts/reach/", post_reach, name="post_reach"),
-    path("manage/posts/<int:post_id>/", post_detail, name="post_detail"),
-    path("manage/posts/<int:post_id>/edit/", post_edit, name="post_edit"),
-    path("manage/posts/<int:post_id>/preview/", post_preview, name="post_preview"),
-    path(
-        "manage/posts/<int:post_id>/versions/<int:version_id>/", post_version, name="post_version"
-    ),
-    path("manage/posts/<int:post_id>/images/<int:image_id>/", post_image, name="post_image"),
-    path(
-        "manage/posts/<int:post_id>/images/<int:image_id>/alt/",
-        post_image_alt,
-        name="post_image_alt",
-    ),
-    path(
-        "manage/posts/<int:post_id>/images/<int:image_id>/delete/",
-        post_image_delete,
-        name="post_image_delete",
-    ),
-    path("manage/posts/<int:post_id>/submit/", post_submit, name="post_submit"),
-    path("manage/posts/<int:post_id>/publish/", post_publish, name="post_publish"),
-    path("manage/posts/<int:post_id>/archive/", post_archive, name="post_archive"),
-]

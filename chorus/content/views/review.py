@@ -7,14 +7,14 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import path
 from django.views.decorators.http import require_GET, require_POST
 
 from chorus.accounts.access import MemberRequest, role_required
 from chorus.accounts.models import User
-from chorus.content import selectors, services
 from chorus.content.forms import RejectForm
 from chorus.content.models import Post
+from chorus.content.selectors import posts as post_selectors
+from chorus.content.services import posts as post_services
 
 POSTS_PER_PAGE = 20
 
@@ -22,10 +22,14 @@ POSTS_PER_PAGE = 20
 @require_GET
 @role_required("approver")
 def review_queue(request: MemberRequest) -> HttpResponse:
-    posts = selectors.review_queue(organization=request.organization)
+    posts = post_selectors.review_queue(organization=request.organization)
     page = Paginator(posts, POSTS_PER_PAGE).get_page(request.GET.get("page"))
     items = [
-        {"post": post, "checks": selectors.post_caption_checks(post=post), "form": RejectForm()}
+        {
+            "post": post,
+            "checks": post_selectors.post_caption_checks(post=post),
+            "form": RejectForm(),
+        }
         for post in page.object_list
     ]
     return render(request, "content/review_queue.html", {"page": page, "items": items})
@@ -43,7 +47,7 @@ def _answer(
     if request.htmx:  # type: ignore[attr-defined]
         item = {
             "post": post,
-            "checks": selectors.post_caption_checks(post=post),
+            "checks": post_selectors.post_caption_checks(post=post),
             "form": form or RejectForm(),
         }
         context = {"item": item, "done": done, "error": error}
@@ -63,7 +67,7 @@ def review_approve(request: MemberRequest, post_id: int) -> HttpResponse:
     post = get_object_or_404(Post, pk=post_id, organization=request.organization)
     actor: User = request.user  # type: ignore[assignment]
     try:
-        services.post_approve(post=post, actor=actor)
+        post_services.post_approve(post=post, actor=actor)
     except ValidationError as exc:
         return _answer(request, post, error=" ".join(exc.messages))
     return _answer(request, post, done=f"Approved “{post.title}”.")
@@ -78,14 +82,7 @@ def review_reject(request: MemberRequest, post_id: int) -> HttpResponse:
     if not form.is_valid():
         return _answer(request, post, error="Say why the post is rejected.", form=form)
     try:
-        services.post_reject(post=post, actor=actor, reason=form.cleaned_data["reason"])
+        post_services.post_reject(post=post, actor=actor, reason=form.cleaned_data["reason"])
     except ValidationError as exc:
         return _answer(request, post, error=" ".join(exc.messages), form=form)
     return _answer(request, post, done=f"Rejected “{post.title}”.")
-
-
-urls = [
-    path("manage/review/", review_queue, name="review_queue"),
-    path("manage/review/<int:post_id>/approve/", review_approve, name="review_approve"),
-    path("manage/review/<int:post_id>/reject/", review_reject, name="review_reject"),
-]

@@ -9,13 +9,12 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import path
 from django.views.decorators.http import require_POST
 
 from chorus.accounts.access import MemberRequest, admin_required
-from chorus.content import services
 from chorus.content.compliance import CheckResult, check_text, policy_for
 from chorus.content.models import ComplianceRule, Network, RuleAction, RuleKind
+from chorus.content.services import rules as rule_services
 from chorus.core.validators import MAX_URL_LENGTH, web_url_clean
 
 TEXT_MAX_LENGTH = 70000
@@ -142,7 +141,7 @@ def rules(request: MemberRequest) -> HttpResponse:
     form = RuleForm(request.POST)
     if form.is_valid():
         try:
-            rule = services.rule_create(
+            rule = rule_services.rule_create(
                 organization=request.organization,
                 actor=request.user,  # type: ignore[arg-type]
                 **form.cleaned_data,
@@ -165,7 +164,7 @@ def rule_edit(request: MemberRequest, rule_id: int) -> HttpResponse:
     form = RuleEditForm(request.POST or None, rule=rule)
     if request.method == "POST" and form.is_valid():
         try:
-            services.rule_update(
+            rule_services.rule_update(
                 rule=rule,
                 actor=request.user,  # type: ignore[arg-type]
                 value=form.cleaned_data["value"],
@@ -188,7 +187,7 @@ def rule_edit(request: MemberRequest, rule_id: int) -> HttpResponse:
 def rule_delete(request: MemberRequest, rule_id: int) -> HttpResponse:
     rule = _rule_or_404(request, rule_id)
     label = str(rule)
-    services.rule_delete(rule=rule, actor=request.user)  # type: ignore[arg-type]
+    rule_services.rule_delete(rule=rule, actor=request.user)  # type: ignore[arg-type]
     messages.success(request, f"Rule deleted: {label}.")
     return redirect("rules")
 
@@ -199,7 +198,7 @@ def rules_policy(request: MemberRequest) -> HttpResponse:
     form = PolicyForm(request.POST)
     if not form.is_valid():
         return render(request, "content/rules.html", _page(request, policy_form=form), status=400)
-    services.policy_update(
+    rule_services.policy_update(
         organization=request.organization,
         actor=request.user,  # type: ignore[arg-type]
         **form.cleaned_data,
@@ -228,12 +227,3 @@ def rules_check(request: MemberRequest) -> HttpResponse:
     context = _page(request, check_form=form, result=result)
     status = 200 if result is not None else 400
     return render(request, "content/rules.html", context, status=status)
-
-
-urls = [
-    path("manage/rules/", rules, name="rules"),
-    path("manage/rules/policy/", rules_policy, name="rules_policy"),
-    path("manage/rules/check/", rules_check, name="rules_check"),
-    path("manage/rules/<int:rule_id>/edit/", rule_edit, name="rule_edit"),
-    path("manage/rules/<int:rule_id>/delete/", rule_delete, name="rule_delete"),
-]

@@ -11,12 +11,13 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import NoReverseMatch, path, reverse
+from django.urls import NoReverseMatch, reverse
 from django.views.decorators.http import require_POST
 
 from chorus.accounts.access import MemberRequest, role_required
-from chorus.content import selectors, services
 from chorus.content.models import ItemStatus, Post, Source, SourceItem
+from chorus.content.selectors import sources as source_selectors
+from chorus.content.services import sources as source_services
 from chorus.core.validators import WebURLFormField
 
 ITEMS_PER_PAGE = 50
@@ -56,7 +57,7 @@ def source_list(request: MemberRequest) -> HttpResponse:
     form = SourceAddForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            source = services.source_create(
+            source = source_services.source_create(
                 organization=request.organization,
                 actor=request.user,  # type: ignore[arg-type]
                 url=_clean_text(form.cleaned_data["url"]),
@@ -69,7 +70,7 @@ def source_list(request: MemberRequest) -> HttpResponse:
                 request, f"Added {source}: {count} item{'s' if count != 1 else ''} in the queue."
             )
             return redirect("sources")
-    sources = selectors.source_list(organization=request.organization)
+    sources = source_selectors.source_list(organization=request.organization)
     status = 400 if form.is_bound else 200
     return render(
         request, "content/sources.html", {"form": form, "sources": sources}, status=status
@@ -82,7 +83,7 @@ def source_detail(request: MemberRequest, source_id: int) -> HttpResponse:
     initial = {"title": source.title, "enabled": source.enabled}
     form = SourceEditForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
-        services.source_update(
+        source_services.source_update(
             source=source,
             actor=request.user,  # type: ignore[arg-type]
             title=_clean_text(form.cleaned_data["title"]),
@@ -90,7 +91,9 @@ def source_detail(request: MemberRequest, source_id: int) -> HttpResponse:
         )
         messages.success(request, "Source saved.")
         return redirect("source_detail", source_id=source.pk)
-    items = selectors.source_item_list(organization=request.organization, source_id=source.pk)
+    items = source_selectors.source_item_list(
+        organization=request.organization, source_id=source.pk
+    )
     context = {"source": source, "form": form, "items": items[:10]}
     return render(
         request, "content/source_detail.html", context, status=400 if form.errors else 200
@@ -102,7 +105,7 @@ def source_detail(request: MemberRequest, source_id: int) -> HttpResponse:
 def source_delete(request: MemberRequest, source_id: int) -> HttpResponse:
     source = _source_or_404(request, source_id)
     name = str(source)
-    services.source_delete(source=source, actor=request.user)  # type: ignore[arg-type]
+    source_services.source_delete(source=source, actor=request.user)  # type: ignore[arg-type]
     messages.success(request, f"Source {name} deleted.")
     return redirect("sources")
 
@@ -114,7 +117,7 @@ def source_poll(request: MemberRequest, source_id: int) -> HttpResponse:
     if not source.enabled:
         messages.error(request, "This source is switched off; switch it on to poll it.")
     else:
-        services.source_poll_now(source=source, actor=request.user)  # type: ignore[arg-type]
+        source_services.source_poll_now(source=source, actor=request.user)  # type: ignore[arg-type]
         messages.success(request, f"{source} will be polled in a moment.")
     if request.POST.get("next") == "list":
         return redirect("sources")
@@ -132,7 +135,7 @@ def curation_queue(request: MemberRequest) -> HttpResponse:
     source_id = _int_or_none(request.GET.get("source", ""))
     if source_id not in {source.pk for source in sources}:
         source_id = None
-    items = selectors.source_item_list(
+    items = source_selectors.source_item_list(
         organization=request.organization,
         status="" if status == "all" else status,
         source_id=source_id,
@@ -187,7 +190,7 @@ def _row_response(
 def queue_item_draft(request: MemberRequest, item_id: int) -> HttpResponse:
     item = _item_or_404(request, item_id)
     try:
-        post = services.source_item_create_draft(item=item, actor=request.user)  # type: ignore[arg-type]
+        post = source_services.source_item_create_draft(item=item, actor=request.user)  # type: ignore[arg-type]
     except ValidationError as error:
         return _row_response(request, item, error=error.messages[0])
     item.refresh_from_db()
@@ -202,18 +205,7 @@ def queue_item_draft(request: MemberRequest, item_id: int) -> HttpResponse:
 def queue_item_dismiss(request: MemberRequest, item_id: int) -> HttpResponse:
     item = _item_or_404(request, item_id)
     try:
-        services.source_item_dismiss(item=item, actor=request.user)  # type: ignore[arg-type]
+        source_services.source_item_dismiss(item=item, actor=request.user)  # type: ignore[arg-type]
     except ValidationError as error:
         return _row_response(request, item, error=error.messages[0])
     return _row_response(request, item, notice="Dismissed.")
-
-
-urls = [
-    path("manage/sources/", source_list, name="sources"),
-    path("manage/sources/<int:source_id>/", source_detail, name="source_detail"),
-    path("manage/sources/<int:source_id>/delete/", source_delete, name="source_delete"),
-    path("manage/sources/<int:source_id>/poll/", source_poll, name="source_poll"),
-    path("manage/queue/", curation_queue, name="curation_queue"),
-    path("manage/queue/<int:item_id>/draft/", queue_item_draft, name="queue_item_draft"),
-    path("manage/queue/<int:item_id>/dismiss/", queue_item_dismiss, name="queue_item_dismiss"),
-]

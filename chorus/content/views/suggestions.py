@@ -9,12 +9,12 @@ from django.core.paginator import Page, Paginator
 from django.db.models import Case, IntegerField, QuerySet, Value, When
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import NoReverseMatch, path, reverse
+from django.urls import NoReverseMatch, reverse
 from django.views.decorators.http import require_POST
 
 from chorus.accounts.access import MemberRequest, member_required, role_required
-from chorus.content import services
 from chorus.content.models import Post, Suggestion, SuggestionStatus
+from chorus.content.services import suggestions as suggestion_services
 
 PER_PAGE = 25
 
@@ -28,13 +28,13 @@ class SuggestionForm(forms.Form):
     )
     reason = forms.CharField(
         label="Why it matters",
-        max_length=services.SUGGESTION_REASON_MAX_LENGTH,
+        max_length=suggestion_services.SUGGESTION_REASON_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 4}),
         help_text="A sentence or two for the communications team.",
     )
 
     def clean_url(self) -> str:
-        return services.suggestion_clean_url(self.cleaned_data["url"])
+        return suggestion_services.suggestion_clean_url(self.cleaned_data["url"])
 
 
 class AcceptForm(forms.Form):
@@ -64,7 +64,7 @@ def suggestion_create(request: MemberRequest) -> HttpResponse:
     form = SuggestionForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.suggestion_create(
+            suggestion_services.suggestion_create(
                 membership=request.membership,
                 url=form.cleaned_data["url"],
                 reason=form.cleaned_data["reason"],
@@ -128,7 +128,7 @@ def suggestion_accept(request: MemberRequest, suggestion_id: int) -> HttpRespons
     form = AcceptForm(request.POST)
     title = form.cleaned_data["title"] if form.is_valid() else ""
     try:
-        post = services.suggestion_accept(
+        post = suggestion_services.suggestion_accept(
             suggestion=suggestion,
             actor=request.user,  # type: ignore[arg-type]
             title=title,
@@ -146,7 +146,7 @@ def suggestion_decline(request: MemberRequest, suggestion_id: int) -> HttpRespon
     suggestion = _suggestion_or_404(request, suggestion_id)
     try:
         # The service checks the reason (required, length-limited) and the status.
-        services.suggestion_decline(
+        suggestion_services.suggestion_decline(
             suggestion=suggestion,
             actor=request.user,  # type: ignore[arg-type]
             reason=request.POST.get("reason", ""),
@@ -156,20 +156,3 @@ def suggestion_decline(request: MemberRequest, suggestion_id: int) -> HttpRespon
     else:
         messages.success(request, "Suggestion declined; the member has been told why.")
     return redirect("suggestions")
-
-
-urls = [
-    path("suggestions/", my_suggestions, name="my_suggestions"),
-    path("suggestions/new/", suggestion_create, name="suggestion_create"),
-    path("manage/suggestions/", suggestions, name="suggestions"),
-    path(
-        "manage/suggestions/<int:suggestion_id>/accept/",
-        suggestion_accept,
-        name="suggestion_accept",
-    ),
-    path(
-        "manage/suggestions/<int:suggestion_id>/decline/",
-        suggestion_decline,
-        name="suggestion_decline",
-    ),
-]

@@ -23,7 +23,7 @@ from chorus.accounts.models import Invitation
 from chorus.accounts.tokens import hash_secret, new_secret
 from chorus.api.urls import api
 from chorus.content.models import PostImage
-from chorus.content.services import post_snapshot_version
+from chorus.content.services.posts import post_snapshot_version
 from chorus.factories import (
     ComplianceRuleFactory,
     GroupFactory,

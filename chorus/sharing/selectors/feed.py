@@ -47,7 +47,7 @@ NETWORK_LABELS = dict(CHANNEL_CHOICES)
 def _targeted_at(membership: Membership) -> Q:
     """Posts targeted at the member: everyone, or groups (OR within a kind, AND across kinds).
 
-    As chorus.content.selectors.audience, seen from the member's side: a post reaches them
+    As chorus.content.selectors.posts.audience, seen from the member's side: a post reaches them
     when, for every kind of group it targets, they belong to one of its groups of that kind.
 
     Decided from the member's groups outwards, so the cost follows the posts aimed at

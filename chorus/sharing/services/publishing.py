@@ -23,7 +23,7 @@ from django.utils import timezone
 
 from chorus.accounts.models import Membership, User
 from chorus.content.models import Post, PostState
-from chorus.content.selectors import post_audience
+from chorus.content.selectors.posts import post_audience
 from chorus.core.audit import audit_record
 from chorus.links.services.links import short_url
 from chorus.networks import base

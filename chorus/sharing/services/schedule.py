@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from chorus.accounts.models import Membership, User
 from chorus.content.models import Post, PostState
-from chorus.content.selectors import post_audience
+from chorus.content.selectors.posts import post_audience
 from chorus.core.audit import audit_record
 from chorus.notifications.services.notifications import notification_create
 from chorus.sharing.models import (

@@ -86,7 +86,7 @@ def test_targeting_is_or_within_a_kind_and_and_across_kinds(organization, member
 
 def test_feed_agrees_with_the_posts_audience(organization):
     """The member's side of targeting matches the curator's reach count for every post."""
-    from chorus.content.selectors import post_audience
+    from chorus.content.selectors.posts import post_audience
 
     groups = [
         GroupFactory(organization=organization, kind=kind, name=f"{kind}{n}")

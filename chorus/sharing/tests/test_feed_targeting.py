@@ -11,7 +11,7 @@ import pytest
 
 from chorus.accounts.models import GroupKind, ProgramStatus
 from chorus.content.models import PostState
-from chorus.content.selectors import post_audience
+from chorus.content.selectors.posts import post_audience
 from chorus.factories import GroupFactory, MembershipFactory, PostFactory
 from chorus.sharing.selectors.feed import feed_posts
 

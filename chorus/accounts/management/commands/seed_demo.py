@@ -12,8 +12,9 @@ from django.utils import timezone
 
 from chorus.accounts.models import Group, GroupKind, Membership, Organization, User
 from chorus.accounts.services import program_join
-from chorus.content import services as content
 from chorus.content.models import Network, Post, RuleAction, RuleKind
+from chorus.content.services import posts as post_services
+from chorus.content.services import rules as rule_services
 
 DEMO_PASSWORD = os.getenv("DEMO_PASSWORD", "chorus-demo")
 
@@ -136,7 +137,7 @@ def seed_content(acme: Organization) -> int:
     """Rules and posts in every state, made through the same services the pages use."""
     curator = User.objects.get(email="curator@acme.example")
     approver = User.objects.get(email="approver@acme.example")
-    content.rule_create(
+    rule_services.rule_create(
         organization=acme,
         actor=curator,
         kind=RuleKind.DISCLOSURE,
@@ -145,14 +146,14 @@ def seed_content(acme: Organization) -> int:
         auto_append=True,
         note="Regulators expect employees to say they work here.",
     )
-    content.rule_create(
+    rule_services.rule_create(
         organization=acme,
         actor=curator,
         kind=RuleKind.BLOCKED_TERM,
         value="guaranteed returns",
         note="Financial promotion rules.",
     )
-    content.rule_create(
+    rule_services.rule_create(
         organization=acme, actor=curator, kind=RuleKind.DENIED_DOMAIN, value="competitor.example"
     )
     now = timezone.now()
@@ -174,7 +175,7 @@ def seed_content(acme: Organization) -> int:
     ]
     for title, state, details in plans:
         slug = title.lower().split(":")[0].replace(" ", "-")
-        post = content.post_create(
+        post = post_services.post_create(
             organization=acme,
             actor=curator,
             title=title,
@@ -186,16 +187,18 @@ def seed_content(acme: Organization) -> int:
                 Network.BLUESKY: f"{title} #employee",
             },
             campaign="Autumn launch",
-            details=content.PostDetails(**details),  # type: ignore[arg-type]
+            details=post_services.PostDetails(**details),  # type: ignore[arg-type]
         )
         if state == "draft":
             continue
-        content.post_submit(post=post, actor=curator)
+        post_services.post_submit(post=post, actor=curator)
         if state == "in_review":
             continue
         if state == "rejected":
-            content.post_reject(post=post, actor=approver, reason="Promises returns we can't make.")
+            post_services.post_reject(
+                post=post, actor=approver, reason="Promises returns we can't make."
+            )
             continue
-        content.post_approve(post=post, actor=approver)
-        content.post_publish(post=post, actor=curator)
+        post_services.post_approve(post=post, actor=approver)
+        post_services.post_publish(post=post, actor=curator)
     return len(plans)

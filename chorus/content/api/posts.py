@@ -21,8 +21,9 @@ from chorus.accounts.models import Group
 from chorus.api.auth import api_roles, calling_member
 from chorus.api.pagination import Pagination
 from chorus.api.schema import Error, Id, Input, NetworkName, PathId
-from chorus.content import selectors, services
 from chorus.content.models import Caption, Post, PostVersion
+from chorus.content.selectors import posts as post_selectors
+from chorus.content.services import posts as post_services
 from chorus.core.validators import WebURLOrBlank
 
 router = Router(tags=["posts"])
@@ -182,8 +183,8 @@ def _captions(captions: list[CaptionIn]) -> dict[str, str]:
 
 
 def _details(
-    request: HttpRequest, payload: PostPatch, base: services.PostDetails
-) -> services.PostDetails:
+    request: HttpRequest, payload: PostPatch, base: post_services.PostDetails
+) -> post_services.PostDetails:
     changes: dict[str, Any] = {}
     sent = payload.model_fields_set
     for name in ("caption_mode", "target_all", "requires_certification"):
@@ -205,7 +206,7 @@ def _details(
 @api_roles(*READERS)
 @paginate(Pagination)
 def post_list(request: HttpRequest, filters: Query[PostFilters]) -> QuerySet[Post]:
-    return selectors.post_list(
+    return post_selectors.post_list(
         organization=calling_member(request).organization,
         state=filters.state or "",
         campaign=filters.campaign,
@@ -217,7 +218,7 @@ def post_list(request: HttpRequest, filters: Query[PostFilters]) -> QuerySet[Pos
 @api_roles("curator")
 def post_create(request: HttpRequest, payload: PostIn) -> Status[Post]:
     caller = calling_member(request)
-    post = services.post_create(
+    post = post_services.post_create(
         organization=caller.organization,
         actor=caller.user,
         title=payload.title,
@@ -225,7 +226,7 @@ def post_create(request: HttpRequest, payload: PostIn) -> Status[Post]:
         link_url=payload.link_url or "",
         captions=_captions(payload.captions or []),
         campaign=payload.campaign or "",
-        details=_details(request, payload, services.PostDetails()),
+        details=_details(request, payload, post_services.PostDetails()),
     )
     return Status(201, _post(request, post.pk))
 
@@ -247,7 +248,7 @@ def post_update(request: HttpRequest, post_id: PathId, payload: PostPatch) -> Po
     captions = {caption.network: caption.text for caption in post.captions.all()}
     if payload.captions is not None:
         captions = _captions(payload.captions)
-    services.post_update(
+    post_services.post_update(
         post=post,
         actor=calling_member(request).user,
         title=post.title if payload.title is None else payload.title,
@@ -255,7 +256,7 @@ def post_update(request: HttpRequest, post_id: PathId, payload: PostPatch) -> Po
         link_url=post.link_url if payload.link_url is None else payload.link_url,
         captions=captions,
         campaign=post.campaign if payload.campaign is None else payload.campaign,
-        details=_details(request, payload, services.post_details(post)),
+        details=_details(request, payload, post_services.post_details(post)),
     )
     return _post(request, post_id)
 
@@ -278,7 +279,7 @@ def caption_list(request: HttpRequest, post_id: PathId) -> list[Caption]:
 @api_roles("curator")
 def caption_replace(request: HttpRequest, post_id: PathId, payload: CaptionsIn) -> list[Caption]:
     post = _post(request, post_id)
-    services.post_captions_set(
+    post_services.post_captions_set(
         post=post, actor=calling_member(request).user, captions=_captions(payload.captions)
     )
     return list(Caption.objects.filter(post=post))
@@ -291,7 +292,7 @@ def caption_replace(request: HttpRequest, post_id: PathId, payload: CaptionsIn) 
 )
 @api_roles("curator")
 def post_submit(request: HttpRequest, post_id: PathId) -> Post:
-    services.post_submit(post=_post(request, post_id), actor=calling_member(request).user)
+    post_services.post_submit(post=_post(request, post_id), actor=calling_member(request).user)
     return _post(request, post_id)
 
 
@@ -302,7 +303,7 @@ def post_submit(request: HttpRequest, post_id: PathId) -> Post:
 )
 @api_roles("approver")
 def post_approve(request: HttpRequest, post_id: PathId) -> Post:
-    services.post_approve(post=_post(request, post_id), actor=calling_member(request).user)
+    post_services.post_approve(post=_post(request, post_id), actor=calling_member(request).user)
     return _post(request, post_id)
 
 
@@ -313,7 +314,7 @@ def post_approve(request: HttpRequest, post_id: PathId) -> Post:
 )
 @api_roles("approver")
 def post_reject(request: HttpRequest, post_id: PathId, payload: RejectIn) -> Post:
-    services.post_reject(
+    post_services.post_reject(
         post=_post(request, post_id), actor=calling_member(request).user, reason=payload.reason
     )
     return _post(request, post_id)
@@ -326,7 +327,7 @@ def post_reject(request: HttpRequest, post_id: PathId, payload: RejectIn) -> Pos
 )
 @api_roles("curator")
 def post_publish(request: HttpRequest, post_id: PathId) -> Post:
-    services.post_publish(post=_post(request, post_id), actor=calling_member(request).user)
+    post_services.post_publish(post=_post(request, post_id), actor=calling_member(request).user)
     return _post(request, post_id)
 
 
@@ -337,7 +338,7 @@ def post_publish(request: HttpRequest, post_id: PathId) -> Post:
 )
 @api_roles("curator")
 def post_archive(request: HttpRequest, post_id: PathId, payload: ArchiveIn | None = None) -> Post:
-    services.post_archive(
+    post_services.post_archive(
         post=_post(request, post_id),
         actor=calling_member(request).user,
         reason=payload.reason if payload is not None else "",

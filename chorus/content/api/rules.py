@@ -19,9 +19,9 @@ from ninja.params import Query
 from chorus.api.auth import api_roles, calling_member
 from chorus.api.pagination import Pagination
 from chorus.api.schema import Error, Input, NetworkName, PathId
-from chorus.content import services
 from chorus.content.compliance import CheckResult, check_text, policy_for
 from chorus.content.models import ComplianceRule, ContentPolicy
+from chorus.content.services import rules as rule_services
 from chorus.core.validators import WebURLOrBlank
 
 router = Router(tags=["compliance"])
@@ -81,7 +81,7 @@ def rule_list(request: HttpRequest, filters: Query[RuleFilters]) -> QuerySet[Com
 @api_roles("admin")
 def rule_create(request: HttpRequest, payload: RuleIn) -> Status[ComplianceRule]:
     caller = calling_member(request)
-    rule = services.rule_create(
+    rule = rule_services.rule_create(
         organization=caller.organization,
         actor=caller.user,
         kind=payload.kind,
@@ -107,7 +107,7 @@ def rule_detail(request: HttpRequest, rule_id: PathId) -> ComplianceRule:
 @api_roles("admin")
 def rule_update(request: HttpRequest, rule_id: PathId, payload: RulePatch) -> ComplianceRule:
     rule = _rule(request, rule_id)
-    return services.rule_update(
+    return rule_services.rule_update(
         rule=rule,
         actor=calling_member(request).user,
         value=rule.value if payload.value is None else payload.value,
@@ -120,7 +120,7 @@ def rule_update(request: HttpRequest, rule_id: PathId, payload: RulePatch) -> Co
 @router.delete("/rules/{rule_id}", response={204: None, 404: Error}, summary="Delete a rule")
 @api_roles("admin")
 def rule_delete(request: HttpRequest, rule_id: PathId) -> Status[None]:
-    services.rule_delete(rule=_rule(request, rule_id), actor=calling_member(request).user)
+    rule_services.rule_delete(rule=_rule(request, rule_id), actor=calling_member(request).user)
     return Status(204, None)
 
 
@@ -151,7 +151,7 @@ def policy_detail(request: HttpRequest) -> ContentPolicy:
 @api_roles("admin")
 def policy_update(request: HttpRequest, payload: PolicyPatch) -> ContentPolicy:
     caller = calling_member(request)
-    return services.policy_update(
+    return rule_services.policy_update(
         organization=caller.organization,
         actor=caller.user,
         length_action=payload.length_action,

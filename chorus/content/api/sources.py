@@ -20,8 +20,9 @@ from ninja.params import Query
 from chorus.api.auth import api_roles, calling_member
 from chorus.api.pagination import Pagination
 from chorus.api.schema import Error, Id, Input, PathId
-from chorus.content import selectors, services
 from chorus.content.models import Source, SourceItem
+from chorus.content.selectors import sources as source_selectors
+from chorus.content.services import sources as source_services
 from chorus.core.validators import WebURL
 
 router = Router(tags=["sources"])
@@ -85,7 +86,7 @@ class DraftOut(Schema):
 
 
 def _source(request: HttpRequest, source_id: int) -> Source:
-    sources = selectors.source_list(organization=calling_member(request).organization)
+    sources = source_selectors.source_list(organization=calling_member(request).organization)
     return get_object_or_404(sources, pk=source_id)
 
 
@@ -101,7 +102,7 @@ def _item(request: HttpRequest, item_id: int) -> SourceItem:
 @api_roles("curator")
 @paginate(Pagination)
 def source_list(request: HttpRequest) -> QuerySet[Source]:
-    return selectors.source_list(organization=calling_member(request).organization)
+    return source_selectors.source_list(organization=calling_member(request).organization)
 
 
 @router.post(
@@ -112,7 +113,7 @@ def source_list(request: HttpRequest) -> QuerySet[Source]:
 @api_roles("curator")
 def source_create(request: HttpRequest, payload: SourceIn) -> Status[Source]:
     caller = calling_member(request)
-    source = services.source_create(
+    source = source_services.source_create(
         organization=caller.organization, actor=caller.user, url=payload.url, title=payload.title
     )
     return Status(201, _source(request, source.pk))
@@ -132,7 +133,7 @@ def source_detail(request: HttpRequest, source_id: PathId) -> Source:
 @api_roles("curator")
 def source_update(request: HttpRequest, source_id: PathId, payload: SourcePatch) -> Source:
     source = _source(request, source_id)
-    services.source_update(
+    source_services.source_update(
         source=source,
         actor=calling_member(request).user,
         title=source.title if payload.title is None else payload.title,
@@ -148,7 +149,9 @@ def source_update(request: HttpRequest, source_id: PathId, payload: SourcePatch)
 )
 @api_roles("curator")
 def source_delete(request: HttpRequest, source_id: PathId) -> Status[None]:
-    services.source_delete(source=_source(request, source_id), actor=calling_member(request).user)
+    source_services.source_delete(
+        source=_source(request, source_id), actor=calling_member(request).user
+    )
     return Status(204, None)
 
 
@@ -162,7 +165,7 @@ def source_poll(request: HttpRequest, source_id: PathId) -> Status[PollQueued]:
     source = _source(request, source_id)
     if not source.enabled:
         raise ValidationError("This source is switched off; switch it on to poll it.")
-    services.source_poll_now(source=source, actor=calling_member(request).user)
+    source_services.source_poll_now(source=source, actor=calling_member(request).user)
     return Status(202, PollQueued(queued=True))
 
 
@@ -173,7 +176,7 @@ def source_poll(request: HttpRequest, source_id: PathId) -> Status[PollQueued]:
 @api_roles("curator")
 @paginate(Pagination)
 def queue_list(request: HttpRequest, filters: Query[ItemFilters]) -> QuerySet[SourceItem]:
-    return selectors.source_item_list(
+    return source_selectors.source_item_list(
         organization=calling_member(request).organization,
         status=filters.status or "",
         source_id=filters.source_id,
@@ -188,7 +191,7 @@ def queue_list(request: HttpRequest, filters: Query[ItemFilters]) -> QuerySet[So
 @api_roles("curator")
 def queue_item_draft(request: HttpRequest, item_id: PathId) -> Status[DraftOut]:
     item = _item(request, item_id)
-    post = services.source_item_create_draft(item=item, actor=calling_member(request).user)
+    post = source_services.source_item_create_draft(item=item, actor=calling_member(request).user)
     item.refresh_from_db()
     return Status(201, DraftOut(item=ItemOut.from_orm(item), post_id=post.pk))
 
@@ -200,6 +203,6 @@ def queue_item_draft(request: HttpRequest, item_id: PathId) -> Status[DraftOut]:
 )
 @api_roles("curator")
 def queue_item_dismiss(request: HttpRequest, item_id: PathId) -> SourceItem:
-    return services.source_item_dismiss(
+    return source_services.source_item_dismiss(
         item=_item(request, item_id), actor=calling_member(request).user
     )

@@ -20,8 +20,8 @@ from ninja.params import Query
 from chorus.api.auth import api_roles, calling_member
 from chorus.api.pagination import Pagination
 from chorus.api.schema import Error, Input, PathId
-from chorus.content import services
 from chorus.content.models import Suggestion, SuggestionStatus
+from chorus.content.services import suggestions as suggestion_services
 from chorus.core.validators import WebURL
 
 router = Router(tags=["suggestions"])
@@ -64,7 +64,7 @@ class SuggestionIn(Input):
     url: WebURL
     reason: str = Field(
         min_length=1,
-        max_length=services.SUGGESTION_REASON_MAX_LENGTH,
+        max_length=suggestion_services.SUGGESTION_REASON_MAX_LENGTH,
         description="Why it matters",
     )
 
@@ -76,7 +76,7 @@ class SuggestionFilters(Input):
 class DeclineIn(Input):
     reason: str = Field(
         min_length=1,
-        max_length=services.SUGGESTION_DECLINE_MAX_LENGTH,
+        max_length=suggestion_services.SUGGESTION_DECLINE_MAX_LENGTH,
         description="Why not: the member reads it",
     )
 
@@ -117,7 +117,7 @@ def my_suggestion_list(request: HttpRequest) -> QuerySet[Suggestion]:
 @api_roles()
 def suggestion_create(request: HttpRequest, payload: SuggestionIn) -> Status[Suggestion]:
     # A member who left (or never joined) the program gets a 403 with the reason.
-    suggestion = services.suggestion_create(
+    suggestion = suggestion_services.suggestion_create(
         membership=calling_member(request), url=payload.url, reason=payload.reason
     )
     return Status(201, suggestion)
@@ -152,7 +152,7 @@ def suggestion_accept(
     request: HttpRequest, suggestion_id: PathId, payload: AcceptIn | None = None
 ) -> Suggestion:
     suggestion = _undecided(_suggestion(request, suggestion_id))
-    services.suggestion_accept(
+    suggestion_services.suggestion_accept(
         suggestion=suggestion,
         actor=calling_member(request).user,
         title=payload.title if payload else "",
@@ -170,7 +170,7 @@ def suggestion_decline(
     request: HttpRequest, suggestion_id: PathId, payload: DeclineIn
 ) -> Suggestion:
     suggestion = _undecided(_suggestion(request, suggestion_id))
-    services.suggestion_decline(
+    suggestion_services.suggestion_decline(
         suggestion=suggestion, actor=calling_member(request).user, reason=payload.reason
     )
     return _suggestion(request, suggestion_id)

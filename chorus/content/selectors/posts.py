@@ -5,18 +5,15 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 
-from django.db.models import Count, Exists, F, Max, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet
 
 from chorus.accounts.models import Group, Membership, Organization
 from chorus.content.compliance import CheckResult, check_text
 from chorus.content.models import (
     ComplianceRule,
-    ItemStatus,
     Post,
     PostState,
     PostVersion,
-    Source,
-    SourceItem,
 )
 
 MembershipGroups = Group.members.through
@@ -123,29 +120,4 @@ def post_version_previous(*, version: PostVersion) -> PostVersion | None:
         PostVersion.objects.filter(post_id=version.post_id, number__lt=version.number)
         .order_by("-number")
         .first()
-    )
-
-
-# Sources and the curation queue -------------------------------------------------------
-
-
-def source_list(*, organization: Organization) -> QuerySet[Source]:
-    """The organization's sources, each with `item_count` and `new_count`."""
-    return Source.objects.filter(organization=organization).annotate(
-        item_count=Count("items"),
-        new_count=Count("items", filter=Q(items__status=ItemStatus.NEW)),
-    )
-
-
-def source_item_list(
-    *, organization: Organization, status: str = "", source_id: int | None = None
-) -> QuerySet[SourceItem]:
-    """Queue items, newest first (by the feed's date, then by when we saw them)."""
-    items = SourceItem.objects.filter(organization=organization)
-    if status:
-        items = items.filter(status=status)
-    if source_id is not None:
-        items = items.filter(source_id=source_id)
-    return items.select_related("source", "post").order_by(
-        F("published_at").desc(nulls_last=True), "-created_at", "-id"
     )
