@@ -8,7 +8,7 @@ posts, 500,000 shares, 10 million clicks over 92 days), then
 - times the program dashboard, `GET /analytics/?days=90`, through Django's test client
   signed in as an admin (middleware, session, selectors, templates), many times, with its
   query count; targets: p95 under 200 ms on PostgreSQL and under 500 ms on SQLite;
-- times the top-members figure (`selectors.top_members`) for the same 90 days.
+- times the top-members figure (`ranking_selectors.top_members`) for the same 90 days.
 
 Runs on SQLite, and on PostgreSQL too when BENCH_DATABASE_URL is set (a throwaway database
 is created there and dropped after). Run alone with `python -m bench.bench_dashboard`
@@ -107,12 +107,14 @@ def sql_tail(sql: str) -> str:
 
 def measure_selectors(organization: Any) -> dict[str, float]:
     """Milliseconds of each figure the dashboard shows (median of three), to see the cost."""
-    from chorus.analytics import selectors
+    from chorus.analytics.selectors import dashboard as dashboard_selectors
+    from chorus.analytics.selectors import filters as filter_selectors
+    from chorus.analytics.selectors import rankings as ranking_selectors
 
-    filters = selectors.filters_parse(organization=organization, params={"days": "90"})
+    filters = filter_selectors.filters_parse(organization=organization, params={"days": "90"})
     found = {}
     for name in SELECTORS:
-        figure = getattr(selectors, name, None)
+        figure = getattr(dashboard_selectors, name, None) or getattr(ranking_selectors, name, None)
         if figure is None:
             continue
         timings = []
@@ -203,21 +205,26 @@ def step_run(scale: float, iterations: int, max_seconds: float) -> dict[str, Any
 
     # -- top members -------------------------------------------------------------------------
     try:
-        from chorus.analytics import selectors
+        from chorus.analytics.selectors import filters as filter_selectors
+        from chorus.analytics.selectors import rankings as ranking_selectors
     except ImportError:
-        selectors = None  # type: ignore[assignment]
-    if selectors is None or not hasattr(selectors, "top_members"):
-        result["missing"].append("top members are missing (chorus.analytics.selectors.top_members)")
+        ranking_selectors = None  # type: ignore[assignment]
+    if ranking_selectors is None or not hasattr(ranking_selectors, "top_members"):
+        result["missing"].append(
+            "top members are missing (chorus.analytics.selectors.rankings.top_members)"
+        )
     else:
         organization = Organization.objects.get(pk=organization_id)
         try:
-            filters = selectors.filters_parse(organization=organization, params={"days": "90"})
-            selectors.top_members(organization=organization, filters=filters)
+            filters = filter_selectors.filters_parse(
+                organization=organization, params={"days": "90"}
+            )
+            ranking_selectors.top_members(organization=organization, filters=filters)
             timings = []
             deadline = time.monotonic() + max_seconds / 2
             while len(timings) < iterations and (len(timings) < 5 or time.monotonic() < deadline):
                 begin = time.perf_counter()
-                selectors.top_members(organization=organization, filters=filters)
+                ranking_selectors.top_members(organization=organization, filters=filters)
                 timings.append((time.perf_counter() - begin) * 1000)
             result["top_members"] = percentiles(timings)
             result["selectors"] = measure_selectors(organization)

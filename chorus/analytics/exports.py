@@ -29,8 +29,13 @@ from openpyxl.worksheet._write_only import (  # type: ignore[import-untyped]
 )
 
 from chorus.accounts.models import Membership, Organization
-from chorus.analytics import selectors
-from chorus.analytics.selectors import NOT_RANKED, Filters
+from chorus.analytics.selectors import dashboard as dashboard_selectors
+from chorus.analytics.selectors import filters as filter_selectors
+from chorus.analytics.selectors import me as member_selectors
+from chorus.analytics.selectors import posts as post_selectors
+from chorus.analytics.selectors import rankings as ranking_selectors
+from chorus.analytics.selectors.filters import Filters
+from chorus.analytics.selectors.rankings import NOT_RANKED
 
 FORMATS = {
     "csv": "text/csv; charset=utf-8",
@@ -133,7 +138,7 @@ def response(table: Table, *, name: str, format: str) -> HttpResponse:
 
 
 def _totals(organization: Organization, filters: Filters) -> Table:
-    totals = selectors.totals(organization=organization, filters=filters)
+    totals = dashboard_selectors.totals(organization=organization, filters=filters)
     rows: list[Sequence[Any]] = [
         (figure.label, figure.value, figure.previous, figure.change) for figure in totals.figures
     ]
@@ -149,14 +154,14 @@ def _totals(organization: Organization, filters: Filters) -> Table:
 
 
 def _daily(organization: Organization, filters: Filters) -> Table:
-    series = selectors.daily_series(organization=organization, filters=filters)
+    series = dashboard_selectors.daily_series(organization=organization, filters=filters)
     return Table(
         ["day", "shares", "clicks", "engagement"],
         ((day.day.isoformat(), day.shares, day.clicks, day.engagement) for day in series),
     )
 
 
-def _breakdown(first: str, rows: list[selectors.Row]) -> Table:
+def _breakdown(first: str, rows: list[dashboard_selectors.Row]) -> Table:
     return Table(
         [first, "shares", "clicks", "engagement", "potential reach"],
         ((row.label, row.shares, row.clicks, row.engagement, row.potential_reach) for row in rows),
@@ -164,19 +169,25 @@ def _breakdown(first: str, rows: list[selectors.Row]) -> Table:
 
 
 def _networks(organization: Organization, filters: Filters) -> Table:
-    return _breakdown("network", selectors.network_mix(organization=organization, filters=filters))
+    return _breakdown(
+        "network", dashboard_selectors.network_mix(organization=organization, filters=filters)
+    )
 
 
 def _posts(organization: Organization, filters: Filters) -> Table:
-    return _breakdown("post", selectors.top_posts(organization=organization, filters=filters))
+    return _breakdown(
+        "post", ranking_selectors.top_posts(organization=organization, filters=filters)
+    )
 
 
 def _members(organization: Organization, filters: Filters) -> Table:
-    return _breakdown("member", selectors.top_members(organization=organization, filters=filters))
+    return _breakdown(
+        "member", ranking_selectors.top_members(organization=organization, filters=filters)
+    )
 
 
 def _groups(organization: Organization, filters: Filters) -> Table:
-    rows = selectors.group_comparison(organization=organization, filters=filters)
+    rows = dashboard_selectors.group_comparison(organization=organization, filters=filters)
     return Table(
         [
             "group",
@@ -205,7 +216,7 @@ def _groups(organization: Organization, filters: Filters) -> Table:
 
 
 def _funnel(organization: Organization, filters: Filters) -> Table:
-    adoption = selectors.adoption(organization=organization, filters=filters)
+    adoption = dashboard_selectors.adoption(organization=organization, filters=filters)
     rows: list[Sequence[Any]] = [(step.label, step.count, step.percent) for step in adoption.funnel]
     if adoption.concentration is not None:
         rows.append(
@@ -219,7 +230,7 @@ def _funnel(organization: Organization, filters: Filters) -> Table:
 
 
 def _participation(organization: Organization, filters: Filters) -> Table:
-    adoption = selectors.adoption(organization=organization, filters=filters)
+    adoption = dashboard_selectors.adoption(organization=organization, filters=filters)
     return Table(
         ["day", "in the program", "shared in the last 30 days", "participation %"],
         (
@@ -239,7 +250,7 @@ def _rows(organization: Organization, filters: Filters) -> Table:
         ).values_list("pk", "user__name", "user__email")
     }
     stats = (
-        selectors.stats_rows(organization=organization, filters=filters)
+        filter_selectors.stats_rows(organization=organization, filters=filters)
         .order_by("day", "post_id", "membership_id", "network")
         .values_list(
             "day", "post_id", "post__title", "membership_id", "network", "campaign", *STAT_COLUMNS
@@ -280,7 +291,7 @@ def dashboard_table(
     if name not in TABLES:
         raise ValidationError("Unknown table: choose " + ", ".join(TABLES) + ".")
     if name == "rows" and format == "xlsx":
-        count = selectors.stats_rows(organization=organization, filters=filters).count()
+        count = filter_selectors.stats_rows(organization=organization, filters=filters).count()
         if count > XLSX_MAX_ROWS:
             raise ValidationError(
                 f"{count:,} rows are too many for XLSX: export them as CSV, or a shorter range."
@@ -289,7 +300,7 @@ def dashboard_table(
 
 
 def post_table(*, organization: Organization, post: Any) -> Table:
-    funnel = selectors.post_funnel(organization=organization, post=post)
+    funnel = post_selectors.post_funnel(organization=organization, post=post)
     rows: list[Sequence[Any]] = [
         ("all networks", funnel.reached, funnel.shares, funnel.clicks, funnel.engagement)
     ]
@@ -299,7 +310,9 @@ def post_table(*, organization: Organization, post: Any) -> Table:
 
 def member_table(*, organization: Organization, membership: Membership, filters: Filters) -> Table:
     """A member's own figures, row by row (their names are theirs to see)."""
-    stats = selectors.member_rows(organization=organization, membership=membership, filters=filters)
+    stats = member_selectors.member_rows(
+        organization=organization, membership=membership, filters=filters
+    )
     return Table(
         ["day", "post id", "post", "network", "campaign", *STAT_COLUMNS],
         (

@@ -7,7 +7,9 @@ from ninja import NinjaAPI
 from ninja.openapi.docs import Swagger
 
 from chorus.accounts.api import router as accounts_router
-from chorus.analytics.api import router as analytics_router
+from chorus.analytics.api.dashboard import router as analytics_router
+from chorus.analytics.api.me import router as analytics_me_router
+from chorus.analytics.api.posts import router as analytics_posts_router
 from chorus.api.auth import SessionAuth, TokenAuth
 from chorus.content.api.posts import router as posts_router
 from chorus.content.api.rules import router as rules_router
@@ -49,6 +51,8 @@ api.add_router("/", share_reviews_router)
 api.add_router("/", connections_router)
 api.add_router("/", network_settings_router)
 api.add_router("/", analytics_router)
+api.add_router("/", analytics_posts_router)
+api.add_router("/", analytics_me_router)
 api.add_router("/", gamification_router)
 
 

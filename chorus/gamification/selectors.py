@@ -23,7 +23,7 @@ from django.db.models import Count, Q, QuerySet
 
 from chorus.accounts.models import Group, Membership, Organization
 from chorus.analytics.rollups import today
-from chorus.analytics.selectors import NOT_RANKED
+from chorus.analytics.selectors.rankings import NOT_RANKED
 from chorus.gamification.models import Period, PointTotal
 from chorus.gamification.services import period_starts
 

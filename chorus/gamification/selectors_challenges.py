@@ -23,7 +23,7 @@ from django.db.models import Count, Q, QuerySet, Sum
 
 from chorus.accounts.models import Group, Membership, Organization, ProgramStatus
 from chorus.analytics.rollups import day_bounds, today
-from chorus.analytics.selectors import NOT_RANKED
+from chorus.analytics.selectors.rankings import NOT_RANKED
 from chorus.gamification.models import Challenge, ChallengeMetric, PointEntry, Rule
 from chorus.links.models import Click, ClickKind
 from chorus.sharing.models import Share, ShareStatus

@@ -9,7 +9,8 @@ import pytest
 import time_machine
 
 from chorus.accounts import services
-from chorus.analytics.selectors import NOT_RANKED, OTHER_GROUP
+from chorus.analytics.selectors.dashboard import OTHER_GROUP
+from chorus.analytics.selectors.rankings import NOT_RANKED
 from chorus.analytics.tests.test_dashboard import build_world, value_settings
 
 PERIOD = {"date_from": "2026-03-02", "date_to": "2026-03-31"}

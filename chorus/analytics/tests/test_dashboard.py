@@ -19,7 +19,6 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from chorus.accounts.models import ProgramStatus
-from chorus.analytics import selectors
 from chorus.analytics.models import (
     DailyGroupHeadcount,
     DailyHeadcount,
@@ -28,7 +27,12 @@ from chorus.analytics.models import (
     ValueSettings,
 )
 from chorus.analytics.rollups import coarse_rollup_day, headcount_distribution
-from chorus.analytics.selectors import NOT_RANKED, OTHER_GROUP, Filters
+from chorus.analytics.selectors import dashboard as dashboard_selectors
+from chorus.analytics.selectors import filters as filter_selectors
+from chorus.analytics.selectors import rankings as ranking_selectors
+from chorus.analytics.selectors.dashboard import OTHER_GROUP
+from chorus.analytics.selectors.filters import Filters
+from chorus.analytics.selectors.rankings import NOT_RANKED
 from chorus.factories import (
     DailyShareStatsFactory,
     GroupFactory,
@@ -154,12 +158,12 @@ def value_settings(organization: Any) -> ValueSettings:
     )
 
 
-def figures(totals: selectors.Totals) -> dict[str, tuple[int, int, float | None]]:
+def figures(totals: dashboard_selectors.Totals) -> dict[str, tuple[int, int, float | None]]:
     return {f.name: (f.value, f.previous, f.change) for f in totals.figures}
 
 
 def test_totals_are_exact_with_change_against_the_previous_period(world):
-    totals = selectors.totals(organization=world.organization, filters=PERIOD)
+    totals = dashboard_selectors.totals(organization=world.organization, filters=PERIOD)
     assert figures(totals) == {
         "shares": (5, 2, 150.0),
         "clicks": (128, 50, 156.0),
@@ -174,12 +178,15 @@ def test_totals_are_exact_with_change_against_the_previous_period(world):
     }
     assert totals.impressions_known
     # The dashboard's path: totals from the (day, network) grid it also draws from.
-    grid = selectors.stats_grid(organization=world.organization, filters=PERIOD)
-    assert selectors.totals(organization=world.organization, filters=PERIOD, grid=grid) == totals
+    grid = dashboard_selectors.stats_grid(organization=world.organization, filters=PERIOD)
+    assert (
+        dashboard_selectors.totals(organization=world.organization, filters=PERIOD, grid=grid)
+        == totals
+    )
 
 
 def test_self_clicks_are_excluded_from_the_click_total(world):
-    totals = selectors.totals(organization=world.organization, filters=PERIOD)
+    totals = dashboard_selectors.totals(organization=world.organization, filters=PERIOD)
     # 40 + 20 + 60 + 5 + 3 people's clicks; the 3 + 1 self-clicks are not added.
     assert totals["clicks"].value == 128
 
@@ -191,7 +198,7 @@ def test_previous_period_has_the_same_length_just_before():
 
 def test_earned_media_value_follows_the_settings_and_shows_its_formula(world):
     value_settings(world.organization)
-    value = selectors.totals(organization=world.organization, filters=PERIOD).value
+    value = dashboard_selectors.totals(organization=world.organization, filters=PERIOD).value
     # 128 x 0.50 + 21 x 0.10 + 3 x 1.00 + 3 x 0.50 + 1450 / 1000 x 5.00
     assert value.amount == Decimal("77.85")
     assert value.formula == (
@@ -202,7 +209,7 @@ def test_earned_media_value_follows_the_settings_and_shows_its_formula(world):
 
 
 def test_earned_media_value_is_zero_without_value_settings(world):
-    value = selectors.totals(organization=world.organization, filters=PERIOD).value
+    value = dashboard_selectors.totals(organization=world.organization, filters=PERIOD).value
     assert value.amount == Decimal("0.00")
     assert value.formula.endswith("= €0.00")
     assert "CPM" not in value.formula
@@ -210,13 +217,13 @@ def test_earned_media_value_is_zero_without_value_settings(world):
 
 def test_group_filter_counts_only_that_groups_members(world):
     filters = Filters(date_from=PERIOD.date_from, date_to=PERIOD.date_to, group_id=world.sales.pk)
-    totals = selectors.totals(organization=world.organization, filters=filters)
+    totals = dashboard_selectors.totals(organization=world.organization, filters=filters)
     assert (totals["shares"].value, totals["clicks"].value) == (4, 120)
 
 
 def test_campaign_filter_counts_only_that_campaigns_posts(world):
     filters = Filters(date_from=PERIOD.date_from, date_to=PERIOD.date_to, campaign="spring")
-    totals = selectors.totals(organization=world.organization, filters=filters)
+    totals = dashboard_selectors.totals(organization=world.organization, filters=filters)
     assert (totals["shares"].value, totals["clicks"].value, totals["engagement"].value) == (
         2,
         63,
@@ -225,7 +232,7 @@ def test_campaign_filter_counts_only_that_campaigns_posts(world):
 
 
 def test_daily_series_has_every_day_of_the_range(world):
-    series = selectors.daily_series(organization=world.organization, filters=PERIOD)
+    series = dashboard_selectors.daily_series(organization=world.organization, filters=PERIOD)
     assert len(series) == 30
     by_day = {day.day: (day.shares, day.clicks, day.engagement) for day in series}
     assert by_day[date(2026, 3, 10)] == (2, 60, 18)
@@ -235,7 +242,7 @@ def test_daily_series_has_every_day_of_the_range(world):
 
 
 def test_network_mix(world):
-    mix = selectors.network_mix(organization=world.organization, filters=PERIOD)
+    mix = dashboard_selectors.network_mix(organization=world.organization, filters=PERIOD)
     assert [(row.key, row.shares, row.clicks, row.engagement) for row in mix] == [
         ("linkedin", 3, 103, 21),
         ("x", 1, 20, 5),
@@ -244,7 +251,7 @@ def test_network_mix(world):
 
 
 def test_top_posts(world):
-    posts = selectors.top_posts(organization=world.organization, filters=PERIOD)
+    posts = ranking_selectors.top_posts(organization=world.organization, filters=PERIOD)
     assert [(row.label, row.shares, row.clicks, row.engagement) for row in posts] == [
         ("Hiring", 3, 65, 9),
         ("Launch", 2, 63, 18),
@@ -252,7 +259,7 @@ def test_top_posts(world):
 
 
 def test_top_members_hide_members_who_chose_not_to_be_ranked(world):
-    members = selectors.top_members(organization=world.organization, filters=PERIOD)
+    members = ranking_selectors.top_members(organization=world.organization, filters=PERIOD)
     assert [(row.label, row.id, row.clicks) for row in members] == [
         (NOT_RANKED, None, 60),
         ("Bob", world.bob.pk, 40),
@@ -263,7 +270,7 @@ def test_top_members_hide_members_who_chose_not_to_be_ranked(world):
 
 
 def test_groups_smaller_than_five_are_merged_into_other(world):
-    rows = selectors.group_comparison(organization=world.organization, filters=PERIOD)
+    rows = dashboard_selectors.group_comparison(organization=world.organization, filters=PERIOD)
     assert [
         (row.label, row.extra["members"], row.shares, row.clicks, row.engagement,
          row.extra["participation"])
@@ -276,7 +283,7 @@ def test_groups_smaller_than_five_are_merged_into_other(world):
 
 
 def test_adoption_funnel_uses_the_latest_headcount_and_participation_each_days(world):
-    adoption = selectors.adoption(organization=world.organization, filters=PERIOD)
+    adoption = dashboard_selectors.adoption(organization=world.organization, filters=PERIOD)
     assert adoption.as_of == TODAY
     assert [(step.count, step.percent) for step in adoption.funnel] == [
         (10, 100.0),
@@ -292,7 +299,7 @@ def test_adoption_funnel_uses_the_latest_headcount_and_participation_each_days(w
 
 
 def test_concentration_is_the_top_tenth_of_members_share_of_activity(world):
-    adoption = selectors.adoption(organization=world.organization, filters=PERIOD)
+    adoption = dashboard_selectors.adoption(organization=world.organization, filters=PERIOD)
     # Activity (shares + clicks): dan 62, bob 41, cleo 21, fay 6 = 130; 5 members in the
     # program, so the top 10% is one member: dan, 62 / 130.
     assert adoption.top_members_counted == 1
@@ -301,7 +308,7 @@ def test_concentration_is_the_top_tenth_of_members_share_of_activity(world):
 
 def test_filters_parse_presets_dates_and_errors(world):
     organization = world.organization
-    parse = selectors.filters_parse
+    parse = filter_selectors.filters_parse
     assert parse(organization=organization, params={}, today=TODAY) == PERIOD
     assert parse(organization=organization, params={"days": "7"}, today=TODAY) == Filters(
         date(2026, 3, 25), TODAY
@@ -327,7 +334,7 @@ def test_filters_parse_presets_dates_and_errors(world):
 def test_a_foreign_group_is_refused_as_a_filter(world):
     foreign_group = GroupFactory(organization=OrganizationFactory())
     with pytest.raises(ValidationError):
-        selectors.filters_parse(
+        filter_selectors.filters_parse(
             organization=world.organization, params={"group": str(foreign_group.pk)}
         )
 
@@ -436,12 +443,14 @@ def member_days(organization: Any, figures: dict[Any, list[int]]) -> Filters:
 
 def ranked(organization: Any, filters: Filters, limit: int) -> tuple[list[tuple[str, int]], str]:
     with CaptureQueriesContext(connection) as captured:
-        rows = selectors.top_members(organization=organization, filters=filters, limit=limit)
+        rows = ranking_selectors.top_members(
+            organization=organization, filters=filters, limit=limit
+        )
     return [(row.label, row.clicks) for row in rows], " ".join(q["sql"] for q in captured)
 
 
 def test_top_members_sum_only_each_days_leaders_when_they_are_clear(organization, monkeypatch):
-    monkeypatch.setattr(selectors, "FIRST_READ", 2)
+    monkeypatch.setattr(ranking_selectors, "FIRST_READ", 2)
     ada, bob, cleo, dan = (
         MembershipFactory(organization=organization, user__name=name)
         for name in ("Ada", "Bob", "Cleo", "Dan")
@@ -458,7 +467,7 @@ def test_top_members_sum_only_each_days_leaders_when_they_are_clear(organization
 def test_top_members_sum_everyone_when_a_steady_member_could_beat_the_leaders(
     organization, monkeypatch
 ):
-    monkeypatch.setattr(selectors, "FIRST_READ", 1)
+    monkeypatch.setattr(ranking_selectors, "FIRST_READ", 1)
     ada, bob, cleo, eve = (
         MembershipFactory(organization=organization, user__name=name)
         for name in ("Ada", "Bob", "Cleo", "Eve")

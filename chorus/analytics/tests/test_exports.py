@@ -15,7 +15,8 @@ from django.http import StreamingHttpResponse
 
 from chorus.analytics.exports import TABLES, csv_cell
 from chorus.analytics.models import DailyShareStats
-from chorus.analytics.selectors import NOT_RANKED, OTHER_GROUP
+from chorus.analytics.selectors.dashboard import OTHER_GROUP
+from chorus.analytics.selectors.rankings import NOT_RANKED
 from chorus.analytics.tests.test_dashboard import build_world, coarse_rollups, value_settings
 from chorus.factories import DailyShareStatsFactory
 

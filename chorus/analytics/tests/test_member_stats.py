@@ -8,8 +8,9 @@ from typing import Any
 import pytest
 import time_machine
 
-from chorus.analytics import selectors
-from chorus.analytics.selectors import NOT_RANKED
+from chorus.analytics.selectors import me as member_selectors
+from chorus.analytics.selectors import rankings as ranking_selectors
+from chorus.analytics.selectors.rankings import NOT_RANKED
 from chorus.analytics.tests.test_dashboard import PERIOD, build_world
 
 
@@ -19,7 +20,7 @@ def world(organization: Any) -> Any:
 
 
 def test_member_stats_and_the_median_member(world):
-    stats = selectors.member_stats(
+    stats = member_selectors.member_stats(
         organization=world.organization, membership=world.bob, filters=PERIOD
     )
     assert (stats.shares, stats.clicks, stats.engagement, stats.potential_reach) == (
@@ -73,7 +74,7 @@ def test_turning_public_ranking_off_in_settings_hides_the_name(client, world):
     assert response.status_code == 302
     world.bob.refresh_from_db()
     assert world.bob.public_ranking is False
-    members = selectors.top_members(organization=world.organization, filters=PERIOD)
+    members = ranking_selectors.top_members(organization=world.organization, filters=PERIOD)
     assert [row.label for row in members] == [NOT_RANKED, NOT_RANKED, "Cleo", "Fay"]
     client.post("/settings/ranking/", {"public_ranking": "on"})
     world.bob.refresh_from_db()

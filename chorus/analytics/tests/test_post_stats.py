@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from chorus.analytics import selectors
+from chorus.analytics.selectors import posts as post_selectors
 from chorus.analytics.tests.test_dashboard import build_world
 from chorus.factories import GroupFactory, PostFactory
 
@@ -17,7 +17,7 @@ def world(organization: Any) -> Any:
 
 
 def test_post_funnel_counts_every_day_of_the_post_per_network(world):
-    funnel = selectors.post_funnel(organization=world.organization, post=world.launch)
+    funnel = post_selectors.post_funnel(organization=world.organization, post=world.launch)
     # Everyone (7 active members) is the audience of a post for all.
     assert funnel.reached == 7
     # Bob on LinkedIn (10 March, 15 February), Cleo on X, the post's own link.
@@ -31,9 +31,9 @@ def test_post_funnel_counts_every_day_of_the_post_per_network(world):
 def test_members_reached_is_the_posts_audience(world):
     post = PostFactory(organization=world.organization, target_all=False)
     post.target_groups.set([world.sales])
-    assert selectors.post_funnel(organization=world.organization, post=post).reached == 5
+    assert post_selectors.post_funnel(organization=world.organization, post=post).reached == 5
     post.target_groups.set([GroupFactory(organization=world.organization)])
-    assert selectors.post_funnel(organization=world.organization, post=post).reached == 0
+    assert post_selectors.post_funnel(organization=world.organization, post=post).reached == 0
 
 
 def test_post_page_shows_the_funnel(client, world):

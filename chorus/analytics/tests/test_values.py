@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from chorus.analytics.models import ValueSettings
-from chorus.analytics.services import value_settings_for, value_settings_update
+from chorus.analytics.services.values import value_settings_for, value_settings_update
 from chorus.core.models import AuditEvent
 
 VALID = {

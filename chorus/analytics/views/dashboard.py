@@ -7,19 +7,22 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import render
-from django.urls import path, reverse
+from django.urls import reverse
 
 from chorus.accounts.access import MemberRequest, role_required
 from chorus.accounts.models import Group
-from chorus.analytics import exports, selectors
-from chorus.analytics.selectors import PRESET_DAYS, Filters
+from chorus.analytics import exports
+from chorus.analytics.selectors import dashboard as dashboard_selectors
+from chorus.analytics.selectors import filters as filter_selectors
+from chorus.analytics.selectors import rankings as ranking_selectors
+from chorus.analytics.selectors.filters import PRESET_DAYS, Filters
 from chorus.content.models import Post
 
 ANALYSTS = ("curator", "approver")
 
 
 def chart_data(
-    filters: Filters, series: list[selectors.Day], networks: list[Any]
+    filters: Filters, series: list[dashboard_selectors.Day], networks: list[Any]
 ) -> dict[str, Any]:
     return {
         "labels": [day.day.isoformat() for day in series],
@@ -52,25 +55,27 @@ def dashboard(request: MemberRequest) -> HttpResponse:
     organization = request.organization
     context = filter_choices(request)
     try:
-        filters = selectors.filters_parse(organization=organization, params=request.GET)
+        filters = filter_selectors.filters_parse(organization=organization, params=request.GET)
     except ValidationError as error:
         context["filter_error"] = " ".join(error.messages)
         return render(request, "analytics/dashboard.html", context, status=400)
     # One scan of the range for the totals, the series and the network mix.
-    grid = selectors.stats_grid(organization=organization, filters=filters)
-    series = selectors.daily_series(organization=organization, filters=filters, grid=grid)
-    networks = selectors.network_mix(organization=organization, filters=filters, grid=grid)
+    grid = dashboard_selectors.stats_grid(organization=organization, filters=filters)
+    series = dashboard_selectors.daily_series(organization=organization, filters=filters, grid=grid)
+    networks = dashboard_selectors.network_mix(
+        organization=organization, filters=filters, grid=grid
+    )
     context.update(
         filters=filters,
         query=filters.query(),
         export_url=reverse("analytics_export"),
-        totals=selectors.totals(organization=organization, filters=filters, grid=grid),
+        totals=dashboard_selectors.totals(organization=organization, filters=filters, grid=grid),
         series=series,
         networks=networks,
-        posts=selectors.top_posts(organization=organization, filters=filters),
-        members=selectors.top_members(organization=organization, filters=filters),
-        group_rows=selectors.group_comparison(organization=organization, filters=filters),
-        adoption=selectors.adoption(organization=organization, filters=filters),
+        posts=ranking_selectors.top_posts(organization=organization, filters=filters),
+        members=ranking_selectors.top_members(organization=organization, filters=filters),
+        group_rows=dashboard_selectors.group_comparison(organization=organization, filters=filters),
+        adoption=dashboard_selectors.adoption(organization=organization, filters=filters),
         chart=chart_data(filters, series, networks),
         tables=exports.TABLES,
     )
@@ -81,7 +86,7 @@ def dashboard(request: MemberRequest) -> HttpResponse:
 def dashboard_export(request: MemberRequest) -> HttpResponse:
     organization = request.organization
     try:
-        filters = selectors.filters_parse(organization=organization, params=request.GET)
+        filters = filter_selectors.filters_parse(organization=organization, params=request.GET)
         name = request.GET.get("table", "")
         format = request.GET.get("format", "csv")
         table = exports.dashboard_table(
@@ -94,9 +99,3 @@ def dashboard_export(request: MemberRequest) -> HttpResponse:
         return HttpResponse(
             " ".join(error.messages), status=400, content_type="text/plain; charset=utf-8"
         )
-
-
-urls = [
-    path("analytics/", dashboard, name="analytics_dashboard"),
-    path("analytics/export/", dashboard_export, name="analytics_export"),
-]

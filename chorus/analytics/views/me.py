@@ -5,22 +5,26 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import render
-from django.urls import path, reverse
+from django.urls import reverse
 
 from chorus.accounts.access import MemberRequest, member_required
-from chorus.analytics import exports, selectors
-from chorus.analytics.selectors import PRESET_DAYS
+from chorus.analytics import exports
+from chorus.analytics.selectors import filters as filter_selectors
+from chorus.analytics.selectors import me as member_selectors
+from chorus.analytics.selectors.filters import PRESET_DAYS
 
 
 @member_required
 def my_stats(request: MemberRequest) -> HttpResponse:
     context: dict[str, object] = {"presets": PRESET_DAYS}
     try:
-        filters = selectors.filters_parse(organization=request.organization, params=request.GET)
+        filters = filter_selectors.filters_parse(
+            organization=request.organization, params=request.GET
+        )
     except ValidationError as error:
         context["filter_error"] = " ".join(error.messages)
         return render(request, "analytics/me.html", context, status=400)
-    stats = selectors.member_stats(
+    stats = member_selectors.member_stats(
         organization=request.organization, membership=request.membership, filters=filters
     )
     context.update(
@@ -35,7 +39,9 @@ def my_stats(request: MemberRequest) -> HttpResponse:
 @member_required
 def my_stats_export(request: MemberRequest) -> HttpResponse:
     try:
-        filters = selectors.filters_parse(organization=request.organization, params=request.GET)
+        filters = filter_selectors.filters_parse(
+            organization=request.organization, params=request.GET
+        )
         table = exports.member_table(
             organization=request.organization, membership=request.membership, filters=filters
         )
@@ -48,9 +54,3 @@ def my_stats_export(request: MemberRequest) -> HttpResponse:
         return HttpResponse(
             " ".join(error.messages), status=400, content_type="text/plain; charset=utf-8"
         )
-
-
-urls = [
-    path("analytics/me/", my_stats, name="analytics_me"),
-    path("analytics/me/export/", my_stats_export, name="analytics_me_export"),
-]

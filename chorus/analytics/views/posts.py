@@ -5,10 +5,10 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
-from django.urls import path
 
 from chorus.accounts.access import MemberRequest, role_required
-from chorus.analytics import exports, selectors
+from chorus.analytics import exports
+from chorus.analytics.selectors import posts as post_selectors
 from chorus.analytics.views.dashboard import ANALYSTS
 from chorus.content.models import Post
 
@@ -16,7 +16,7 @@ from chorus.content.models import Post
 @role_required(*ANALYSTS)
 def post_stats(request: MemberRequest, post_id: int) -> HttpResponse:
     post = get_object_or_404(Post, pk=post_id, organization=request.organization)
-    funnel = selectors.post_funnel(organization=request.organization, post=post)
+    funnel = post_selectors.post_funnel(organization=request.organization, post=post)
     return render(request, "analytics/post.html", {"post": post, "funnel": funnel})
 
 
@@ -32,9 +32,3 @@ def post_stats_export(request: MemberRequest, post_id: int) -> HttpResponse:
         return HttpResponse(
             " ".join(error.messages), status=400, content_type="text/plain; charset=utf-8"
         )
-
-
-urls = [
-    path("analytics/posts/<int:post_id>/", post_stats, name="analytics_post"),
-    path("analytics/posts/<int:post_id>/export/", post_stats_export, name="analytics_post_export"),
-]

@@ -11,7 +11,7 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 
 from chorus.accounts.access import MemberRequest, admin_required
-from chorus.analytics.services import MAX_VALUE, value_settings_for, value_settings_update
+from chorus.analytics.services.values import MAX_VALUE, value_settings_for, value_settings_update
 
 
 def _amount(label: str, *, required: bool = True, help_text: str = "") -> forms.DecimalField:

@@ -12,7 +12,7 @@ import time_machine
 
 from chorus.accounts.models import ProgramStatus
 from chorus.accounts.services import api_token_create, membership_set_active
-from chorus.analytics.selectors import NOT_RANKED
+from chorus.analytics.selectors.rankings import NOT_RANKED
 from chorus.factories import GroupFactory, MembershipFactory, OrganizationFactory
 from chorus.gamification.models import GamificationSettings, Period, PointRule, Rule, Source
 from chorus.gamification.selectors import Standing, leaderboard, my_rank

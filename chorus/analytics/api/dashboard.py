@@ -12,15 +12,16 @@ from decimal import Decimal
 from typing import Any
 
 from django.http import HttpRequest
-from django.shortcuts import get_object_or_404
 from ninja import Field, Query, Router, Schema
 
 from chorus.accounts.models import Membership
-from chorus.analytics import selectors
-from chorus.analytics.selectors import Filters
+from chorus.analytics.selectors import dashboard as dashboard_selectors
+from chorus.analytics.selectors import filters as filter_selectors
+from chorus.analytics.selectors import rankings as ranking_selectors
+from chorus.analytics.selectors import values as value_selectors
+from chorus.analytics.selectors.filters import Filters
 from chorus.api.auth import api_roles, require_roles
-from chorus.api.schema import Error, Input, PathId
-from chorus.content.models import Post
+from chorus.api.schema import Error, Input
 
 router = Router(tags=["analytics"])
 ANALYSTS = ("curator", "approver")
@@ -112,35 +113,9 @@ class AdoptionOut(Schema):
     top_members_counted: int
 
 
-class PostStatsOut(Schema):
-    post_id: int
-    members_reached: int
-    shares: int
-    clicks: int
-    engagement: int
-    potential_reach: int
-    networks: list[RowOut]
-    earned_media_value: ValueOut
-
-
-class MemberStatsOut(Schema):
-    period: PeriodOut
-    shares: int
-    clicks: int
-    engagement: int
-    potential_reach: int
-    median: dict[str, float] = Field(
-        description="The median member in the program over the 30 days to median_as_of"
-    )
-    median_as_of: date | None
-    own_30_days: dict[str, int] = Field(description="The caller's figures over those 30 days")
-    best_posts: list[RowOut]
-    networks: list[RowOut]
-
-
 def _filters(request: HttpRequest, params: FiltersIn) -> tuple[Membership, Filters]:
     caller = require_roles(request)
-    filters = selectors.filters_parse(
+    filters = filter_selectors.filters_parse(
         organization=caller.organization, params=params.model_dump(exclude_none=True)
     )
     return caller, filters
@@ -156,11 +131,11 @@ def _period(filters: Filters) -> PeriodOut:
     )
 
 
-def _value(value: selectors.EarnedMediaValue) -> ValueOut:
+def _value(value: value_selectors.EarnedMediaValue) -> ValueOut:
     return ValueOut(amount=value.amount, currency=value.currency, formula=value.formula)
 
 
-def _rows(rows: list[selectors.Row]) -> list[dict[str, Any]]:
+def _rows(rows: list[dashboard_selectors.Row]) -> list[dict[str, Any]]:
     return [
         {
             "id": row.id,
@@ -184,7 +159,7 @@ def _rows(rows: list[selectors.Row]) -> list[dict[str, Any]]:
 @api_roles(*ANALYSTS)
 def analytics_totals(request: HttpRequest, params: Query[FiltersIn]) -> TotalsOut:
     caller, filters = _filters(request, params)
-    totals = selectors.totals(organization=caller.organization, filters=filters)
+    totals = dashboard_selectors.totals(organization=caller.organization, filters=filters)
     return TotalsOut(
         period=_period(filters),
         figures=[
@@ -207,7 +182,7 @@ def analytics_totals(request: HttpRequest, params: Query[FiltersIn]) -> TotalsOu
 @api_roles(*ANALYSTS)
 def analytics_daily(request: HttpRequest, params: Query[FiltersIn]) -> list[DayOut]:
     caller, filters = _filters(request, params)
-    series = selectors.daily_series(organization=caller.organization, filters=filters)
+    series = dashboard_selectors.daily_series(organization=caller.organization, filters=filters)
     return [
         DayOut(day=d.day, shares=d.shares, clicks=d.clicks, engagement=d.engagement) for d in series
     ]
@@ -221,7 +196,7 @@ def analytics_daily(request: HttpRequest, params: Query[FiltersIn]) -> list[DayO
 @api_roles(*ANALYSTS)
 def analytics_networks(request: HttpRequest, params: Query[FiltersIn]) -> list[dict[str, Any]]:
     caller, filters = _filters(request, params)
-    return _rows(selectors.network_mix(organization=caller.organization, filters=filters))
+    return _rows(dashboard_selectors.network_mix(organization=caller.organization, filters=filters))
 
 
 @router.get(
@@ -232,7 +207,7 @@ def analytics_networks(request: HttpRequest, params: Query[FiltersIn]) -> list[d
 @api_roles(*ANALYSTS)
 def analytics_top_posts(request: HttpRequest, params: Query[FiltersIn]) -> list[dict[str, Any]]:
     caller, filters = _filters(request, params)
-    return _rows(selectors.top_posts(organization=caller.organization, filters=filters))
+    return _rows(ranking_selectors.top_posts(organization=caller.organization, filters=filters))
 
 
 @router.get(
@@ -244,7 +219,7 @@ def analytics_top_posts(request: HttpRequest, params: Query[FiltersIn]) -> list[
 @api_roles(*ANALYSTS)
 def analytics_top_members(request: HttpRequest, params: Query[FiltersIn]) -> list[dict[str, Any]]:
     caller, filters = _filters(request, params)
-    return _rows(selectors.top_members(organization=caller.organization, filters=filters))
+    return _rows(ranking_selectors.top_members(organization=caller.organization, filters=filters))
 
 
 @router.get(
@@ -256,7 +231,9 @@ def analytics_top_members(request: HttpRequest, params: Query[FiltersIn]) -> lis
 @api_roles(*ANALYSTS)
 def analytics_groups(request: HttpRequest, params: Query[FiltersIn]) -> list[dict[str, Any]]:
     caller, filters = _filters(request, params)
-    return _rows(selectors.group_comparison(organization=caller.organization, filters=filters))
+    return _rows(
+        dashboard_selectors.group_comparison(organization=caller.organization, filters=filters)
+    )
 
 
 @router.get(
@@ -267,7 +244,7 @@ def analytics_groups(request: HttpRequest, params: Query[FiltersIn]) -> list[dic
 @api_roles(*ANALYSTS)
 def analytics_adoption(request: HttpRequest, params: Query[FiltersIn]) -> AdoptionOut:
     caller, filters = _filters(request, params)
-    adoption = selectors.adoption(organization=caller.organization, filters=filters)
+    adoption = dashboard_selectors.adoption(organization=caller.organization, filters=filters)
     return AdoptionOut(
         as_of=adoption.as_of,
         funnel=[StepOut(label=s.label, count=s.count, percent=s.percent) for s in adoption.funnel],
@@ -279,51 +256,4 @@ def analytics_adoption(request: HttpRequest, params: Query[FiltersIn]) -> Adopti
         ],
         concentration=adoption.concentration,
         top_members_counted=adoption.top_members_counted,
-    )
-
-
-@router.get(
-    "/analytics/posts/{post_id}",
-    response={200: PostStatsOut, 404: Error},
-    summary="A post's funnel: members reached, shares, clicks, engagement, per network",
-)
-@api_roles(*ANALYSTS)
-def analytics_post(request: HttpRequest, post_id: PathId) -> PostStatsOut:
-    caller = require_roles(request)
-    post = get_object_or_404(Post, pk=post_id, organization=caller.organization)
-    funnel = selectors.post_funnel(organization=caller.organization, post=post)
-    return PostStatsOut(
-        post_id=post.pk,
-        members_reached=funnel.reached,
-        shares=funnel.shares,
-        clicks=funnel.clicks,
-        engagement=funnel.engagement,
-        potential_reach=funnel.potential_reach,
-        networks=_rows(funnel.networks),  # type: ignore[arg-type]
-        earned_media_value=_value(funnel.value),
-    )
-
-
-@router.get(
-    "/analytics/me",
-    response={200: MemberStatsOut, 422: Error},
-    summary="My own figures and the median member's",
-)
-@api_roles()
-def analytics_me(request: HttpRequest, params: Query[FiltersIn]) -> MemberStatsOut:
-    caller, filters = _filters(request, params)
-    stats = selectors.member_stats(
-        organization=caller.organization, membership=caller, filters=filters
-    )
-    return MemberStatsOut(
-        period=_period(stats.filters),
-        shares=stats.shares,
-        clicks=stats.clicks,
-        engagement=stats.engagement,
-        potential_reach=stats.potential_reach,
-        median=stats.median,
-        median_as_of=stats.median_as_of,
-        own_30_days=stats.own_30_days,
-        best_posts=_rows(stats.best_posts),  # type: ignore[arg-type]
-        networks=_rows(stats.networks),  # type: ignore[arg-type]
     )

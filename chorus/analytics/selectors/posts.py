@@ -1,0 +1,50 @@
+"""One post's figures: members reached, shares, clicks and engagement, per network."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from chorus.accounts.models import Organization
+from chorus.analytics.models import (
+    DailyShareStats,
+)
+from chorus.analytics.selectors.dashboard import Row, _by_network
+from chorus.analytics.selectors.filters import _engagement, _sums
+from chorus.analytics.selectors.values import EarnedMediaValue, earned_media_value, value_settings
+from chorus.content.models import Post
+from chorus.content.selectors.posts import post_audience
+
+# -- one post -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PostFunnel:
+    post: Post
+    reached: int
+    shares: int
+    clicks: int
+    engagement: int
+    potential_reach: int
+    networks: list[Row]
+    value: EarnedMediaValue
+
+
+def post_funnel(*, organization: Organization, post: Post) -> PostFunnel:
+    """Members reached (the post's audience) → shares → clicks → engagement, per network."""
+    rows = DailyShareStats.objects.filter(organization=organization, post=post)
+    sums = _sums("shares", "clicks", "reactions", "reposts", "replies", "potential_reach")
+    per_network = _by_network(rows)
+    total = rows.aggregate(**sums)
+    totals_map = {name: int(total[name] or 0) for name in total}
+    return PostFunnel(
+        post=post,
+        reached=post_audience(post).count(),
+        shares=totals_map["shares"],
+        clicks=totals_map["clicks"],
+        engagement=_engagement(totals_map),
+        potential_reach=totals_map["potential_reach"],
+        networks=per_network,
+        value=earned_media_value(
+            settings=value_settings(organization=organization), totals=totals_map
+        ),
+    )
