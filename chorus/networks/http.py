@@ -6,13 +6,11 @@ text, never from a request, its URL or its headers.
 
 from __future__ import annotations
 
-import base64
 import contextlib
-import hashlib
 import ipaddress
 import json
-import secrets
 import time
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
@@ -20,6 +18,8 @@ from urllib.parse import urlsplit
 
 import httpx
 import idna
+from authlib.common.security import generate_token  # type: ignore[import-untyped]
+from authlib.oauth2.rfc7636 import create_s256_code_challenge  # type: ignore[import-untyped]
 from django.conf import settings
 from django.core.exceptions import ValidationError
 
@@ -31,23 +31,23 @@ from chorus.networks.base import RateLimited, Unavailable
 MAX_RETRY_AFTER = 24 * 3600
 
 
-def request(label: str, method: str, url: str, **options: Any) -> httpx.Response:
-    """Send one request through the SSRF-safe transport, within HTTP_TIMEOUT.
-
-    Timeouts and connection failures become Unavailable; any answer is returned as is.
-    """
-    timeout = httpx.Timeout(settings.HTTP_TIMEOUT)
-    transport = SafeTransport(allow_loopback=settings.HTTP_ALLOW_LOOPBACK)
-    headers = {
-        "User-Agent": settings.HTTP_USER_AGENT,
-        "Accept": "application/json",
-        **options.pop("headers", {}),
+def client_options() -> dict[str, Any]:
+    """What every httpx client talking to a network is built with: the SSRF-safe transport,
+    HTTP_TIMEOUT, no redirects followed, no proxy from the environment."""
+    return {
+        "transport": SafeTransport(allow_loopback=settings.HTTP_ALLOW_LOOPBACK),
+        "timeout": httpx.Timeout(settings.HTTP_TIMEOUT),
+        "follow_redirects": False,
+        "trust_env": False,
+        "headers": {"User-Agent": settings.HTTP_USER_AGENT, "Accept": "application/json"},
     }
+
+
+@contextlib.contextmanager
+def typed_errors(label: str) -> Iterator[None]:
+    """Timeouts and connection failures inside the block become Unavailable."""
     try:
-        with httpx.Client(
-            transport=transport, timeout=timeout, follow_redirects=False, trust_env=False
-        ) as client:
-            return client.request(method, url, headers=headers, **options)
+        yield
     except httpx.TimeoutException as error:
         raise Unavailable(f"{label} did not answer in time.") from error
     except httpx.ConnectError as error:
@@ -56,6 +56,15 @@ def request(label: str, method: str, url: str, **options: Any) -> httpx.Response
         raise Unavailable(f"{label} could not be reached.") from error
     except httpx.HTTPError as error:
         raise Unavailable(f"{label} could not be reached.") from error
+
+
+def request(label: str, method: str, url: str, **options: Any) -> httpx.Response:
+    """Send one request through the SSRF-safe transport, within HTTP_TIMEOUT.
+
+    Timeouts and connection failures become Unavailable; any answer is returned as is.
+    """
+    with typed_errors(label), httpx.Client(**client_options()) as client:
+        return client.request(method, url, **options)
 
 
 def body(label: str, response: httpx.Response) -> dict[str, Any]:
@@ -163,11 +172,11 @@ def raise_for_transient(label: str, response: httpx.Response) -> None:
 
 
 def pkce_pair() -> tuple[str, str]:
-    """A PKCE code verifier (RFC 7636, 43+ characters) and its S256 challenge."""
-    verifier = secrets.token_urlsafe(64)
+    """A PKCE code verifier (RFC 7636 §4.1, 64 unreserved characters) and its S256 challenge."""
+    verifier = str(generate_token(64))
     return verifier, pkce_challenge(verifier)
 
 
 def pkce_challenge(verifier: str) -> str:
-    digest = hashlib.sha256(verifier.encode("ascii")).digest()
-    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
+    """The S256 code challenge of `verifier` (RFC 7636 §4.2), computed by Authlib."""
+    return str(create_s256_code_challenge(verifier))

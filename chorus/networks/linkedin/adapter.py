@@ -9,21 +9,21 @@ from __future__ import annotations
 
 import contextlib
 import re
-import secrets
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any, ClassVar
 from urllib.parse import quote
 
 import httpx
 from django.conf import settings
 
-from chorus.networks import http
+from chorus.networks import http, oauth
 from chorus.networks.base import (
     AppCredentials,
     AuthExpired,
     Authorization,
     Connection,
     Metrics,
+    NetworkError,
     Profile,
     RateLimited,
     Rejected,
@@ -71,6 +71,23 @@ def _message(response: httpx.Response) -> str:
     return str(found.get("message") or found.get("error_description") or "").strip()
 
 
+def _token_refused(response: httpx.Response) -> NetworkError:
+    http.raise_for_transient("LinkedIn", response)
+    reason = _message(response) or "the sign-in was not accepted"
+    return AuthExpired(f"LinkedIn refused the connection: {reason}.", status=400)
+
+
+# Access tokens live 60 days; LinkedIn does not rotate refresh tokens (oauth.store keeps
+# the old one when the answer has none).
+TOKEN_ENDPOINT = oauth.TokenEndpoint(
+    label="LinkedIn",
+    url=TOKEN,
+    auth_method="client_secret_post",
+    refused=_token_refused,
+    default_lifetime=60 * 86400,
+)
+
+
 class LinkedIn:
     name: ClassVar[str] = "linkedin"
     label: ClassVar[str] = "LinkedIn"
@@ -86,18 +103,7 @@ class LinkedIn:
     def authorization(
         self, app: AppCredentials, *, redirect_uri: str, instance: str = ""
     ) -> Authorization:
-        state = secrets.token_urlsafe(32)
-        url = with_query(
-            AUTHORIZE,
-            [
-                ("response_type", "code"),
-                ("client_id", app.client_id),
-                ("redirect_uri", redirect_uri),
-                ("state", state),
-                ("scope", SCOPES),
-            ],
-        )
-        return Authorization(url=url, state=state)
+        return oauth.authorization(AUTHORIZE, app, redirect_uri=redirect_uri, scope=SCOPES)
 
     def exchange_code(
         self,
@@ -108,53 +114,16 @@ class LinkedIn:
         authorization: Authorization,
         instance: str = "",
     ) -> Connection:
-        connection = Connection(app=app, access_token="")
-        self._token(
-            connection,
-            {
-                "grant_type": "authorization_code",
-                "code": code,
-                "redirect_uri": redirect_uri,
-            },
+        connection, _ = oauth.exchange_code(
+            TOKEN_ENDPOINT, app, code=code, redirect_uri=redirect_uri
         )
-        connection.refreshed = False
         found = self.profile(connection)
         connection.account_id = found.account_id
         connection.handle = found.handle
         return connection
 
     def refresh(self, connection: Connection) -> None:
-        if not connection.refresh_token:
-            raise AuthExpired("Your LinkedIn connection has expired. Please reconnect.")
-        self._token(
-            connection,
-            {"grant_type": "refresh_token", "refresh_token": connection.refresh_token},
-        )
-
-    def _token(self, connection: Connection, fields: dict[str, str]) -> None:
-        response = http.request(
-            self.label,
-            "POST",
-            TOKEN,
-            data={
-                **fields,
-                "client_id": connection.app.client_id,
-                "client_secret": connection.app.client_secret,
-            },
-        )
-        http.raise_for_transient(self.label, response)
-        if response.status_code != 200:
-            reason = _message(response) or "the sign-in was not accepted"
-            raise AuthExpired(f"LinkedIn refused the connection: {reason}.", status=400)
-        found = http.body(self.label, response)
-        connection.access_token = str(found.get("access_token", ""))
-        if not connection.access_token:
-            raise AuthExpired("LinkedIn sent no access token. Please reconnect.")
-        # Without a new refresh token the old one stays valid (LinkedIn does not rotate).
-        connection.refresh_token = str(found.get("refresh_token") or connection.refresh_token)
-        lifetime = int(found.get("expires_in") or (self.token_lifetime_days or 60) * 86400)
-        connection.expires_at = datetime.now(UTC) + timedelta(seconds=lifetime)
-        connection.refreshed = True
+        oauth.refresh(TOKEN_ENDPOINT, connection)
 
     def revoke(self, connection: Connection) -> None:
         with contextlib.suppress(Unavailable):

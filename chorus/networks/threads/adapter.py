@@ -8,13 +8,13 @@ tokens. Publishing is two calls: create a media container, then publish it.
 
 from __future__ import annotations
 
-import secrets
+import dataclasses
 from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
 
 import httpx
 
-from chorus.networks import http
+from chorus.networks import http, oauth
 from chorus.networks.base import (
     AppCredentials,
     AuthExpired,
@@ -52,6 +52,30 @@ def _graph_error(response: httpx.Response) -> dict[str, Any]:
     return found if isinstance(found, dict) else {}
 
 
+def _token_refused(response: httpx.Response) -> NetworkError:
+    _raise_transient(response)
+    message = str(_graph_error(response).get("message") or "the sign-in was not accepted")
+    return AuthExpired(f"Threads refused the connection: {message}", status=400)
+
+
+def _raise_transient(response: httpx.Response) -> None:
+    code = _graph_error(response).get("code")
+    if code in THROTTLED and response.status_code != 429:
+        raise RateLimited("Threads asks Chorus to slow down.", retry_after=None)
+    http.raise_for_transient("Threads", response)
+
+
+# The code gives a short-lived token (client_secret_post); Meta's own grants, sent by GET,
+# swap it for a long-lived one and renew that with itself. Threads has no refresh tokens.
+SHORT_TOKEN_ENDPOINT = oauth.TokenEndpoint(
+    label="Threads", url=SHORT_TOKEN, auth_method="client_secret_post", refused=_token_refused
+)
+LONG_TOKEN_ENDPOINT = dataclasses.replace(
+    SHORT_TOKEN_ENDPOINT, url=LONG_TOKEN, default_lifetime=60 * 86400
+)
+REFRESH_TOKEN_ENDPOINT = dataclasses.replace(LONG_TOKEN_ENDPOINT, url=REFRESH_TOKEN)
+
+
 class Threads:
     name: ClassVar[str] = "threads"
     label: ClassVar[str] = "Threads"
@@ -68,18 +92,7 @@ class Threads:
     def authorization(
         self, app: AppCredentials, *, redirect_uri: str, instance: str = ""
     ) -> Authorization:
-        state = secrets.token_urlsafe(32)
-        url = with_query(
-            AUTHORIZE,
-            [
-                ("client_id", app.client_id),
-                ("redirect_uri", redirect_uri),
-                ("scope", SCOPES),
-                ("response_type", "code"),
-                ("state", state),
-            ],
-        )
-        return Authorization(url=url, state=state)
+        return oauth.authorization(AUTHORIZE, app, redirect_uri=redirect_uri, scope=SCOPES)
 
     def exchange_code(
         self,
@@ -90,34 +103,18 @@ class Threads:
         authorization: Authorization,
         instance: str = "",
     ) -> Connection:
-        response = http.request(
-            self.label,
-            "POST",
-            SHORT_TOKEN,
-            data={
-                "client_id": app.client_id,
-                "client_secret": app.client_secret,
-                "grant_type": "authorization_code",
-                "redirect_uri": redirect_uri,
-                "code": code,
-            },
+        connection, found = oauth.exchange_code(
+            SHORT_TOKEN_ENDPOINT, app, code=code, redirect_uri=redirect_uri
         )
-        found = self._token_answer(response)
-        connection = Connection(
-            app=app, access_token=str(found["access_token"]), account_id=str(found["user_id"])
-        )
+        connection.account_id = str(found.get("user_id", ""))
         # The short-lived token lasts an hour: swap it for a 60-day one straight away.
-        response = http.request(
-            self.label,
-            "GET",
-            LONG_TOKEN,
-            params={
-                "grant_type": "th_exchange_token",
-                "client_secret": app.client_secret,
-                "access_token": connection.access_token,
-            },
+        long_lived = oauth.extension_grant(
+            LONG_TOKEN_ENDPOINT,
+            app,
+            grant_type="th_exchange_token",
+            fields={"client_secret": app.client_secret, "access_token": connection.access_token},
         )
-        self._store_long_lived(connection, self._token_answer(response))
+        oauth.store(LONG_TOKEN_ENDPOINT, connection, long_lived)
         connection.refreshed = False
         found_profile = self.profile(connection)
         connection.handle = found_profile.handle
@@ -126,29 +123,13 @@ class Threads:
     def refresh(self, connection: Connection) -> None:
         if connection.expires_at is not None and connection.expires_at <= datetime.now(UTC):
             raise AuthExpired("Your Threads connection has expired. Please reconnect.")
-        response = http.request(
-            self.label,
-            "GET",
-            REFRESH_TOKEN,
-            params={"grant_type": "th_refresh_token", "access_token": connection.access_token},
+        renewed = oauth.extension_grant(
+            REFRESH_TOKEN_ENDPOINT,
+            connection.app,
+            grant_type="th_refresh_token",
+            fields={"access_token": connection.access_token},
         )
-        self._store_long_lived(connection, self._token_answer(response))
-
-    def _token_answer(self, response: httpx.Response) -> dict[str, Any]:
-        self._raise_transient(response)
-        if response.status_code != 200:
-            message = str(_graph_error(response).get("message") or "the sign-in was not accepted")
-            raise AuthExpired(f"Threads refused the connection: {message}", status=400)
-        found = http.body(self.label, response)
-        if not found.get("access_token"):
-            raise AuthExpired("Threads sent no access token. Please reconnect.")
-        return found
-
-    def _store_long_lived(self, connection: Connection, found: dict[str, Any]) -> None:
-        connection.access_token = str(found["access_token"])
-        lifetime = int(found.get("expires_in") or 60 * 86400)
-        connection.expires_at = datetime.now(UTC) + timedelta(seconds=lifetime)
-        connection.refreshed = True
+        oauth.store(REFRESH_TOKEN_ENDPOINT, connection, renewed)
 
     def revoke(self, connection: Connection) -> None:
         """Threads has no endpoint to revoke a token: the member removes the app in
@@ -250,14 +231,8 @@ class Threads:
             raise self._error(response)
         return response
 
-    def _raise_transient(self, response: httpx.Response) -> None:
-        code = _graph_error(response).get("code")
-        if code in THROTTLED and response.status_code != 429:
-            raise RateLimited("Threads asks Chorus to slow down.", retry_after=None)
-        http.raise_for_transient(self.label, response)
-
     def _error(self, response: httpx.Response) -> Exception:
-        self._raise_transient(response)
+        _raise_transient(response)
         status = response.status_code
         error = _graph_error(response)
         message = str(error.get("error_user_msg") or error.get("message") or "").strip()

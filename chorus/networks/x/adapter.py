@@ -10,19 +10,19 @@ content, which we report as Rejected(reason="duplicate").
 from __future__ import annotations
 
 import contextlib
-import secrets
 from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
 
 import httpx
 
-from chorus.networks import http
+from chorus.networks import http, oauth
 from chorus.networks.base import (
     AppCredentials,
     AuthExpired,
     Authorization,
     Connection,
     Metrics,
+    NetworkError,
     Profile,
     RateLimited,
     Rejected,
@@ -58,6 +58,26 @@ def _rate_limited(response: httpx.Response) -> RateLimited:
     return RateLimited("X asks Chorus to slow down.", retry_after=wait, status=429)
 
 
+def _token_refused(response: httpx.Response) -> NetworkError:
+    if response.status_code == 429:
+        return _rate_limited(response)
+    http.raise_for_transient("X", response)
+    reason = _detail(response) or "the sign-in was not accepted"
+    return AuthExpired(f"X refused the connection: {reason}.", status=response.status_code)
+
+
+# Confidential clients authenticate with HTTP Basic and still send client_id in the form;
+# access tokens live two hours.
+TOKEN_ENDPOINT = oauth.TokenEndpoint(
+    label="X",
+    url=TOKEN,
+    auth_method="client_secret_basic",
+    refused=_token_refused,
+    default_lifetime=7200,
+    client_id_in_form=True,
+)
+
+
 class X:
     name: ClassVar[str] = "x"
     label: ClassVar[str] = "X"
@@ -74,21 +94,9 @@ class X:
     def authorization(
         self, app: AppCredentials, *, redirect_uri: str, instance: str = ""
     ) -> Authorization:
-        state = secrets.token_urlsafe(32)
-        verifier, challenge = http.pkce_pair()
-        url = with_query(
-            AUTHORIZE,
-            [
-                ("response_type", "code"),
-                ("client_id", app.client_id),
-                ("redirect_uri", redirect_uri),
-                ("scope", SCOPES),
-                ("state", state),
-                ("code_challenge", challenge),
-                ("code_challenge_method", "S256"),
-            ],
+        return oauth.authorization(
+            AUTHORIZE, app, redirect_uri=redirect_uri, scope=SCOPES, pkce=True
         )
-        return Authorization(url=url, state=state, code_verifier=verifier)
 
     def exchange_code(
         self,
@@ -99,54 +107,21 @@ class X:
         authorization: Authorization,
         instance: str = "",
     ) -> Connection:
-        connection = Connection(app=app, access_token="")
-        self._token(
-            connection,
-            {
-                "grant_type": "authorization_code",
-                "code": code,
-                "redirect_uri": redirect_uri,
-                "code_verifier": authorization.code_verifier,
-            },
+        connection, _ = oauth.exchange_code(
+            TOKEN_ENDPOINT,
+            app,
+            code=code,
+            redirect_uri=redirect_uri,
+            code_verifier=authorization.code_verifier,
         )
-        connection.refreshed = False
         found = self.profile(connection)
         connection.account_id = found.account_id
         connection.handle = found.handle
         return connection
 
     def refresh(self, connection: Connection) -> None:
-        if not connection.refresh_token:
-            raise AuthExpired("Your X connection has expired. Please reconnect.")
-        self._token(
-            connection,
-            {"grant_type": "refresh_token", "refresh_token": connection.refresh_token},
-        )
-
-    def _token(self, connection: Connection, fields: dict[str, str]) -> None:
-        app = connection.app
-        response = http.request(
-            self.label,
-            "POST",
-            TOKEN,
-            data={**fields, "client_id": app.client_id},
-            auth=(app.client_id, app.client_secret) if app.client_secret else None,
-        )
-        if response.status_code == 429:
-            raise _rate_limited(response)
-        http.raise_for_transient(self.label, response)
-        if response.status_code != 200:
-            reason = _detail(response) or "the sign-in was not accepted"
-            raise AuthExpired(f"X refused the connection: {reason}.", status=response.status_code)
-        found = http.body(self.label, response)
-        if not found.get("access_token"):
-            raise AuthExpired("X sent no access token. Please reconnect.")
-        connection.access_token = str(found["access_token"])
-        # Rotating refresh tokens: the old one is spent, keep the new one.
-        connection.refresh_token = str(found.get("refresh_token") or "")
-        lifetime = int(found.get("expires_in") or 7200)
-        connection.expires_at = datetime.now(UTC) + timedelta(seconds=lifetime)
-        connection.refreshed = True
+        """Refresh tokens rotate: each refresh returns a new one and retires the old."""
+        oauth.refresh(TOKEN_ENDPOINT, connection)
 
     def revoke(self, connection: Connection) -> None:
         app = connection.app
