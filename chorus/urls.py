@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from chorus.api.urls import api
-from chorus.core import views as core_views
+from chorus.core.views import errors as core_errors
 
 urlpatterns = [
     path("", include("chorus.core.urls")),
@@ -18,6 +18,6 @@ urlpatterns = [
     path("django-admin/", admin.site.urls),
 ]
 
-handler403 = core_views.permission_denied
-handler404 = core_views.page_not_found
-handler500 = core_views.server_error
+handler403 = core_errors.permission_denied
+handler404 = core_errors.page_not_found
+handler500 = core_errors.server_error

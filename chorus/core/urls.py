@@ -1,10 +1,10 @@
 from django.urls import path
 
-from chorus.core import views
+from chorus.core.views import pages
 
 urlpatterns = [
-    path("", views.home, name="home"),
-    path("healthz", views.healthz, name="healthz"),
+    path("", pages.home, name="home"),
+    path("healthz", pages.healthz, name="healthz"),
     # Pages without our layout (Django's admin, the API docs) make browsers ask for this.
-    path("favicon.ico", views.favicon, name="favicon"),
+    path("favicon.ico", pages.favicon, name="favicon"),
 ]
