@@ -70,7 +70,7 @@ def build(members: int) -> tuple[Any, list[Any], Any]:
     from chorus.accounts.models import Group, GroupKind, Membership, Organization, User
     from chorus.accounts.models import ProgramStatus as Status
     from chorus.gamification.models import PointTotal
-    from chorus.gamification.selectors import period_start
+    from chorus.gamification.selectors.leaderboard import period_start
 
     rng = random.Random(7)
     with transaction.atomic():
@@ -144,8 +144,8 @@ def step_run(scale: float, iterations: int) -> dict[str, Any]:
     from django.core.management import call_command
     from django.db import connection
 
-    from chorus.gamification import selectors
     from chorus.gamification.models import PointTotal
+    from chorus.gamification.selectors import leaderboard as selectors
 
     call_command("migrate", verbosity=0, interactive=False)
     members = max(100, int(MEMBERS * scale))

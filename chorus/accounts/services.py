@@ -305,7 +305,7 @@ def membership_set_active(*, membership: Membership, actor: User, active: bool) 
         return membership
     membership.is_active = active
     membership.save(update_fields=["is_active"])
-    from chorus.gamification.services import points_ranking_sync
+    from chorus.gamification.services.points import points_ranking_sync
 
     points_ranking_sync(membership=membership)
     if not active:
@@ -340,7 +340,7 @@ def program_join(*, membership: Membership, actor: User, terms_version: int) -> 
         membership.program_status = ProgramStatus.JOINED
         membership.program_status_changed_at = now
         membership.save(update_fields=["program_status", "program_status_changed_at"])
-        from chorus.gamification.services import points_ranking_sync
+        from chorus.gamification.services.points import points_ranking_sync
 
         points_ranking_sync(membership=membership)
         ProgramConsent.objects.create(
@@ -374,7 +374,7 @@ def program_leave(*, membership: Membership, actor: User) -> Membership:
         membership.program_status = ProgramStatus.LEFT
         membership.program_status_changed_at = now
         membership.save(update_fields=["program_status", "program_status_changed_at"])
-        from chorus.gamification.services import points_ranking_sync
+        from chorus.gamification.services.points import points_ranking_sync
 
         points_ranking_sync(membership=membership)
         ProgramConsent.objects.create(

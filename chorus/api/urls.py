@@ -15,7 +15,11 @@ from chorus.content.api.posts import router as posts_router
 from chorus.content.api.rules import router as rules_router
 from chorus.content.api.sources import router as sources_router
 from chorus.content.api.suggestions import router as suggestions_router
-from chorus.gamification.api import router as gamification_router
+from chorus.gamification.api.badges import router as gamification_badges_router
+from chorus.gamification.api.challenges import router as gamification_challenges_router
+from chorus.gamification.api.leaderboard import router as gamification_leaderboard_router
+from chorus.gamification.api.points import router as gamification_points_router
+from chorus.gamification.api.rewards import router as gamification_rewards_router
 from chorus.links.api.links import router as links_router
 from chorus.links.api.visitors import router as link_visitors_router
 from chorus.notifications.api.notifications import router as notifications_router
@@ -53,7 +57,11 @@ api.add_router("/", network_settings_router)
 api.add_router("/", analytics_router)
 api.add_router("/", analytics_posts_router)
 api.add_router("/", analytics_me_router)
-api.add_router("/", gamification_router)
+api.add_router("/", gamification_leaderboard_router)
+api.add_router("/", gamification_points_router)
+api.add_router("/", gamification_rewards_router)
+api.add_router("/", gamification_challenges_router)
+api.add_router("/", gamification_badges_router)
 
 
 @api.exception_handler(ValidationError)

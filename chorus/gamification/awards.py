@@ -24,8 +24,8 @@ from chorus.accounts.models import Membership
 from chorus.analytics.models import RollupState
 from chorus.analytics.rollups import watermark
 from chorus.gamification.models import Rule, Source
-from chorus.gamification.services import points_award, points_reverse_sources
-from chorus.gamification.services_badges import badges_check
+from chorus.gamification.services.badges import badges_check
+from chorus.gamification.services.points import points_award, points_reverse_sources
 from chorus.links.models import Click, ClickKind
 from chorus.sharing.models import Share, ShareMetrics, ShareStatus
 

@@ -12,7 +12,7 @@ from typing import Any
 from django.http import HttpRequest
 from django.utils.functional import SimpleLazyObject
 
-from chorus.gamification.services import gamification_enabled
+from chorus.gamification.services.points import gamification_enabled
 
 
 def gamification_on(request: HttpRequest) -> dict[str, Any]:

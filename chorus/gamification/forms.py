@@ -6,7 +6,7 @@ from typing import Any
 
 from django import forms
 
-from chorus.gamification.services_settings import MAX_RULE_VALUE, RANGE_MESSAGE, RuleSetting
+from chorus.gamification.services.settings import MAX_RULE_VALUE, RANGE_MESSAGE, RuleSetting
 
 
 def _whole_number(label: str) -> forms.IntegerField:

@@ -24,6 +24,6 @@ def points_recheck_recent() -> int:
 @task()
 def challenges_send_results() -> dict[str, int]:
     """Hourly: ended challenges tell their participants the final figures (once)."""
-    from chorus.gamification.services_challenges import challenges_send_results as send
+    from chorus.gamification.services.challenges import challenges_send_results as send
 
     return send()

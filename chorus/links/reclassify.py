@@ -15,7 +15,7 @@ from django.db.models import Count, F, Q
 
 from chorus.analytics.rollups import dirty_days, rollups_mark_dirty
 from chorus.gamification.models import Source
-from chorus.gamification.services import points_reverse_sources
+from chorus.gamification.services.points import points_reverse_sources
 from chorus.links.models import Click, ClickKind, ClickOutcome, DeviceClass, Link
 
 MAX_BOT_NAME = 100

@@ -39,8 +39,8 @@ from chorus.factories import (
     TopicFactory,
 )
 from chorus.gamification.models import Badge, Challenge, PointRule, Reward, Rule, Source
-from chorus.gamification.services import points_award
-from chorus.gamification.services_rewards import reward_request
+from chorus.gamification.services.points import points_award
+from chorus.gamification.services.rewards import reward_request
 from chorus.links.services.links import clicks_store, link_mint
 from chorus.links.visitors import visitor_key
 

@@ -31,8 +31,8 @@ from chorus.gamification.models import (
     PointRule,
     Rule,
 )
-from chorus.gamification.selectors_badges import sharing_streak
-from chorus.gamification.services_badges import badges_add_suggested, badges_check
+from chorus.gamification.selectors.badges import sharing_streak
+from chorus.gamification.services.badges import badges_add_suggested, badges_check
 from chorus.links.models import Link
 from chorus.links.services.links import clicks_store
 from chorus.notifications.models import Notification

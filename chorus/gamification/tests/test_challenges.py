@@ -24,7 +24,6 @@ from chorus.factories import (
     PostFactory,
     ShareFactory,
 )
-from chorus.gamification import selectors_challenges as selectors
 from chorus.gamification.models import (
     Challenge,
     ChallengeMetric,
@@ -33,14 +32,15 @@ from chorus.gamification.models import (
     Rule,
     Source,
 )
-from chorus.gamification.services import points_award, points_reverse
-from chorus.gamification.services_challenges import (
+from chorus.gamification.selectors import challenges as selectors
+from chorus.gamification.services.challenges import (
     ChallengeFields,
     challenge_create,
     challenge_delete,
     challenge_update,
     challenges_send_results,
 )
+from chorus.gamification.services.points import points_award, points_reverse
 from chorus.gamification.tasks import challenges_send_results as results_task
 from chorus.links.models import Click, ClickKind, DeviceClass
 from chorus.links.services.links import link_mint

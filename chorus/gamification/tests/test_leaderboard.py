@@ -15,8 +15,8 @@ from chorus.accounts.services import api_token_create, membership_set_active
 from chorus.analytics.selectors.rankings import NOT_RANKED
 from chorus.factories import GroupFactory, MembershipFactory, OrganizationFactory
 from chorus.gamification.models import GamificationSettings, Period, PointRule, Rule, Source
-from chorus.gamification.selectors import Standing, leaderboard, my_rank
-from chorus.gamification.services import points_award, points_reverse
+from chorus.gamification.selectors.leaderboard import Standing, leaderboard, my_rank
+from chorus.gamification.services.points import points_award, points_reverse
 
 NOW = datetime(2026, 5, 13, 10, 0, tzinfo=UTC)  # a Wednesday; the week began on 11 May
 _sources = itertools.count(1)

@@ -24,7 +24,7 @@ from chorus.gamification.models import (
     PointTotal,
     Rule,
 )
-from chorus.gamification.services import period_starts
+from chorus.gamification.services.points import period_starts
 from chorus.links.models import Link
 from chorus.links.reclassify import clicks_reclassify_as_bot
 from chorus.links.services.links import clicks_store

@@ -12,9 +12,9 @@ from chorus.accounts.models import ProgramStatus
 from chorus.accounts.services import membership_set_active, program_join, program_leave
 from chorus.factories import MembershipFactory, OrganizationFactory
 from chorus.gamification.models import Period, PointTotal, Rule, Source
-from chorus.gamification.selectors import leaderboard, my_rank
-from chorus.gamification.services import points_award, points_balance
-from chorus.gamification.services_rewards import (
+from chorus.gamification.selectors.leaderboard import leaderboard, my_rank
+from chorus.gamification.services.points import points_award, points_balance
+from chorus.gamification.services.rewards import (
     RewardFields,
     reward_create,
     reward_decide,

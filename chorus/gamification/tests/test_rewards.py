@@ -25,8 +25,8 @@ from chorus.gamification.models import (
     Rule,
     Source,
 )
-from chorus.gamification.services import points_award, points_balance, points_spend
-from chorus.gamification.services_rewards import (
+from chorus.gamification.services.points import points_award, points_balance, points_spend
+from chorus.gamification.services.rewards import (
     RewardFields,
     reward_cancel,
     reward_create,

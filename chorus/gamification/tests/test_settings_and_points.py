@@ -23,8 +23,8 @@ from chorus.gamification.models import (
     Rule,
     Source,
 )
-from chorus.gamification.services import points_award, points_reverse_sources
-from chorus.gamification.services_rewards import reward_decide, reward_request
+from chorus.gamification.services.points import points_award, points_reverse_sources
+from chorus.gamification.services.rewards import reward_decide, reward_request
 from chorus.links.models import Click, ClickKind, DeviceClass, Link
 from chorus.sharing.models import ShareStatus
 

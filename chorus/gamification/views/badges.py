@@ -15,10 +15,10 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from chorus.accounts.access import MemberRequest, admin_required, member_required
-from chorus.gamification import selectors_badges as selectors
-from chorus.gamification import services_badges as services
+from chorus.gamification.access import require_on
 from chorus.gamification.models import Badge, Criterion
-from chorus.gamification.views import require_on
+from chorus.gamification.selectors import badges as selectors
+from chorus.gamification.services import badges as services
 
 
 class BadgeForm(forms.Form):

@@ -17,10 +17,10 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from chorus.accounts.access import MemberRequest, member_required, role_required
 from chorus.accounts.models import Group
 from chorus.analytics.rollups import today
-from chorus.gamification import selectors_challenges as selectors
-from chorus.gamification import services_challenges as services
+from chorus.gamification.access import require_on
 from chorus.gamification.models import Challenge, ChallengeMetric
-from chorus.gamification.views import require_on
+from chorus.gamification.selectors import challenges as selectors
+from chorus.gamification.services import challenges as services
 
 curator_required = role_required("curator")
 PAST_SHOWN = 10

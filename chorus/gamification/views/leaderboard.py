@@ -15,9 +15,9 @@ from django.views.decorators.http import require_GET
 
 from chorus.accounts.access import MemberRequest, member_required
 from chorus.accounts.models import Group
-from chorus.gamification import selectors
 from chorus.gamification.models import Period
-from chorus.gamification.services import gamification_enabled
+from chorus.gamification.selectors import leaderboard as selectors
+from chorus.gamification.services.points import gamification_enabled
 
 
 def may_see_leaderboard(request: MemberRequest) -> bool:

@@ -7,13 +7,13 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import render
 
 from chorus.accounts.access import MemberRequest, member_required
-from chorus.gamification.selectors_points import (
+from chorus.gamification.selectors.points import (
     HISTORY_PAGE_SIZE,
     history_rows,
     points_history,
     points_totals,
 )
-from chorus.gamification.services import gamification_enabled
+from chorus.gamification.services.points import gamification_enabled
 
 
 @member_required

@@ -15,11 +15,11 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from chorus.accounts.access import MemberRequest, admin_required, member_required
-from chorus.gamification import selectors_rewards as selectors
-from chorus.gamification import services_rewards as services
+from chorus.gamification.access import require_on
 from chorus.gamification.models import Reward, RewardRequest, RewardStatus
-from chorus.gamification.services import points_balance
-from chorus.gamification.views import require_on
+from chorus.gamification.selectors import rewards as selectors
+from chorus.gamification.services import rewards as services
+from chorus.gamification.services.points import points_balance
 
 RECENT_DECISIONS = 20
 

@@ -9,8 +9,8 @@ from django.shortcuts import redirect, render
 
 from chorus.accounts.access import MemberRequest, admin_required
 from chorus.gamification.forms import GamificationSettingsForm
-from chorus.gamification.services import gamification_enabled
-from chorus.gamification.services_settings import (
+from chorus.gamification.services.points import gamification_enabled
+from chorus.gamification.services.settings import (
     MAX_RULE_VALUE,
     gamification_settings_update,
     rule_settings,

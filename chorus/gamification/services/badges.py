@@ -21,10 +21,10 @@ from chorus.accounts.models import Membership, Organization, User
 from chorus.content.models import Suggestion, SuggestionStatus
 from chorus.core.audit import audit_record
 from chorus.gamification.models import Badge, BadgeAward, Criterion
-from chorus.gamification.selectors_badges import YES_NO, badges_active, member_figures
-from chorus.gamification.services import gamification_enabled
+from chorus.gamification.selectors.badges import YES_NO, badges_active, member_figures
+from chorus.gamification.services.points import gamification_enabled
 from chorus.links.models import Link
-from chorus.notifications.services import notification_create
+from chorus.notifications.services.notifications import notification_create
 from chorus.sharing.models import Share, ShareStatus
 
 MAX_NAME = 80

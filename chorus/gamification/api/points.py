@@ -14,14 +14,14 @@ from ninja import Field, Router, Schema
 
 from chorus.api.auth import api_roles, calling_member
 from chorus.api.schema import Error, Input
-from chorus.gamification.selectors_points import (
+from chorus.gamification.selectors.points import (
     HISTORY_PAGE_SIZE,
     history_rows,
     points_history,
     points_totals,
 )
-from chorus.gamification.services import gamification_enabled
-from chorus.gamification.services_settings import (
+from chorus.gamification.services.points import gamification_enabled
+from chorus.gamification.services.settings import (
     MAX_RULE_VALUE,
     gamification_settings_update,
     rule_settings,

@@ -30,8 +30,8 @@ from chorus.gamification.models import (
     Rule,
     Source,
 )
-from chorus.gamification.services import gamification_enabled, points_reverse, points_spend
-from chorus.notifications.services import notification_create
+from chorus.gamification.services.points import gamification_enabled, points_reverse, points_spend
+from chorus.notifications.services.notifications import notification_create
 
 MAX_NAME = 120
 MAX_DESCRIPTION = 2000

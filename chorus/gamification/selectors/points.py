@@ -20,7 +20,7 @@ from chorus.gamification.models import (
     Rule,
     Source,
 )
-from chorus.gamification.services import period_starts
+from chorus.gamification.services.points import period_starts
 from chorus.links.models import Click
 from chorus.sharing.models import Share, ShareMetrics
 

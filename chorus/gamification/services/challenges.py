@@ -16,10 +16,10 @@ from django.utils import timezone
 from chorus.accounts.models import Group, Organization, User
 from chorus.analytics.rollups import today
 from chorus.core.audit import audit_record
-from chorus.gamification import selectors_challenges as selectors
 from chorus.gamification.models import Challenge, ChallengeMetric
-from chorus.gamification.services import gamification_enabled
-from chorus.notifications.services import notification_create
+from chorus.gamification.selectors import challenges as selectors
+from chorus.gamification.services.points import gamification_enabled
+from chorus.notifications.services.notifications import notification_create
 
 logger = logging.getLogger(__name__)
 

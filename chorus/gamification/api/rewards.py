@@ -17,10 +17,10 @@ from chorus.accounts.models import Membership
 from chorus.api.auth import api_roles, calling_member
 from chorus.api.pagination import Pagination
 from chorus.api.schema import Error, Input, PathId
-from chorus.gamification import selectors_rewards as selectors
-from chorus.gamification import services_rewards as services
 from chorus.gamification.models import Reward, RewardRequest, RewardStatus
-from chorus.gamification.services import gamification_enabled
+from chorus.gamification.selectors import rewards as selectors
+from chorus.gamification.services import rewards as services
+from chorus.gamification.services.points import gamification_enabled
 
 router = Router(tags=["gamification"])
 

@@ -17,10 +17,10 @@ from chorus.accounts.models import Membership
 from chorus.analytics.rollups import today as current_day
 from chorus.api.auth import api_roles, calling_member
 from chorus.api.schema import Error, Id, Input, PathId
-from chorus.gamification import selectors_challenges as selectors
-from chorus.gamification import services_challenges as services
 from chorus.gamification.models import Challenge, ChallengeMetric
-from chorus.gamification.services import gamification_enabled
+from chorus.gamification.selectors import challenges as selectors
+from chorus.gamification.services import challenges as services
+from chorus.gamification.services.points import gamification_enabled
 
 router = Router(tags=["gamification"])
 

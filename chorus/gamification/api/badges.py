@@ -14,10 +14,10 @@ from ninja import Field, Router, Schema, Status
 from chorus.accounts.models import Membership
 from chorus.api.auth import api_roles, calling_member
 from chorus.api.schema import Error, Input, PathId
-from chorus.gamification import selectors_badges as selectors
-from chorus.gamification import services_badges as services
 from chorus.gamification.models import Badge, Criterion
-from chorus.gamification.services import gamification_enabled
+from chorus.gamification.selectors import badges as selectors
+from chorus.gamification.services import badges as services
+from chorus.gamification.services.points import gamification_enabled
 
 router = Router(tags=["gamification"])
 

@@ -25,7 +25,7 @@ from chorus.accounts.models import Group, Membership, Organization
 from chorus.analytics.rollups import today
 from chorus.analytics.selectors.rankings import NOT_RANKED
 from chorus.gamification.models import Period, PointTotal
-from chorus.gamification.services import period_starts
+from chorus.gamification.services.points import period_starts
 
 TOP = 50
 NEIGHBOURS = 2

@@ -15,8 +15,8 @@ from ninja.errors import HttpError
 
 from chorus.api.auth import api_roles, calling_member
 from chorus.api.schema import Error, Input
-from chorus.gamification import selectors
-from chorus.gamification.services import gamification_enabled
+from chorus.gamification.selectors import leaderboard as selectors
+from chorus.gamification.services.points import gamification_enabled
 
 router = Router(tags=["gamification"])
 
