@@ -11,8 +11,8 @@ from django.urls import path
 from chorus.accounts import services
 from chorus.accounts.access import MemberRequest, admin_required
 from chorus.accounts.forms_admin import OrganizationNameForm, ProgramTermsForm
-from chorus.links.selectors import links as link_selectors
 from chorus.links.forms import LinkSettingsForm
+from chorus.links.selectors import links as link_selectors
 from chorus.links.services.links import link_settings_update
 
 
