@@ -19,7 +19,6 @@ from django.db import DatabaseError, transaction
 from django.db.models.functions import Lower
 from django.utils import timezone
 
-from chorus.accounts import services
 from chorus.accounts.models import (
     Group,
     GroupKind,
@@ -30,6 +29,8 @@ from chorus.accounts.models import (
     Role,
     User,
 )
+from chorus.accounts.services import groups as group_services
+from chorus.accounts.services import invitations as invitation_services
 from chorus.core.audit import audit_record
 
 # Header spellings people use, after lower-casing and folding "_", "-" and spaces.
@@ -332,14 +333,14 @@ def _write_import(*, member_import: MemberImport, actor: User) -> None:
         for kind, name in row_groups(row):
             group = groups.get((kind, name.lower()))
             if group is None:
-                group = services.group_create(
+                group = group_services.group_create(
                     organization=organization, actor=actor, kind=kind, name=name
                 )
                 groups[(kind, name.lower())] = group
                 created_groups += 1
             groups_of_row.append(group)
         try:
-            invitation = services.invitation_create(
+            invitation = invitation_services.invitation_create(
                 organization=organization,
                 actor=actor,
                 email=row["email"],
@@ -373,7 +374,7 @@ def _write_import(*, member_import: MemberImport, actor: User) -> None:
             "groups_created": created_groups,
         },
     )
-    services.invitations_send_on_commit(invitation_ids=invitation_ids)
+    invitation_services.invitations_send_on_commit(invitation_ids=invitation_ids)
 
 
 def _refresh_preview(member_import: MemberImport) -> None:

@@ -14,7 +14,7 @@ logger = logging.getLogger(__name__)
 @task()
 def invitations_send(*, invitation_ids: list[int]) -> int:
     """Email each still-pending invitation a fresh link. Returns how many were sent."""
-    from chorus.accounts.services import invitation_issue_link
+    from chorus.accounts.services.invitations import invitation_issue_link
 
     sent = 0
     invitations = Invitation.objects.select_related("organization", "invited_by").filter(

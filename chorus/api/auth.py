@@ -15,7 +15,7 @@ from ninja.errors import AuthenticationError
 from ninja.security import APIKeyCookie, HttpBearer
 
 from chorus.accounts.models import Membership
-from chorus.accounts.services import api_token_authenticate
+from chorus.accounts.services.tokens import api_token_authenticate
 
 Operation = TypeVar("Operation", bound=Callable[..., Any])
 

@@ -6,7 +6,11 @@ from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.openapi.docs import Swagger
 
-from chorus.accounts.api import router as accounts_router
+from chorus.accounts.api.groups import router as groups_router
+from chorus.accounts.api.invitations import router as invitations_router
+from chorus.accounts.api.me import router as me_router
+from chorus.accounts.api.members import router as members_router
+from chorus.accounts.api.tokens import router as tokens_router
 from chorus.analytics.api.dashboard import router as analytics_router
 from chorus.analytics.api.me import router as analytics_me_router
 from chorus.analytics.api.posts import router as analytics_posts_router
@@ -42,7 +46,11 @@ api = NinjaAPI(
     # would fetch an outside validator; switch it off.
     docs=Swagger(settings={"validatorUrl": None}),
 )
-api.add_router("/", accounts_router)
+api.add_router("/", me_router)
+api.add_router("/", tokens_router)
+api.add_router("/", members_router)
+api.add_router("/", groups_router)
+api.add_router("/", invitations_router)
 api.add_router("/", posts_router)
 api.add_router("/", rules_router)
 api.add_router("/", sources_router)

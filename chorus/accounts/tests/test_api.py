@@ -11,8 +11,9 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from chorus.accounts import services
-from chorus.accounts.api import GroupKindName, InvitationStatusName, ProgramStatusName, RoleName
+from chorus.accounts.api.groups import GroupKindName
+from chorus.accounts.api.invitations import InvitationStatusName
+from chorus.accounts.api.members import ProgramStatusName, RoleName
 from chorus.accounts.models import (
     ApiToken,
     Group,
@@ -23,6 +24,9 @@ from chorus.accounts.models import (
     ProgramStatus,
     Role,
 )
+from chorus.accounts.services import invitations as invitation_services
+from chorus.accounts.services import members as member_services
+from chorus.accounts.services import tokens as token_services
 from chorus.accounts.tokens import hash_secret, new_secret
 from chorus.core.models import AuditEvent
 from chorus.factories import GroupFactory, MembershipFactory, OrganizationFactory
@@ -54,12 +58,12 @@ def call(client: Any, method: str, path: str, secret: str | None = None, body: A
 
 @pytest.fixture
 def admin_secret(admin_member):
-    return services.api_token_create(membership=admin_member, name="admin script")[1]
+    return token_services.api_token_create(membership=admin_member, name="admin script")[1]
 
 
 @pytest.fixture
 def employee_secret(employee):
-    return services.api_token_create(membership=employee, name="my script")[1]
+    return token_services.api_token_create(membership=employee, name="my script")[1]
 
 
 @pytest.fixture
@@ -67,7 +71,7 @@ def globex(db):
     """Another organization, with one of everything an id can name."""
     organization = new_organization(name="Globex", slug="globex")
     member = new_member(organization=organization, is_admin=True)
-    token, _ = services.api_token_create(membership=member, name="theirs")
+    token, _ = token_services.api_token_create(membership=member, name="theirs")
     invitation = Invitation.objects.create(
         organization=organization,
         email="someone@globex.test",
@@ -84,7 +88,7 @@ def globex(db):
 
 
 def invite(organization, actor, email, **kwargs):
-    return services.invitation_create(
+    return invitation_services.invitation_create(
         organization=organization, actor=actor, email=email, send=False, **kwargs
     )
 
@@ -106,8 +110,10 @@ def test_a_token_acts_in_its_own_membership_organization(client, employee):
     """The same person in two organizations: each token sees only its organization."""
     elsewhere = new_member(user=employee.user, organization=new_organization(slug="b"))
     new_group(organization=elsewhere.organization, name="Only in B")
-    services.membership_update_roles(membership=elsewhere, actor=employee.user, roles=["admin"])
-    _, secret = services.api_token_create(membership=elsewhere, name="b")
+    member_services.membership_update_roles(
+        membership=elsewhere, actor=employee.user, roles=["admin"]
+    )
+    _, secret = token_services.api_token_create(membership=elsewhere, name="b")
     assert call(client, "GET", "/me", secret).json()["organization"]["slug"] == "b"
     groups = call(client, "GET", "/groups", secret).json()["items"]
     assert [group["name"] for group in groups] == ["Only in B"]
@@ -133,13 +139,15 @@ def test_a_token_write_needs_no_csrf_token(employee_secret):
 
 
 def test_a_revoked_token_is_401(client, employee):
-    token, secret = services.api_token_create(membership=employee, name="old")
-    services.api_token_revoke(token=token, actor=employee.user)
+    token, secret = token_services.api_token_create(membership=employee, name="old")
+    token_services.api_token_revoke(token=token, actor=employee.user)
     assert call(client, "GET", "/me", secret).status_code == 401
 
 
 def test_a_deactivated_members_token_is_401(client, admin_member, employee, employee_secret):
-    services.membership_set_active(membership=employee, actor=admin_member.user, active=False)
+    member_services.membership_set_active(
+        membership=employee, actor=admin_member.user, active=False
+    )
     assert call(client, "GET", "/me", employee_secret).status_code == 401
 
 
@@ -156,19 +164,23 @@ def test_a_globally_deactivated_users_token_is_401(client, employee, employee_se
 def test_a_deactivated_members_token_is_401_for_writes_too(
     client, admin_member, employee, employee_secret
 ):
-    services.membership_set_active(membership=employee, actor=admin_member.user, active=False)
+    member_services.membership_set_active(
+        membership=employee, actor=admin_member.user, active=False
+    )
     assert call(client, "POST", "/tokens", employee_secret, {"name": "x"}).status_code == 401
     assert ApiToken.objects.filter(membership=employee).count() == 1
 
 
 def test_a_reactivated_members_token_works_again(client, admin_member, employee, employee_secret):
-    services.membership_set_active(membership=employee, actor=admin_member.user, active=False)
-    services.membership_set_active(membership=employee, actor=admin_member.user, active=True)
+    member_services.membership_set_active(
+        membership=employee, actor=admin_member.user, active=False
+    )
+    member_services.membership_set_active(membership=employee, actor=admin_member.user, active=True)
     assert call(client, "GET", "/me", employee_secret).status_code == 200
 
 
 def test_a_token_revoked_through_the_api_is_401(client, employee):
-    token, secret = services.api_token_create(membership=employee, name="old")
+    token, secret = token_services.api_token_create(membership=employee, name="old")
     assert call(client, "DELETE", f"/tokens/{token.pk}", secret).status_code == 204
     assert call(client, "GET", "/me", secret).status_code == 401
 
@@ -240,13 +252,13 @@ def test_token_create_returns_the_secret_once_and_stores_its_hash(
 
 
 def test_token_list_shows_only_my_tokens(client, employee, employee_secret, admin_member):
-    services.api_token_create(membership=admin_member, name="the admin's")
+    token_services.api_token_create(membership=admin_member, name="the admin's")
     names = [item["name"] for item in call(client, "GET", "/tokens", employee_secret).json()]
     assert names == ["my script"]
 
 
 def test_token_delete_revokes_it(client, employee, employee_secret):
-    token, secret = services.api_token_create(membership=employee, name="to revoke")
+    token, secret = token_services.api_token_create(membership=employee, name="to revoke")
     response = call(client, "DELETE", f"/tokens/{token.pk}", employee_secret)
     assert response.status_code == 204
     assert call(client, "GET", "/me", secret).status_code == 401
@@ -254,7 +266,7 @@ def test_token_delete_revokes_it(client, employee, employee_secret):
 
 
 def test_a_colleagues_token_is_404(client, employee_secret, admin_member):
-    token, _ = services.api_token_create(membership=admin_member, name="the admin's")
+    token, _ = token_services.api_token_create(membership=admin_member, name="the admin's")
     response = call(client, "DELETE", f"/tokens/{token.pk}", employee_secret)
     assert response.status_code == 404
     token.refresh_from_db()
@@ -503,7 +515,7 @@ def test_invitation_create_refuses_an_existing_member(client, admin_secret, empl
 def test_invitation_list_filters_by_status(client, admin_secret, organization, admin_member):
     pending = invite(organization, admin_member.user, "p@acme.test")
     revoked = invite(organization, admin_member.user, "r@acme.test")
-    services.invitation_revoke(invitation=revoked, actor=admin_member.user)
+    invitation_services.invitation_revoke(invitation=revoked, actor=admin_member.user)
     expired = invite(organization, admin_member.user, "e@acme.test")
     expired.expires_at = timezone.now() - timedelta(days=1)
     expired.save(update_fields=["expires_at"])

@@ -7,8 +7,8 @@ from typing import Any, cast
 
 from django.urls import reverse
 
-from chorus.accounts import services
 from chorus.accounts.models import ApiToken, Membership, Organization
+from chorus.accounts.services import tokens as services
 from chorus.accounts.tokens import hash_secret
 from chorus.core.models import AuditEvent
 from chorus.factories import MembershipFactory, OrganizationFactory

@@ -11,9 +11,9 @@ from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
 
-from chorus.accounts import services
 from chorus.accounts.middleware import SESSION_KEY
 from chorus.accounts.models import GroupKind, Invitation, Membership, User
+from chorus.accounts.services import invitations as services
 from chorus.core.models import AuditEvent
 from chorus.factories import GroupFactory, MembershipFactory, OrganizationFactory, UserFactory
 

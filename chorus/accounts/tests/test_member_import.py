@@ -7,8 +7,9 @@ from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from chorus.accounts import imports, services
+from chorus.accounts import imports
 from chorus.accounts.models import Group, GroupKind, Invitation, MemberImport
+from chorus.accounts.services import invitations as services
 from chorus.core.models import AuditEvent
 from chorus.factories import GroupFactory, MembershipFactory, OrganizationFactory, UserFactory
 

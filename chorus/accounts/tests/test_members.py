@@ -3,8 +3,9 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from chorus.accounts import services
 from chorus.accounts.models import GroupKind, Membership, ProgramStatus
+from chorus.accounts.services import members as member_services
+from chorus.accounts.services import program as program_services
 from chorus.core.models import AuditEvent
 from chorus.factories import GroupFactory, MembershipFactory, OrganizationFactory
 
@@ -151,7 +152,7 @@ def test_very_long_search_is_refused_not_crashed(admin_client, people):
 
 
 def test_member_detail_shows_program_history_read_only(admin_client, employee):
-    services.program_join(membership=employee, actor=employee.user, terms_version=1)
+    program_services.program_join(membership=employee, actor=employee.user, terms_version=1)
     response = admin_client.get(reverse("member_detail", args=[employee.pk]))
     body = response.content.decode()
     assert response.status_code == 200
@@ -287,7 +288,7 @@ def test_employee_is_refused_every_member_page(employee_client, admin_member):
 
 
 def test_detail_shows_latest_audit_events_about_the_member(admin_client, admin_member, employee):
-    services.membership_update_roles(
+    member_services.membership_update_roles(
         membership=employee, actor=admin_member.user, roles=["employee", "approver"]
     )
     body = admin_client.get(reverse("member_detail", args=[employee.pk])).content.decode()

@@ -2,8 +2,8 @@ from __future__ import annotations
 
 from django.urls import reverse
 
-from chorus.accounts import services
 from chorus.accounts.models import ProgramConsent
+from chorus.accounts.services import program as services
 from chorus.core.models import AuditEvent
 
 URL = reverse("organization_settings")

@@ -4,8 +4,9 @@ import pytest
 from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 
-from chorus.accounts import services
 from chorus.accounts.models import ProgramConsent, ProgramStatus
+from chorus.accounts.services import organization as organization_services
+from chorus.accounts.services import program as program_services
 from chorus.core.models import AuditEvent
 
 
@@ -35,7 +36,7 @@ def test_joining_without_ticking_the_box_changes_nothing(employee_client, employ
 
 def test_joining_against_outdated_terms_is_refused(employee_client, employee):
     organization = employee.organization
-    services.organization_update_terms(
+    organization_services.organization_update_terms(
         organization=organization, actor=employee.user, terms="New terms"
     )
     employee_client.post(reverse("program"), {"terms_version": 1, "agree": "on"})
@@ -45,7 +46,7 @@ def test_joining_against_outdated_terms_is_refused(employee_client, employee):
 
 def test_nobody_can_opt_in_someone_else(admin_member, employee):
     with pytest.raises(PermissionDenied):
-        services.program_join(
+        program_services.program_join(
             membership=employee,
             actor=admin_member.user,
             terms_version=employee.organization.program_terms_version,
@@ -55,7 +56,7 @@ def test_nobody_can_opt_in_someone_else(admin_member, employee):
 
 
 def test_member_leaves_and_it_is_recorded(employee_client, employee):
-    services.program_join(membership=employee, actor=employee.user, terms_version=1)
+    program_services.program_join(membership=employee, actor=employee.user, terms_version=1)
     response = employee_client.post(reverse("program_leave"))
     assert response.status_code == 302
     employee.refresh_from_db()

@@ -8,12 +8,11 @@ from typing import Any
 from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import render
-from django.urls import path
 from django.views.decorators.http import require_GET
 
-from chorus.accounts import selectors
 from chorus.accounts.access import MemberRequest, admin_required
 from chorus.accounts.forms_admin import AuditFilterForm
+from chorus.accounts.selectors import audit as selectors
 from chorus.core.models import AuditEvent
 
 EVENTS_PER_PAGE = 50
@@ -70,6 +69,3 @@ def audit_log(request: MemberRequest) -> HttpResponse:
     if request.htmx:  # type: ignore[attr-defined]
         return render(request, "accounts/audit_table.html", context)
     return render(request, "accounts/audit.html", context)
-
-
-urls = [path("manage/audit/", audit_log, name="audit_log")]

@@ -9,13 +9,14 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import path
 from django.views.decorators.http import require_POST
 
-from chorus.accounts import selectors, services
 from chorus.accounts.access import MemberRequest, admin_required
 from chorus.accounts.forms_admin import GroupAddMembersForm, GroupCreateForm, GroupUpdateForm
 from chorus.accounts.models import Group, GroupKind, Membership
+from chorus.accounts.selectors import groups as group_selectors
+from chorus.accounts.selectors import members as member_selectors
+from chorus.accounts.services import groups as services
 
 MEMBERS_PER_PAGE = 50
 
@@ -38,7 +39,7 @@ def group_list(request: MemberRequest) -> HttpResponse:
         else:
             messages.success(request, f"Group {group.name} created.")
             return redirect("group_detail", group_id=group.pk)
-    groups = list(selectors.group_list(organization=organization))
+    groups = list(group_selectors.group_list(organization=organization))
     by_kind = [
         (label, [group for group in groups if group.kind == kind])
         for kind, label in GroupKind.choices
@@ -56,7 +57,7 @@ def _group_or_404(request: MemberRequest, group_id: int) -> Group:
 def _candidates_context(request: MemberRequest, group: Group) -> dict[str, Any]:
     # NUL characters are refused by PostgreSQL: drop them rather than fail.
     q = request.GET.get("q", "").replace("\x00", "")[:200]
-    candidates = selectors.member_group_candidates(
+    candidates = member_selectors.member_group_candidates(
         organization=request.organization, group=group, q=q
     )
     return {"group": group, "q": q, "candidates": candidates}
@@ -84,7 +85,7 @@ def group_detail(request: MemberRequest, group_id: int) -> HttpResponse:
     if form.is_bound:
         # Keep the stored name in the heading when the new one was refused.
         group.refresh_from_db()
-    members = selectors.group_members(organization=request.organization, group=group)
+    members = group_selectors.group_members(organization=request.organization, group=group)
     page = Paginator(members, MEMBERS_PER_PAGE).get_page(request.GET.get("page"))
     context = {"form": form, "page": page, **_candidates_context(request, group)}
     status = 400 if form.is_bound else 200
@@ -138,17 +139,3 @@ def group_delete(request: MemberRequest, group_id: int) -> HttpResponse:
     services.group_delete(group=group, actor=request.user)  # type: ignore[arg-type]
     messages.success(request, f"Group {name} deleted.")
     return redirect("groups")
-
-
-urls = [
-    path("manage/groups/", group_list, name="groups"),
-    path("manage/groups/<int:group_id>/", group_detail, name="group_detail"),
-    path("manage/groups/<int:group_id>/candidates/", group_candidates, name="group_candidates"),
-    path("manage/groups/<int:group_id>/members/add/", group_add_members, name="group_add_members"),
-    path(
-        "manage/groups/<int:group_id>/members/<int:member_id>/remove/",
-        group_remove_member,
-        name="group_remove_member",
-    ),
-    path("manage/groups/<int:group_id>/delete/", group_delete, name="group_delete"),
-]

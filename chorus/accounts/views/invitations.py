@@ -18,13 +18,15 @@ from django.core.paginator import Paginator
 from django.db import IntegrityError, transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import path, reverse
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from chorus.accounts import imports, selectors, services
+from chorus.accounts import imports
 from chorus.accounts.access import MemberRequest, admin_required, public
 from chorus.accounts.middleware import SESSION_KEY
 from chorus.accounts.models import Group, GroupKind, Invitation, MemberImport, Role, User
+from chorus.accounts.selectors import invitations as selectors
+from chorus.accounts.services import invitations as services
 
 INVITATIONS_PER_PAGE = 50
 STATUSES = ["pending", "expired", "accepted", "revoked"]
@@ -346,26 +348,3 @@ def _sign_up(request: HttpRequest, invitation: Invitation, context: dict[str, An
         messages.success(request, f"Welcome to {invitation.organization.name}!")
         return redirect("program")
     return render(request, "accounts/invitation_sign_up.html", context)
-
-
-urls = [
-    path("manage/invitations/", invitation_list, name="invitations"),
-    path(
-        "manage/invitations/<int:invitation_id>/resend/",
-        invitation_resend,
-        name="invitation_resend",
-    ),
-    path(
-        "manage/invitations/<int:invitation_id>/revoke/",
-        invitation_revoke,
-        name="invitation_revoke",
-    ),
-    path("manage/invitations/import/", import_upload, name="member_import_upload"),
-    path("manage/invitations/import/<int:import_id>/", import_preview, name="member_import"),
-    path(
-        "manage/invitations/import/<int:import_id>/confirm/",
-        import_confirm,
-        name="member_import_confirm",
-    ),
-    path("invitations/<str:secret>/", invitation_accept, name="invitation_accept"),
-]

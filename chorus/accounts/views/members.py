@@ -12,13 +12,14 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import path
 from django.views.decorators.http import require_POST
 
-from chorus.accounts import selectors, services
 from chorus.accounts.access import MemberRequest, admin_required
 from chorus.accounts.forms_admin import MemberFilterForm, MemberGroupsForm, MemberRolesForm
 from chorus.accounts.models import Membership
+from chorus.accounts.selectors import audit as audit_selectors
+from chorus.accounts.selectors import members as member_selectors
+from chorus.accounts.services import members as services
 from chorus.accounts.views.audit import audit_rows
 
 MEMBERS_PER_PAGE = 50
@@ -35,7 +36,7 @@ def member_list(request: MemberRequest) -> HttpResponse:
     form = MemberFilterForm(request.GET or None, organization=request.organization)
     # Invalid filters (a stale group id, a forged role) are ignored, never a 500.
     filter_error = form.is_bound and not form.is_valid()
-    members = selectors.member_list(organization=request.organization, **form.filters())
+    members = member_selectors.member_list(organization=request.organization, **form.filters())
     page = Paginator(members, MEMBERS_PER_PAGE).get_page(request.GET.get("page"))
     context = {
         "form": form,
@@ -49,7 +50,7 @@ def member_list(request: MemberRequest) -> HttpResponse:
 
 
 def _member_or_404(request: MemberRequest, member_id: int) -> Membership:
-    membership = selectors.member_get(organization=request.organization, member_id=member_id)
+    membership = member_selectors.member_get(organization=request.organization, member_id=member_id)
     if membership is None:
         raise Http404("No such member.")
     return membership
@@ -78,9 +79,13 @@ def member_detail(request: MemberRequest, member_id: int) -> HttpResponse:
             "member": member,
             "roles_form": _roles_form(member),
             "groups_form": _groups_form(member),
-            "consents": selectors.member_consents(organization=organization, membership=member),
+            "consents": member_selectors.member_consents(
+                organization=organization, membership=member
+            ),
             "events": audit_rows(
-                selectors.audit_events_about_member(organization=organization, membership=member)
+                audit_selectors.audit_events_about_member(
+                    organization=organization, membership=member
+                )
             ),
         },
     )
@@ -190,13 +195,3 @@ def member_deactivate(request: MemberRequest, member_id: int) -> HttpResponse:
 @admin_required
 def member_reactivate(request: MemberRequest, member_id: int) -> HttpResponse:
     return _set_active(request, member_id, active=True)
-
-
-urls = [
-    path("manage/members/", member_list, name="members"),
-    path("manage/members/<int:member_id>/", member_detail, name="member_detail"),
-    path("manage/members/<int:member_id>/roles/", member_update_roles, name="member_roles"),
-    path("manage/members/<int:member_id>/groups/", member_update_groups, name="member_groups"),
-    path("manage/members/<int:member_id>/deactivate/", member_deactivate, name="member_deactivate"),
-    path("manage/members/<int:member_id>/reactivate/", member_reactivate, name="member_reactivate"),
-]

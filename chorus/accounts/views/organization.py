@@ -6,11 +6,10 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import path
 
-from chorus.accounts import services
 from chorus.accounts.access import MemberRequest, admin_required
 from chorus.accounts.forms_admin import OrganizationNameForm, ProgramTermsForm
+from chorus.accounts.services import organization as services
 from chorus.links.forms import LinkSettingsForm
 from chorus.links.selectors import links as link_selectors
 from chorus.links.services.links import link_settings_update
@@ -97,6 +96,3 @@ def organization_settings(request: MemberRequest) -> HttpResponse:
         },
         status=400 if request.method == "POST" else 200,
     )
-
-
-urls = [path("manage/organization/", organization_settings, name="organization_settings")]

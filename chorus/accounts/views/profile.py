@@ -6,14 +6,14 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import path
 from django.views.decorators.http import require_POST
 
-from chorus.accounts import services
 from chorus.accounts.access import MemberRequest, member_required, signed_in
 from chorus.accounts.forms import JoinProgramForm, ProfileForm, PublicRankingForm
 from chorus.accounts.middleware import SESSION_KEY
 from chorus.accounts.models import Membership
+from chorus.accounts.services import members as member_services
+from chorus.accounts.services import program as program_services
 
 
 @member_required
@@ -25,7 +25,7 @@ def program(request: MemberRequest) -> HttpResponse:
     )
     if request.method == "POST" and form.is_valid():
         try:
-            services.program_join(
+            program_services.program_join(
                 membership=membership,
                 actor=request.user,  # type: ignore[arg-type]
                 terms_version=form.cleaned_data["terms_version"],
@@ -42,7 +42,7 @@ def program(request: MemberRequest) -> HttpResponse:
 @require_POST
 @member_required
 def program_leave(request: MemberRequest) -> HttpResponse:
-    services.program_leave(membership=request.membership, actor=request.user)  # type: ignore[arg-type]
+    program_services.program_leave(membership=request.membership, actor=request.user)  # type: ignore[arg-type]
     messages.success(
         request,
         "You have left the advocacy program. Nothing will be shared or done in your name.",
@@ -67,7 +67,9 @@ def settings_ranking(request: MemberRequest) -> HttpResponse:
     form = PublicRankingForm(request.POST)
     form.is_valid()  # an unticked box is False; nothing else can be wrong
     shown = bool(form.cleaned_data.get("public_ranking"))
-    services.membership_set_public_ranking(membership=request.membership, public_ranking=shown)
+    member_services.membership_set_public_ranking(
+        membership=request.membership, public_ranking=shown
+    )
     messages.success(
         request,
         "You appear by name in rankings." if shown else "You no longer appear by name in rankings.",
@@ -97,13 +99,3 @@ def no_organization(request: HttpRequest) -> HttpResponse:
     if getattr(request, "membership", None) is not None:
         return redirect("home")
     return render(request, "accounts/no_organization.html")
-
-
-urls = [
-    path("program/", program, name="program"),
-    path("program/leave/", program_leave, name="program_leave"),
-    path("settings/", settings_page, name="settings"),
-    path("settings/ranking/", settings_ranking, name="settings_ranking"),
-    path("organizations/switch/", organization_switch, name="organization_switch"),
-    path("organizations/none/", no_organization, name="no_organization"),
-]

@@ -8,14 +8,13 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import path
 from django.utils.cache import add_never_cache_headers
 from django.views.decorators.http import require_POST
 
-from chorus.accounts import services
 from chorus.accounts.access import MemberRequest, member_required
 from chorus.accounts.forms import ApiTokenForm, ProfileForm
 from chorus.accounts.models import ApiToken
+from chorus.accounts.services import tokens as services
 
 
 def _section(request: MemberRequest, **context: Any) -> HttpResponse:
@@ -55,9 +54,3 @@ def token_revoke(request: MemberRequest, token_id: int) -> HttpResponse:
         return _section(request, revoked_token=token)
     messages.success(request, f"The token “{token.name}” was revoked.")
     return redirect("settings")
-
-
-urls = [
-    path("settings/tokens/", token_create, name="token_create"),
-    path("settings/tokens/<int:token_id>/revoke/", token_revoke, name="token_revoke"),
-]

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 import time_machine
 
-from chorus.accounts import services
+from chorus.accounts.services import tokens as services
 from chorus.analytics.selectors.dashboard import OTHER_GROUP
 from chorus.analytics.selectors.rankings import NOT_RANKED
 from chorus.analytics.tests.test_dashboard import build_world, value_settings

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from chorus.accounts import services
+from chorus.accounts.services import tokens as services
 
 BODY_LIMIT = 10_000
 CSRF_SECRET = "a" * 32
@@ -90,7 +90,7 @@ def test_an_unhandled_error_is_a_json_500(admin_member, bearer, monkeypatch):
     def broken(request: Any) -> None:
         raise RuntimeError("a bug")
 
-    monkeypatch.setattr("chorus.accounts.api.calling_member", broken)
+    monkeypatch.setattr("chorus.accounts.api.me.calling_member", broken)
     response = Client(raise_request_exception=False).get("/api/v1/me", headers=bearer)
     assert response.status_code == 500
     assert detail(response) == "Internal Server Error"

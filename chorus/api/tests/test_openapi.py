@@ -10,7 +10,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from chorus.accounts import services
+from chorus.accounts.services import tokens as services
 from chorus.api.urls import api
 from chorus.factories import GroupFactory, MembershipFactory
 

@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from chorus.accounts import services as account_services
+from chorus.accounts.services import tokens as account_services
 from chorus.content.models import ContentPolicy, Post, PostState, PostTransition
 from chorus.factories import GroupFactory, MembershipFactory, OrganizationFactory, PostFactory
 

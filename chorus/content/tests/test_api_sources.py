@@ -8,7 +8,7 @@ from typing import Any, cast
 import pytest
 
 from chorus.accounts.models import Membership
-from chorus.accounts.services import api_token_create
+from chorus.accounts.services.tokens import api_token_create
 from chorus.content.models import ItemStatus, Post, Source, SourceItem
 from chorus.content.tests.feed_server import feed_server, rss
 from chorus.factories import (

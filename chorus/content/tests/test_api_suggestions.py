@@ -4,8 +4,8 @@ import json
 
 import pytest
 
-from chorus.accounts import services as account_services
 from chorus.accounts.models import ProgramStatus
+from chorus.accounts.services import tokens as account_services
 from chorus.content.models import Post, SuggestionStatus
 from chorus.factories import MembershipFactory, OrganizationFactory, SuggestionFactory
 from chorus.notifications.models import Notification

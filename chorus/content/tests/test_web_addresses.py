@@ -12,8 +12,8 @@ import respx
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
-from chorus.accounts import services as account_services
 from chorus.accounts.models import ProgramStatus
+from chorus.accounts.services import tokens as account_services
 from chorus.content.models import Post, Source, Suggestion
 from chorus.content.services import posts as post_services
 from chorus.content.tests.feed_server import rss

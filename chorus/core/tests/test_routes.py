@@ -18,8 +18,8 @@ from django.apps import apps
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 
-from chorus.accounts import services
 from chorus.accounts.models import Invitation
+from chorus.accounts.services import tokens as services
 from chorus.accounts.tokens import hash_secret, new_secret
 from chorus.api.urls import api
 from chorus.content.models import PostImage

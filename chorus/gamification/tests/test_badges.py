@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 import time_machine
 
-from chorus.accounts import services as account_services
 from chorus.accounts.models import ProgramStatus
+from chorus.accounts.services import tokens as account_services
 from chorus.content.models import SuggestionStatus
 from chorus.core.models import AuditEvent
 from chorus.factories import (

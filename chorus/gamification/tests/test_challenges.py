@@ -13,8 +13,8 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from chorus.accounts import services as account_services
 from chorus.accounts.models import ProgramStatus
+from chorus.accounts.services import tokens as account_services
 from chorus.analytics.rollups import day_bounds, today
 from chorus.core.models import AuditEvent
 from chorus.factories import (

@@ -11,7 +11,8 @@ import pytest
 import time_machine
 
 from chorus.accounts.models import ProgramStatus
-from chorus.accounts.services import api_token_create, membership_set_active
+from chorus.accounts.services.members import membership_set_active
+from chorus.accounts.services.tokens import api_token_create
 from chorus.analytics.selectors.rankings import NOT_RANKED
 from chorus.factories import GroupFactory, MembershipFactory, OrganizationFactory
 from chorus.gamification.models import GamificationSettings, Period, PointRule, Rule, Source

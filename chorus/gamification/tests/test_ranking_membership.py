@@ -9,7 +9,8 @@ from typing import Any
 import pytest
 
 from chorus.accounts.models import ProgramStatus
-from chorus.accounts.services import membership_set_active, program_join, program_leave
+from chorus.accounts.services.members import membership_set_active
+from chorus.accounts.services.program import program_join, program_leave
 from chorus.factories import MembershipFactory, OrganizationFactory
 from chorus.gamification.models import Period, PointTotal, Rule, Source
 from chorus.gamification.selectors.leaderboard import leaderboard, my_rank

@@ -12,7 +12,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, connections, transaction
 
-from chorus.accounts import services as account_services
+from chorus.accounts.services import tokens as account_services
 from chorus.core.models import AuditEvent
 from chorus.factories import MembershipFactory, OrganizationFactory
 from chorus.gamification.models import (

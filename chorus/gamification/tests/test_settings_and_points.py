@@ -12,7 +12,7 @@ import time_machine
 from django.test import Client
 
 from chorus.accounts.models import ProgramStatus
-from chorus.accounts.services import api_token_create
+from chorus.accounts.services.tokens import api_token_create
 from chorus.core.models import AuditEvent
 from chorus.factories import MembershipFactory, OrganizationFactory, PostFactory, ShareFactory
 from chorus.gamification.models import (

@@ -16,8 +16,8 @@ from django.shortcuts import get_object_or_404
 from ninja import Field, Router, Schema, Status
 from ninja.pagination import paginate
 
-from chorus.accounts import selectors as account_selectors
 from chorus.accounts.models import Membership
+from chorus.accounts.selectors import members as account_selectors
 from chorus.api.auth import api_roles, require_roles
 from chorus.api.pagination import Pagination
 from chorus.api.schema import Error, Id, Input, NetworkName, PathId

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from chorus.accounts import services as account_services
+from chorus.accounts.services import tokens as account_services
 from chorus.content.models import PostState
 from chorus.core.models import AuditEvent
 from chorus.factories import MembershipFactory, OrganizationFactory, PostFactory

@@ -13,7 +13,7 @@ import json
 import pytest
 from django.core.exceptions import ValidationError
 
-from chorus.accounts import services as account_services
+from chorus.accounts.services import tokens as account_services
 from chorus.content.models import Post, PostState
 from chorus.factories import MembershipFactory, PostFactory
 from chorus.links.edge import LinkEdge, LinkResolver

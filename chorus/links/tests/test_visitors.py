@@ -28,7 +28,7 @@ from django.db.models import Sum
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
-from chorus.accounts import services as account_services
+from chorus.accounts.services import tokens as account_services
 from chorus.content.models import PostState
 from chorus.core.models import AuditEvent
 from chorus.factories import MembershipFactory, OrganizationFactory, PostFactory

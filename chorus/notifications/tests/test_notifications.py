@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from chorus.accounts import services as account_services
+from chorus.accounts.services import tokens as account_services
 from chorus.factories import MembershipFactory, NotificationFactory
 from chorus.notifications.models import Notification
 from chorus.notifications.selectors.notifications import internal_url

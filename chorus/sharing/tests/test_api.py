@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 import time_machine
 
-from chorus.accounts.services import api_token_create
+from chorus.accounts.services.tokens import api_token_create
 from chorus.factories import NetworkConnectionFactory, ShareFactory
 from chorus.sharing.models import NetworkConnection, NetworkSettings, Share, ShareStatus
 from chorus.sharing.tests.test_publishing import advocate, enable, live_post

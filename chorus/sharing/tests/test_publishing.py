@@ -17,7 +17,8 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from chorus.accounts.models import ProgramStatus
-from chorus.accounts.services import membership_set_active, program_leave
+from chorus.accounts.services.members import membership_set_active
+from chorus.accounts.services.program import program_leave
 from chorus.content.models import CaptionMode, ComplianceRule, PostState, RuleKind
 from chorus.content.services.posts import post_archive
 from chorus.factories import MembershipFactory, NetworkConnectionFactory, PostFactory

@@ -17,7 +17,8 @@ from django.core.exceptions import ValidationError
 from django.test import Client
 from django.urls import reverse
 
-from chorus.accounts.services import api_token_create, program_leave
+from chorus.accounts.services.program import program_leave
+from chorus.accounts.services.tokens import api_token_create
 from chorus.content.models import Caption, CaptionMode, ContentPolicy, RuleKind
 from chorus.content.services.posts import post_archive
 from chorus.core.models import AuditEvent

@@ -11,7 +11,7 @@ from django.db import transaction
 from django.utils.text import slugify
 
 from chorus.accounts.models import Organization, Role
-from chorus.accounts.services import invitation_create, invitations_send_on_commit
+from chorus.accounts.services.invitations import invitation_create, invitations_send_on_commit
 
 
 class Command(BaseCommand):

@@ -11,7 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from chorus.accounts.models import Group, GroupKind, Membership, Organization, User
-from chorus.accounts.services import program_join
+from chorus.accounts.services.program import program_join
 from chorus.content.models import Network, Post, RuleAction, RuleKind
 from chorus.content.services import posts as post_services
 from chorus.content.services import rules as rule_services

@@ -1,0 +1,27 @@
+"""Reads of groups, each taking the organization."""
+
+from __future__ import annotations
+
+from django.db.models import Count, QuerySet
+
+from chorus.accounts.models import (
+    Group,
+    Membership,
+    Organization,
+)
+
+
+def group_list(*, organization: Organization, kind: str = "") -> QuerySet[Group]:
+    """The organization's groups with `member_count`, ordered by kind then name."""
+    groups = Group.objects.filter(organization=organization)
+    if kind:
+        groups = groups.filter(kind=kind)
+    return groups.annotate(member_count=Count("members")).order_by("kind", "name")
+
+
+def group_members(*, organization: Organization, group: Group) -> QuerySet[Membership]:
+    return (
+        Membership.objects.filter(organization=organization, groups=group)
+        .select_related("user")
+        .order_by("user__name", "user__email", "pk")
+    )

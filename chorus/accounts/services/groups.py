@@ -1,0 +1,99 @@
+"""Groups of members: create, edit, delete, add and remove members."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.core.exceptions import ValidationError
+
+from chorus.accounts.models import (
+    Group,
+    Membership,
+    Organization,
+    User,
+)
+from chorus.core.audit import audit_record
+
+
+def group_create(
+    *, organization: Organization, actor: User, kind: str, name: str, description: str = ""
+) -> Group:
+    name = " ".join(name.split())
+    if not name:
+        raise ValidationError("A group needs a name.")
+    if Group.objects.filter(organization=organization, kind=kind, name__iexact=name).exists():
+        raise ValidationError(f"There is already a {kind} group named {name}.")
+    group = Group.objects.create(
+        organization=organization, kind=kind, name=name, description=description.strip()
+    )
+    audit_record(
+        organization=organization,
+        actor=actor,
+        action="group.created",
+        target=group,
+        data={"kind": kind},
+    )
+    return group
+
+
+def group_update(*, group: Group, actor: User, name: str, description: str = "") -> Group:
+    name = " ".join(name.split())
+    if not name:
+        raise ValidationError("A group needs a name.")
+    clash = Group.objects.filter(
+        organization_id=group.organization_id, kind=group.kind, name__iexact=name
+    ).exclude(pk=group.pk)
+    if clash.exists():
+        raise ValidationError(f"There is already a {group.kind} group named {name}.")
+    before = group.name
+    group.name = name
+    group.description = description.strip()
+    group.save(update_fields=["name", "description"])
+    audit_record(
+        organization=group.organization,
+        actor=actor,
+        action="group.updated",
+        target=group,
+        data={"before": before, "after": name},
+    )
+    return group
+
+
+def group_delete(*, group: Group, actor: User) -> None:
+    audit_record(
+        organization=group.organization,
+        actor=actor,
+        action="group.deleted",
+        target=group,
+        data={"kind": group.kind, "members": group.members.count()},
+    )
+    group.delete()
+
+
+def group_add_members(*, group: Group, actor: User, memberships: Iterable[Membership]) -> int:
+    memberships = [m for m in memberships if m.organization_id == group.organization_id]
+    existing = set(group.members.values_list("pk", flat=True))
+    new = [m for m in memberships if m.pk not in existing]
+    group.members.add(*new)
+    for membership in new:
+        audit_record(
+            organization=group.organization,
+            actor=actor,
+            action="group.member_added",
+            target=membership,
+            data={"group": group.name},
+        )
+    return len(new)
+
+
+def group_remove_member(*, group: Group, actor: User, membership: Membership) -> None:
+    if not group.members.filter(pk=membership.pk).exists():
+        return
+    group.members.remove(membership)
+    audit_record(
+        organization=group.organization,
+        actor=actor,
+        action="group.member_removed",
+        target=membership,
+        data={"group": group.name},
+    )

@@ -1,0 +1,86 @@
+"""A member joining or leaving the advocacy program (with their consent recorded)."""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from chorus.accounts.models import (
+    ConsentAction,
+    Membership,
+    ProgramConsent,
+    ProgramStatus,
+    User,
+)
+from chorus.core.audit import audit_record
+
+
+def program_join(*, membership: Membership, actor: User, terms_version: int) -> Membership:
+    """Record the member's own consent to the current program terms.
+
+    Nobody can opt in someone else: `actor` must be the member. `terms_version` is the
+    version the member was shown; joining fails if the terms changed meanwhile.
+    """
+    if membership.user_id != actor.pk:
+        raise PermissionDenied("Only members themselves can join the program.")
+    organization = membership.organization
+    if terms_version != organization.program_terms_version:
+        raise ValidationError("The program terms have changed; please read them again.")
+    with transaction.atomic():
+        now = timezone.now()
+        membership.program_status = ProgramStatus.JOINED
+        membership.program_status_changed_at = now
+        membership.save(update_fields=["program_status", "program_status_changed_at"])
+        from chorus.gamification.services.points import points_ranking_sync
+
+        points_ranking_sync(membership=membership)
+        ProgramConsent.objects.create(
+            organization=organization,
+            membership=membership,
+            action=ConsentAction.JOINED,
+            terms_version=organization.program_terms_version,
+            terms_text=organization.program_terms,
+            created_at=now,
+        )
+        audit_record(
+            organization=organization,
+            actor=actor,
+            action="program.joined",
+            target=membership,
+            data={"terms_version": organization.program_terms_version},
+        )
+    return membership
+
+
+def program_leave(*, membership: Membership, actor: User) -> Membership:
+    """Leave the advocacy program. Everything done in the member's name must stop:
+    later features check `Membership.is_advocate` before acting."""
+    if membership.user_id != actor.pk:
+        raise PermissionDenied("Only members themselves can leave the program.")
+    if membership.program_status != ProgramStatus.JOINED:
+        return membership
+    organization = membership.organization
+    with transaction.atomic():
+        now = timezone.now()
+        membership.program_status = ProgramStatus.LEFT
+        membership.program_status_changed_at = now
+        membership.save(update_fields=["program_status", "program_status_changed_at"])
+        from chorus.gamification.services.points import points_ranking_sync
+
+        points_ranking_sync(membership=membership)
+        ProgramConsent.objects.create(
+            organization=organization,
+            membership=membership,
+            action=ConsentAction.LEFT,
+            terms_version=organization.program_terms_version,
+            terms_text=organization.program_terms,
+            created_at=now,
+        )
+        audit_record(
+            organization=organization, actor=actor, action="program.left", target=membership
+        )
+        from chorus.sharing.services.cancel import shares_cancel_for_member
+
+        shares_cancel_for_member(membership=membership, reason="You left the advocacy program.")
+    return membership
