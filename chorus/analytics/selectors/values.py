@@ -36,7 +36,8 @@ class EarnedMediaValue:
 
 
 def value_settings(*, organization: Organization) -> ValueSettings:
-    """The organization's values; without a row, every value is zero."""
+    """The organization's values: defaults (every value zero, unsaved) until an admin
+    sets them."""
     found = ValueSettings.objects.filter(organization=organization).first()
     return found or ValueSettings(organization=organization)
 

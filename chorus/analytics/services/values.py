@@ -27,12 +27,6 @@ VALUE_FIELDS = ("per_click", "per_reaction", "per_repost", "per_reply", "cpm")
 MAX_VALUE = Decimal("99999999.99")  # max_digits=10, decimal_places=2
 
 
-def value_settings_for(*, organization: Organization) -> ValueSettings:
-    """The organization's value settings (defaults, unsaved, until an admin sets them)."""
-    found = ValueSettings.objects.filter(organization=organization).first()
-    return found or ValueSettings(organization=organization)
-
-
 def _amount(name: str, value: Decimal | int | str | None, *, optional: bool) -> Decimal | None:
     if value is None or value == "":
         if optional:

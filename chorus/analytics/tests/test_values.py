@@ -10,7 +10,8 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from chorus.analytics.models import ValueSettings
-from chorus.analytics.services.values import value_settings_for, value_settings_update
+from chorus.analytics.selectors.values import value_settings
+from chorus.analytics.services.values import value_settings_update
 from chorus.core.models import AuditEvent
 
 VALID = {
@@ -28,7 +29,7 @@ def update(organization: Any, **changes: Any) -> ValueSettings:
 
 
 def test_defaults_are_zero_in_euros_until_set(organization: Any) -> None:
-    settings = value_settings_for(organization=organization)
+    settings = value_settings(organization=organization)
     assert settings.pk is None
     assert (settings.currency, settings.per_click, settings.cpm) == ("EUR", Decimal("0.00"), None)
 
@@ -90,7 +91,7 @@ def test_admin_saves_the_value_settings_page(admin_client: Any, organization: An
     assert "clicks \u00d7 value of a click" in page.content.decode()
     response = admin_client.post(reverse("value_settings"), {**VALID, "cpm": "3"})
     assert response.status_code == 302
-    assert value_settings_for(organization=organization).cpm == Decimal("3.00")
+    assert value_settings(organization=organization).cpm == Decimal("3.00")
 
 
 def test_page_shows_the_errors_and_saves_nothing(admin_client: Any, organization: Any) -> None:

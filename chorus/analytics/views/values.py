@@ -11,7 +11,8 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 
 from chorus.accounts.access import MemberRequest, admin_required
-from chorus.analytics.services.values import MAX_VALUE, value_settings_for, value_settings_update
+from chorus.analytics.selectors import values as value_selectors
+from chorus.analytics.services.values import MAX_VALUE, value_settings_update
 
 
 def _amount(label: str, *, required: bool = True, help_text: str = "") -> forms.DecimalField:
@@ -44,7 +45,7 @@ class ValueSettingsForm(forms.Form):
 @admin_required
 def value_settings(request: MemberRequest) -> HttpResponse:
     organization = request.organization
-    current = value_settings_for(organization=organization)
+    current = value_selectors.value_settings(organization=organization)
     initial = {
         "currency": current.currency,
         "per_click": current.per_click,
