@@ -7,6 +7,7 @@ unique and self-clicks.
 
 from __future__ import annotations
 
+import io
 import itertools
 from datetime import UTC, date, datetime
 from types import SimpleNamespace
@@ -14,6 +15,7 @@ from typing import Any
 
 import pytest
 import time_machine
+from django.core.management import CommandError, call_command
 
 from chorus.analytics import rollups
 from chorus.analytics.models import (
@@ -573,3 +575,34 @@ def test_group_rows_follow_group_changes_on_the_next_refresh(
     sales.members.add(newcomer)
     assert rollups_refresh()["group_changes"] == 1
     assert (sales.pk, DAY) not in coarse(DailyGroupStats, world.organization, "group_id", "day")
+
+
+# The rebuild command ------------------------------------------------------------------
+
+
+def test_the_rebuild_command_rebuilds_each_day_of_the_range(world: Any) -> None:
+    out = io.StringIO()
+    call_command("rollups_rebuild", world.organization.slug, str(BEFORE), str(AFTER), stdout=out)
+    assert stats(world.organization, DAY) == day_expected(world)
+    assert "Rebuilt 3 days" in out.getvalue()
+    # Rebuilding again changes nothing.
+    call_command("rollups_rebuild", world.organization.slug, str(DAY), str(DAY), stdout=out)
+    assert stats(world.organization, DAY) == day_expected(world)
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        (["nobody", "2026-01-01", "2026-01-02"], "No organization has the slug"),
+        (["{slug}", "2026-01-32", "2026-02-01"], "Write days as YYYY-MM-DD"),
+        (["{slug}", "2026-02-01", "2026-01-01"], "The last day comes before the first"),
+        (["{slug}", "1026-01-01", "2026-01-01"], "rebuild in parts"),
+    ],
+)
+def test_the_rebuild_command_refuses_bad_input_and_writes_nothing(
+    world: Any, arguments: list[str], message: str
+) -> None:
+    arguments = [value.format(slug=world.organization.slug) for value in arguments]
+    with pytest.raises(CommandError, match=message):
+        call_command("rollups_rebuild", *arguments)
+    assert not DailyShareStats.objects.exists()

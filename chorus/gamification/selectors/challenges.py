@@ -127,10 +127,6 @@ def member_values(challenge: Challenge, members: QuerySet[Membership]) -> dict[i
     return {row["membership_id"]: row["value"] or 0 for row in entries}
 
 
-def group_total(challenge: Challenge) -> int:
-    return sum(member_values(challenge, audience(challenge)).values())
-
-
 def progress(challenge: Challenge, *, viewer: Membership | None = None) -> Progress:
     """The group's figure, and the viewer's own when the challenge is for them."""
     members = audience(challenge)

@@ -43,10 +43,6 @@ REMIND_BEFORE = timedelta(days=7)
 PASSWORD_NETWORKS = frozenset({"bluesky"})
 
 
-def connections_url() -> str:
-    return settings.SITE_URL.rstrip("/") + reverse("connections")
-
-
 def callback_url() -> str:
     """The one OAuth redirect URI of every network (the network waits in the session)."""
     return settings.SITE_URL.rstrip("/") + reverse("connection_callback")
