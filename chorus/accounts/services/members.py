@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from django.core.exceptions import ValidationError
+from django.db import transaction
 
 from chorus.accounts.models import (
     Group,
@@ -109,8 +110,19 @@ def membership_set_public_ranking(*, membership: Membership, public_ranking: boo
     return membership
 
 
+@transaction.atomic
 def membership_set_active(*, membership: Membership, actor: User, active: bool) -> Membership:
-    """Deactivate (or reactivate) a member; a deactivated member can no longer act."""
+    """Deactivate (or reactivate) a member; a deactivated member can no longer act.
+
+    One transaction: the member's status, their place in the rankings, their pending shares
+    and the audit row change together or not at all. The organization's admins are locked,
+    so two admins deactivating each other at once cannot leave it without one.
+    """
+    list(
+        Membership.objects.select_for_update()
+        .filter(organization_id=membership.organization_id, is_admin=True)
+        .values_list("pk", flat=True)
+    )
     if membership.user_id == actor.pk and not active:
         raise ValidationError("You cannot deactivate yourself.")
     if not active and membership.is_admin:

@@ -294,3 +294,24 @@ def test_detail_shows_latest_audit_events_about_the_member(admin_client, admin_m
     body = admin_client.get(reverse("member_detail", args=[employee.pk])).content.decode()
     assert "member.roles_changed" in body
     assert Membership.objects.count() == 2
+
+
+def test_deactivation_is_all_or_nothing(monkeypatch, admin_member, employee):
+    """A failure after the shares were cancelled leaves the member active, shares pending."""
+    from chorus.factories import ShareFactory
+    from chorus.sharing.models import Share, ShareStatus
+
+    share = ShareFactory(membership=employee)
+
+    def audit_fails(**kwargs):
+        raise RuntimeError("the audit log is unavailable")
+
+    monkeypatch.setattr(member_services, "audit_record", audit_fails)
+    with pytest.raises(RuntimeError):
+        member_services.membership_set_active(
+            membership=employee, actor=admin_member.user, active=False
+        )
+    employee.refresh_from_db()
+    assert employee.is_active is True
+    assert Share.objects.get(pk=share.pk).status == ShareStatus.SCHEDULED
+    assert not AuditEvent.objects.filter(action="member.deactivated").exists()
