@@ -18,7 +18,7 @@ from ninja import Field, Router, Schema, Status
 from ninja.pagination import paginate
 from ninja.params import Query
 
-from chorus.accounts.api.members import GroupRef, RoleName, _groups
+from chorus.accounts.api.members import GroupRef, RoleName, group_list_or_404
 from chorus.accounts.models import Group, Invitation
 from chorus.accounts.services import invitations as services
 from chorus.api.auth import api_roles, calling_member
@@ -115,7 +115,7 @@ def invitation_create(request: HttpRequest, payload: InvitationIn) -> Status[Inv
         name=payload.name,
         title=payload.title,
         roles=payload.roles,
-        groups=_groups(request, payload.group_ids),
+        groups=group_list_or_404(request, payload.group_ids),
     )
     return Status(201, _invitation(request, invitation.pk))
 

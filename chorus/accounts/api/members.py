@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest
@@ -18,6 +19,7 @@ from ninja.params import Query
 
 from chorus.accounts.models import Group, Membership
 from chorus.accounts.selectors import members as selectors
+from chorus.accounts.selectors.groups import group_list_by_ids
 from chorus.accounts.services import members as services
 from chorus.api.auth import api_roles, calling_member
 from chorus.api.pagination import Pagination
@@ -86,15 +88,15 @@ def _member(request: HttpRequest, member_id: int) -> Membership:
     return membership
 
 
-def _groups(request: HttpRequest, group_ids: list[int]) -> list[Group]:
-    """The caller's organization's groups with these ids; any unknown id is a 404."""
-    wanted = set(group_ids)
-    groups = list(
-        Group.objects.filter(organization=calling_member(request).organization, pk__in=wanted)
-    )
-    if len(groups) != len(wanted):
-        raise Http404("Unknown group.")
-    return groups
+def group_list_or_404(request: HttpRequest, group_ids: list[int]) -> list[Group]:
+    """The caller's organization's groups with these ids; an unknown id is a 404, as
+    every foreign id in this API (the members and invitations operations use it)."""
+    try:
+        return group_list_by_ids(
+            organization=calling_member(request).organization, group_ids=group_ids
+        )
+    except ValidationError as unknown:
+        raise Http404(unknown.message) from unknown
 
 
 @router.get("/members", response=list[MemberOut], summary="List members")
@@ -141,6 +143,6 @@ def member_update(request: HttpRequest, member_id: PathId, payload: MemberPatch)
                 membership=membership, actor=actor, title=payload.title
             )
         if payload.group_ids is not None:
-            groups = _groups(request, payload.group_ids)
+            groups = group_list_or_404(request, payload.group_ids)
             services.membership_update_groups(membership=membership, actor=actor, groups=groups)
     return _member(request, member_id)

@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from chorus.accounts.models import Group, Organization, User
+from chorus.accounts.selectors.groups import group_list_by_ids
 from chorus.analytics.rollups import today
 from chorus.core.audit import audit_record
 from chorus.gamification.models import Challenge, ChallengeMetric
@@ -81,8 +82,9 @@ def challenge_fields_clean(
     if fields.starts_on < today():
         errors["starts_on"] = "A challenge cannot start in the past."
     wanted = set(fields.group_ids)
-    groups = list(Group.objects.filter(organization=organization, pk__in=wanted))
-    if len(groups) != len(wanted):
+    try:
+        groups = group_list_by_ids(organization=organization, group_ids=wanted)
+    except ValidationError:
         errors["groups"] = "Choose groups from the list."
     if errors:
         raise ValidationError(errors)
