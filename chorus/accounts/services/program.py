@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -28,27 +30,13 @@ def program_join(*, membership: Membership, actor: User, terms_version: int) -> 
     if terms_version != organization.program_terms_version:
         raise ValidationError("The program terms have changed; please read them again.")
     with transaction.atomic():
-        now = timezone.now()
-        membership.program_status = ProgramStatus.JOINED
-        membership.program_status_changed_at = now
-        membership.save(update_fields=["program_status", "program_status_changed_at"])
-        from chorus.gamification.services.points import points_ranking_sync
-
-        points_ranking_sync(membership=membership)
-        ProgramConsent.objects.create(
-            organization=organization,
+        _status_change(
             membership=membership,
-            action=ConsentAction.JOINED,
-            terms_version=organization.program_terms_version,
-            terms_text=organization.program_terms,
-            created_at=now,
-        )
-        audit_record(
-            organization=organization,
             actor=actor,
-            action="program.joined",
-            target=membership,
-            data={"terms_version": organization.program_terms_version},
+            status=ProgramStatus.JOINED,
+            consent=ConsentAction.JOINED,
+            audit_action="program.joined",
+            audit_data={"terms_version": organization.program_terms_version},
         )
     return membership
 
@@ -60,27 +48,51 @@ def program_leave(*, membership: Membership, actor: User) -> Membership:
         raise PermissionDenied("Only members themselves can leave the program.")
     if membership.program_status != ProgramStatus.JOINED:
         return membership
-    organization = membership.organization
     with transaction.atomic():
-        now = timezone.now()
-        membership.program_status = ProgramStatus.LEFT
-        membership.program_status_changed_at = now
-        membership.save(update_fields=["program_status", "program_status_changed_at"])
-        from chorus.gamification.services.points import points_ranking_sync
-
-        points_ranking_sync(membership=membership)
-        ProgramConsent.objects.create(
-            organization=organization,
+        _status_change(
             membership=membership,
-            action=ConsentAction.LEFT,
-            terms_version=organization.program_terms_version,
-            terms_text=organization.program_terms,
-            created_at=now,
-        )
-        audit_record(
-            organization=organization, actor=actor, action="program.left", target=membership
+            actor=actor,
+            status=ProgramStatus.LEFT,
+            consent=ConsentAction.LEFT,
+            audit_action="program.left",
         )
         from chorus.sharing.services.cancel import shares_cancel_for_member
 
         shares_cancel_for_member(membership=membership, reason="You left the advocacy program.")
     return membership
+
+
+def _status_change(
+    *,
+    membership: Membership,
+    actor: User,
+    status: ProgramStatus,
+    consent: ConsentAction,
+    audit_action: str,
+    audit_data: dict[str, Any] | None = None,
+) -> None:
+    """Set the member's program status, resync their ranking, record their consent (the
+    terms as they read now) and audit it. Must run inside transaction.atomic."""
+    organization = membership.organization
+    now = timezone.now()
+    membership.program_status = status
+    membership.program_status_changed_at = now
+    membership.save(update_fields=["program_status", "program_status_changed_at"])
+    from chorus.gamification.services.points import points_ranking_sync
+
+    points_ranking_sync(membership=membership)
+    ProgramConsent.objects.create(
+        organization=organization,
+        membership=membership,
+        action=consent,
+        terms_version=organization.program_terms_version,
+        terms_text=organization.program_terms,
+        created_at=now,
+    )
+    audit_record(
+        organization=organization,
+        actor=actor,
+        action=audit_action,
+        target=membership,
+        data=audit_data,
+    )
