@@ -108,6 +108,7 @@ INSTALLED_APPS = [
     "chorus.sharing",
     "chorus.analytics",
     "chorus.gamification",
+    "chorus.demo",
 ]
 
 MIDDLEWARE = [

@@ -17,7 +17,8 @@ from ninja import Field, Router, Schema, Status
 from ninja.pagination import paginate
 from ninja.params import Query
 
-from chorus.accounts.models import Group
+from chorus.accounts.selectors.groups import group_list_by_ids
+from chorus.actions import posts as post_actions
 from chorus.api.auth import api_roles, calling_member
 from chorus.api.pagination import Pagination
 from chorus.api.schema import Error, Id, Input, NetworkName, PathId
@@ -165,19 +166,6 @@ def _post(request: HttpRequest, post_id: int) -> Post:
     return get_object_or_404(_posts(request), pk=post_id)
 
 
-def _groups(request: HttpRequest, group_ids: list[int]) -> list[Group]:
-    """The caller's organization's groups with these ids; any unknown id is a 422."""
-    from django.core.exceptions import ValidationError
-
-    wanted = set(group_ids)
-    groups = list(
-        Group.objects.filter(organization=calling_member(request).organization, pk__in=wanted)
-    )
-    if len(groups) != len(wanted):
-        raise ValidationError("Unknown group.")
-    return groups
-
-
 def _captions(captions: list[CaptionIn]) -> dict[str, str]:
     return {caption.network: caption.text for caption in captions}
 
@@ -194,7 +182,10 @@ def _details(
         if name in sent:  # null clears these
             changes[name] = getattr(payload, name)
     if payload.target_group_ids is not None:
-        changes["target_groups"] = _groups(request, payload.target_group_ids)
+        # An unknown id is a ValidationError, so a 422.
+        changes["target_groups"] = group_list_by_ids(
+            organization=calling_member(request).organization, group_ids=payload.target_group_ids
+        )
         if "target_all" not in changes:
             changes["target_all"] = not payload.target_group_ids
     if payload.topics is not None:
@@ -338,7 +329,7 @@ def post_publish(request: HttpRequest, post_id: PathId) -> Post:
 )
 @api_roles("curator")
 def post_archive(request: HttpRequest, post_id: PathId, payload: ArchiveIn | None = None) -> Post:
-    post_services.post_archive(
+    post_actions.post_archive(
         post=_post(request, post_id),
         actor=calling_member(request).user,
         reason=payload.reason if payload is not None else "",

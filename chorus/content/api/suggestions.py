@@ -17,6 +17,7 @@ from ninja.errors import HttpError
 from ninja.pagination import paginate
 from ninja.params import Query
 
+from chorus.actions import suggestions as suggestion_actions
 from chorus.api.auth import api_roles, calling_member
 from chorus.api.pagination import Pagination
 from chorus.api.schema import Error, Input, PathId
@@ -152,7 +153,7 @@ def suggestion_accept(
     request: HttpRequest, suggestion_id: PathId, payload: AcceptIn | None = None
 ) -> Suggestion:
     suggestion = _undecided(_suggestion(request, suggestion_id))
-    suggestion_services.suggestion_accept(
+    suggestion_actions.suggestion_accept(
         suggestion=suggestion,
         actor=calling_member(request).user,
         title=payload.title if payload else "",

@@ -563,6 +563,8 @@ def post_publish(*, post: Post, actor: User | None) -> PostTransition:
 
 @transaction.atomic
 def post_archive(*, post: Post, actor: User | None, reason: str = "") -> PostTransition:
+    """Content's part of chorus.actions.posts.post_archive (which also cancels the post's
+    pending shares): pages and the API call that."""
     _lock(post)
     _require_state(post, APPROVED_STATES, "archived")
     transition = _transition(
@@ -572,10 +574,7 @@ def post_archive(*, post: Post, actor: User | None, reason: str = "") -> PostTra
         action="post.archived",
         reason=reason.strip()[:2000],
     )
-    # A withdrawn post is not published by anyone any more.
-    from chorus.sharing.services.cancel import shares_cancel_for_post
-
-    shares_cancel_for_post(post=post)
+    # Its pending shares are cancelled by the cross-app action (chorus.actions.posts).
     return transition
 
 

@@ -16,8 +16,6 @@ from chorus.content.models import (
 from chorus.content.services.posts import post_create
 from chorus.core.audit import audit_record
 from chorus.core.validators import web_url_clean
-from chorus.gamification.models import Rule, Source
-from chorus.gamification.services.points import points_award
 from chorus.notifications.services.notifications import notification_create
 
 # Employee suggestions ---------------------------------------------------------------
@@ -94,7 +92,11 @@ def _suggestion_decide(
 
 @transaction.atomic
 def suggestion_accept(*, suggestion: Suggestion, actor: User, title: str = "") -> Post:
-    """Turn a suggestion into a draft post credited to the member who suggested it."""
+    """Turn a suggestion into a draft post credited to the member who suggested it.
+
+    Content's part of chorus.actions.suggestions.suggestion_accept (which also awards the
+    member's points): pages and the API call that.
+    """
     if suggestion.status != SuggestionStatus.PENDING:
         raise ValidationError("This suggestion was already decided.")
     post = post_create(
@@ -114,12 +116,6 @@ def suggestion_accept(*, suggestion: Suggestion, actor: User, title: str = "") -
         action="suggestion.accepted",
         target=suggestion,
         data={"post_id": post.pk},
-    )
-    points_award(
-        membership=suggestion.membership,
-        rule=Rule.SUGGESTION,
-        source=Source.SUGGESTION,
-        source_id=suggestion.pk,
     )
     notification_create(
         membership=suggestion.membership,

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from chorus.accounts.access import MemberRequest, role_required
 from chorus.accounts.models import Group, User
+from chorus.actions import posts as post_actions
 from chorus.content.compliance import CheckResult, check_text
 from chorus.content.forms import ImageAltForm, PostForm, RejectForm
 from chorus.content.models import (
@@ -447,7 +448,7 @@ def _run(request: MemberRequest, post_id: int, action: str) -> HttpResponse:
             else:
                 messages.success(request, "Live: members see it in their feed.")
         else:
-            post_services.post_archive(
+            post_actions.post_archive(
                 post=post, actor=actor, reason=_clean_text(request.POST.get("reason", ""), 2000)
             )
             messages.success(request, "Archived.")

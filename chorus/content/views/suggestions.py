@@ -13,6 +13,7 @@ from django.urls import NoReverseMatch, reverse
 from django.views.decorators.http import require_POST
 
 from chorus.accounts.access import MemberRequest, member_required, role_required
+from chorus.actions import suggestions as suggestion_actions
 from chorus.content.models import Post, Suggestion, SuggestionStatus
 from chorus.content.services import suggestions as suggestion_services
 
@@ -128,7 +129,7 @@ def suggestion_accept(request: MemberRequest, suggestion_id: int) -> HttpRespons
     form = AcceptForm(request.POST)
     title = form.cleaned_data["title"] if form.is_valid() else ""
     try:
-        post = suggestion_services.suggestion_accept(
+        post = suggestion_actions.suggestion_accept(
             suggestion=suggestion,
             actor=request.user,  # type: ignore[arg-type]
             title=title,

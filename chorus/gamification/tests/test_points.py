@@ -12,7 +12,8 @@ import time_machine
 from django.db.models import Sum
 
 from chorus.accounts.models import ProgramStatus
-from chorus.content.services.suggestions import suggestion_accept, suggestion_create
+from chorus.actions.suggestions import suggestion_accept
+from chorus.content.services.suggestions import suggestion_create
 from chorus.core.models import AppendOnlyError
 from chorus.factories import MembershipFactory, OrganizationFactory, PostFactory, ShareFactory
 from chorus.gamification.awards import points_recheck_recent, points_refresh

@@ -14,10 +14,10 @@ import time_machine
 from django.db.models import Sum
 
 from chorus.accounts.models import ProgramStatus
+from chorus.actions.posts import post_archive
 from chorus.analytics.models import DailyShareStats
 from chorus.analytics.rollups import rollups_refresh
 from chorus.content.models import PostState
-from chorus.content.services.posts import post_archive
 from chorus.factories import MembershipFactory, PostFactory
 from chorus.gamification.awards import points_refresh
 from chorus.gamification.models import PointEntry, Rule

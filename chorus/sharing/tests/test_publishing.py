@@ -19,8 +19,8 @@ from django.utils import timezone
 from chorus.accounts.models import ProgramStatus
 from chorus.accounts.services.members import membership_set_active
 from chorus.accounts.services.program import program_leave
+from chorus.actions.posts import post_archive
 from chorus.content.models import CaptionMode, ComplianceRule, PostState, RuleKind
-from chorus.content.services.posts import post_archive
 from chorus.factories import MembershipFactory, NetworkConnectionFactory, PostFactory
 from chorus.notifications.models import Notification
 from chorus.sharing.models import (

@@ -19,8 +19,8 @@ from django.urls import reverse
 
 from chorus.accounts.services.program import program_leave
 from chorus.accounts.services.tokens import api_token_create
+from chorus.actions.posts import post_archive
 from chorus.content.models import Caption, CaptionMode, ContentPolicy, RuleKind
-from chorus.content.services.posts import post_archive
 from chorus.core.models import AuditEvent
 from chorus.factories import (
     ComplianceRuleFactory,
