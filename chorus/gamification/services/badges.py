@@ -22,6 +22,7 @@ from chorus.content.models import Suggestion, SuggestionStatus
 from chorus.core.audit import audit_record
 from chorus.gamification.models import Badge, BadgeAward, Criterion
 from chorus.gamification.selectors.badges import YES_NO, badges_active, member_figures
+from chorus.gamification.services.items import active_set, name_and_description_clean
 from chorus.gamification.services.points import gamification_enabled
 from chorus.links.models import Link
 from chorus.notifications.services.notifications import notification_create
@@ -56,14 +57,14 @@ class BadgeFields:
 def badge_fields_clean(fields: BadgeFields) -> BadgeFields:
     """The fields trimmed (threshold 1 for yes/no criteria); ValidationError per field."""
     errors: dict[str, str] = {}
-    name = fields.name.strip()
-    description = fields.description.strip()
-    if not name:
-        errors["name"] = "A badge needs a name."
-    elif len(name) > MAX_NAME:
-        errors["name"] = f"A name has at most {MAX_NAME} characters."
-    if len(description) > MAX_DESCRIPTION:
-        errors["description"] = f"A description has at most {MAX_DESCRIPTION} characters."
+    name, description = name_and_description_clean(
+        name=fields.name,
+        description=fields.description,
+        noun="badge",
+        max_name=MAX_NAME,
+        max_description=MAX_DESCRIPTION,
+        errors=errors,
+    )
     if fields.criterion not in Criterion.values:
         errors["criterion"] = "Choose a criterion from the list."
     threshold = 1 if fields.criterion in YES_NO else fields.threshold
@@ -136,20 +137,10 @@ def badge_update(*, badge: Badge, actor: User, fields: BadgeFields) -> Badge:
 
 def badge_set_active(*, badge: Badge, actor: User, active: bool) -> Badge:
     """Deactivate (no longer offered or awarded; earned ones stay) or re-activate."""
-    with transaction.atomic():
-        locked = Badge.objects.select_for_update().get(pk=badge.pk)
-        if locked.active != active:
-            locked.active = active
-            locked.save(update_fields=["active"])
-            audit_record(
-                organization=locked.organization,
-                actor=actor,
-                action="badge.activated" if active else "badge.deactivated",
-                target=locked,
-            )
+    active_set(item=badge, actor=actor, active=active, kind="badge")
     if active:
-        badges_check_organization(organization_id=locked.organization_id)
-    return locked
+        badges_check_organization(organization_id=badge.organization_id)
+    return badge
 
 
 def badges_add_suggested(*, organization: Organization, actor: User) -> list[Badge]:

@@ -30,6 +30,7 @@ from chorus.gamification.models import (
     Rule,
     Source,
 )
+from chorus.gamification.services.items import active_set, name_and_description_clean
 from chorus.gamification.services.points import gamification_enabled, points_reverse, points_spend
 from chorus.notifications.services.notifications import notification_create
 
@@ -54,14 +55,14 @@ class RewardFields:
 def reward_fields_clean(fields: RewardFields) -> RewardFields:
     """The fields with text trimmed; ValidationError (per field) when one is not valid."""
     errors: dict[str, str] = {}
-    name = fields.name.strip()
-    description = fields.description.strip()
-    if not name:
-        errors["name"] = "A reward needs a name."
-    elif len(name) > MAX_NAME:
-        errors["name"] = f"A name has at most {MAX_NAME} characters."
-    if len(description) > MAX_DESCRIPTION:
-        errors["description"] = f"A description has at most {MAX_DESCRIPTION} characters."
+    name, description = name_and_description_clean(
+        name=fields.name,
+        description=fields.description,
+        noun="reward",
+        max_name=MAX_NAME,
+        max_description=MAX_DESCRIPTION,
+        errors=errors,
+    )
     if not 1 <= fields.price <= MAX_PRICE:
         errors["price"] = f"The price is a number of points from 1 to {MAX_PRICE:,}."
     if not 0 <= fields.stock <= MAX_STOCK:
@@ -129,16 +130,7 @@ def reward_update(*, reward: Reward, actor: User, fields: RewardFields) -> Rewar
 
 def reward_set_active(*, reward: Reward, actor: User, active: bool) -> Reward:
     """Take a reward out of the catalogue (pending requests stay to be decided) or back."""
-    with transaction.atomic():
-        changed = Reward.objects.filter(pk=reward.pk).exclude(active=active).update(active=active)
-        if changed:
-            audit_record(
-                organization=reward.organization,
-                actor=actor,
-                action="reward.activated" if active else "reward.deactivated",
-                target=reward,
-            )
-    reward.active = active
+    active_set(item=reward, actor=actor, active=active, kind="reward")
     return reward
 
 

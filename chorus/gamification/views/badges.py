@@ -19,6 +19,7 @@ from chorus.gamification.access import require_on
 from chorus.gamification.models import Badge, Criterion
 from chorus.gamification.selectors import badges as selectors
 from chorus.gamification.services import badges as services
+from chorus.gamification.views.manage import active_set_from_post, form_save
 
 
 class BadgeForm(forms.Form):
@@ -45,25 +46,6 @@ class BadgeForm(forms.Form):
         )
 
 
-def _save_badge(request: MemberRequest, form: BadgeForm, badge: Badge | None) -> Badge | None:
-    """Create or change the badge from a valid form; None (errors on the form) if refused."""
-    try:
-        if badge is None:
-            return services.badge_create(
-                organization=request.organization,
-                actor=request.user,  # type: ignore[arg-type]
-                fields=form.fields_value(),
-            )
-        return services.badge_update(
-            badge=badge,
-            actor=request.user,  # type: ignore[arg-type]
-            fields=form.fields_value(),
-        )
-    except ValidationError as error:
-        form.add_error(None, error)
-        return None
-
-
 @require_GET
 @member_required
 def badges(request: MemberRequest) -> HttpResponse:
@@ -86,7 +68,14 @@ def manage_badges(request: MemberRequest) -> HttpResponse:
     require_on(request)
     form = BadgeForm(request.POST if request.method == "POST" else None)
     if form.is_bound and form.is_valid():
-        created = _save_badge(request, form, None)
+        created = form_save(
+            form,
+            lambda: services.badge_create(
+                organization=request.organization,
+                actor=request.user,  # type: ignore[arg-type]
+                fields=form.fields_value(),
+            ),
+        )
         if created is not None:
             messages.success(request, f"Badge “{created.name}” added.")
             return redirect("manage_badges")
@@ -124,7 +113,18 @@ def manage_badge_edit(request: MemberRequest, badge_id: int) -> HttpResponse:
     badge = get_object_or_404(Badge, pk=badge_id, organization=request.organization)
     if request.method == "POST":
         form = BadgeForm(request.POST)
-        if form.is_valid() and _save_badge(request, form, badge) is not None:
+        if (
+            form.is_valid()
+            and form_save(
+                form,
+                lambda: services.badge_update(
+                    badge=badge,
+                    actor=request.user,  # type: ignore[arg-type]
+                    fields=form.fields_value(),
+                ),
+            )
+            is not None
+        ):
             messages.success(request, f"Badge “{form.cleaned_data['name'].strip()}” saved.")
             return redirect("manage_badges")
     else:
@@ -148,15 +148,17 @@ def manage_badge_active(request: MemberRequest, badge_id: int) -> HttpResponse:
     """Deactivate a badge (active=0; earned ones stay) or re-activate it (active=1)."""
     require_on(request)
     badge = get_object_or_404(Badge, pk=badge_id, organization=request.organization)
-    choice = request.POST.get("active")
-    if choice not in ("0", "1"):
-        messages.error(request, "Choose whether the badge is active or not.")
-        return redirect("manage_badges")
-    services.badge_set_active(
-        badge=badge,
-        actor=request.user,  # type: ignore[arg-type]
-        active=choice == "1",
+    return active_set_from_post(
+        request,
+        set_active=lambda active: services.badge_set_active(
+            badge=badge,
+            actor=request.user,  # type: ignore[arg-type]
+            active=active,
+        ),
+        unclear="Choose whether the badge is active or not.",
+        done=(
+            f"Badge “{badge.name}” deactivated (members keep it if earned).",
+            f"Badge “{badge.name}” active again.",
+        ),
+        back="manage_badges",
     )
-    state = "active again" if choice == "1" else "deactivated (members keep it if earned)"
-    messages.success(request, f"Badge “{badge.name}” {state}.")
-    return redirect("manage_badges")

@@ -20,6 +20,7 @@ from chorus.gamification.models import Reward, RewardRequest, RewardStatus
 from chorus.gamification.selectors import rewards as selectors
 from chorus.gamification.services import rewards as services
 from chorus.gamification.services.points import points_balance
+from chorus.gamification.views.manage import active_set_from_post, form_save
 
 RECENT_DECISIONS = 20
 
@@ -57,25 +58,6 @@ class DecideForm(forms.Form):
         max_length=services.MAX_REASON,
         help_text="Optional; the member reads it in their notification.",
     )
-
-
-def _save_reward(request: MemberRequest, form: RewardForm, reward: Reward | None) -> Reward | None:
-    """Create or change the reward from a valid form; None (errors on the form) if refused."""
-    try:
-        if reward is None:
-            return services.reward_create(
-                organization=request.organization,
-                actor=request.user,  # type: ignore[arg-type]
-                fields=form.fields_value(),
-            )
-        return services.reward_update(
-            reward=reward,
-            actor=request.user,  # type: ignore[arg-type]
-            fields=form.fields_value(),
-        )
-    except ValidationError as error:
-        form.add_error(None, error)
-        return None
 
 
 @require_GET
@@ -143,7 +125,14 @@ def manage_rewards(request: MemberRequest) -> HttpResponse:
     organization = request.organization
     form = RewardForm(request.POST if request.method == "POST" else None)
     if form.is_bound and form.is_valid():
-        created = _save_reward(request, form, None)
+        created = form_save(
+            form,
+            lambda: services.reward_create(
+                organization=organization,
+                actor=request.user,  # type: ignore[arg-type]
+                fields=form.fields_value(),
+            ),
+        )
         if created is not None:
             messages.success(request, f"“{created.name}” is in the catalogue.")
             return redirect("manage_rewards")
@@ -168,7 +157,18 @@ def manage_reward_edit(request: MemberRequest, reward_id: int) -> HttpResponse:
     reward = get_object_or_404(Reward, pk=reward_id, organization=request.organization)
     if request.method == "POST":
         form = RewardForm(request.POST)
-        if form.is_valid() and _save_reward(request, form, reward) is not None:
+        if (
+            form.is_valid()
+            and form_save(
+                form,
+                lambda: services.reward_update(
+                    reward=reward,
+                    actor=request.user,  # type: ignore[arg-type]
+                    fields=form.fields_value(),
+                ),
+            )
+            is not None
+        ):
             messages.success(request, f"“{form.cleaned_data['name'].strip()}” saved.")
             return redirect("manage_rewards")
     else:
@@ -192,20 +192,20 @@ def manage_reward_active(request: MemberRequest, reward_id: int) -> HttpResponse
     """Take a reward out of the catalogue (active=0) or put it back (active=1)."""
     require_on(request)
     reward = get_object_or_404(Reward, pk=reward_id, organization=request.organization)
-    choice = request.POST.get("active")
-    if choice not in ("0", "1"):
-        messages.error(request, "Choose whether the reward is in the catalogue or not.")
-        return redirect("manage_rewards")
-    services.reward_set_active(
-        reward=reward,
-        actor=request.user,  # type: ignore[arg-type]
-        active=choice == "1",
+    return active_set_from_post(
+        request,
+        set_active=lambda active: services.reward_set_active(
+            reward=reward,
+            actor=request.user,  # type: ignore[arg-type]
+            active=active,
+        ),
+        unclear="Choose whether the reward is in the catalogue or not.",
+        done=(
+            f"“{reward.name}” is out of the catalogue.",
+            f"“{reward.name}” is back in the catalogue.",
+        ),
+        back="manage_rewards",
     )
-    if choice == "1":
-        messages.success(request, f"“{reward.name}” is back in the catalogue.")
-    else:
-        messages.success(request, f"“{reward.name}” is out of the catalogue.")
-    return redirect("manage_rewards")
 
 
 @require_POST
