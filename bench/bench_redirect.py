@@ -247,7 +247,7 @@ def step_drain() -> dict[str, Any]:
     counters = Link.objects.aggregate(
         clicks=Sum("clicks"), self_clicks=Sum("self_clicks"), previews=Sum("previews")
     )
-    left = list(Path(settings.CLICKS_DIR).glob("*.jsonl")) if sink.directory.exists() else []
+    left = list(Path(settings.CLICKS_DIR).glob("clicks-*.tsv")) if sink.directory.exists() else []
     return {
         "drained": drained,
         "seconds": seconds,

@@ -17,6 +17,7 @@ import hashlib
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from contextlib import suppress
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
 from typing import Any
@@ -27,7 +28,7 @@ from django.db import connection, transaction
 from chorus.accounts.models import Organization
 from chorus.links.device import device_class
 from chorus.links.models import ClickDeadLetter, ClickKind, ClickOutcome, DeviceClass
-from chorus.links.sinks import OUTCOMES, REDIRECTED, Record, decode, get_sink
+from chorus.links.sinks import OUTCOMES, REDIRECTED, ClickRecord, decode, get_sink
 
 UNIQUE_WINDOW = timedelta(hours=24)
 CLICK_KINDS = frozenset(ClickKind.values)
@@ -89,8 +90,8 @@ def clicks_drain(*, batch_size: int = 5000) -> int:
 def clicks_set_aside(raw: bytes, reason: str, detail: str) -> None:
     """Keep a click record that cannot be stored as a dead letter (once per record)."""
     organization_id = None
-    with suppress(ValueError, TypeError, KeyError):
-        organization_id = decode(raw)["o"]
+    with suppress(ValueError, TypeError):
+        organization_id = decode(raw).organization_id
     if organization_id is not None and not Organization.objects.filter(pk=organization_id).exists():
         organization_id = None
     ClickDeadLetter.objects.get_or_create(
@@ -106,7 +107,7 @@ def clicks_set_aside(raw: bytes, reason: str, detail: str) -> None:
 
 
 class _Click:
-    """One well-formed record, parsed once."""
+    """One well-formed record, parsed once: its values as they are stored."""
 
     __slots__ = (
         "event_id",
@@ -116,37 +117,46 @@ class _Click:
         "outcome",
         "previous_visitor",
         "record",
-        "user",
+        "user_id",
         "visitor",
     )
 
-    def __init__(self, record: Record) -> None:
+    def __init__(self, record: ClickRecord) -> None:
         self.record = record
-        self.event_id = str(record["id"])[:32]
-        self.link_id = int(record["l"])
-        self.moment = datetime.fromtimestamp(float(record["t"]), tz=UTC)
-        kind = record.get("k")
-        self.kind = kind if kind in CLICK_KINDS else PERSON
-        self.visitor = str(record.get("v", ""))[:32]
+        self.event_id = str(record.event_id)[:32]
+        self.link_id = int(record.link_id)
+        self.moment = datetime.fromtimestamp(float(record.moment), tz=UTC)
+        self.kind = record.kind if record.kind in CLICK_KINDS else PERSON
+        self.visitor = str(record.visitor)[:32]
         # The visitor's key of the day before (not stored): a repeat across midnight.
-        self.previous_visitor = str(record.get("p") or "")[:32]
-        outcome = record.get("x")
-        self.outcome = outcome if outcome in OUTCOMES else REDIRECTED
-        self.user = record.get("u")
+        self.previous_visitor = str(record.previous_visitor or "")[:32]
+        self.outcome = record.outcome if record.outcome in OUTCOMES else REDIRECTED
+        self.user_id = record.user_id
 
 
-def _parse(record: Any) -> _Click | None:
+@dataclass(slots=True)
+class _LinkCounters:
+    """What a batch adds to one link's counters (the columns of COUNTERS_SQL)."""
+
+    clicks: int = 0
+    unique_clicks: int = 0
+    self_clicks: int = 0
+    previews: int = 0
+    last_click_at: datetime | None = None
+
+
+def _parse(record: ClickRecord) -> _Click | None:
     # A malformed record is skipped, not raised on: it would block its whole file forever.
-    if not isinstance(record, dict) or not record.get("id"):
+    if not isinstance(record, ClickRecord) or not record.event_id:
         return None
     try:
         return _Click(record)
-    except (KeyError, TypeError, ValueError, OverflowError, OSError):
+    except (TypeError, ValueError, OverflowError, OSError):
         return None
 
 
 @transaction.atomic
-def clicks_store(records: Iterable[Record]) -> int:
+def clicks_store(records: Iterable[ClickRecord]) -> int:
     """Store a batch of click records (idempotent: known event ids are skipped)."""
     batch: dict[str, _Click] = {}
     for record in records:
@@ -174,7 +184,7 @@ def clicks_store(records: Iterable[Record]) -> int:
     sharer_keys = _sharer_visitor_keys(fresh, links)
     adapt = _datetime_adapter()
     rows: list[tuple[Any, ...]] = []
-    counts: dict[int, list[Any]] = defaultdict(lambda: [0, 0, 0, 0, None])
+    counts: dict[int, _LinkCounters] = defaultdict(_LinkCounters)
     for click in fresh:
         organization_id, sharer = links[click.link_id]
         moment, kind, visitor = click.moment, click.kind, click.visitor
@@ -183,7 +193,7 @@ def clicks_store(records: Iterable[Record]) -> int:
             kind == PERSON
             and counted
             and sharer is not None
-            and (click.user == sharer or (sharer, moment.date(), visitor) in sharer_keys)
+            and (click.user_id == sharer or (sharer, moment.date(), visitor) in sharer_keys)
         )
         is_unique = False
         if kind == PERSON and counted and not is_self:
@@ -191,18 +201,17 @@ def clicks_store(records: Iterable[Record]) -> int:
             is_unique = previous is None or moment - previous >= UNIQUE_WINDOW
             # A stored click later than this one (drained earlier) stays the latest seen.
             last_seen[click.link_id, visitor] = max(moment, previous) if previous else moment
-        # clicks, unique clicks, self-clicks, previews, last click (a person's click that
-        # led nowhere is stored, and counted in no figure)
+        # A person's click that led nowhere is stored, and counted in no figure.
         if kind != PERSON or counted:
             counter = counts[click.link_id]
             if kind != PERSON:
-                counter[3] += 1
+                counter.previews += 1
             elif is_self:
-                counter[2] += 1
+                counter.self_clicks += 1
             else:
-                counter[0] += 1
-                counter[1] += is_unique
-            counter[4] = moment
+                counter.clicks += 1
+                counter.unique_clicks += is_unique
+            counter.last_click_at = moment
         record = click.record
         rows.append(
             (
@@ -211,9 +220,9 @@ def clicks_store(records: Iterable[Record]) -> int:
                 click.link_id,
                 adapt(moment),
                 kind,
-                str(record.get("b", ""))[:100],
-                referrer_host(str(record.get("r", ""))),
-                DeviceClass.BOT.value if kind == BOT else device_class(str(record.get("ua", ""))),
+                str(record.bot)[:100],
+                referrer_host(str(record.referrer)),
+                DeviceClass.BOT.value if kind == BOT else device_class(str(record.user_agent)),
                 visitor,
                 is_unique,
                 is_self,
@@ -257,10 +266,18 @@ def _insert_clicks(rows: list[tuple[Any, ...]]) -> None:
             cursor.executemany(INSERT_CLICK_SQL, rows)
 
 
-def _add_to_counters(counts: dict[int, list[Any]], adapt: Any) -> None:
+def _add_to_counters(counts: dict[int, _LinkCounters], adapt: Any) -> None:
     rows = [
-        (clicks, unique, own, previews, adapt(last), adapt(last), link_id)
-        for link_id, (clicks, unique, own, previews, last) in sorted(counts.items())
+        (
+            counter.clicks,
+            counter.unique_clicks,
+            counter.self_clicks,
+            counter.previews,
+            adapt(counter.last_click_at),
+            adapt(counter.last_click_at),
+            link_id,
+        )
+        for link_id, counter in sorted(counts.items())
     ]  # a fixed order: no deadlocks between drainers
     with connection.cursor() as cursor:
         cursor.executemany(COUNTERS_SQL, rows)

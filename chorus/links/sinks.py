@@ -32,17 +32,42 @@ from collections.abc import Callable, Iterator
 from contextlib import suppress
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 from django.db import InterfaceError, OperationalError
 
 logger = logging.getLogger(__name__)
 
-Record = dict[str, Any]
-Store = Callable[[list[Record]], Any]
+# chorus.links.models.ClickOutcome: the redirect, the organization's fallback page (for a
+# withdrawn post) or the "no longer available" page.
+REDIRECTED, FALLBACK, UNAVAILABLE = "redirected", "fallback", "unavailable"
+OUTCOMES = frozenset((REDIRECTED, FALLBACK, UNAVAILABLE))
+
+
+class ClickRecord(NamedTuple):
+    """One answered click, as the redirect writes it and the drainer reads it.
+
+    The fields are those of a line, in the line's order (`encode_line`, `decode`).
+    """
+
+    event_id: str
+    moment: float  # when it was answered, in seconds since the epoch
+    link_id: int
+    organization_id: int
+    kind: str = "click"  # chorus.links.models.ClickKind
+    bot: str = ""  # the crawler's name, when kind is "bot"
+    referrer: str = ""  # the Referer header
+    user_agent: str = ""
+    visitor: str = ""  # the visitor's key of the day (visitors.py)
+    user_id: int | None = None  # the member whose cookie came with the click
+    previous_visitor: str = ""  # the visitor's key of the day before
+    outcome: str = REDIRECTED  # what the visitor got: OUTCOMES
+
+
+Store = Callable[[list[ClickRecord]], Any]
 # set_aside(raw record, reason, detail): keeps a record that cannot be stored (a dead letter).
 SetAside = Callable[[bytes, str, str], None]
-Item = tuple[bytes, Record]  # a record with the raw line it was read from
+Item = tuple[bytes, ClickRecord]  # a record with the raw line it was read from
 
 # Why a record was set aside (chorus.links.models.DeadLetterReason has the same values).
 UNREADABLE = "unreadable"
@@ -55,7 +80,7 @@ TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (OperationalError, Interface
 
 
 class ClickSink(Protocol):
-    def append(self, record: Record) -> None: ...
+    def append(self, record: ClickRecord) -> None: ...
 
     def append_line(self, line: bytes, now: float) -> None:
         """Append one encoded record (`encode_line`) answered at `now` (the hot path)."""
@@ -78,19 +103,15 @@ class ClickSink(Protocol):
         ...
 
 
-# A record is one line of tab-separated fields, in this order: cheaper to write than JSON
-# (this runs for every redirect) and as easy to read back. Text fields that come from the
-# visitor have their tabs, line breaks and NULs turned into spaces.
-# Version 2 added "p" (the visitor's key of the day before, to recognise a repeat click
-# across midnight) and "x" (what the visitor got: OUTCOMES). Version 1 lines, written
-# before an upgrade, are still read.
-FIELDS = ("id", "t", "l", "o", "k", "b", "r", "ua", "v", "u", "p", "x")
+# A record is one line: the format version, then the fields of ClickRecord in their order,
+# separated by tabs. Cheaper to write than JSON (this runs for every redirect) and as easy
+# to read back. Text fields that come from the visitor have their tabs, line breaks and
+# NULs turned into spaces.
+# Version 2 added previous_visitor (to recognise a repeat click across midnight) and
+# outcome. Version 1 lines, written before an upgrade, are still read.
+FIELDS = ClickRecord._fields
 FIELDS_V1 = FIELDS[:10]
 FORMAT_VERSION = "2"
-# chorus.links.models.ClickOutcome: the redirect, the organization's fallback page (for a
-# withdrawn post) or the "no longer available" page.
-REDIRECTED, FALLBACK, UNAVAILABLE = "redirected", "fallback", "unavailable"
-OUTCOMES = frozenset((REDIRECTED, FALLBACK, UNAVAILABLE))
 _FLATTEN = str.maketrans({"\t": " ", "\n": " ", "\r": " ", "\0": " "})
 
 
@@ -114,7 +135,10 @@ def encode_line(
     previous_visitor: str = "",
     outcome: str = REDIRECTED,
 ) -> bytes:
-    """One record as a line: the fields of FIELDS, in that order."""
+    """One record as a line: the fields of ClickRecord, in that order.
+
+    Takes plain values, not a ClickRecord: the redirect calls it for every click.
+    """
     return (
         f"{FORMAT_VERSION}\t{event_id}\t{moment!r}\t{link_id}\t{organization_id}\t{kind}\t"
         f"{flat(bot)}\t{flat(referrer)}\t{flat(user_agent)}\t{visitor}\t"
@@ -122,45 +146,43 @@ def encode_line(
     ).encode()
 
 
-def encode(record: Record) -> bytes:
-    return encode_line(
-        record["id"],
-        record["t"],
-        record["l"],
-        record["o"],
-        record["k"],
-        str(record.get("b", "")),
-        str(record.get("r", "")),
-        str(record.get("ua", "")),
-        record.get("v", ""),
-        record.get("u"),
-        record.get("p", ""),
-        record.get("x", REDIRECTED),
-    )
+def encode(record: ClickRecord) -> bytes:
+    return encode_line(*record)
 
 
-def decode(line: bytes) -> Record:
+def decode(line: bytes) -> ClickRecord:
     """The record on one line; ValueError when the line is not one."""
     fields = line.decode(errors="replace").rstrip("\n").split("\t")
     if fields[0] == FORMAT_VERSION and len(fields) == len(FIELDS) + 1:
-        record: Record = dict(zip(FIELDS, fields[1:], strict=True))
+        previous_visitor, outcome = fields[11], fields[12]
     elif fields[0] == "1" and len(fields) == len(FIELDS_V1) + 1:
-        record = dict(zip(FIELDS_V1, fields[1:], strict=True))
-        record.update(p="", x=REDIRECTED)
+        previous_visitor, outcome = "", REDIRECTED
     else:
         raise ValueError("not a click record")
-    record["t"] = float(record["t"])
+    event_id, moment, link_id, organization_id, kind, bot, referrer = fields[1:8]
+    user_agent, visitor, user_id = fields[8:11]
+    answered = float(moment)
     # A moment no clock gives (the drainer could not turn it into a date).
-    if not (math.isfinite(record["t"]) and 0 < record["t"] < 1e11):
+    if not (math.isfinite(answered) and 0 < answered < 1e11):
         raise ValueError("not a click's moment")
-    if not record["id"]:
+    if not event_id:
         raise ValueError("no event id")
-    if record["x"] not in OUTCOMES:
+    if outcome not in OUTCOMES:
         raise ValueError("unknown outcome")
-    record["l"] = int(record["l"])
-    record["o"] = int(record["o"])
-    record["u"] = int(record["u"]) if record["u"] else None
-    return record
+    return ClickRecord(
+        event_id=event_id,
+        moment=answered,
+        link_id=int(link_id),
+        organization_id=int(organization_id),
+        kind=kind,
+        bot=bot,
+        referrer=referrer,
+        user_agent=user_agent,
+        visitor=visitor,
+        user_id=int(user_id) if user_id else None,
+        previous_visitor=previous_visitor,
+        outcome=outcome,
+    )
 
 
 def store_or_set_aside(store: Store, items: list[Item], set_aside: SetAside) -> None:
@@ -235,17 +257,18 @@ class FileSink:
                 handle.close()
                 local.handle = None
             self.directory.mkdir(parents=True, exist_ok=True)
-            # One file per process, thread and bucket: no two writers share a file.
+            # One file per process, thread and bucket: no two writers share a file. The
+            # lines are tab-separated fields (encode_line), hence ".tsv".
             name = f"clicks-{bucket}-{self._pid}-{threading.get_ident()}"
             if self._generation:
                 name = f"{name}-{self._generation}"
             fd = os.open(
-                self.directory / f"{name}.jsonl", os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600
+                self.directory / f"{name}.tsv", os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600
             )
             handle = local.handle = _OpenFile(fd, bucket, self._generation)
         return handle.fd
 
-    def append(self, record: Record) -> None:
+    def append(self, record: ClickRecord) -> None:
         self.append_line(encode(record), time.time())
 
     def append_line(self, line: bytes, now: float) -> None:
@@ -263,7 +286,9 @@ class FileSink:
         now = time.time() if now is None else now
         current = int(now - self.GRACE_SECONDS) // self.BUCKET_SECONDS
         ready = []
-        for path in sorted(self.directory.glob("clicks-*.jsonl")):
+        # "*.jsonl": what processes wrote before the files were named ".tsv" (the same lines).
+        paths = [*self.directory.glob("clicks-*.tsv"), *self.directory.glob("clicks-*.jsonl")]
+        for path in sorted(paths):
             with suppress(ValueError, IndexError):
                 if int(path.name.split("-")[1]) < current:
                     ready.append(path)
@@ -355,7 +380,7 @@ class RedisSink:
             redis.TimeoutError,
         )
 
-    def append(self, record: Record) -> None:
+    def append(self, record: ClickRecord) -> None:
         self.append_line(encode(record), time.time())
 
     def append_line(self, line: bytes, now: float) -> None:
@@ -466,7 +491,7 @@ class GuardedSink:
         self._held = deque()
         self._flushing = threading.Lock()
 
-    def append(self, record: Record) -> None:
+    def append(self, record: ClickRecord) -> None:
         self.append_line(encode(record), time.time())
 
     def append_line(self, line: bytes, now: float) -> None:

@@ -38,6 +38,7 @@ from chorus.factories import (
 from chorus.links.models import Click, Link
 from chorus.links.reclassify import clicks_reclassify_as_bot
 from chorus.links.services.links import clicks_store
+from chorus.links.sinks import ClickRecord
 from chorus.sharing.models import ShareMethod, ShareMetrics, ShareStatus
 
 DAY = date(2026, 1, 15)
@@ -64,17 +65,18 @@ def utc(day: int, hour: int, minute: int = 0) -> datetime:
 
 
 def click(link: Link, moment: datetime, visitor: str, *, kind: str = "click", user: Any = None):
-    return {
-        "id": f"event-{next(_events)}",
-        "t": moment.timestamp(),
-        "l": link.pk,
-        "k": kind,
-        "b": "Slackbot" if kind == "bot" else "",
-        "r": "",
-        "ua": "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X)",
-        "v": visitor,
-        "u": user,
-    }
+    return ClickRecord(
+        event_id=f"event-{next(_events)}",
+        moment=moment.timestamp(),
+        link_id=link.pk,
+        organization_id=link.organization_id,
+        kind=kind,
+        bot="Slackbot" if kind == "bot" else "",
+        referrer="",
+        user_agent="Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X)",
+        visitor=visitor,
+        user_id=user,
+    )
 
 
 def stats(organization: Any, day: date) -> dict[tuple[Any, ...], dict[str, Any]]:

@@ -42,6 +42,7 @@ from chorus.gamification.models import Badge, Challenge, PointRule, Reward, Rule
 from chorus.gamification.services.points import points_award
 from chorus.gamification.services.rewards import reward_request
 from chorus.links.services.links import clicks_store, link_mint
+from chorus.links.sinks import ClickRecord
 from chorus.links.visitors import visitor_key
 
 ID_PARAMETERS = {
@@ -166,7 +167,17 @@ def tenant_objects(organization):
     link = link_mint(post=live, membership=member, network="linkedin")
     # Through the drainer, which keeps the link's counters (a reclassification takes it back).
     key = visitor_key(f"192.0.2.{organization.pk % 250}", "walker", timezone.now().date())
-    clicks_store([{"id": f"walker-{organization.pk}", "t": time.time(), "l": link.pk, "v": key}])
+    clicks_store(
+        [
+            ClickRecord(
+                event_id=f"walker-{organization.pk}",
+                moment=time.time(),
+                link_id=link.pk,
+                organization_id=organization.pk,
+                visitor=key,
+            )
+        ]
+    )
     # A reward and a member's pending request for it (the price paid from awarded points).
     reward = Reward.objects.create(organization=organization, name="Mug", price=1, stock=5)
     PointRule.objects.get_or_create(

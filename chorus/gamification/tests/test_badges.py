@@ -35,6 +35,7 @@ from chorus.gamification.selectors.badges import sharing_streak
 from chorus.gamification.services.badges import badges_add_suggested, badges_check
 from chorus.links.models import Link
 from chorus.links.services.links import clicks_store
+from chorus.links.sinks import ClickRecord
 from chorus.notifications.models import Notification
 from chorus.sharing.models import ShareStatus
 
@@ -259,19 +260,20 @@ def test_a_new_visitor_past_the_click_cap_still_completes_a_clicks_badge(world):
     assert earned(world.emma) == ["Two visitors"]
 
 
-def visit(link: Link, visitor: str) -> dict[str, Any]:
+def visit(link: Link, visitor: str) -> ClickRecord:
     """A person's click as the redirect records it (the drainer decides it is unique)."""
-    return {
-        "id": f"visit-{visitor}",
-        "t": NOW.timestamp(),
-        "l": link.pk,
-        "k": "click",
-        "b": "",
-        "r": "",
-        "ua": "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X)",
-        "v": visitor,
-        "u": None,
-    }
+    return ClickRecord(
+        event_id=f"visit-{visitor}",
+        moment=NOW.timestamp(),
+        link_id=link.pk,
+        organization_id=link.organization_id,
+        kind="click",
+        bot="",
+        referrer="",
+        user_agent="Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X)",
+        visitor=visitor,
+        user_id=None,
+    )
 
 
 def test_the_minute_task_awards_badges_to_members_who_shared(world):

@@ -29,6 +29,7 @@ from chorus.gamification.services.points import period_starts
 from chorus.links.models import Link
 from chorus.links.reclassify import clicks_reclassify_as_bot
 from chorus.links.services.links import clicks_store
+from chorus.links.sinks import ClickRecord
 from chorus.sharing.models import ShareMetrics, ShareStatus
 
 NOW = datetime(2026, 5, 13, 10, 0, tzinfo=UTC)  # a Wednesday
@@ -70,17 +71,18 @@ def world(db: None) -> SimpleNamespace:
 
 def click(link: Link, visitor: str, *, kind: str = "click", user: Any = None, at: Any = None):
     moment = at or NOW
-    return {
-        "id": f"event-{next(_events)}",
-        "t": moment.timestamp(),
-        "l": link.pk,
-        "k": kind,
-        "b": "LinkedInBot" if kind == "bot" else "",
-        "r": "",
-        "ua": "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X)",
-        "v": visitor,
-        "u": user,
-    }
+    return ClickRecord(
+        event_id=f"event-{next(_events)}",
+        moment=moment.timestamp(),
+        link_id=link.pk,
+        organization_id=link.organization_id,
+        kind=kind,
+        bot="LinkedInBot" if kind == "bot" else "",
+        referrer="",
+        user_agent="Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X)",
+        visitor=visitor,
+        user_id=user,
+    )
 
 
 def shared(member: Any, post: Any, at: datetime = NOW) -> Any:

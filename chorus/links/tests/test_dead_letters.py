@@ -20,7 +20,7 @@ from chorus.factories import OrganizationFactory, PostFactory
 from chorus.links.clicks import clicks_drain, clicks_set_aside, clicks_store
 from chorus.links.models import Click, ClickDeadLetter, DeadLetterReason
 from chorus.links.services.links import link_mint
-from chorus.links.sinks import FileSink, RedisSink, encode, encode_line, reset_sink
+from chorus.links.sinks import ClickRecord, FileSink, RedisSink, encode, encode_line, reset_sink
 from chorus.links.tests.edge_client import IPHONE
 from chorus.links.tests.redis_server import REDIS_URL, requires_redis
 
@@ -34,18 +34,18 @@ def link(organization):
 
 
 def record(link, i, *, moment=None):
-    return {
-        "id": f"event-{i}",
-        "t": moment or time.time() - 100,
-        "l": link.pk,
-        "o": link.organization_id,
-        "k": "click",
-        "b": "",
-        "r": "",
-        "ua": IPHONE,
-        "v": f"visitor-{i}",
-        "u": None,
-    }
+    return ClickRecord(
+        event_id=f"event-{i}",
+        moment=moment or time.time() - 100,
+        link_id=link.pk,
+        organization_id=link.organization_id,
+        kind="click",
+        bot="",
+        referrer="",
+        user_agent=IPHONE,
+        visitor=f"visitor-{i}",
+        user_id=None,
+    )
 
 
 def poison(link) -> bytes:
@@ -69,7 +69,7 @@ def file_backend(settings, tmp_path):
 def click_file(directory, name, lines):
     """A click file whose bucket is over (ready for the drainer)."""
     bucket = int(time.time() - 120) // FileSink.BUCKET_SECONDS
-    path = directory / f"clicks-{bucket}-{name}.jsonl"
+    path = directory / f"clicks-{bucket}-{name}.tsv"
     path.write_bytes(b"".join(lines))
     return path
 
@@ -181,7 +181,9 @@ def test_admins_see_how_many_clicks_were_set_aside_and_why(admin_client, organiz
     clicks_set_aside(poison(link), "not_stored", "OverflowError: Python int too large")
     clicks_set_aside(b"1\tgarbage\n", "unreadable", "not a click record")
     other = OrganizationFactory()
-    clicks_set_aside(encode({**record(link, 9), "o": other.pk}), "not_stored", "elsewhere")
+    clicks_set_aside(
+        encode(record(link, 9)._replace(organization_id=other.pk)), "not_stored", "elsewhere"
+    )
     ClickDeadLetter.objects.filter(organization=None).update(organization=organization)
 
     html = admin_client.get("/manage/links/visitors/").content.decode()

@@ -13,7 +13,7 @@ from chorus.factories import MembershipFactory, PostFactory
 from chorus.links.edge import LinkEdge, LinkResolver
 from chorus.links.models import Click, Link, LinkSettings
 from chorus.links.services.links import clicks_store, link_mint, tracked_destination
-from chorus.links.sinks import FileSink
+from chorus.links.sinks import ClickRecord, FileSink
 
 IPHONE = (
     "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 "
@@ -186,18 +186,18 @@ def test_bots_head_and_prefetch_are_previews(edge, post):
 
 def test_draining_the_same_records_twice_counts_once(post):
     link = link_mint(post=post)
-    record = {
-        "id": "e1",
-        "t": time.time(),
-        "l": link.pk,
-        "o": link.organization_id,
-        "k": "click",
-        "b": "",
-        "r": "",
-        "ua": IPHONE,
-        "v": "abc",
-        "u": None,
-    }
+    record = ClickRecord(
+        event_id="e1",
+        moment=time.time(),
+        link_id=link.pk,
+        organization_id=link.organization_id,
+        kind="click",
+        bot="",
+        referrer="",
+        user_agent=IPHONE,
+        visitor="abc",
+        user_id=None,
+    )
     assert clicks_store([record]) == 1
     assert clicks_store([record]) == 0
     link.refresh_from_db()
@@ -209,18 +209,18 @@ def test_last_click_keeps_the_latest_moment_whatever_the_order(post):
     later, earlier = time.time(), time.time() - 3600
 
     def record(event_id, moment):
-        return {
-            "id": event_id,
-            "t": moment,
-            "l": link.pk,
-            "o": link.organization_id,
-            "k": "click",
-            "b": "",
-            "r": "https://www.linkedin.com/feed/",
-            "ua": IPHONE,
-            "v": event_id,
-            "u": None,
-        }
+        return ClickRecord(
+            event_id=event_id,
+            moment=moment,
+            link_id=link.pk,
+            organization_id=link.organization_id,
+            kind="click",
+            bot="",
+            referrer="https://www.linkedin.com/feed/",
+            user_agent=IPHONE,
+            visitor=event_id,
+            user_id=None,
+        )
 
     clicks_store([record("late", later)])
     clicks_store([record("early", earlier)])
@@ -233,26 +233,59 @@ def test_last_click_keeps_the_latest_moment_whatever_the_order(post):
 def test_a_record_survives_the_append_path_even_with_hostile_text():
     from chorus.links.sinks import decode, encode
 
-    record = {
-        "id": "abc",
-        "t": 1795550000.123456,
-        "l": 7,
-        "o": 2,
-        "k": "click",
-        "b": "",
-        "r": "https://x.example/\tfake\nline",
-        "ua": "Evil\tUA\r\n1\t2\t3",
-        "v": "f00",
-        "u": None,
-    }
+    record = ClickRecord(
+        event_id="abc",
+        moment=1795550000.123456,
+        link_id=7,
+        organization_id=2,
+        kind="click",
+        bot="",
+        referrer="https://x.example/\tfake\nline",
+        user_agent="Evil\tUA\r\n1\t2\t3",
+        visitor="f00",
+        user_id=None,
+    )
     line = encode(record)
     assert line.count(b"\n") == 1 and line.endswith(b"\n")
     back = decode(line)
-    assert back["t"] == record["t"] and back["l"] == 7 and back["u"] is None
-    assert back["ua"] == "Evil UA  1 2 3"
-    assert decode(encode({**record, "u": 42}))["u"] == 42
+    assert back.moment == record.moment and back.link_id == 7 and back.user_id is None
+    assert back.user_agent == "Evil UA  1 2 3"
+    assert decode(encode(record._replace(user_id=42))).user_id == 42
     with pytest.raises(ValueError):
         decode(b'{"id": "x"}\n')
+
+
+def test_lines_written_by_running_processes_are_still_read_the_same():
+    from chorus.links.sinks import decode, encode
+
+    # Version 2 (today's) and version 1 (before previous_visitor and outcome), as written.
+    line = b"2\tabc\t1795550000.5\t7\t2\tclick\t\tx.example\tUA\tf00\t42\te11\tfallback\n"
+    record = ClickRecord(
+        event_id="abc",
+        moment=1795550000.5,
+        link_id=7,
+        organization_id=2,
+        kind="click",
+        referrer="x.example",
+        user_agent="UA",
+        visitor="f00",
+        user_id=42,
+        previous_visitor="e11",
+        outcome="fallback",
+    )
+    assert decode(line) == record
+    assert encode(record) == line
+    old = b"1\tabc\t1795550000.5\t7\t2\tbot\tSlackbot\t\tUA\tf00\t\n"
+    assert decode(old) == ClickRecord(
+        event_id="abc",
+        moment=1795550000.5,
+        link_id=7,
+        organization_id=2,
+        kind="bot",
+        bot="Slackbot",
+        user_agent="UA",
+        visitor="f00",
+    )
 
 
 def test_preload_fills_the_cache_so_lookups_need_no_query(

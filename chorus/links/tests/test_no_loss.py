@@ -28,7 +28,7 @@ from chorus.content.models import PostState
 from chorus.factories import MembershipFactory, OrganizationFactory, PostFactory
 from chorus.links.models import Click, Link
 from chorus.links.services.links import clicks_store, link_mint
-from chorus.links.sinks import FileSink, decode, encode
+from chorus.links.sinks import ClickRecord, FileSink, decode, encode
 from chorus.links.tests.edge_client import IPHONE
 
 ROOT = Path(settings.BASE_DIR)
@@ -148,7 +148,7 @@ def test_killing_the_server_right_after_answering_loses_no_click(tmp_path):
     # A crawler's HEAD is recorded as that bot; a browser's as a HEAD.
     heads = sum(1 for _path, method, ua in plan if method == "HEAD" and ua in USER_AGENTS[:2])
     assert Click.objects.filter(kind="head").count() == heads
-    assert not list(clicks_dir.glob("*.jsonl"))
+    assert not list(clicks_dir.glob("clicks-*"))
 
 
 # The drainer's side ---------------------------------------------------------------------
@@ -157,18 +157,18 @@ def test_killing_the_server_right_after_answering_loses_no_click(tmp_path):
 def records(link, n, *, start=0):
     now = time.time()
     return [
-        {
-            "id": f"event-{start + i}",
-            "t": now - 100,
-            "l": link.pk,
-            "o": link.organization_id,
-            "k": "click",
-            "b": "",
-            "r": "",
-            "ua": IPHONE,
-            "v": f"visitor-{start + i}",
-            "u": None,
-        }
+        ClickRecord(
+            event_id=f"event-{start + i}",
+            moment=now - 100,
+            link_id=link.pk,
+            organization_id=link.organization_id,
+            kind="click",
+            bot="",
+            referrer="",
+            user_agent=IPHONE,
+            visitor=f"visitor-{start + i}",
+            user_id=None,
+        )
         for i in range(n)
     ]
 
@@ -182,7 +182,7 @@ def link(organization):
 def old_bucket_file(directory: Path, name: str = "1-1") -> Path:
     directory.mkdir(parents=True, exist_ok=True)
     bucket = int(time.time() - 120) // FileSink.BUCKET_SECONDS
-    return directory / f"clicks-{bucket}-{name}.jsonl"
+    return directory / f"clicks-{bucket}-{name}.tsv"
 
 
 def test_a_partial_trailing_line_is_skipped_and_the_rest_stored(tmp_path, link):
@@ -194,6 +194,19 @@ def test_a_partial_trailing_line_is_skipped_and_the_rest_stored(tmp_path, link):
     link.refresh_from_db()
     assert link.clicks == 3
     assert not path.exists()
+
+
+def test_files_written_before_the_upgrade_under_their_old_name_are_drained_too(tmp_path, link):
+    # Until the files were named ".tsv" they were named ".jsonl", with the same lines.
+    old = old_bucket_file(tmp_path).with_suffix(".jsonl")
+    old.write_bytes(b"".join(encode(r) for r in records(link, 2)))
+    old_bucket_file(tmp_path, "2-2").write_bytes(
+        b"".join(encode(r) for r in records(link, 3, start=2))
+    )
+    assert FileSink(tmp_path).drain(clicks_store) == 5
+    link.refresh_from_db()
+    assert link.clicks == 5
+    assert not list(tmp_path.glob("clicks-*"))
 
 
 def test_an_unreadable_or_malformed_line_does_not_block_the_file(tmp_path, link):

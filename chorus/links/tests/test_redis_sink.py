@@ -16,7 +16,7 @@ from chorus.factories import PostFactory
 from chorus.links.edge import LinkEdge, LinkResolver
 from chorus.links.models import Click
 from chorus.links.services.links import clicks_store, link_mint
-from chorus.links.sinks import RedisSink
+from chorus.links.sinks import ClickRecord, RedisSink
 from chorus.links.tests.edge_client import IPHONE, call, django_app
 from chorus.links.tests.redis_server import REDIS_URL, redis_unavailable, requires_redis
 
@@ -50,18 +50,18 @@ def link(organization):
 
 
 def record(link, i):
-    return {
-        "id": f"redis-event-{i}",
-        "t": time.time(),
-        "l": link.pk,
-        "o": link.organization_id,
-        "k": "click",
-        "b": "",
-        "r": "",
-        "ua": IPHONE,
-        "v": f"visitor-{i}",
-        "u": None,
-    }
+    return ClickRecord(
+        event_id=f"redis-event-{i}",
+        moment=time.time(),
+        link_id=link.pk,
+        organization_id=link.organization_id,
+        kind="click",
+        bot="",
+        referrer="",
+        user_agent=IPHONE,
+        visitor=f"visitor-{i}",
+        user_id=None,
+    )
 
 
 class Died(Exception):

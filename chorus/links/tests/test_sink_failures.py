@@ -163,7 +163,7 @@ def test_the_configured_sink_never_fails_the_redirect(redis_backend):
 def click_file(directory: Path, moment: float) -> Path:
     """The file the sink opens for this thread at `moment` (sinks.FileSink._descriptor)."""
     bucket = int(moment) // FileSink.BUCKET_SECONDS
-    return directory / f"clicks-{bucket}-{os.getpid()}-{threading.get_ident()}.jsonl"
+    return directory / f"clicks-{bucket}-{os.getpid()}-{threading.get_ident()}.tsv"
 
 
 def test_a_full_disk_never_fails_the_redirect_and_the_clicks_are_written_later(tmp_path, link):

@@ -22,7 +22,7 @@ from chorus.factories import MembershipFactory, PostFactory
 from chorus.links.edge import MEMBER_COOKIE, LinkEdge, LinkResolver, member_cookie_value
 from chorus.links.models import Click, MemberVisitorKey
 from chorus.links.services.links import clicks_store, link_mint
-from chorus.links.sinks import FileSink
+from chorus.links.sinks import ClickRecord, FileSink
 from chorus.links.tests.edge_client import IPHONE, call, django_app, drain
 from chorus.links.visitors import visitor_key
 
@@ -50,18 +50,18 @@ def link(organization, employee):
 
 
 def record(link, moment, *, visitor="visitor-1", kind="click", user=None, event=None):
-    return {
-        "id": event or f"e{random.getrandbits(64):x}",
-        "t": moment.timestamp(),
-        "l": link.pk,
-        "o": link.organization_id,
-        "k": kind,
-        "b": "",
-        "r": "",
-        "ua": IPHONE,
-        "v": visitor,
-        "u": user,
-    }
+    return ClickRecord(
+        event_id=event or f"e{random.getrandbits(64):x}",
+        moment=moment.timestamp(),
+        link_id=link.pk,
+        organization_id=link.organization_id,
+        kind=kind,
+        bot="",
+        referrer="",
+        user_agent=IPHONE,
+        visitor=visitor,
+        user_id=user,
+    )
 
 
 def counts(link):

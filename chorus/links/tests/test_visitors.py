@@ -35,6 +35,7 @@ from chorus.factories import MembershipFactory, OrganizationFactory, PostFactory
 from chorus.links.models import Click, Link
 from chorus.links.selectors import visitors as selectors_visitors
 from chorus.links.services.links import clicks_store, link_mint
+from chorus.links.sinks import ClickRecord
 from chorus.links.visitors import visitor_key
 
 NOW = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
@@ -59,16 +60,17 @@ def store(
     key = key_of(ip, clicks[0][1].date(), user_agent)
     clicks_store(
         [
-            {
-                "id": f"event-{next(_events)}",
-                "t": moment.timestamp(),
-                "l": link.pk,
-                "k": kind,
-                "b": "Slackbot" if kind == "bot" else "",
-                "r": "",
-                "ua": user_agent,
-                "v": key,
-            }
+            ClickRecord(
+                event_id=f"event-{next(_events)}",
+                moment=moment.timestamp(),
+                link_id=link.pk,
+                organization_id=link.organization_id,
+                kind=kind,
+                bot="Slackbot" if kind == "bot" else "",
+                referrer="",
+                user_agent=user_agent,
+                visitor=key,
+            )
             for link, moment in clicks
         ]
     )
