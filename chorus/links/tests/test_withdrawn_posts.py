@@ -8,6 +8,7 @@ page counts like any other.
 from __future__ import annotations
 
 import time
+from datetime import UTC, datetime
 
 import pytest
 import time_machine
@@ -29,6 +30,13 @@ from chorus.links.sinks import FileSink
 from chorus.links.tests.edge_client import call, django_app, drain
 
 FALLBACK_PAGE = "https://acme.example/news"
+
+
+@pytest.fixture(autouse=True)
+def _midday():
+    """Noon (UTC): a visitor key changes at midnight, and `later()` must not cross it."""
+    with time_machine.travel(datetime(2026, 3, 10, 12, 0, tzinfo=UTC), tick=True):
+        yield
 
 
 @pytest.fixture
