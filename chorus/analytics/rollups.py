@@ -14,7 +14,7 @@ so database date functions would cut days at UTC midnight).
 `rollups_refresh` (every minute) turns what changed since the watermarks (RollupState:
 new clicks and metric snapshots by id, shares by updated_at) into dirty marks
 (RollupDirtyDay), then rebuilds each marked day. Anything else that changes raw rows
-(e.g. chorus.links.reclassify, a deleted share) marks the days itself with
+(e.g. chorus.actions.clicks, a deleted share) marks the days itself with
 `rollups_mark_dirty`.
 """
 

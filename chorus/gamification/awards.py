@@ -5,7 +5,7 @@ became SHARED (by their last change), new clicks (by id) and new engagement snap
 id). Only what a person did counts: a click earns when it is a person's (not a bot
 preview, HEAD or prefetch), not the member's own, and the visitor's first on that link
 (not a repeat). A share undone within the hour of being shared gets its award reversed; a
-click later reclassified as a bot gets a reversal from chorus.links.reclassify. Awarding
+click later reclassified as a bot gets a reversal from chorus.actions.clicks. Awarding
 is idempotent (one award per source and rule), so reading a row twice earns nothing more,
 and a daily recheck reads the last two days of clicks again (ids committed out of order
 on PostgreSQL).

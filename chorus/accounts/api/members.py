@@ -21,6 +21,7 @@ from chorus.accounts.models import Group, Membership
 from chorus.accounts.selectors import members as selectors
 from chorus.accounts.selectors.groups import group_list_by_ids
 from chorus.accounts.services import members as services
+from chorus.actions.members import member_set_active
 from chorus.api.auth import api_roles, calling_member
 from chorus.api.pagination import Pagination
 from chorus.api.schema import Error, Id, Input, PathId
@@ -131,9 +132,7 @@ def member_update(request: HttpRequest, member_id: PathId, payload: MemberPatch)
     # All or nothing: a refused change leaves the member exactly as before.
     with transaction.atomic():
         if payload.is_active is not None:
-            services.membership_set_active(
-                membership=membership, actor=actor, active=payload.is_active
-            )
+            member_set_active(membership=membership, actor=actor, active=payload.is_active)
         if payload.roles is not None:
             services.membership_update_roles(
                 membership=membership, actor=actor, roles=payload.roles

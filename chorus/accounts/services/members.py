@@ -112,11 +112,12 @@ def membership_set_public_ranking(*, membership: Membership, public_ranking: boo
 
 @transaction.atomic
 def membership_set_active(*, membership: Membership, actor: User, active: bool) -> Membership:
-    """Deactivate (or reactivate) a member; a deactivated member can no longer act.
+    """The membership's side of deactivating (or reactivating) a member, with its audit row.
 
-    One transaction: the member's status, their place in the rankings, their pending shares
-    and the audit row change together or not at all. The organization's admins are locked,
-    so two admins deactivating each other at once cannot leave it without one.
+    Pages and the API call chorus.actions.members.member_set_active, which also takes the
+    member off the rankings and cancels their pending shares in the same transaction. The
+    organization's admins are locked, so two admins deactivating each other at once cannot
+    leave it without one.
     """
     list(
         Membership.objects.select_for_update()
@@ -135,13 +136,6 @@ def membership_set_active(*, membership: Membership, actor: User, active: bool) 
         return membership
     membership.is_active = active
     membership.save(update_fields=["is_active"])
-    from chorus.gamification.services.points import points_ranking_sync
-
-    points_ranking_sync(membership=membership)
-    if not active:
-        from chorus.sharing.services.cancel import shares_cancel_for_member
-
-        shares_cancel_for_member(membership=membership, reason="Your membership was deactivated.")
     audit_record(
         organization=membership.organization,
         actor=actor,

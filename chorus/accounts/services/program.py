@@ -1,4 +1,8 @@
-"""A member joining or leaving the advocacy program (with their consent recorded)."""
+"""A member joining or leaving the advocacy program (with their consent recorded).
+
+The membership's side only: pages and the API call chorus.actions.members, which also
+resyncs the member's ranking and, on leaving, cancels the shares waiting in their name.
+"""
 
 from __future__ import annotations
 
@@ -43,7 +47,7 @@ def program_join(*, membership: Membership, actor: User, terms_version: int) -> 
 
 def program_leave(*, membership: Membership, actor: User) -> Membership:
     """Leave the advocacy program. Everything done in the member's name must stop:
-    later features check `Membership.is_advocate` before acting."""
+    features check `Membership.is_advocate` before acting."""
     if membership.user_id != actor.pk:
         raise PermissionDenied("Only members themselves can leave the program.")
     if membership.program_status != ProgramStatus.JOINED:
@@ -56,9 +60,6 @@ def program_leave(*, membership: Membership, actor: User) -> Membership:
             consent=ConsentAction.LEFT,
             audit_action="program.left",
         )
-        from chorus.sharing.services.cancel import shares_cancel_for_member
-
-        shares_cancel_for_member(membership=membership, reason="You left the advocacy program.")
     return membership
 
 
@@ -71,16 +72,13 @@ def _status_change(
     audit_action: str,
     audit_data: dict[str, Any] | None = None,
 ) -> None:
-    """Set the member's program status, resync their ranking, record their consent (the
+    """Set the member's program status, record their consent (the
     terms as they read now) and audit it. Must run inside transaction.atomic."""
     organization = membership.organization
     now = timezone.now()
     membership.program_status = status
     membership.program_status_changed_at = now
     membership.save(update_fields=["program_status", "program_status_changed_at"])
-    from chorus.gamification.services.points import points_ranking_sync
-
-    points_ranking_sync(membership=membership)
     ProgramConsent.objects.create(
         organization=organization,
         membership=membership,

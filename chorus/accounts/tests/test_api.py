@@ -28,6 +28,7 @@ from chorus.accounts.services import invitations as invitation_services
 from chorus.accounts.services import members as member_services
 from chorus.accounts.services import tokens as token_services
 from chorus.accounts.tokens import hash_secret, new_secret
+from chorus.actions.members import member_set_active
 from chorus.core.models import AuditEvent
 from chorus.factories import GroupFactory, MembershipFactory, OrganizationFactory
 
@@ -145,9 +146,7 @@ def test_a_revoked_token_is_401(client, employee):
 
 
 def test_a_deactivated_members_token_is_401(client, admin_member, employee, employee_secret):
-    member_services.membership_set_active(
-        membership=employee, actor=admin_member.user, active=False
-    )
+    member_set_active(membership=employee, actor=admin_member.user, active=False)
     assert call(client, "GET", "/me", employee_secret).status_code == 401
 
 
@@ -164,18 +163,14 @@ def test_a_globally_deactivated_users_token_is_401(client, employee, employee_se
 def test_a_deactivated_members_token_is_401_for_writes_too(
     client, admin_member, employee, employee_secret
 ):
-    member_services.membership_set_active(
-        membership=employee, actor=admin_member.user, active=False
-    )
+    member_set_active(membership=employee, actor=admin_member.user, active=False)
     assert call(client, "POST", "/tokens", employee_secret, {"name": "x"}).status_code == 401
     assert ApiToken.objects.filter(membership=employee).count() == 1
 
 
 def test_a_reactivated_members_token_works_again(client, admin_member, employee, employee_secret):
-    member_services.membership_set_active(
-        membership=employee, actor=admin_member.user, active=False
-    )
-    member_services.membership_set_active(membership=employee, actor=admin_member.user, active=True)
+    member_set_active(membership=employee, actor=admin_member.user, active=False)
+    member_set_active(membership=employee, actor=admin_member.user, active=True)
     assert call(client, "GET", "/me", employee_secret).status_code == 200
 
 

@@ -5,7 +5,7 @@ from django.urls import reverse
 
 from chorus.accounts.models import GroupKind, Membership, ProgramStatus
 from chorus.accounts.services import members as member_services
-from chorus.accounts.services import program as program_services
+from chorus.actions.members import member_join_program, member_set_active
 from chorus.core.models import AuditEvent
 from chorus.factories import GroupFactory, MembershipFactory, OrganizationFactory
 
@@ -152,7 +152,7 @@ def test_very_long_search_is_refused_not_crashed(admin_client, people):
 
 
 def test_member_detail_shows_program_history_read_only(admin_client, employee):
-    program_services.program_join(membership=employee, actor=employee.user, terms_version=1)
+    member_join_program(membership=employee, actor=employee.user, terms_version=1)
     response = admin_client.get(reverse("member_detail", args=[employee.pk]))
     body = response.content.decode()
     assert response.status_code == 200
@@ -303,14 +303,18 @@ def test_deactivation_is_all_or_nothing(monkeypatch, admin_member, employee):
 
     share = ShareFactory(membership=employee)
 
-    def audit_fails(**kwargs):
-        raise RuntimeError("the audit log is unavailable")
+    from chorus.actions import members as member_actions
 
-    monkeypatch.setattr(member_services, "audit_record", audit_fails)
+    cancel = member_actions.shares_cancel_for_member
+
+    def cancel_then_fail(**kwargs):
+        cancel(**kwargs)
+        assert Share.objects.get(pk=share.pk).status == ShareStatus.CANCELLED
+        raise RuntimeError("the next step failed")
+
+    monkeypatch.setattr(member_actions, "shares_cancel_for_member", cancel_then_fail)
     with pytest.raises(RuntimeError):
-        member_services.membership_set_active(
-            membership=employee, actor=admin_member.user, active=False
-        )
+        member_set_active(membership=employee, actor=admin_member.user, active=False)
     employee.refresh_from_db()
     assert employee.is_active is True
     assert Share.objects.get(pk=share.pk).status == ShareStatus.SCHEDULED

@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.urls import reverse
 
 from chorus.accounts.models import ProgramConsent
-from chorus.accounts.services import program as services
+from chorus.actions.members import member_join_program
 from chorus.core.models import AuditEvent
 
 URL = reverse("organization_settings")
@@ -41,7 +41,7 @@ def test_name_with_html_is_escaped(admin_client, organization):
 
 
 def test_new_terms_bump_the_version_and_keep_old_consents(admin_client, organization, employee):
-    services.program_join(membership=employee, actor=employee.user, terms_version=1)
+    member_join_program(membership=employee, actor=employee.user, terms_version=1)
     old_terms = organization.program_terms
     response = admin_client.post(URL, {"section": "terms", "terms-program_terms": "New rules."})
     assert response.status_code == 302

@@ -6,7 +6,7 @@ from django.urls import reverse
 
 from chorus.accounts.models import ProgramConsent, ProgramStatus
 from chorus.accounts.services import organization as organization_services
-from chorus.accounts.services import program as program_services
+from chorus.actions.members import member_join_program
 from chorus.core.models import AuditEvent
 
 
@@ -46,7 +46,7 @@ def test_joining_against_outdated_terms_is_refused(employee_client, employee):
 
 def test_nobody_can_opt_in_someone_else(admin_member, employee):
     with pytest.raises(PermissionDenied):
-        program_services.program_join(
+        member_join_program(
             membership=employee,
             actor=admin_member.user,
             terms_version=employee.organization.program_terms_version,
@@ -56,7 +56,7 @@ def test_nobody_can_opt_in_someone_else(admin_member, employee):
 
 
 def test_member_leaves_and_it_is_recorded(employee_client, employee):
-    program_services.program_join(membership=employee, actor=employee.user, terms_version=1)
+    member_join_program(membership=employee, actor=employee.user, terms_version=1)
     response = employee_client.post(reverse("program_leave"))
     assert response.status_code == 302
     employee.refresh_from_db()

@@ -21,6 +21,7 @@ from chorus.accounts.selectors import audit as audit_selectors
 from chorus.accounts.selectors import members as member_selectors
 from chorus.accounts.services import members as services
 from chorus.accounts.views.audit import audit_rows
+from chorus.actions.members import member_set_active
 
 MEMBERS_PER_PAGE = 50
 
@@ -170,7 +171,7 @@ def member_update_groups(request: MemberRequest, member_id: int) -> HttpResponse
 def _set_active(request: MemberRequest, member_id: int, *, active: bool) -> HttpResponse:
     member = _member_or_404(request, member_id)
     try:
-        services.membership_set_active(
+        member_set_active(
             membership=member,
             actor=request.user,  # type: ignore[arg-type]
             active=active,

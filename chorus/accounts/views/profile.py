@@ -13,7 +13,7 @@ from chorus.accounts.forms import JoinProgramForm, ProfileForm, PublicRankingFor
 from chorus.accounts.middleware import SESSION_KEY
 from chorus.accounts.models import Membership
 from chorus.accounts.services import members as member_services
-from chorus.accounts.services import program as program_services
+from chorus.actions.members import member_join_program, member_leave_program
 
 
 @member_required
@@ -25,7 +25,7 @@ def program(request: MemberRequest) -> HttpResponse:
     )
     if request.method == "POST" and form.is_valid():
         try:
-            program_services.program_join(
+            member_join_program(
                 membership=membership,
                 actor=request.user,  # type: ignore[arg-type]
                 terms_version=form.cleaned_data["terms_version"],
@@ -42,7 +42,7 @@ def program(request: MemberRequest) -> HttpResponse:
 @require_POST
 @member_required
 def program_leave(request: MemberRequest) -> HttpResponse:
-    program_services.program_leave(membership=request.membership, actor=request.user)  # type: ignore[arg-type]
+    member_leave_program(membership=request.membership, actor=request.user)  # type: ignore[arg-type]
     messages.success(
         request,
         "You have left the advocacy program. Nothing will be shared or done in your name.",

@@ -17,6 +17,7 @@ import pytest
 import time_machine
 from django.core.management import CommandError, call_command
 
+from chorus.actions.clicks import clicks_reclassify_as_bot
 from chorus.analytics import rollups
 from chorus.analytics.models import (
     DailyGroupStats,
@@ -36,7 +37,6 @@ from chorus.factories import (
     ShareFactory,
 )
 from chorus.links.models import Click, Link
-from chorus.links.reclassify import clicks_reclassify_as_bot
 from chorus.links.services.links import clicks_store
 from chorus.links.sinks import ClickRecord
 from chorus.sharing.models import ShareMethod, ShareMetrics, ShareStatus

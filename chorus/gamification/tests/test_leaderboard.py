@@ -11,8 +11,8 @@ import pytest
 import time_machine
 
 from chorus.accounts.models import ProgramStatus
-from chorus.accounts.services.members import membership_set_active
 from chorus.accounts.services.tokens import api_token_create
+from chorus.actions.members import member_set_active
 from chorus.analytics.selectors.rankings import NOT_RANKED
 from chorus.factories import GroupFactory, MembershipFactory, OrganizationFactory
 from chorus.gamification.models import GamificationSettings, Period, PointRule, Rule, Source
@@ -89,7 +89,7 @@ def test_members_without_points_or_with_points_reversed_are_not_listed(world):
 
 def test_members_who_leave_keep_what_they_earned_off_the_boards_and_earn_no_more(world):
     admin = MembershipFactory(organization=world.organization, is_admin=True)
-    membership_set_active(membership=world.dan, actor=admin.user, active=False)
+    member_set_active(membership=world.dan, actor=admin.user, active=False)
     assert (
         points_award(
             membership=world.dan, rule=Rule.COURSE, source=Source.COURSE, source_id=next(_sources)

@@ -12,6 +12,7 @@ import time_machine
 from django.db.models import Sum
 
 from chorus.accounts.models import ProgramStatus
+from chorus.actions.clicks import clicks_reclassify_as_bot
 from chorus.actions.suggestions import suggestion_accept
 from chorus.content.services.suggestions import suggestion_create
 from chorus.core.models import AppendOnlyError
@@ -27,7 +28,6 @@ from chorus.gamification.models import (
 )
 from chorus.gamification.services.points import period_starts
 from chorus.links.models import Link
-from chorus.links.reclassify import clicks_reclassify_as_bot
 from chorus.links.services.links import clicks_store
 from chorus.links.sinks import ClickRecord
 from chorus.sharing.models import ShareMetrics, ShareStatus

@@ -9,8 +9,7 @@ from typing import Any
 import pytest
 
 from chorus.accounts.models import ProgramStatus
-from chorus.accounts.services.members import membership_set_active
-from chorus.accounts.services.program import program_join, program_leave
+from chorus.actions.members import member_join_program, member_leave_program, member_set_active
 from chorus.factories import MembershipFactory, OrganizationFactory
 from chorus.gamification.models import Period, PointTotal, Rule, Source
 from chorus.gamification.selectors.leaderboard import leaderboard, my_rank
@@ -54,21 +53,23 @@ def acme(db: None) -> Any:
 def test_leaving_the_program_takes_a_member_off_the_boards_and_joining_puts_them_back(acme):
     organization, ada, bob, _admin = acme
     assert board(organization) == [("Ada", 30), ("Bob", 20)]
-    program_leave(membership=ada, actor=ada.user)
+    member_leave_program(membership=ada, actor=ada.user)
     assert board(organization) == [("Bob", 20)]
     assert my_rank(organization=organization, membership=bob, period=Period.ALL).rank == 1
     mine = my_rank(organization=organization, membership=ada, period=Period.ALL)
     assert (mine.points, mine.rank) == (30, None)  # her points stay hers
     assert set(PointTotal.objects.filter(membership=ada).values_list("points", flat=True)) == {30}
-    program_join(membership=ada, actor=ada.user, terms_version=organization.program_terms_version)
+    member_join_program(
+        membership=ada, actor=ada.user, terms_version=organization.program_terms_version
+    )
     assert board(organization) == [("Ada", 30), ("Bob", 20)]
 
 
 def test_deactivated_members_are_off_the_boards_until_reactivated(acme):
     organization, _ada, bob, admin = acme
-    membership_set_active(membership=bob, actor=admin.user, active=False)
+    member_set_active(membership=bob, actor=admin.user, active=False)
     assert board(organization) == [("Ada", 30)]
-    membership_set_active(membership=bob, actor=admin.user, active=True)
+    member_set_active(membership=bob, actor=admin.user, active=True)
     assert board(organization) == [("Ada", 30), ("Bob", 20)]
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.http import Http404, HttpRequest
 from ninja import Field, Router, Schema
 
+from chorus.actions.clicks import visitor_reclassify_as_bot
 from chorus.api.auth import api_roles, require_roles
 from chorus.api.schema import Error, Input
 from chorus.links.selectors import visitors as selectors_visitors
@@ -48,7 +49,7 @@ def visitor_reclassify(
     if not selectors_visitors.is_visitor_key(visitor_key):
         raise Http404("Unknown visitor.")
     try:
-        changed = services_visitors.visitor_reclassify_as_bot(
+        changed = visitor_reclassify_as_bot(
             organization=caller.organization,
             actor=caller.user,
             visitor_key=visitor_key,

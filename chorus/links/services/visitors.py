@@ -1,20 +1,26 @@
-"""An admin counts a visitor as a bot: their people-clicks become previews, with an audit."""
+"""Turning a visitor's people-clicks into bot previews, on the links' side.
+
+When an admin or a heuristic finds that a visitor was a bot (a crawler with a browser's
+user agent, a security scanner opening every link of an email), its clicks become
+previews and the links' counters are corrected. The whole change, with the rollups marked
+for rebuilding and the points the clicks earned taken back, is the cross-app action
+chorus.actions.clicks.clicks_reclassify_as_bot; pages and the API call
+chorus.actions.clicks.visitor_reclassify_as_bot.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db.models import Count, F, Q
 
 from chorus.accounts.models import Organization, User
-from chorus.core.audit import audit_record
-from chorus.links.models import ClickKind
-from chorus.links.reclassify import MAX_BOT_NAME, clicks_reclassify_as_bot
-from chorus.links.selectors.visitors import SHORT_KEY, visitor_clicks
+from chorus.links.models import Click, ClickKind, ClickOutcome, DeviceClass, Link
+from chorus.links.selectors.visitors import visitor_clicks
 
 MAX_REASON = 200
-# Clicks per call of clicks_reclassify_as_bot: its ids go into one IN (...) list, and SQLite
-# allows 32,766 parameters.
-IDS_PER_CALL = 2000
+MAX_BOT_NAME = 100
 
 
 class UnknownVisitor(LookupError):
@@ -37,39 +43,65 @@ def reclassified_bot_name(*, actor: User, reason: str) -> str:
     return (f"{name}: {reason}" if reason else name)[:MAX_BOT_NAME]
 
 
-@transaction.atomic
-def visitor_reclassify_as_bot(
-    *, organization: Organization, actor: User, visitor_key: str, reason: str = ""
-) -> int:
-    """Count the visitor's people-clicks as bot previews. Returns how many changed (0: the
-    visitor had none left); the audit log records who did it and why.
+def visitor_click_ids(*, organization: Organization, visitor_key: str) -> list[int]:
+    """The ids of the visitor's people-clicks, oldest first.
 
-    Raises UnknownVisitor for a key with no click in the organization (see
-    selectors_visitors.visitor_clicks), ValidationError for a reason that is too long.
+    Found over the (organization, time) index from the visitor's days: by key alone, the
+    search would read every click of the organization. Raises UnknownVisitor for a key with
+    no click in the organization (see selectors.visitors.visitor_clicks).
     """
-    reason = reason_clean(reason)
     clicks = visitor_clicks(organization=organization, visitor_key=visitor_key)
     if clicks is None:
         raise UnknownVisitor(visitor_key)
-    # The ids from the visitor's day, found over the (organization, time) index: by key
-    # alone, clicks_reclassify_as_bot would read every click of the organization.
-    ids = list(clicks.filter(kind=ClickKind.CLICK).order_by("pk").values_list("pk", flat=True))
-    bot_name = reclassified_bot_name(actor=actor, reason=reason)
-    changed = 0
-    for start in range(0, len(ids), IDS_PER_CALL):
-        changed += clicks_reclassify_as_bot(
-            organization_id=organization.pk,
-            visitor_key=visitor_key,
-            click_ids=ids[start : start + IDS_PER_CALL],
-            bot_name=bot_name,
+    return list(clicks.filter(kind=ClickKind.CLICK).order_by("pk").values_list("pk", flat=True))
+
+
+def clicks_lock_people(
+    *,
+    organization_id: int,
+    visitor_key: str | None = None,
+    click_ids: Iterable[int] | None = None,
+) -> list[int]:
+    """Lock and return the organization's person clicks of a visitor (or among these ids).
+
+    Clicks already counted as previews are left out. Must run inside transaction.atomic.
+    """
+    if visitor_key is None and click_ids is None:
+        raise ValueError("Give a visitor key or click ids.")
+    clicks = Click.objects.filter(organization_id=organization_id, kind=ClickKind.CLICK)
+    if visitor_key is not None:
+        clicks = clicks.filter(visitor_key=visitor_key)
+    if click_ids is not None:
+        clicks = clicks.filter(pk__in=list(click_ids))
+    return list(clicks.select_for_update().values_list("pk", flat=True))
+
+
+def clicks_mark_bot(*, ids: list[int], bot_name: str) -> None:
+    """Make these (locked) person clicks bot previews and correct their links' counters."""
+    chosen = Click.objects.filter(pk__in=ids)
+    # Clicks that got the "no longer available" page were never counted as clicks.
+    counted = ~Q(outcome=ClickOutcome.UNAVAILABLE)
+    per_link = (
+        chosen.values("link_id")
+        .annotate(
+            people=Count("pk", filter=counted & Q(is_self=False)),
+            unique=Count("pk", filter=counted & Q(is_self=False, is_unique=True)),
+            own=Count("pk", filter=counted & Q(is_self=True)),
+            total=Count("pk"),
         )
-    if changed:
-        short_key = visitor_key[:SHORT_KEY]
-        audit_record(
-            organization=organization,
-            actor=actor,
-            action="clicks.reclassified",
-            target_label=f"Visitor {short_key}",
-            data={"visitor": short_key, "clicks": changed, "reason": reason},
+        .order_by("link_id")  # a fixed order: no deadlocks with the drainer
+    )
+    for row in per_link:
+        Link.objects.filter(pk=row["link_id"]).update(
+            clicks=F("clicks") - row["people"],
+            unique_clicks=F("unique_clicks") - row["unique"],
+            self_clicks=F("self_clicks") - row["own"],
+            previews=F("previews") + row["total"],
         )
-    return changed
+    chosen.update(
+        kind=ClickKind.BOT,
+        bot_name=bot_name[:MAX_BOT_NAME],
+        device_class=DeviceClass.BOT,
+        is_unique=False,
+        is_self=False,
+    )

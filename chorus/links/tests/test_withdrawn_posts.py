@@ -15,6 +15,7 @@ import time_machine
 from django.db.models import Sum
 
 from chorus.accounts.models import ProgramStatus
+from chorus.actions.clicks import clicks_reclassify_as_bot
 from chorus.actions.posts import post_archive
 from chorus.analytics.models import DailyShareStats
 from chorus.analytics.rollups import rollups_refresh
@@ -24,7 +25,6 @@ from chorus.gamification.awards import points_refresh
 from chorus.gamification.models import PointEntry, Rule
 from chorus.links.edge import LinkEdge, LinkResolver
 from chorus.links.models import Click, ClickOutcome, LinkSettings
-from chorus.links.reclassify import clicks_reclassify_as_bot
 from chorus.links.services.links import link_mint
 from chorus.links.sinks import FileSink
 from chorus.links.tests.edge_client import call, django_app, drain

@@ -18,14 +18,10 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 
 from chorus.accounts.access import MemberRequest, admin_required
+from chorus.actions.clicks import visitor_reclassify_as_bot
 from chorus.links.selectors import visitors
 from chorus.links.selectors.links import DEAD_LETTER_DAYS, dead_letters_summary
-from chorus.links.services.visitors import (
-    MAX_REASON,
-    UnknownVisitor,
-    reason_clean,
-    visitor_reclassify_as_bot,
-)
+from chorus.links.services.visitors import MAX_REASON, UnknownVisitor, reason_clean
 
 
 class VisitorFilterForm(forms.Form):

@@ -17,8 +17,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from chorus.accounts.models import ProgramStatus
-from chorus.accounts.services.members import membership_set_active
-from chorus.accounts.services.program import program_leave
+from chorus.actions.members import member_leave_program, member_set_active
 from chorus.actions.posts import post_archive
 from chorus.content.models import CaptionMode, ComplianceRule, PostState, RuleKind
 from chorus.factories import MembershipFactory, NetworkConnectionFactory, PostFactory
@@ -480,7 +479,7 @@ def test_leaving_the_program_cancels_pending_shares_and_stops_auto_share(
         consented_at=NOW,
         expires_at=NOW + timedelta(days=365),
     )
-    program_leave(membership=member, actor=member.user)
+    member_leave_program(membership=member, actor=member.user)
     pending.refresh_from_db()
     auto.refresh_from_db()
     assert pending.status == ShareStatus.CANCELLED
@@ -494,7 +493,7 @@ def test_deactivating_a_member_cancels_their_pending_shares(
     admin_member: Any, member: Any, connection: Any, post: Any
 ) -> None:
     pending = share_now(member, post)
-    membership_set_active(membership=member, actor=admin_member.user, active=False)
+    member_set_active(membership=member, actor=admin_member.user, active=False)
     pending.refresh_from_db()
     assert pending.status == ShareStatus.CANCELLED
     assert pending.cancel_reason == "Your membership was deactivated."

@@ -17,8 +17,8 @@ from django.core.exceptions import ValidationError
 from django.test import Client
 from django.urls import reverse
 
-from chorus.accounts.services.program import program_leave
 from chorus.accounts.services.tokens import api_token_create
+from chorus.actions.members import member_leave_program
 from chorus.actions.posts import post_archive
 from chorus.content.models import Caption, CaptionMode, ContentPolicy, RuleKind
 from chorus.core.models import AuditEvent
@@ -393,7 +393,7 @@ def test_leaving_the_program_cancels_shares_in_review(
     routing: Any, member: Any, connection: Any, post: Any
 ) -> None:
     share = share_publish_now(membership=member, post=post, network="mastodon", text=BLOCKED)
-    program_leave(membership=member, actor=member.user)
+    member_leave_program(membership=member, actor=member.user)
     share.refresh_from_db()
     assert share.status == ShareStatus.CANCELLED
 

@@ -11,7 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from chorus.accounts.models import Group, GroupKind, Membership, Organization, User
-from chorus.accounts.services.program import program_join
+from chorus.actions.members import member_join_program
 from chorus.content.models import Network, Post, RuleAction, RuleKind
 from chorus.content.services import posts as post_services
 from chorus.content.services import rules as rule_services
@@ -117,7 +117,7 @@ class Command(BaseCommand):
                 # terms themselves: the consent is recorded in their name); a few have not,
                 # to show the invitation to join.
                 if not roles and index % 5 != 4:
-                    program_join(
+                    member_join_program(
                         membership=membership, actor=user, terms_version=acme.program_terms_version
                     )
 

@@ -1,0 +1,60 @@
+"""Members, across apps: a member deactivated, reactivated, joining or leaving the program.
+
+Each action changes the membership (accounts), the member's place on the leaderboards
+(gamification) and, when they stop taking part, the shares waiting to go out in their name
+(sharing), in one transaction: all of it happens, or none of it.
+"""
+
+from __future__ import annotations
+
+from django.db import transaction
+
+from chorus.accounts.models import Membership, ProgramStatus, User
+from chorus.accounts.services import members as member_services
+from chorus.accounts.services import program as program_services
+from chorus.gamification.services.points import points_ranking_sync
+from chorus.sharing.services.cancel import shares_cancel_for_member
+
+
+@transaction.atomic
+def member_set_active(*, membership: Membership, actor: User, active: bool) -> Membership:
+    """Deactivate (or reactivate) a member, by an admin. A deactivated member leaves the
+    rankings and their pending shares are cancelled, each member told why; reactivated,
+    they are ranked again (their points were kept).
+
+    Raises ValidationError when the organization would lose its last admin, or for an
+    admin deactivating themselves.
+    """
+    was_active = membership.is_active
+    member_services.membership_set_active(membership=membership, actor=actor, active=active)
+    if membership.is_active == was_active:
+        return membership
+    points_ranking_sync(membership=membership)
+    if not active:
+        shares_cancel_for_member(membership=membership, reason="Your membership was deactivated.")
+    return membership
+
+
+@transaction.atomic
+def member_join_program(*, membership: Membership, actor: User, terms_version: int) -> Membership:
+    """The member's own consent to the program terms they were shown; they are ranked.
+
+    Raises PermissionDenied when `actor` is not the member, ValidationError when the terms
+    changed since `terms_version`.
+    """
+    program_services.program_join(membership=membership, actor=actor, terms_version=terms_version)
+    points_ranking_sync(membership=membership)
+    return membership
+
+
+@transaction.atomic
+def member_leave_program(*, membership: Membership, actor: User) -> Membership:
+    """The member leaves the program: nothing more is done in their name. They leave the
+    rankings, and every share waiting to go out for them is cancelled."""
+    was_joined = membership.program_status == ProgramStatus.JOINED
+    program_services.program_leave(membership=membership, actor=actor)
+    if not was_joined:
+        return membership
+    points_ranking_sync(membership=membership)
+    shares_cancel_for_member(membership=membership, reason="You left the advocacy program.")
+    return membership
