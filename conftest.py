@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 
+from chorus.core.tenancy import across_organizations
 from chorus.factories import MembershipFactory, OrganizationFactory
 
 
@@ -18,6 +19,15 @@ def _test_settings(settings: Any) -> None:
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
+
+
+@pytest.fixture(autouse=True)
+def _tests_see_every_organization() -> Any:
+    """A test builds its world and checks it across organizations. What it calls through an
+    entry point (a page or API call, a task, a command) opens its own scope as in
+    production, so a query missing its scope there still raises."""
+    with across_organizations("a test builds and checks its world"):
+        yield
 
 
 @pytest.fixture

@@ -3,6 +3,7 @@ from typing import Any
 from django.http import HttpRequest
 
 from chorus.accounts.models import Membership
+from chorus.core.tenancy import across_organizations
 
 
 def organization(request: HttpRequest) -> dict[str, Any]:
@@ -10,9 +11,10 @@ def organization(request: HttpRequest) -> dict[str, Any]:
     membership = getattr(request, "membership", None)
     others: list[Membership] = []
     if membership is not None:
-        others = list(
-            Membership.objects.select_related("organization")
-            .filter(user_id=membership.user_id, is_active=True)
-            .exclude(pk=membership.pk)
-        )
+        with across_organizations("the switcher lists the user's other organizations"):
+            others = list(
+                Membership.objects.select_related("organization")
+                .filter(user_id=membership.user_id, is_active=True)
+                .exclude(pk=membership.pk)
+            )
     return {"membership": membership, "other_memberships": others}

@@ -7,11 +7,13 @@ from django.template.loader import render_to_string
 from django_tasks import task
 
 from chorus.accounts.models import Invitation
+from chorus.core.tenancy import runs_in_organization_of
 
 logger = logging.getLogger(__name__)
 
 
 @task()
+@runs_in_organization_of(Invitation, "invitation_ids")
 def invitations_send(*, invitation_ids: list[int]) -> int:
     """Email each still-pending invitation a fresh link. Returns how many were sent."""
     from chorus.accounts.services.invitations import invitation_issue_link

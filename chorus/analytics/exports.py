@@ -36,6 +36,7 @@ from chorus.analytics.selectors import posts as post_selectors
 from chorus.analytics.selectors import rankings as ranking_selectors
 from chorus.analytics.selectors.filters import Filters
 from chorus.analytics.selectors.rankings import NOT_RANKED
+from chorus.core.tenancy import keep_scope
 
 FORMATS = {
     "csv": "text/csv; charset=utf-8",
@@ -126,7 +127,8 @@ def response(table: Table, *, name: str, format: str) -> HttpResponse:
         raise ValidationError("The format must be csv or xlsx.")
     disposition = f'attachment; filename="{name}.{format}"'
     if format == "csv":
-        streamed = StreamingHttpResponse(csv_lines(table), content_type=FORMATS["csv"])
+        # The rows are read as the response is sent, after the request's scope has ended.
+        streamed = StreamingHttpResponse(keep_scope(csv_lines(table)), content_type=FORMATS["csv"])
         streamed["Content-Disposition"] = disposition
         return cast(HttpResponse, streamed)
     answer = HttpResponse(xlsx_content(table, title=name), content_type=FORMATS["xlsx"])

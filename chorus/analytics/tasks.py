@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from django_tasks import task
 
+from chorus.core.tenancy import runs_across_organizations
+
 
 @task()
+@runs_across_organizations("every organization's changed days")
 def rollups_refresh() -> dict[str, int]:
     """Every minute: rebuild the days whose clicks, shares or metrics changed."""
     from chorus.analytics.rollups import rollups_refresh as refresh
@@ -14,6 +17,7 @@ def rollups_refresh() -> dict[str, int]:
 
 
 @task()
+@runs_across_organizations("every organization's headcount")
 def headcounts_today() -> int:
     """Hourly: today's headcount of every organization, as of now."""
     from chorus.analytics.rollups import headcounts_today as snapshot
@@ -22,6 +26,7 @@ def headcounts_today() -> int:
 
 
 @task()
+@runs_across_organizations("every organization's headcount")
 def headcounts_daily() -> int:
     """Daily: yesterday's headcount where it is missing, then today's."""
     from chorus.analytics.rollups import headcounts_daily as snapshot
@@ -30,6 +35,7 @@ def headcounts_daily() -> int:
 
 
 @task()
+@runs_across_organizations("every organization's last two days")
 def rollups_recheck_recent() -> int:
     """Daily: mark the last two days dirty, catching rows committed out of id order."""
     from chorus.analytics.rollups import rollups_recheck_recent as recheck

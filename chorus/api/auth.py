@@ -16,6 +16,7 @@ from ninja.security import APIKeyCookie, HttpBearer
 
 from chorus.accounts.models import Membership
 from chorus.accounts.services.tokens import api_token_authenticate
+from chorus.core.tenancy import enter_organization
 
 Operation = TypeVar("Operation", bound=Callable[..., Any])
 
@@ -27,6 +28,8 @@ class TokenAuth(HttpBearer):
             return None
         request.membership = api_token.membership  # type: ignore[attr-defined]
         request.organization = api_token.membership.organization  # type: ignore[attr-defined]
+        # The rest of the call runs in the token's organization.
+        enter_organization(api_token.organization_id)
         request.user = api_token.membership.user
         return api_token.membership
 

@@ -1,17 +1,22 @@
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Any
 
 from django.conf import settings
 from django.db import models
 
+from chorus.core.tenancy import TenantManager
+
 
 class TenantModel(models.Model):
-    """A row that belongs to one organization; every selector filters on it."""
+    """A row that belongs to one organization. Queries on it need an organization scope
+    (chorus.core.tenancy): outside one they raise, inside one they see only its rows."""
 
     organization = models.ForeignKey(
         "accounts.Organization", on_delete=models.CASCADE, related_name="+"
     )
+
+    objects = TenantManager()
 
     class Meta:
         abstract = True
@@ -27,6 +32,9 @@ class AuditEventQuerySet(models.QuerySet["AuditEvent"]):
 
     def delete(self) -> tuple[int, dict[str, int]]:
         raise AppendOnlyError("The audit log is append-only.")
+
+
+AuditEventManager = TenantManager.from_queryset(AuditEventQuerySet)
 
 
 class AuditEvent(TenantModel):
@@ -51,7 +59,7 @@ class AuditEvent(TenantModel):
     data = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
 
-    objects: ClassVar[AuditEventQuerySet] = AuditEventQuerySet.as_manager()  # type: ignore[assignment]
+    objects = AuditEventManager()  # type: ignore[misc]
 
     class Meta:
         ordering = ["-created_at", "-id"]

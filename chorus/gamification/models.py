@@ -11,12 +11,13 @@ entry, so leaderboards read one row per member.
 from __future__ import annotations
 
 from datetime import date
-from typing import Any, ClassVar
+from typing import Any
 
 from django.db import models
 from django.utils import timezone
 
 from chorus.core.models import AppendOnlyError, TenantModel
+from chorus.core.tenancy import TenantManager
 
 
 class Rule(models.TextChoices):
@@ -98,6 +99,9 @@ class PointEntryQuerySet(models.QuerySet["PointEntry"]):
         raise AppendOnlyError("The points ledger is append-only.")
 
 
+PointEntryManager = TenantManager.from_queryset(PointEntryQuerySet)
+
+
 class PointEntry(TenantModel):
     """One award (points > 0), reversal or redemption (points < 0). Written once."""
 
@@ -117,7 +121,7 @@ class PointEntry(TenantModel):
     note = models.CharField(max_length=200, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
-    objects: ClassVar[PointEntryQuerySet] = PointEntryQuerySet.as_manager()  # type: ignore[assignment]
+    objects = PointEntryManager()  # type: ignore[misc]
 
     class Meta:
         constraints = [

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from django_tasks import task
 
+from chorus.core.tenancy import runs_across_organizations
+
 
 @task()
+@runs_across_organizations("every organization's new shares, clicks and engagement")
 def points_refresh() -> dict[str, int]:
     """Every minute: new shares, clicks and engagement earn points; quick undos lose them."""
     from chorus.gamification.awards import points_refresh as refresh
@@ -14,6 +17,7 @@ def points_refresh() -> dict[str, int]:
 
 
 @task()
+@runs_across_organizations("every organization's clicks of the last two days")
 def points_recheck_recent() -> int:
     """Daily: the last two days' clicks again, for rows committed out of id order."""
     from chorus.gamification.awards import points_recheck_recent as recheck
@@ -22,6 +26,7 @@ def points_recheck_recent() -> int:
 
 
 @task()
+@runs_across_organizations("every organization's ended challenges")
 def challenges_send_results() -> dict[str, int]:
     """Hourly: ended challenges tell their participants the final figures (once)."""
     from chorus.gamification.services.challenges import challenges_send_results as send

@@ -21,6 +21,7 @@ from chorus.accounts.models import (
 from chorus.accounts.services.members import _check_roles
 from chorus.accounts.tokens import hash_secret, new_secret
 from chorus.core.audit import audit_record
+from chorus.core.tenancy import across_organizations
 
 
 def invitation_create(
@@ -145,11 +146,13 @@ def invitation_issue_link(*, invitation: Invitation) -> str:
 
 
 def invitation_by_secret(secret: str) -> Invitation | None:
-    return (
-        Invitation.objects.select_related("organization")
-        .filter(token_hash=hash_secret(secret))
-        .first()
-    )
+    """The invitation of a link, in whichever organization sent it."""
+    with across_organizations("an invitation link names its organization"):
+        return (
+            Invitation.objects.select_related("organization")
+            .filter(token_hash=hash_secret(secret))
+            .first()
+        )
 
 
 @transaction.atomic

@@ -14,6 +14,7 @@ from chorus.accounts.models import (
 )
 from chorus.accounts.tokens import hash_secret, new_secret
 from chorus.core.audit import audit_record
+from chorus.core.tenancy import across_organizations
 
 API_TOKEN_PREFIX = "chorus_"
 
@@ -51,11 +52,12 @@ def api_token_revoke(*, token: ApiToken, actor: User) -> None:
 
 
 def api_token_authenticate(secret: str) -> ApiToken | None:
-    token = (
-        ApiToken.objects.select_related("membership__organization", "membership__user")
-        .filter(token_hash=hash_secret(secret), revoked_at__isnull=True)
-        .first()
-    )
+    with across_organizations("a token names its organization"):
+        token = (
+            ApiToken.objects.select_related("membership__organization", "membership__user")
+            .filter(token_hash=hash_secret(secret), revoked_at__isnull=True)
+            .first()
+        )
     if token is None or not token.membership.is_active or not token.membership.user.is_active:
         return None
     # Touch at most once a minute: the API must not write on every call.

@@ -27,6 +27,7 @@ from chorus.accounts.middleware import SESSION_KEY
 from chorus.accounts.models import Group, GroupKind, Invitation, MemberImport, Role, User
 from chorus.accounts.selectors import invitations as selectors
 from chorus.accounts.services import invitations as services
+from chorus.core.tenancy import in_organization
 
 INVITATIONS_PER_PAGE = 50
 STATUSES = ["pending", "expired", "accepted", "revoked"]
@@ -304,6 +305,12 @@ def invitation_accept(request: HttpRequest, secret: str) -> HttpResponse:
     invitation = services.invitation_by_secret(secret)
     if invitation is None or invitation.status != "pending":
         return _gone(request, invitation)
+    # The rest happens in the inviting organization, whichever one the visitor is in now.
+    with in_organization(invitation.organization_id):
+        return _invitation_page(request, invitation)
+
+
+def _invitation_page(request: HttpRequest, invitation: Invitation) -> HttpResponse:
     context: dict[str, Any] = {"invitation": invitation, "organization": invitation.organization}
     user = request.user
     if user.is_authenticated:

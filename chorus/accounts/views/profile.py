@@ -14,6 +14,7 @@ from chorus.accounts.middleware import SESSION_KEY
 from chorus.accounts.models import Membership
 from chorus.accounts.services import members as member_services
 from chorus.actions.members import member_join_program, member_leave_program
+from chorus.core.tenancy import across_organizations
 
 
 @member_required
@@ -83,12 +84,13 @@ def organization_switch(request: HttpRequest) -> HttpResponse:
     organization_id = request.POST.get("organization", "")
     if not organization_id.isdigit():
         raise Http404("Unknown organization.")
-    membership = get_object_or_404(
-        Membership.objects.select_related("organization"),
-        user_id=request.user.pk,
-        is_active=True,
-        organization_id=int(organization_id),
-    )
+    with across_organizations("the user moves to another of their organizations"):
+        membership = get_object_or_404(
+            Membership.objects.select_related("organization"),
+            user_id=request.user.pk,
+            is_active=True,
+            organization_id=int(organization_id),
+        )
     request.session[SESSION_KEY] = membership.organization_id
     messages.success(request, f"You are now in {membership.organization.name}.")
     return redirect("home")

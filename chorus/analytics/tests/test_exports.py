@@ -18,6 +18,7 @@ from chorus.analytics.models import DailyShareStats
 from chorus.analytics.selectors.dashboard import OTHER_GROUP
 from chorus.analytics.selectors.rankings import NOT_RANKED
 from chorus.analytics.tests.test_dashboard import build_world, coarse_rollups, value_settings
+from chorus.core.tenancy import no_organization
 from chorus.factories import DailyShareStatsFactory
 
 PERIOD = {"date_from": "2026-03-02", "date_to": "2026-03-31"}
@@ -30,7 +31,9 @@ def world(organization: Any) -> Any:
 
 def csv_rows(response: Any) -> list[list[str]]:
     assert isinstance(response, StreamingHttpResponse)
-    text = b"".join(response.streaming_content).decode()  # type: ignore[arg-type]
+    # Read as the server sends it: after the request, and its organization scope, ended.
+    with no_organization():
+        text = b"".join(response.streaming_content).decode()  # type: ignore[arg-type]
     return list(csv.reader(io.StringIO(text)))
 
 

@@ -15,6 +15,7 @@ from django.utils.encoding import iri_to_uri
 from chorus.accounts.models import Membership, Organization, User
 from chorus.content.models import Post, PostState
 from chorus.core.audit import audit_record
+from chorus.core.tenancy import across_organizations
 from chorus.core.validators import web_url_clean
 from chorus.links.clicks import clicks_drain as clicks_drain
 from chorus.links.clicks import clicks_store as clicks_store
@@ -161,6 +162,16 @@ def short_url_base(*, organization_id: int) -> str:
     return f"https://{domain}" if domain else settings.SITE_URL
 
 
+def _domain_taken(domain: str, organization: Organization) -> bool:
+    """Whether another organization's links already use the short domain."""
+    with across_organizations("a short domain belongs to one organization of all"):
+        return (
+            LinkSettings.objects.filter(short_domain=domain)
+            .exclude(organization=organization)
+            .exists()
+        )
+
+
 def short_domain_clean(value: str) -> str:
     """A custom short domain as stored: a bare host name, lower case, IDNA (punycode) form.
 
@@ -225,11 +236,7 @@ def link_settings_update(
             cleaned[name] = clean(value)
         except ValidationError as exc:
             errors[name] = exc.messages
-    if cleaned.get("short_domain") and (
-        LinkSettings.objects.filter(short_domain=cleaned["short_domain"])
-        .exclude(organization=organization)
-        .exists()
-    ):
+    if cleaned.get("short_domain") and _domain_taken(cleaned["short_domain"], organization):
         errors["short_domain"] = ["Another organization already uses this domain."]
     if errors:
         raise ValidationError(errors)

@@ -12,6 +12,7 @@ from django.utils.text import slugify
 
 from chorus.accounts.models import Organization, Role
 from chorus.accounts.services.invitations import invitation_create, invitations_send_on_commit
+from chorus.core.tenancy import in_organization, runs_in_no_organization
 
 
 class Command(BaseCommand):
@@ -22,6 +23,7 @@ class Command(BaseCommand):
         parser.add_argument("admin_email", help="Who becomes its first admin")
         parser.add_argument("--slug", help="Short identifier (default: from the name)")
 
+    @runs_in_no_organization("it creates the organization, then works in it")
     def handle(
         self, *args: Any, name: str, admin_email: str, slug: str | None, **options: Any
     ) -> None:
@@ -37,13 +39,14 @@ class Command(BaseCommand):
             raise CommandError(f"An organization with the slug {slug!r} already exists.")
         with transaction.atomic():
             organization = Organization.objects.create(name=name, slug=slug)
-            invitation = invitation_create(
-                organization=organization,
-                actor=None,
-                email=admin_email,
-                roles=[Role.ADMIN, Role.EMPLOYEE],
-                send=False,
-            )
+            with in_organization(organization):
+                invitation = invitation_create(
+                    organization=organization,
+                    actor=None,
+                    email=admin_email,
+                    roles=[Role.ADMIN, Role.EMPLOYEE],
+                    send=False,
+                )
             invitations_send_on_commit(invitation_ids=[invitation.pk])
         self.stdout.write(
             self.style.SUCCESS(

@@ -8,11 +8,13 @@ from django.core.management.base import BaseCommand
 from django.db import connection, transaction
 
 from chorus.core import crypto
+from chorus.core.tenancy import runs_across_organizations
 
 
 class Command(BaseCommand):
     help = "Re-encrypt every encrypted column with the first key of ENCRYPTION_KEYS."
 
+    @runs_across_organizations("every organization's encrypted tokens")
     def handle(self, *args: Any, **options: Any) -> None:
         total = 0
         for model, name in crypto.encrypted_fields():

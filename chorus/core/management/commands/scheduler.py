@@ -14,6 +14,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandParser
 
 from chorus.core.scheduler import PeriodicEnqueuer, build_scheduler, lock_for_database
+from chorus.core.tenancy import runs_in_no_organization
 
 
 class Command(BaseCommand):
@@ -26,6 +27,7 @@ class Command(BaseCommand):
             help="Take the lock, enqueue each periodic task once, release the lock and exit.",
         )
 
+    @runs_in_no_organization("it only enqueues the periodic tasks")
     def handle(self, *args: Any, **options: Any) -> None:
         lock = lock_for_database()
         enqueuer = PeriodicEnqueuer(lock=lock)

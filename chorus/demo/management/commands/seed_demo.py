@@ -15,6 +15,7 @@ from chorus.actions.members import member_join_program
 from chorus.content.models import Network, Post, RuleAction, RuleKind
 from chorus.content.services import posts as post_services
 from chorus.content.services import rules as rule_services
+from chorus.core.tenancy import in_organization, runs_in_no_organization
 
 DEMO_PASSWORD = os.getenv("DEMO_PASSWORD", "chorus-demo")
 
@@ -65,9 +66,14 @@ LAST = [
 class Command(BaseCommand):
     help = "Create the demo organization Acme with staff and about 20 employees."
 
+    @runs_in_no_organization("it creates the demo organization, then fills it")
     @transaction.atomic
     def handle(self, *args: Any, **options: Any) -> None:
         acme, _ = Organization.objects.get_or_create(slug="acme", defaults={"name": "Acme"})
+        with in_organization(acme):
+            self.fill(acme)
+
+    def fill(self, acme: Organization) -> None:
         groups: dict[tuple[str, str], Group] = {}
         for kind, names in (
             (GroupKind.DEPARTMENT, [*DEPARTMENTS, "Communications", "Legal"]),

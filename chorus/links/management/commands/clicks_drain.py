@@ -11,12 +11,14 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
+from chorus.core.tenancy import runs_across_organizations
 from chorus.links.clicks import clicks_drain
 
 
 class Command(BaseCommand):
     help = "Store the answered clicks waiting on this machine (and in the Redis stream)."
 
+    @runs_across_organizations("the redirect's clicks, of every organization")
     def handle(self, *args: Any, **options: Any) -> None:
         drained = clicks_drain()
         self.stdout.write(f"{drained} click records drained.")
