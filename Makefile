@@ -27,6 +27,10 @@ $(VENDOR)/chart.umd.min.js: node_modules/.package-lock.json
 install: $(VENV)/.installed $(VENDOR)/chart.umd.min.js
 
 # Serve the demo: migrate, load Acme (kept on later runs), then the worker, the scheduler and the site.
+# The site's own address, written into tracked links, emails and OAuth redirects: where
+# `make run` serves (a wildcard address is reached on the loopback), unless SITE_URL is set.
+RUN_SITE_URL = http://$(if $(filter 0.0.0.0 :: [::],$(HOST)),127.0.0.1,$(HOST)):$(PORT)
+run: export SITE_URL ?= $(RUN_SITE_URL)
 run: install
 	$(BIN)/python manage.py migrate --no-input
 	$(BIN)/python manage.py seed_demo

@@ -7,6 +7,7 @@ import base64
 import os
 import secrets
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 import dj_email_url
@@ -76,9 +77,14 @@ def _encryption_keys() -> list[str]:
 
 ENCRYPTION_KEYS = _encryption_keys()
 DEBUG = envbool("DEBUG", "false")
-ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", "127.0.0.1,localhost")
-CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS", "")
+# The site's public address, in every link Chorus writes (tracked links, emails, OAuth
+# redirects): set it behind a proxy; `make run` sets it from HOST and PORT.
 SITE_URL = os.getenv("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+ALLOWED_HOSTS = envlist(
+    "ALLOWED_HOSTS",
+    ",".join(dict.fromkeys(["127.0.0.1", "localhost", urlsplit(SITE_URL).hostname or ""])),
+)
+CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS", "")
 SITE_NAME = os.getenv("SITE_NAME", "Chorus")
 
 # Covering indexes (Index(include=...)) speed up PostgreSQL; SQLite builds them without the

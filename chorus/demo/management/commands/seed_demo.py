@@ -6,6 +6,7 @@ import os
 from datetime import timedelta
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
@@ -133,7 +134,7 @@ class Command(BaseCommand):
                 f"Demo organization Acme ready ({created} new members, {posts} new posts)."
             )
         )
-        self.stdout.write("Sign in at http://127.0.0.1:8000 with any of these:")
+        self.stdout.write(f"Sign in at {settings.SITE_URL} with any of these:")
         for email, _name, roles, _dept, _region in STAFF:
             self.stdout.write(f"  {next(iter(roles))[3:]:<9} {email}  password: {DEMO_PASSWORD}")
         self.stdout.write(f"  employee  maya.schmidt@acme.example  password: {DEMO_PASSWORD}")
