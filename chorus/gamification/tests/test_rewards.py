@@ -14,6 +14,7 @@ from django.db import IntegrityError, connection, connections, transaction
 
 from chorus.accounts.services import tokens as account_services
 from chorus.core.models import AuditEvent
+from chorus.core.tenancy import in_organization
 from chorus.factories import MembershipFactory, OrganizationFactory
 from chorus.gamification.models import (
     GamificationSettings,
@@ -236,7 +237,9 @@ def _race(requests: list[tuple[Any, Reward]]) -> list[str]:
     def attempt(member: Any, reward: Reward) -> None:
         try:
             barrier.wait()
-            reward_request(membership=member, reward=reward)
+            # Each thread is a request of its own, in the member's organization.
+            with in_organization(member.organization_id):
+                reward_request(membership=member, reward=reward)
             outcomes.append("ok")
         except ValidationError as error:
             outcomes.append(" ".join(error.messages))
