@@ -61,8 +61,18 @@ def test_member_leaves_the_program_from_settings(page):
     sign_in(page, "emma@acme.test")
     page.goto("/settings/")
     page.get_by_role("link", name=re.compile("Leave or review")).click()
-    page.once("dialog", lambda dialog: dialog.accept())
+    # The page asks first, in its own dialog (no browser pop-up): Escape changes nothing.
     page.get_by_role("button", name="Leave the program").click()
+    dialog = page.get_by_role("dialog", name="Please confirm")
+    dialog.wait_for()
+    assert page.evaluate("document.activeElement.textContent.trim()") == "Cancel"
+    page.keyboard.press("Escape")
+    dialog.wait_for(state="hidden")
+    member.refresh_from_db()
+    assert member.program_status == ProgramStatus.JOINED
+    # Confirmed, the member leaves.
+    page.get_by_role("button", name="Leave the program").click()
+    dialog.get_by_role("button", name="Leave the program").click()
     page.get_by_text("You have left the advocacy program").wait_for()
     member.refresh_from_db()
     assert member.program_status == ProgramStatus.LEFT

@@ -1,11 +1,46 @@
 // Small behaviours that the Content-Security-Policy would not allow inline.
-// A form or button with data-confirm="..." asks before it submits.
+// A form or button with data-confirm="..." asks before it submits, in an accessible modal
+// dialog (confirm_dialog.html): focus starts on Cancel, Escape cancels, the confirm button
+// says what the form's button said ("Delete", "Decline").
 document.addEventListener("submit", (event) => {
   const form = event.target;
-  const message = form.dataset.confirm || (event.submitter && event.submitter.dataset.confirm);
-  if (message && !window.confirm(message)) {
-    event.preventDefault();
+  const submitter = event.submitter;
+  const message = form.dataset.confirm || (submitter && submitter.dataset.confirm);
+  if (!message) return;
+  if (form.dataset.confirmed === "yes") {
+    delete form.dataset.confirmed;
+    return;
   }
+  event.preventDefault();
+  const dialog = document.getElementById("confirm-dialog");
+  if (!dialog || typeof dialog.showModal !== "function") {
+    if (window.confirm(message)) {
+      form.dataset.confirmed = "yes";
+      form.requestSubmit(submitter || undefined);
+    }
+    return;
+  }
+  dialog.querySelector("#confirm-dialog-text").textContent = message;
+  const ok = dialog.querySelector("#confirm-dialog-ok");
+  const label = submitter && submitter.textContent.trim();
+  ok.textContent = label || ok.dataset.label;
+  const danger = Boolean(submitter && submitter.classList.contains("danger"));
+  ok.classList.toggle("danger", danger);
+  ok.classList.toggle("primary", !danger);
+  dialog.returnValue = "";
+  dialog.addEventListener(
+    "close",
+    () => {
+      if (dialog.returnValue === "confirm") {
+        form.dataset.confirmed = "yes";
+        form.requestSubmit(submitter || undefined);
+      } else if (submitter) {
+        submitter.focus();
+      }
+    },
+    { once: true },
+  );
+  dialog.showModal();
 });
 // Copy buttons: <button data-copy="#element-id">.
 document.addEventListener("click", (event) => {
