@@ -214,6 +214,8 @@ DEFAULT_FROM_EMAIL = os.getenv("DEFAULT_FROM_EMAIL", "Chorus <chorus@localhost>"
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 LANGUAGE_CODE = "en"
+# Chorus' own date, time and number formats per language (chorus/formats/<lang>/).
+FORMAT_MODULE_PATH = ["chorus.formats"]
 TIME_ZONE = os.getenv("TIME_ZONE", "UTC")
 USE_I18N = True
 USE_TZ = True

@@ -17,6 +17,7 @@ from chorus.accounts.models import (
     ProgramStatus,
     Role,
 )
+from chorus.core.audit import audit_action_label
 
 ACTIVE_CHOICES = [("", "Active and deactivated"), ("active", "Active"), ("inactive", "Deactivated")]
 
@@ -125,6 +126,10 @@ class GroupAddMembersForm(forms.Form):
         ).select_related("user")
 
 
+def _by_label(choice: tuple[str, str]) -> str:
+    return choice[1]
+
+
 class AuditFilterForm(forms.Form):
     action = forms.ChoiceField(required=False)
     actor = forms.CharField(
@@ -150,7 +155,7 @@ class AuditFilterForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["action"].choices = [  # type: ignore[attr-defined]
             ("", "Any action"),
-            *((action, action) for action in actions),
+            *sorted(((action, audit_action_label(action)) for action in actions), key=_by_label),
         ]
 
     def clean(self) -> dict[str, Any]:

@@ -4,10 +4,116 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from django.utils.translation import gettext_lazy as _
+
 from chorus.core.models import AuditEvent
 
 if TYPE_CHECKING:
     from chorus.accounts.models import Organization, User
+
+
+# What each action reads as in the audit log. An action missing here reads as its key made
+# into words ("widget.renamed": "Widget renamed"); chorus/core/tests checks every action
+# the code writes is listed.
+ACTION_LABELS: dict[str, Any] = {
+    "api_token.created": _("Created an API token"),
+    "api_token.revoked": _("Revoked an API token"),
+    "autoshare.disabled": _("Turned auto-share off"),
+    "autoshare.enabled": _("Turned auto-share on"),
+    "autoshare.expired": _("Auto-share expired"),
+    "autoshare.renewed": _("Renewed auto-share"),
+    "badge.changed": _("Changed a badge"),
+    "badge.created": _("Created a badge"),
+    "badge.deactivated": _("Deactivated a badge"),
+    "badge.suggested_added": _("Added the suggested badges"),
+    "challenge.changed": _("Changed a challenge"),
+    "challenge.created": _("Created a challenge"),
+    "challenge.deleted": _("Deleted a challenge"),
+    "challenge.results_sent": _("Sent a challenge's results"),
+    "clicks.reclassified": _("Counted a visitor as a bot"),
+    "connection.connected": _("Connected a network account"),
+    "connection.disconnected": _("Disconnected a network account"),
+    "connection.reconnected": _("Reconnected a network account"),
+    "content_policy.updated": _("Changed the content policy"),
+    "gamification.settings_changed": _("Changed the points settings"),
+    "group.created": _("Created a group"),
+    "group.deleted": _("Deleted a group"),
+    "group.member_added": _("Added members to a group"),
+    "group.member_removed": _("Removed a member from a group"),
+    "group.updated": _("Changed a group"),
+    "invitation.accepted": _("Accepted an invitation"),
+    "invitation.created": _("Invited someone"),
+    "invitation.resent": _("Resent an invitation"),
+    "invitation.revoked": _("Revoked an invitation"),
+    "links.disable": _("Turned a tracked link off"),
+    "links.enable": _("Turned a tracked link on"),
+    "links.settings_update": _("Changed the link settings"),
+    "member.deactivated": _("Deactivated a member"),
+    "member.groups_changed": _("Changed a member's groups"),
+    "member.public_ranking_changed": _("Changed whether they appear by name in rankings"),
+    "member.reactivated": _("Reactivated a member"),
+    "member.roles_changed": _("Changed a member's roles"),
+    "member.title_changed": _("Changed a member's title"),
+    "member_import.confirmed": _("Imported members"),
+    "network_settings.updated": _("Changed the network settings"),
+    "organization.renamed": _("Renamed the organization"),
+    "organization.terms_changed": _("Changed the program terms"),
+    "post.approved": _("Approved a post"),
+    "post.archived": _("Withdrew a post"),
+    "post.created": _("Created a post"),
+    "post.draft": _("Moved a post back to draft"),
+    "post.expired": _("A post expired"),
+    "post.image_added": _("Added an image to a post"),
+    "post.image_deleted": _("Deleted a post's image"),
+    "post.image_updated": _("Changed a post's image"),
+    "post.in_review": _("Sent a post for review"),
+    "post.live": _("Published a post"),
+    "post.published": _("Published a post"),
+    "post.rejected": _("Rejected a post"),
+    "post.returned_to_review": _("Returned a post to review"),
+    "post.scheduled": _("Scheduled a post"),
+    "post.submitted": _("Sent a post for review"),
+    "post.updated": _("Changed a post"),
+    "program.joined": _("Joined the advocacy program"),
+    "program.left": _("Left the advocacy program"),
+    "reward.approved": _("Approved a reward request"),
+    "reward.cancelled": _("Cancelled a reward request"),
+    "reward.created": _("Created a reward"),
+    "reward.deactivated": _("Deactivated a reward"),
+    "reward.declined": _("Declined a reward request"),
+    "reward.requested": _("Requested a reward"),
+    "reward.updated": _("Changed a reward"),
+    "rule.created": _("Created a compliance rule"),
+    "rule.deleted": _("Deleted a compliance rule"),
+    "rule.updated": _("Changed a compliance rule"),
+    "share.cancelled": _("Cancelled a share"),
+    "share.deleted": _("Deleted a share"),
+    "share.opened": _("Opened a share"),
+    "share.review_approved": _("Approved a share for publishing"),
+    "share.review_rejected": _("Declined a share"),
+    "share.scheduled": _("Scheduled a share"),
+    "share.sent_to_review": _("Sent a share for review"),
+    "shares.cancelled": _("Cancelled pending shares"),
+    "source.created": _("Added a content source"),
+    "source.deleted": _("Deleted a content source"),
+    "source.updated": _("Changed a content source"),
+    "source_item.dismissed": _("Dismissed a feed item"),
+    "source_item.used": _("Made a post from a feed item"),
+    "suggestion.accepted": _("Accepted a suggestion"),
+    "suggestion.created": _("Suggested content"),
+    "suggestion.declined": _("Declined a suggestion"),
+    "value_settings.updated": _("Changed the earned media values"),
+}
+
+
+def audit_action_label(action: str) -> str:
+    """The action in words, for people reading the log."""
+    label = ACTION_LABELS.get(action)
+    if label is not None:
+        return str(label)
+    subject, _dot, verb = action.partition(".")
+    words = f"{subject} {verb}".replace("_", " ").strip()
+    return words[:1].upper() + words[1:]
 
 
 def audit_record(

@@ -173,6 +173,11 @@ def test_confirm_invites_every_valid_row_and_creates_missing_groups(
     event = AuditEvent.objects.get(action="member_import.confirmed")
     assert event.data == {"invited": 3, "skipped": 1, "groups_created": 5}
     assert AuditEvent.objects.filter(action="invitation.created").count() == 3
+    told = admin_client.get(response.url).content.decode()
+    assert "3 invitations are on their way. 1 row with problems was skipped." in told
+    summary = admin_client.get(reverse("member_import", args=[member_import.pk]))
+    assert "3 people invited" in summary.content.decode()
+    assert "1 row skipped" in summary.content.decode()
 
 
 def test_confirming_twice_does_nothing_the_second_time(admin_client):

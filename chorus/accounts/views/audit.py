@@ -13,11 +13,12 @@ from django.views.decorators.http import require_GET
 from chorus.accounts.access import MemberRequest, admin_required
 from chorus.accounts.forms_admin import AuditFilterForm
 from chorus.accounts.selectors import audit as selectors
+from chorus.core.audit import audit_action_label
 from chorus.core.models import AuditEvent
 
 EVENTS_PER_PAGE = 50
 
-AuditRow = tuple[AuditEvent, list[tuple[str, str]]]
+AuditRow = tuple[AuditEvent, str, list[tuple[str, str]]]
 
 
 def _display(value: Any) -> str:
@@ -29,7 +30,8 @@ def _display(value: Any) -> str:
 
 
 def audit_rows(events: Iterable[AuditEvent]) -> list[AuditRow]:
-    """Each event with its data as (key, text) pairs, ready for the template to escape.
+    """Each event with its action in words and its data as (key, text) pairs, ready for the
+    template to escape.
 
     Built here rather than with `data.items` in the template, where a data key named
     "items" would shadow the dict method.
@@ -37,7 +39,8 @@ def audit_rows(events: Iterable[AuditEvent]) -> list[AuditRow]:
     rows: list[AuditRow] = []
     for event in events:
         data = event.data if isinstance(event.data, dict) else {"data": event.data}
-        rows.append((event, [(str(key), _display(value)) for key, value in data.items()]))
+        pairs = [(str(key).replace("_", " "), _display(value)) for key, value in data.items()]
+        rows.append((event, audit_action_label(event.action), pairs))
     return rows
 
 

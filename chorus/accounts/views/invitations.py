@@ -19,6 +19,7 @@ from django.db import IntegrityError, transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from chorus.accounts import imports
@@ -271,11 +272,17 @@ def import_confirm(request: MemberRequest, import_id: int) -> HttpResponse:
             request, f"{error} The preview below is up to date; check it and confirm again."
         )
         return redirect("member_import", import_id=member_import.pk)
-    messages.success(
-        request,
-        f"{member_import.invited_count} invitations are on their way"
-        f" ({member_import.skipped_count} rows skipped).",
-    )
+    invited, skipped = member_import.invited_count, member_import.skipped_count
+    text = ngettext(
+        "%(count)d invitation is on its way.", "%(count)d invitations are on their way.", invited
+    ) % {"count": invited}
+    if skipped:
+        text += " " + ngettext(
+            "%(count)d row with problems was skipped.",
+            "%(count)d rows with problems were skipped.",
+            skipped,
+        ) % {"count": skipped}
+    messages.success(request, text)
     return redirect("invitations")
 
 
