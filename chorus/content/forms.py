@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from typing import Any
 
 from django import forms
@@ -11,7 +12,8 @@ from django.core.files.uploadedfile import UploadedFile
 from django.urls import reverse
 
 from chorus.accounts.models import Group, GroupKind, Organization
-from chorus.content.models import CaptionMode, Network, Post
+from chorus.content.compliance import CheckResult, check_text
+from chorus.content.models import CaptionMode, ComplianceRule, Network, Post
 from chorus.content.services.posts import PostDetails, post_image_validate
 from chorus.core.validators import WebURLFormField
 
@@ -54,6 +56,19 @@ def _caption_attrs(network: str) -> dict[str, str]:
         "hx-swap": "innerHTML",
         "hx-sync": "this:replace",
     }
+
+
+@dataclass(frozen=True)
+class CaptionSlot:
+    """One network's caption field with its length and verdict as the page opens."""
+
+    network: str
+    field: forms.BoundField
+    result: CheckResult
+
+    @property
+    def over(self) -> bool:
+        return self.result.length > self.result.limit
 
 
 class PostForm(forms.Form):
@@ -155,8 +170,24 @@ class PostForm(forms.Form):
             initial[caption_field_name(caption.network)] = caption.text
         return initial
 
-    def caption_fields(self) -> list[tuple[str, forms.BoundField]]:
-        return [(network, self[caption_field_name(network)]) for network in Network.values]
+    def caption_fields(self) -> list[CaptionSlot]:
+        """Every network's caption field, each with its counter and verdict in the page as
+        it opens (htmx then asks again, with the highlights, and as the curator types)."""
+        rules = list(ComplianceRule.objects.filter(organization=self.organization))
+        link_url = str(self["link_url"].value() or "")
+        slots = []
+        for network in Network.values:
+            field = self[caption_field_name(network)]
+            text = str(field.value() or "").replace("\r\n", "\n")
+            result = check_text(
+                organization=self.organization,
+                network=network,
+                text=text[:CAPTION_MAX_LENGTH],
+                link_url=link_url[:2000],
+                rules=rules,
+            )
+            slots.append(CaptionSlot(network=network, field=field, result=result))
+        return slots
 
     def groups_by_kind(self) -> list[tuple[str, list[Any]]]:
         """The group checkboxes, under a heading per kind (department, region, ...)."""

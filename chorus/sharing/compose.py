@@ -3,9 +3,11 @@
 INTERFACE (stable, also used by publishing and auto-share): `share_compose`,
 `share_check`, `ShareVerdict`, `suggested_caption`.
 
-The suggestion is the post's caption for the network (WhatsApp and email borrow one, see
-CAPTION_FALLBACK; a FREE post suggests nothing but the link), with the member's own
-tracked link in place of the post's link, or appended. Disclosures the organization
+The suggestion is the post's caption for the network; a network without one of its own
+starts from the post's general caption (WhatsApp and email borrow LinkedIn's, see
+CAPTION_FALLBACK; the others the first caption, in the dialog's order, that leaves room for
+the link within the network's limit). A FREE post suggests nothing but the link. The
+member's own tracked link replaces the post's link, or is appended. Disclosures the organization
 appends automatically are part of the suggestion, so what the member sees is what goes out.
 """
 
@@ -16,7 +18,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from chorus.accounts.models import Membership
-from chorus.content.compliance import CheckResult, Finding, check_text
+from chorus.content.compliance import (
+    NETWORK_LIMITS,
+    CheckResult,
+    Finding,
+    check_text,
+    network_length,
+)
 from chorus.content.models import CaptionMode, ComplianceRule, ContentPolicy, Post, RuleKind
 from chorus.links.models import Link
 from chorus.links.services.links import link_mint, short_url, short_url_base
@@ -24,6 +32,8 @@ from chorus.networks.intents import text_with_url
 from chorus.networks.registry import CAPTION_FALLBACK, CHANNELS
 
 _URL = re.compile(r"https?://\S+", re.IGNORECASE)
+# Room kept for the tracked link when a borrowed caption is chosen for its length.
+LINK_ROOM = 40
 
 
 def suggested_caption(*, post: Post, network: str) -> str:
@@ -39,7 +49,20 @@ def suggested_caption(*, post: Post, network: str) -> str:
     if network in by_network:
         return by_network[network]
     fallback = CAPTION_FALLBACK.get(network, "")
-    return by_network.get(fallback, "")
+    if fallback in by_network:
+        return by_network[fallback]
+    return general_caption(by_network, network=network)
+
+
+def general_caption(by_network: dict[str, str], *, network: str) -> str:
+    """The caption a network without its own borrows: the first, in the dialog's order,
+    that fits the network with room for the link (else the first at all)."""
+    ordered = [by_network[name] for name in CHANNELS if by_network.get(name, "").strip()]
+    limit = NETWORK_LIMITS.get(network, 3000)
+    for text in ordered:
+        if network_length(network, text) + LINK_ROOM <= limit:
+            return text
+    return ordered[0] if ordered else ""
 
 
 def with_link(text: str, *, link_url: str, tracked_url: str) -> str:
@@ -75,6 +98,8 @@ class ShareVerdict:
     check: CheckResult
     # The post's caption is locked and the text differs from it (links apart).
     locked_changed: bool = False
+    # The member's tracked link, when the check was told it ("" when not, or no link).
+    tracked_url: str = ""
 
     @property
     def text(self) -> str:
@@ -102,6 +127,11 @@ class ShareVerdict:
         locked = ["This post's caption is locked: share it as written."]
         return (locked if self.locked_changed else []) + [f.message for f in self.findings]
 
+    @property
+    def link_missing(self) -> bool:
+        """The member took their tracked link out of the text (a warning, not a block)."""
+        return bool(self.tracked_url) and self.tracked_url not in self.text
+
 
 def _without_links(text: str) -> str:
     return " ".join(_URL.sub(" ", text).split())
@@ -120,12 +150,14 @@ def share_check(
     text: str,
     rules: Sequence[ComplianceRule] | None = None,
     policy: ContentPolicy | None = None,
+    tracked_url: str = "",
 ) -> ShareVerdict:
     """Check a member's text for `network`: rules, disclosure, length, locked captions.
 
     The post's link is checked as the destination (the tracked short link in the text
     leads there, so its own domain is not held against it). `rules` and `policy` may be
-    passed when already loaded.
+    passed when already loaded. With `tracked_url` (the member's short link), the verdict
+    also says whether the text still carries it (`link_missing`).
     """
     if network not in CHANNELS:
         raise ValueError(f"Unknown network: {network}.")
@@ -149,4 +181,4 @@ def share_check(
         ).text
         written = _without_links(text)
         locked_changed = written not in (_without_links(caption), _without_links(with_disclosure))
-    return ShareVerdict(check=check, locked_changed=locked_changed)
+    return ShareVerdict(check=check, locked_changed=locked_changed, tracked_url=tracked_url)

@@ -14,7 +14,8 @@ from django.views.decorators.http import require_GET, require_POST
 
 from chorus.accounts.access import MemberRequest, member_required
 from chorus.content.models import CaptionMode, Post
-from chorus.links.services.links import short_url_base
+from chorus.links.models import Link
+from chorus.links.services.links import link_mint, short_url, short_url_base
 from chorus.networks.registry import adapter
 from chorus.sharing.compose import share_check, share_compose
 from chorus.sharing.models import ConnectionStatus, NetworkConnection, Share, ShareStatus
@@ -32,7 +33,7 @@ from chorus.sharing.services.publishing import (
     share_publish_now,
     share_schedule,
 )
-from chorus.sharing.services.review import review_message
+from chorus.sharing.services.review import review_message, share_goes_to_review
 from chorus.sharing.services.settings import publishing_enabled
 
 MASTODON_SESSION_KEY = "mastodon_instance"
@@ -114,7 +115,6 @@ def share_network(request: MemberRequest, post_id: int) -> HttpResponse:
         text, link = share_compose(post=post, membership=request.membership, network=choice.network)
     except ValidationError as error:
         return HttpResponseBadRequest(" ".join(error.messages))
-    verdict = share_check(post=post, network=choice.network, text=text)
     latest = share_latest_intent(
         organization=request.organization,
         membership=request.membership,
@@ -129,13 +129,33 @@ def share_network(request: MemberRequest, post_id: int) -> HttpResponse:
             "choice": choice,
             "text": text,
             "link": link,
-            "verdict": verdict,
             "share": latest,
+            **_verdict_context(post=post, choice=choice, text=text, link=link),
             "locked": post.caption_mode == CaptionMode.LOCKED,
             "instance": _mastodon_instance(request) if choice.network == "mastodon" else "",
             "connection": _publishing_connection(request, choice.network),
         },
     )
+
+
+def _verdict_context(
+    *, post: Post, choice: NetworkChoice, text: str, link: Link | None
+) -> dict[str, object]:
+    """The verdict on the text, and what the dialog's buttons may do with it.
+
+    A blocked text disables "Open <network>" (the reason beside it), unless the
+    organization sends such texts to an approver: then the button says so.
+    """
+    tracked_url = short_url(link) if link is not None else ""
+    verdict = share_check(post=post, network=choice.network, text=text, tracked_url=tracked_url)
+    to_review = verdict.blocked and share_goes_to_review(post=post, verdict=verdict, edited=True)
+    return {
+        "verdict": verdict,
+        "to_review": to_review,
+        "refused": verdict.blocked and not to_review,
+        "tracked_url": tracked_url,
+        "post_link_url": post.link_url,
+    }
 
 
 def _publishing_connection(request: MemberRequest, network: str) -> NetworkConnection | None:
@@ -203,9 +223,19 @@ def share_check_view(request: MemberRequest, post_id: int) -> HttpResponse:
     choice = _choice_or_400(request, request.POST.get("network"))
     if choice is None:
         return HttpResponseBadRequest("Choose a network.")
-    text = _text(request)
-    verdict = share_check(post=post, network=choice.network, text=text)
-    return render(request, "sharing/share_verdict.html", {"verdict": verdict, "choice": choice})
+    link: Link | None = None
+    if post.link_url:
+        try:
+            link = link_mint(post=post, membership=request.membership, network=choice.network)
+        except ValidationError as error:
+            return HttpResponseBadRequest(" ".join(error.messages))
+    context = _verdict_context(post=post, choice=choice, text=_text(request), link=link)
+    context |= {
+        "post": post,
+        "choice": choice,
+        "connection": _publishing_connection(request, choice.network),
+    }
+    return render(request, "sharing/share_check.html", context)
 
 
 @require_POST

@@ -21,3 +21,22 @@ document.addEventListener("submit", (event) => {
     window.setTimeout(() => window.htmx.trigger(status, "share-opened"), 600);
   }
 });
+
+// "Put the link back": the member's tracked link in place of the post's own link, or at
+// the end on a line of its own (as the suggestion had it); the verdict is asked again.
+document.addEventListener("click", (event) => {
+  const button = event.target.closest("[data-restore-link]");
+  if (!button) return;
+  const field = document.querySelector(button.dataset.restoreField);
+  const link = button.dataset.restoreLink;
+  if (!field || !link || field.value.includes(link)) return;
+  const original = button.dataset.replaceLink;
+  if (original && field.value.includes(original)) {
+    field.value = field.value.replace(original, link);
+  } else {
+    const text = field.value.trim();
+    field.value = text ? text + "\n\n" + link : link;
+  }
+  field.dispatchEvent(new Event("input", { bubbles: true }));
+  field.focus();
+});
