@@ -87,6 +87,7 @@ ACTION_LABELS: dict[str, Any] = {
     "rule.deleted": _("Deleted a compliance rule"),
     "rule.updated": _("Changed a compliance rule"),
     "share.cancelled": _("Cancelled a share"),
+    "share.confirmed_by_click": _("A click on the tracked link confirmed a share"),
     "share.deleted": _("Deleted a share"),
     "share.opened": _("Opened a share"),
     "share.review_approved": _("Approved a share for publishing"),

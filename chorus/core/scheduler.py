@@ -54,6 +54,8 @@ PERIODIC_SECONDS = {
     "chorus.sharing.tasks.autoshares_run": 300,
     "chorus.sharing.tasks.shares_fetch_metrics": 3600,
     "chorus.sharing.tasks.connections_check_expiry": 86400,
+    # An opened share whose tracked link a person followed counts as shared.
+    "chorus.sharing.tasks.shares_confirm_clicked": 60,
     # Analytics: days whose raw rows changed are rebuilt; headcounts snapshotted.
     "chorus.analytics.tasks.rollups_refresh": 60,
     "chorus.analytics.tasks.headcounts_today": 3600,

@@ -51,3 +51,12 @@ def shares_fetch_metrics() -> dict[str, int]:
     from chorus.sharing.services.metrics import shares_fetch_metrics as fetch
 
     return fetch()
+
+
+@task()
+@runs_across_organizations("every organization's opened shares")
+def shares_confirm_clicked() -> int:
+    """Every minute: opened shares whose tracked link a person followed count as shared."""
+    from chorus.sharing.services.confirm import shares_confirm_clicked as confirm
+
+    return confirm()

@@ -34,7 +34,7 @@ from chorus.accounts.models import Group, GroupKind, Membership, Organization
 from chorus.content.models import Post, PostImage, PostState, Topic
 from chorus.networks.registry import CHANNEL_CHOICES, CHANNELS
 from chorus.sharing.compose import suggested_caption
-from chorus.sharing.models import NetworkSettings, PostView, Share
+from chorus.sharing.models import NetworkSettings, PostView, Share, ShareStatus
 from chorus.sharing.selectors.shares import SHARED_STATUSES
 
 FEED_PAGE_SIZE = 20
@@ -113,8 +113,10 @@ class FeedCard:
     is_post_of_the_day: bool
     caption: str
     caption_network: str
-    # Networks the member already shared the post to (opened or confirmed), by label.
+    # Networks the member shared the post to (confirmed), by label.
     shared_on: list[str] = field(default_factory=list)
+    # Networks where the member opened the share page but it is not confirmed (yet).
+    opened_on: list[str] = field(default_factory=list)
     image: PostImage | None = None
 
 
@@ -195,7 +197,8 @@ def feed_page(
                 is_post_of_the_day=post.post_of_the_day == today,
                 caption=caption,
                 caption_network=network,
-                shared_on=shared.get(post.pk, []),
+                shared_on=shared[post.pk].shared if post.pk in shared else [],
+                opened_on=shared[post.pk].opened if post.pk in shared else [],
                 image=images[0] if images else None,
             )
         )
@@ -220,23 +223,38 @@ def _page_of_runs(runs: list[QuerySet[Post]], *, start: int, count: int) -> list
     return found
 
 
-def _shared_networks(*, membership: Membership, post_ids: list[int]) -> dict[int, list[str]]:
+@dataclass(frozen=True)
+class ShareMarks:
+    """Where a member shared a post (confirmed), and where they only opened the share page."""
+
+    shared: list[str] = field(default_factory=list)
+    opened: list[str] = field(default_factory=list)
+
+
+def _shared_networks(*, membership: Membership, post_ids: list[int]) -> dict[int, ShareMarks]:
     if not post_ids:
         return {}
     rows = (
         Share.objects.filter(
             membership_id=membership.pk, post_id__in=post_ids, status__in=SHARED_STATUSES
         )
-        .values_list("post_id", "network")
+        .values_list("post_id", "network", "status")
         .distinct()
     )
-    by_post: dict[int, set[str]] = defaultdict(set)
-    for post_id, network in rows:
-        by_post[post_id].add(network)
+    shared: dict[int, set[str]] = defaultdict(set)
+    opened: dict[int, set[str]] = defaultdict(set)
+    for post_id, network, status in rows:
+        (shared if status == ShareStatus.SHARED else opened)[post_id].add(network)
     order = {network: index for index, network in enumerate(CHANNELS)}
+
+    def labels(networks: set[str]) -> list[str]:
+        return [NETWORK_LABELS[n] for n in sorted(networks, key=order.__getitem__)]
+
     return {
-        post_id: [NETWORK_LABELS[n] for n in sorted(networks, key=order.__getitem__)]
-        for post_id, networks in by_post.items()
+        post_id: ShareMarks(
+            shared=labels(shared[post_id]), opened=labels(opened[post_id] - shared[post_id])
+        )
+        for post_id in set(shared) | set(opened)
     }
 
 

@@ -159,12 +159,14 @@ def test_filters_by_topic_and_language(organization, member):
     assert titles(organization, member, language_id=german.pk) == ["german"]
 
 
-def test_cards_say_where_the_member_already_shared(organization, member):
+def test_cards_say_where_the_member_shared_and_where_they_only_opened(organization, member):
     post = live(organization, title="shared")
     for network, status in [
         ("x", ShareStatus.SHARED),
         ("linkedin", ShareStatus.OPENED),
         ("mastodon", ShareStatus.UNDONE),
+        ("bluesky", ShareStatus.OPENED),
+        ("bluesky", ShareStatus.SHARED),  # opened again after a confirmed share: shared
     ]:
         Share.objects.create(
             organization=organization,
@@ -178,7 +180,30 @@ def test_cards_say_where_the_member_already_shared(organization, member):
 
     card = feed_page(organization=organization, membership=member).cards[0]
 
-    assert card.shared_on == ["LinkedIn", "X"]
+    assert card.shared_on == ["X", "Bluesky"]
+    assert card.opened_on == ["LinkedIn"]
+
+
+def test_the_feed_page_says_opened_not_shared_for_an_unconfirmed_share(
+    member_client, organization, member
+):
+    post = live(organization, title="Opened only")
+    for network, status in [("x", ShareStatus.OPENED), ("linkedin", ShareStatus.SHARED)]:
+        Share.objects.create(
+            organization=organization,
+            membership=member,
+            post=post,
+            network=network,
+            method=ShareMethod.INTENT,
+            status=status,
+            text="t",
+        )
+
+    html = member_client.get("/feed/").content.decode()
+
+    assert "Shared on LinkedIn<" in html
+    assert "Opened on X, not confirmed yet" in html
+    assert "Shared on LinkedIn, X" not in html
 
 
 def test_feed_page_shows_cards_and_records_views(member_client, organization, member):
