@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.db.models import Count
+
 from chorus.accounts.models import Organization
 from chorus.analytics.models import (
     DailyShareStats,
@@ -13,6 +15,8 @@ from chorus.analytics.selectors.filters import _engagement, _sums
 from chorus.analytics.selectors.values import EarnedMediaValue, earned_media_value, value_settings
 from chorus.content.models import Post
 from chorus.content.selectors.posts import post_audience
+from chorus.networks.registry import CHANNEL_CHOICES
+from chorus.sharing.models import Share, ShareStatus
 
 # -- one post -------------------------------------------------------------------------------
 
@@ -27,6 +31,9 @@ class PostFunnel:
     potential_reach: int
     networks: list[Row]
     value: EarnedMediaValue
+    # Share pages opened and not confirmed (yet): not counted in `shares`, by network label.
+    opened: int = 0
+    opened_by_network: tuple[tuple[str, int], ...] = ()
 
 
 def post_funnel(*, organization: Organization, post: Post) -> PostFunnel:
@@ -36,6 +43,7 @@ def post_funnel(*, organization: Organization, post: Post) -> PostFunnel:
     per_network = _by_network(rows)
     total = rows.aggregate(**sums)
     totals_map = {name: int(total[name] or 0) for name in total}
+    opened = post_opened_shares(organization=organization, post=post)
     return PostFunnel(
         post=post,
         reached=post_audience(post).count(),
@@ -47,4 +55,20 @@ def post_funnel(*, organization: Organization, post: Post) -> PostFunnel:
         value=earned_media_value(
             settings=value_settings(organization=organization), totals=totals_map
         ),
+        opened=sum(count for _label, count in opened),
+        opened_by_network=opened,
+    )
+
+
+def post_opened_shares(*, organization: Organization, post: Post) -> tuple[tuple[str, int], ...]:
+    """Share pages of the post opened and not confirmed (yet), by network label, in the
+    dialog's order. They count as shares once the member says so or a click confirms them."""
+    counts = dict(
+        Share.objects.filter(organization=organization, post=post, status=ShareStatus.OPENED)
+        .values_list("network")
+        .annotate(count=Count("id"))
+        .order_by()
+    )
+    return tuple(
+        (label, counts[network]) for network, label in CHANNEL_CHOICES if network in counts
     )

@@ -53,3 +53,34 @@ def test_post_page_is_for_analysts_and_foreign_posts_are_404(client, world):
     foreign = PostFactory()
     assert client.get(f"/analytics/posts/{foreign.pk}/").status_code == 404
     assert client.get(f"/analytics/posts/{foreign.pk}/export/").status_code == 404
+
+
+def test_opened_shares_are_told_apart_from_confirmed_shares(client, world):
+    from chorus.factories import ShareFactory
+    from chorus.sharing.models import ShareMethod, ShareStatus
+
+    for member, network, status in [
+        (world.bob, "x", ShareStatus.OPENED),
+        (world.ada, "x", ShareStatus.OPENED),
+        (world.ada, "mastodon", ShareStatus.OPENED),
+        (world.bob, "mastodon", ShareStatus.UNDONE),
+    ]:
+        ShareFactory(
+            membership=member,
+            post=world.launch,
+            network=network,
+            method=ShareMethod.INTENT,
+            status=status,
+        )
+    ShareFactory(membership=world.bob, network="x", status=ShareStatus.OPENED)  # another post
+
+    funnel = post_selectors.post_funnel(organization=world.organization, post=world.launch)
+
+    assert funnel.shares == 4  # confirmed shares only, as before
+    assert funnel.opened == 3
+    assert funnel.opened_by_network == (("X", 2), ("Mastodon", 1))
+    client.force_login(world.ada.user)
+    page = client.get(f"/analytics/posts/{world.launch.pk}/").content.decode()
+    assert 'id="post-shares">4<' in page
+    assert "and 3 share pages opened, not confirmed yet" in page
+    assert "X 2, Mastodon 1" in page

@@ -143,3 +143,21 @@ def test_schedule_from_the_dialog_creates_a_scheduled_api_share(
     assert share.method == ShareMethod.API and share.status == ShareStatus.SCHEDULED
     assert share.text.startswith("Later, my words")
     assert abs(share.scheduled_for - when) < timedelta(minutes=1)
+
+
+def test_history_tells_an_opened_share_from_a_shared_one(member_client, member, post):
+    for network, status in [("x", ShareStatus.OPENED), ("linkedin", ShareStatus.SHARED)]:
+        ShareFactory(
+            membership=member,
+            post=post,
+            network=network,
+            method=ShareMethod.INTENT,
+            status=status,
+            shared_at=timezone.now() if status == ShareStatus.SHARED else None,
+        )
+
+    html = member_client.get("/shares/").content.decode()
+
+    assert html.count("Opened, not confirmed") == 1
+    assert html.count("Not counted as shared yet") == 1
+    assert "It also counts as soon as someone else clicks your link." in html
