@@ -65,6 +65,11 @@ class FeedError(Exception):
     """A feed that could not be used, with a reason a curator can read."""
 
 
+class FeedRefused(FeedError):
+    """A feed refused for what it is (it declares entities or a DOCTYPE), not for being
+    out of reach: trying again later would not help."""
+
+
 @dataclass
 class FeedEntry:
     guid: str
@@ -118,6 +123,8 @@ def discover_feed(url: str, *, timeout: float | None = None) -> FeedResponse:
     if not _looks_like_html(result):
         try:
             feed = parse_feed(result.content, result.headers)
+        except FeedRefused:
+            raise
         except FeedError as error:
             raise FeedError(f"no feed found on that page ({error})") from error
         return _feed_response(url, result, feed)
@@ -211,17 +218,17 @@ def refuse_declarations(content: bytes, response_headers: dict[str, str]) -> Non
             _parse_forbidding_declarations(reading)
         except DTDForbidden as error:
             # <!DOCTYPE html>: a web page, said as for any other.
-            raise FeedError(
-                WEB_PAGE if str(error.name).lower() == "html" else _refused()
-            ) from error
+            if str(error.name).lower() == "html":
+                raise FeedError(WEB_PAGE) from error
+            raise FeedRefused(_refused()) from error
         except DefusedXmlException as error:
-            raise FeedError(_refused()) from error
+            raise FeedRefused(_refused()) from error
         except (SAXException, ValueError, LookupError):
             # Not well-formed, or in an encoding expat cannot read itself (a multi-byte one
             # other than UTF-8 and UTF-16: ValueError; an unknown name: LookupError).
             pass  # Searched below.
         if _declares_outside_cdata(_as_utf8(reading)):
-            raise FeedError(_refused())
+            raise FeedRefused(_refused())
 
 
 def _refused() -> str:

@@ -26,10 +26,19 @@ REDIRECT_STATUSES = {301, 302, 303, 307, 308}
 
 
 class FetchError(Exception):
-    """A fetch that failed, with a message a curator can read ("timed out", ...)."""
+    """A fetch that failed, with a message a curator can read ("timed out", ...).
+
+    Most failures may pass (a server down, a name not resolving yet); a RefusedAddress
+    never does, whenever it is tried again.
+    """
 
 
-class BlockedAddress(FetchError):
+class RefusedAddress(FetchError):
+    """An address Chorus never fetches: not http(s), with credentials, or (BlockedAddress)
+    pointing to a private or local network."""
+
+
+class BlockedAddress(RefusedAddress):
     pass
 
 
@@ -141,15 +150,15 @@ class FetchResult:
 
 
 def check_url(url: str) -> httpx.URL:
-    """The URL, if it is an absolute http(s) URL with a host; FetchError otherwise."""
+    """The URL, if it is an absolute http(s) URL with a host; RefusedAddress otherwise."""
     try:
         parsed = httpx.URL(url)
     except (httpx.InvalidURL, TypeError, ValueError) as error:
-        raise FetchError("not a valid web address") from error
+        raise RefusedAddress("not a valid web address") from error
     if parsed.scheme not in ("http", "https") or not parsed.host:
-        raise FetchError("only http and https addresses can be fetched")
+        raise RefusedAddress("only http and https addresses can be fetched")
     if parsed.userinfo:
-        raise FetchError("addresses with a user name or password are not fetched")
+        raise RefusedAddress("addresses with a user name or password are not fetched")
     return parsed
 
 
@@ -203,7 +212,7 @@ def fetch(
                     raise BlockedAddress(
                         "the address points to a private or local network, which is not allowed"
                     ) from error
-                raise FetchError(f"could not connect ({_short(error)})") from error
+                raise FetchError(f"could not connect ({_connect_reason(error)})") from error
             except httpx.DecodingError as error:
                 raise FetchError("the response could not be decoded") from error
             except httpx.HTTPError as error:
@@ -226,6 +235,18 @@ def _read_bounded(response: httpx.Response, *, max_bytes: int, deadline: float) 
             raise FetchError("timed out")
         chunks.append(chunk)
     return b"".join(chunks)
+
+
+def _connect_reason(error: Exception) -> str:
+    """Why a connection failed, in words rather than an errno."""
+    text = str(error)
+    if "could not be resolved" in text:
+        return text[:120]  # SafeBackend's own sentence, with the host name.
+    if "refused" in text.lower():
+        return "the server refused the connection"
+    if "unreachable" in text.lower():
+        return "the server cannot be reached"
+    return _short(error)
 
 
 def _short(error: Exception) -> str:

@@ -7,7 +7,7 @@ Writes go through chorus.content.services, like the pages.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
@@ -49,6 +49,29 @@ class SourceOut(Schema):
 class SourceIn(Input):
     url: WebURL = Field(description="A feed, or a page advertising one (http or https)")
     title: str = Field("", max_length=300)
+    retry_later: bool = Field(
+        False,
+        description=(
+            "Save the source even if its feed cannot be read right now (the site is down or "
+            "slow, the feed not published yet): it is polled again later, less often after "
+            "each failure, and `last_error` and `next_poll_at` say how it goes. Addresses "
+            "refused for good (private or local networks, feeds declaring entities) stay "
+            "refused."
+        ),
+    )
+
+
+class SourceRefused(Schema):
+    """Why a source could not be added, and whether it could be saved to retry later."""
+
+    detail: str | list[dict[str, Any]]
+    retry_later: bool = Field(
+        False,
+        description=(
+            "True when the feed only could not be read right now: send the same request "
+            "with `retry_later: true` to save the source anyway"
+        ),
+    )
 
 
 class SourcePatch(Input):
@@ -107,15 +130,27 @@ def source_list(request: HttpRequest) -> QuerySet[Source]:
 
 @router.post(
     "/sources",
-    response={201: SourceOut, 422: Error},
-    summary="Add a source (fetched once right away; 422 says why it could not be used)",
+    response={201: SourceOut, 422: SourceRefused},
+    summary=(
+        "Add a source (fetched once right away; 422 says why it could not be used, and "
+        "`retry_later: true` in it when it can be saved to retry later)"
+    ),
 )
 @api_roles("curator")
-def source_create(request: HttpRequest, payload: SourceIn) -> Status[Source]:
+def source_create(request: HttpRequest, payload: SourceIn) -> Status[Source | SourceRefused]:
     caller = calling_member(request)
-    source = source_services.source_create(
-        organization=caller.organization, actor=caller.user, url=payload.url, title=payload.title
-    )
+    try:
+        source = source_services.source_create(
+            organization=caller.organization,
+            actor=caller.user,
+            url=payload.url,
+            title=payload.title,
+            retry_later=payload.retry_later,
+        )
+    except source_services.FeedUnavailable as error:
+        return Status(422, SourceRefused(detail=" ".join(error.messages), retry_later=True))
+    except ValidationError as error:
+        return Status(422, SourceRefused(detail=" ".join(error.messages), retry_later=False))
     return Status(201, _source(request, source.pk))
 
 

@@ -8,12 +8,15 @@ from datetime import datetime, timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from chorus.accounts.models import Organization, User
 from chorus.content.feeds import (
     FeedEntry,
     FeedError,
+    FeedRefused,
     FeedResponse,
     discover_feed,
     fetch_feed,
@@ -28,7 +31,7 @@ from chorus.content.models import (
 )
 from chorus.content.services.posts import post_create
 from chorus.core.audit import audit_record
-from chorus.core.http import FetchError
+from chorus.core.http import FetchError, RefusedAddress
 from chorus.core.validators import web_url_clean
 
 logger = logging.getLogger(__name__)
@@ -40,35 +43,76 @@ SOURCES_PER_RUN = 100
 SOURCE_CLAIM_MINUTES = 15
 
 
+class FeedUnavailable(ValidationError):
+    """The feed could not be read right now (down, slow, not published yet): the source
+    may still be saved, to be polled again with the poller's backoff."""
+
+
 def source_create(
-    *, organization: Organization, actor: User | None, url: str, title: str = ""
+    *,
+    organization: Organization,
+    actor: User | None,
+    url: str,
+    title: str = "",
+    retry_later: bool = False,
 ) -> Source:
-    """Add a feed (or the feed a page advertises), fetching it once with a short timeout."""
+    """Add a feed (or the feed a page advertises), fetching it once with a short timeout.
+
+    A feed that cannot be read right now raises FeedUnavailable, unless `retry_later`:
+    then the source is saved with the failure on it and polled again later. An address
+    refused for good (not http(s), a private or local network, a feed declaring entities)
+    is a plain ValidationError either way.
+    """
     url = web_url_clean(url)
+    now = timezone.now()
     try:
-        response = discover_feed(url, timeout=SOURCE_ADD_TIMEOUT)
+        response: FeedResponse | None = discover_feed(url, timeout=SOURCE_ADD_TIMEOUT)
+    except (RefusedAddress, FeedRefused) as error:
+        raise ValidationError(
+            _("This source cannot be added: %(reason)s.") % {"reason": error}
+        ) from error
     except (FetchError, FeedError) as error:
-        raise ValidationError(f"Could not add this source: {error}.") from error
-    if Source.objects.filter(organization=organization, feed_url=response.feed_url).exists():
-        raise ValidationError("This feed is already a source.")
-    feed_title = response.feed.title if response.feed else ""
+        if not retry_later:
+            raise FeedUnavailable(
+                _("This feed cannot be read right now: %(reason)s.") % {"reason": error}
+            ) from error
+        response, failure = None, str(error)
+    feed_url = response.feed_url if response is not None else ""
+    if _source_exists(organization=organization, url=url, feed_url=feed_url):
+        raise ValidationError(_("This feed is already a source."))
+    feed_title = response.feed.title if response is not None and response.feed else ""
     with transaction.atomic():
         source = Source.objects.create(
             organization=organization,
             url=url,
-            feed_url=response.feed_url,
+            feed_url=feed_url,
             title=(" ".join(title.split()) or feed_title)[:300],
             created_by=actor,
         )
-        _source_store(source=source, response=response, now=timezone.now())
+        if response is not None:
+            _source_store(source=source, response=response, now=now)
+        else:
+            _source_failed(source=source, reason=failure, now=now)
         audit_record(
             organization=organization,
             actor=actor,
             action="source.created",
             target=source,
-            data={"feed_url": source.feed_url},
+            data={"feed_url": source.feed_url, "retry_later": response is None},
         )
     return source
+
+
+def _source_exists(*, organization: Organization, url: str, feed_url: str) -> bool:
+    """Whether a source already reads this feed (or, its feed not known yet, this address)."""
+    addresses = {address for address in (url, feed_url) if address}
+    sources = Source.objects.filter(organization=organization)
+    if feed_url:
+        return (
+            sources.filter(feed_url=feed_url).exists()
+            or sources.filter(feed_url="", url__in=addresses).exists()
+        )
+    return sources.filter(Q(url=url) | Q(feed_url=url)).exists()
 
 
 def source_update(*, source: Source, actor: User | None, title: str, enabled: bool) -> Source:
@@ -136,9 +180,14 @@ def source_poll(*, source_id: int) -> str:
         return "skipped"
     now = timezone.now()
     try:
-        response = fetch_feed(
-            source.feed_url or source.url, etag=source.etag, last_modified=source.last_modified
-        )
+        if source.feed_url:
+            response = fetch_feed(
+                source.feed_url, etag=source.etag, last_modified=source.last_modified
+            )
+        else:
+            # Saved before its feed could be read: find it now (the address may be a page).
+            response = discover_feed(source.url)
+            _check_not_a_duplicate(source=source, feed_url=response.feed_url)
         with transaction.atomic():
             added = _source_store(source=source, response=response, now=now)
     except (FetchError, FeedError) as error:
@@ -149,6 +198,19 @@ def source_poll(*, source_id: int) -> str:
         _source_failed(source=source, reason="the feed could not be read", now=now)
         return "failed"
     return "not modified" if response.feed is None else f"{added} new"
+
+
+def _check_not_a_duplicate(*, source: Source, feed_url: str) -> None:
+    other = (
+        Source.objects.filter(organization_id=source.organization_id, feed_url=feed_url)
+        .exclude(pk=source.pk)
+        .first()
+    )
+    if other is not None:
+        raise FeedError(
+            _("this feed is already the source “%(other)s”; delete one of the two")
+            % {"other": other}
+        )
 
 
 def _source_failed(*, source: Source, reason: str, now: datetime) -> None:
@@ -172,6 +234,7 @@ def _source_store(*, source: Source, response: FeedResponse, now: datetime) -> i
     if response.feed is not None:
         added = _source_items_add(source=source, entries=response.feed.entries, now=now)
         source.title = source.title or response.feed.title
+    source.feed_url = source.feed_url or response.feed_url
     source.etag = response.etag
     source.last_modified = response.last_modified
     source.last_polled_at = now
@@ -182,6 +245,7 @@ def _source_store(*, source: Source, response: FeedResponse, now: datetime) -> i
     source.save(
         update_fields=[
             "title",
+            "feed_url",
             "etag",
             "last_modified",
             "last_polled_at",

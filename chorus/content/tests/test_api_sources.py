@@ -86,6 +86,39 @@ def test_create_refuses_a_page_without_a_feed(client: Any, curator_token: str, s
     assert not Source.objects.exists()
 
 
+def test_create_with_an_unreachable_feed_says_it_may_retry_later(
+    client: Any, curator_token: str, organization: Any, server: Any
+) -> None:
+    url = server.serve("/feed.xml", "down", status=503, content_type="text/plain")
+    response = call(client, "POST", "/sources", curator_token, {"url": url})
+    assert response.status_code == 422
+    assert response.json() == {
+        "detail": "This feed cannot be read right now: the server answered 503.",
+        "retry_later": True,
+    }
+    assert not Source.objects.exists()
+    saved = call(client, "POST", "/sources", curator_token, {"url": url, "retry_later": True})
+    assert saved.status_code == 201, saved.content
+    body = saved.json()
+    assert (body["url"], body["feed_url"], body["enabled"]) == (url, "", True)
+    assert body["last_error"] == "the server answered 503"
+    assert body["consecutive_failures"] == 1 and body["last_success_at"] is None
+    source = Source.objects.get(organization=organization)
+    assert source.next_poll_at > source.last_polled_at  # type: ignore[operator]
+
+
+def test_create_refused_for_good_is_not_offered_a_retry(
+    client: Any, curator_token: str, settings: Any
+) -> None:
+    settings.HTTP_ALLOW_LOOPBACK = False
+    body = {"url": "http://127.0.0.1:9/feed.xml", "retry_later": True}
+    response = call(client, "POST", "/sources", curator_token, body)
+    assert response.status_code == 422
+    assert response.json()["retry_later"] is False
+    assert "private or local network" in response.json()["detail"]
+    assert not Source.objects.exists()
+
+
 def test_poll_is_queued(
     client: Any,
     curator_token: str,

@@ -5,12 +5,22 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any, cast
 
+import lxml.html
 import pytest
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.timezone import localtime
 
 from chorus.content.models import ItemStatus, Post, Source, SourceItem
-from chorus.content.tests.feed_server import FeedServer, feed_server, rss
+from chorus.content.services import sources as source_services
+from chorus.content.tests.feed_server import (
+    BILLION_LAUGHS,
+    FeedServer,
+    feed_server,
+    refused_url,
+    rss,
+)
 from chorus.core.models import AuditEvent
 from chorus.factories import (
     MembershipFactory,
@@ -98,13 +108,154 @@ def test_adding_a_feed_fetches_it_at_once(
     assert AuditEvent.objects.filter(action="source.created").exists()
 
 
-def test_adding_a_page_without_a_feed_says_so(
+def test_adding_a_page_without_a_feed_says_so_and_offers_to_retry_later(
     curator_client: Any, organization: Any, server: FeedServer
 ) -> None:
     page = server.serve("/", "<html><head></head><body>hi</body></html>", content_type="text/html")
     response = curator_client.post(reverse("sources"), {"url": page})
+    text = response.content.decode()
+    assert response.status_code == 200
+    assert "no feed found on that page" in text
+    assert "Save anyway and retry later" in text
+    assert not Source.objects.exists()
+
+
+@pytest.mark.parametrize("case", ["refused", "503", "404"])
+def test_an_unreachable_feed_shows_the_form_again_with_the_offer_to_retry_later(
+    curator_client: Any, server: FeedServer, case: str
+) -> None:
+    if case == "refused":
+        url, reason = refused_url(), "could not connect (the server refused the connection)"
+    else:
+        url = server.serve("/feed.xml", "down", status=int(case), content_type="text/plain")
+        reason = f"the server answered {case}"
+    response = curator_client.post(reverse("sources"), {"url": url})
+    page = lxml.html.document_fromstring(response.content)
+    assert response.status_code == 200
+    # The whole page, the address as typed, why, and the button that saves it anyway.
+    assert page.findtext(".//h1") == "Sources"
+    assert page.find(".//input[@name='url']").get("value") == url
+    assert f"This feed cannot be read right now: {reason}." in page.text_content()
+    [button] = page.findall(".//button[@name='retry_later']")
+    assert button.text_content().strip() == "Save anyway and retry later"
+    assert button.get("value") == "1"
+    assert button.xpath("ancestor::form/@action") == [reverse("sources")]
+    assert not Source.objects.exists()
+
+
+def test_save_anyway_keeps_the_source_with_its_error_and_next_try(
+    curator_client: Any, organization: Any, server: FeedServer, settings: Any
+) -> None:
+    settings.FEED_POLL_MINUTES = 30
+    url = server.serve("/feed.xml", "down", status=503, content_type="text/plain")
+    response = curator_client.post(
+        reverse("sources"), {"url": url, "retry_later": "1"}, follow=True
+    )
+    source = Source.objects.get(organization=organization)
+    assert (source.url, source.feed_url, source.enabled) == (url, "", True)
+    assert source.last_error == "the server answered 503"
+    assert source.consecutive_failures == 1
+    assert source.last_success_at is None and source.last_polled_at is not None
+    # The poller's backoff: twice the base interval after one failure.
+    assert source.next_poll_at == source.last_polled_at + timedelta(minutes=60)
+    text = response.content.decode()
+    next_try = date_format(localtime(source.next_poll_at), "SHORT_DATETIME_FORMAT")
+    assert "Its feed could not be read yet: the server answered 503." in text
+    assert f"Chorus tries again at {next_try}" in text
+    assert "Last error: the server answered 503" in text
+    assert f"Next try: {next_try}" in text
+    detail = curator_client.get(reverse("source_detail", kwargs={"source_id": source.pk}))
+    assert "Next try" in detail.content.decode()
+    assert AuditEvent.objects.get(action="source.created").data["retry_later"] is True
+
+
+def test_a_source_saved_to_retry_later_is_read_once_its_feed_works(
+    curator_client: Any, organization: Any, server: FeedServer
+) -> None:
+    page = server.serve("/blog/", "not yet", status=502, content_type="text/plain")
+    curator_client.post(reverse("sources"), {"url": page, "retry_later": "1"})
+    source = Source.objects.get(organization=organization)
+    # The site comes back as a page advertising its feed: the poll finds the feed.
+    server.serve(
+        "/blog/",
+        '<html><head><link rel="alternate" type="application/rss+xml" href="/blog/rss.xml">'
+        "</head><body>Blog</body></html>",
+        content_type="text/html",
+    )
+    feed = server.serve("/blog/rss.xml", rss(ITEM))
+    source_services.source_poll(source_id=source.pk)
+    source.refresh_from_db()
+    assert (source.feed_url, source.last_error, source.consecutive_failures) == (feed, "", 0)
+    assert source.last_success_at is not None and source.title == "Acme News"
+    assert source.items.count() == 1
+
+
+def test_a_retried_source_whose_feed_is_already_a_source_says_so(
+    organization: Any, server: FeedServer
+) -> None:
+    feed = server.serve("/rss.xml", rss(ITEM))
+    existing = source_services.source_create(organization=organization, actor=None, url=feed)
+    page = server.serve("/home/", "down", status=503, content_type="text/plain")
+    waiting = source_services.source_create(
+        organization=organization, actor=None, url=page, retry_later=True
+    )
+    server.serve(
+        "/home/",
+        '<html><head><link rel="alternate" type="application/rss+xml" href="/rss.xml">'
+        "</head></html>",
+        content_type="text/html",
+    )
+    source_services.source_poll(source_id=waiting.pk)
+    waiting.refresh_from_db()
+    assert f"this feed is already the source “{existing}”" in waiting.last_error
+    assert waiting.feed_url == "" and waiting.items.count() == 0
+
+
+def test_the_same_unreachable_address_cannot_be_saved_twice(
+    curator_client: Any, organization: Any, server: FeedServer
+) -> None:
+    url = refused_url()
+    for _ in range(2):
+        response = curator_client.post(reverse("sources"), {"url": url, "retry_later": "1"})
     assert response.status_code == 400
-    assert "no feed found on that page" in response.content.decode()
+    assert "This feed is already a source." in response.content.decode()
+    assert Source.objects.filter(organization=organization).count() == 1
+
+
+def test_a_private_address_stays_refused_even_to_retry_later(
+    curator_client: Any, settings: Any
+) -> None:
+    settings.HTTP_ALLOW_LOOPBACK = False
+    response = curator_client.post(
+        reverse("sources"), {"url": "http://127.0.0.1:9/feed", "retry_later": "1"}
+    )
+    text = response.content.decode()
+    assert response.status_code == 400
+    assert "This source cannot be added: the address points to a private or local network" in text
+    assert "Save anyway and retry later" not in text
+    assert not Source.objects.exists()
+
+
+def test_a_feed_declaring_entities_stays_refused_even_to_retry_later(
+    curator_client: Any, server: FeedServer
+) -> None:
+    url = server.serve("/bomb.xml", BILLION_LAUGHS)
+    response = curator_client.post(reverse("sources"), {"url": url, "retry_later": "1"})
+    text = response.content.decode()
+    assert response.status_code == 400
+    assert "declares XML entities or a document type" in text
+    assert "Save anyway and retry later" not in text
+    assert not Source.objects.exists()
+
+
+def test_an_address_that_is_not_http_is_refused_without_the_offer(curator_client: Any) -> None:
+    response = curator_client.post(
+        reverse("sources"), {"url": "ftp://files.example/feed.xml", "retry_later": "1"}
+    )
+    text = response.content.decode()
+    assert response.status_code == 400
+    assert "“ftp:” addresses are not accepted" in text
+    assert "Save anyway and retry later" not in text
     assert not Source.objects.exists()
 
 

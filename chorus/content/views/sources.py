@@ -12,9 +12,14 @@ from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
+from django.utils.formats import date_format
+from django.utils.timezone import localtime
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
 from chorus.accounts.access import MemberRequest, role_required
+from chorus.content.feeds import poll_interval_minutes
 from chorus.content.models import ItemStatus, Post, Source, SourceItem
 from chorus.content.selectors import sources as source_selectors
 from chorus.content.services import sources as source_services
@@ -25,8 +30,8 @@ ITEMS_PER_PAGE = 50
 
 class SourceAddForm(forms.Form):
     url = WebURLFormField(
-        label="Feed or website address",
-        help_text="An RSS or Atom feed, or a page that advertises one.",
+        label=gettext_lazy("Feed or website address"),
+        help_text=gettext_lazy("An RSS or Atom feed, or a page that advertises one."),
     )
 
 
@@ -55,25 +60,59 @@ def _clean_text(value: str) -> str:
 @role_required("curator")
 def source_list(request: MemberRequest) -> HttpResponse:
     form = SourceAddForm(request.POST or None)
+    retry_offer = False
     if request.method == "POST" and form.is_valid():
         try:
             source = source_services.source_create(
                 organization=request.organization,
                 actor=request.user,  # type: ignore[arg-type]
                 url=_clean_text(form.cleaned_data["url"]),
+                retry_later=request.POST.get("retry_later") == "1",
             )
+        except source_services.FeedUnavailable as error:
+            # Not a mistake in the form: the page offers to save it and retry later.
+            form.add_error("url", error.messages[0])
+            retry_offer = True
         except ValidationError as error:
             form.add_error("url", error.messages[0])
         else:
-            count = source.items.count()
-            messages.success(
-                request, f"Added {source}: {count} item{'s' if count != 1 else ''} in the queue."
-            )
+            _source_added_message(request, source)
             return redirect("sources")
     sources = source_selectors.source_list(organization=request.organization)
-    status = 400 if form.is_bound else 200
-    return render(
-        request, "content/sources.html", {"form": form, "sources": sources}, status=status
+    status = 400 if form.is_bound and not retry_offer else 200
+    context = {
+        "form": form,
+        "sources": sources,
+        "retry_offer": retry_offer,
+        "retry_minutes": poll_interval_minutes(1),
+    }
+    return render(request, "content/sources.html", context, status=status)
+
+
+def _source_added_message(request: MemberRequest, source: Source) -> None:
+    if source.last_error:
+        messages.warning(
+            request,
+            _(
+                "Saved %(source)s. Its feed could not be read yet: %(error)s. "
+                "Chorus tries again at %(time)s."
+            )
+            % {
+                "source": source,
+                "error": source.last_error,
+                "time": date_format(localtime(source.next_poll_at), "SHORT_DATETIME_FORMAT"),
+            },
+        )
+        return
+    count = source.items.count()
+    messages.success(
+        request,
+        ngettext(
+            "Added %(source)s: %(count)s item in the queue.",
+            "Added %(source)s: %(count)s items in the queue.",
+            count,
+        )
+        % {"source": source, "count": count},
     )
 
 
