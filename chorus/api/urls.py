@@ -16,6 +16,7 @@ from chorus.analytics.api.me import router as analytics_me_router
 from chorus.analytics.api.posts import router as analytics_posts_router
 from chorus.api.auth import SessionAuth, TokenAuth
 from chorus.content.api.posts import router as posts_router
+from chorus.content.api.review import router as post_review_router
 from chorus.content.api.rules import router as rules_router
 from chorus.content.api.sources import router as sources_router
 from chorus.content.api.suggestions import router as suggestions_router
@@ -52,6 +53,7 @@ api.add_router("/", members_router)
 api.add_router("/", groups_router)
 api.add_router("/", invitations_router)
 api.add_router("/", posts_router)
+api.add_router("/", post_review_router)
 api.add_router("/", rules_router)
 api.add_router("/", sources_router)
 api.add_router("/", suggestions_router)

@@ -191,6 +191,17 @@ class PostVersion(models.Model):
     commentary = models.TextField(blank=True)
     link_url = models.URLField(max_length=2000, blank=True)
     captions = models.JSONField(default=dict)
+    # Who it reaches, when, and with which images, as they were at this version (what an
+    # approver compares). Versions saved before these were recorded have details_recorded
+    # False: their audience, window and images are unknown, not empty.
+    details_recorded = models.BooleanField(default=False)
+    target_all = models.BooleanField(default=True)
+    target_groups = models.JSONField(
+        default=list, help_text="[{id, kind, name}] of the targeted groups at this version."
+    )
+    publish_start = models.DateTimeField(null=True, blank=True)
+    publish_end = models.DateTimeField(null=True, blank=True)
+    images = models.JSONField(default=list, help_text="[{id, name, alt_text}] at this version.")
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -216,6 +227,9 @@ class PostTransition(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     reason = models.TextField(blank=True)
+    # The post's version when it changed state: which version an approver approved or
+    # rejected (None for changes recorded before versions were kept here).
+    version = models.PositiveIntegerField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -280,6 +294,10 @@ class ContentPolicy(TenantModel):
         default=False,
         help_text="A member's edited caption that breaks a rule goes to an approver instead of "
         "being refused.",
+    )
+    publish_on_approval = models.BooleanField(
+        default=False,
+        help_text="Approving a post publishes it: live now, or scheduled until its window starts.",
     )
 
 

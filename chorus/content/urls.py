@@ -30,6 +30,7 @@ urlpatterns = [
     path("manage/posts/<int:post_id>/publish/", posts.post_publish, name="post_publish"),
     path("manage/posts/<int:post_id>/archive/", posts.post_archive, name="post_archive"),
     path("manage/review/", review.review_queue, name="review_queue"),
+    path("manage/review/<int:post_id>/", review.review_post, name="review_post"),
     path("manage/review/<int:post_id>/approve/", review.review_approve, name="review_approve"),
     path("manage/review/<int:post_id>/reject/", review.review_reject, name="review_reject"),
     path("manage/rules/", rules.rules, name="rules"),

@@ -137,6 +137,14 @@ class RejectIn(Input):
     reason: str = Field(min_length=1, max_length=2000)
 
 
+class ApproveIn(Input):
+    publish: bool = Field(
+        False,
+        description="Publish it too: live now, or scheduled until its window starts (refused "
+        "when the window is over). The content policy's publish_on_approval does this always.",
+    )
+
+
 class ArchiveIn(Input):
     reason: str = Field("", max_length=2000)
 
@@ -290,11 +298,15 @@ def post_submit(request: HttpRequest, post_id: PathId) -> Post:
 @router.post(
     "/posts/{post_id}/approve",
     response={200: PostOut, 404: Error, 422: Error},
-    summary="Approve a post in review",
+    summary="Approve a post in review, and publish it if asked (or if the policy says so)",
 )
 @api_roles("approver")
-def post_approve(request: HttpRequest, post_id: PathId) -> Post:
-    post_services.post_approve(post=_post(request, post_id), actor=calling_member(request).user)
+def post_approve(request: HttpRequest, post_id: PathId, payload: ApproveIn | None = None) -> Post:
+    post_services.post_approve(
+        post=_post(request, post_id),
+        actor=calling_member(request).user,
+        publish=payload.publish if payload is not None else False,
+    )
     return _post(request, post_id)
 
 

@@ -131,12 +131,16 @@ class PolicyOut(Schema):
     length_action: str
     require_other_approver: bool
     route_edited_captions_to_approver: bool
+    publish_on_approval: bool = Field(
+        description="Approving a post publishes it (live, or scheduled until its window starts)."
+    )
 
 
 class PolicyPatch(Input):
     length_action: ActionName | None = None
     require_other_approver: bool | None = None
     route_edited_captions_to_approver: bool | None = None
+    publish_on_approval: bool | None = None
 
 
 @router.get("/content-policy", response=PolicyOut, summary="The content policy")
@@ -157,6 +161,7 @@ def policy_update(request: HttpRequest, payload: PolicyPatch) -> ContentPolicy:
         length_action=payload.length_action,
         require_other_approver=payload.require_other_approver,
         route_edited_captions_to_approver=payload.route_edited_captions_to_approver,
+        publish_on_approval=payload.publish_on_approval,
     )
 
 

@@ -15,6 +15,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from PIL import Image
 
 from chorus.accounts.models import Group, Membership, Organization, User
@@ -164,9 +165,18 @@ def _clean_captions(captions: Mapping[str, str] | None) -> dict[str, str]:
 
 
 def post_snapshot_version(*, post: Post, actor: User | None) -> PostVersion:
-    """Record what the post says now as its next version (the post's history)."""
+    """Record what the post says now as its next version (the post's history).
+
+    Its audience, window and images too: what an approver compares with the version they
+    approved before.
+    """
     # From the database, not a prefetched (possibly stale) post.captions.
     captions = {caption.network: caption.text for caption in Caption.objects.filter(post=post)}
+    groups = (
+        []
+        if post.target_all
+        else list(Group.objects.filter(targeted_posts=post).order_by("kind", "name"))
+    )
     return PostVersion.objects.create(
         post=post,
         number=post.version,
@@ -174,6 +184,18 @@ def post_snapshot_version(*, post: Post, actor: User | None) -> PostVersion:
         commentary=post.commentary,
         link_url=post.link_url,
         captions=captions,
+        details_recorded=True,
+        target_all=post.target_all,
+        target_groups=[
+            {"id": group.pk, "kind": group.get_kind_display(), "name": group.name}
+            for group in groups
+        ],
+        publish_start=post.publish_start,
+        publish_end=post.publish_end,
+        images=[
+            {"id": image.pk, "name": image.image.name, "alt_text": image.alt_text}
+            for image in PostImage.objects.filter(post=post).order_by("position", "id")
+        ],
         created_by=actor,
     )
 
@@ -190,10 +212,12 @@ def post_create(
     suggested_by: Membership | None = None,
     campaign: str = "",
     details: PostDetails | None = None,
+    images: Sequence[tuple[UploadedFile, str]] = (),
 ) -> Post:
     """Create a draft post (version 1); its link preview is fetched once committed.
 
     `details` carries everything else a curator sets on the form (targeting, window, ...).
+    `images` are (file, alt text) pairs, part of version 1.
     """
     title = " ".join(title.split())
     if not title:
@@ -218,6 +242,8 @@ def post_create(
         Caption(post=post, network=network, text=text) for network, text in cleaned.items()
     )
     _apply_relations(post, details)
+    for upload, alt_text in images:
+        post_image_add(post=post, actor=actor, upload=upload, alt_text=alt_text)
     post_snapshot_version(post=post, actor=actor)
     audit_record(organization=organization, actor=actor, action="post.created", target=post)
     if post.link_url:
@@ -429,7 +455,12 @@ def _transition(
     post.state = to_state
     post.save(update_fields=["state", *fields, "updated_at"])
     transition = PostTransition.objects.create(
-        post=post, from_state=from_state, to_state=to_state, actor=actor, reason=reason
+        post=post,
+        from_state=from_state,
+        to_state=to_state,
+        actor=actor,
+        reason=reason,
+        version=post.version,
     )
     audit_record(
         organization=post.organization,
@@ -493,21 +524,54 @@ def post_last_editor(post: Post) -> User | None:
     return latest.created_by if latest is not None else None
 
 
+def _is_author(post: Post, user: User) -> bool:
+    authors = {post.created_by_id, post.submitted_by_id}
+    last_editor = post_last_editor(post)
+    if last_editor is not None:
+        authors.add(last_editor.pk)
+    return user.pk in authors
+
+
+def post_approval_refused_to(*, post: Post, user: User) -> bool:
+    """Whether the policy keeps `user` from approving `post`: they wrote, edited or
+    submitted it, and nobody approves their own post."""
+    policy = ContentPolicy.objects.filter(organization=post.organization).first()
+    if policy is not None and not policy.require_other_approver:
+        return False
+    return _is_author(post, user)
+
+
+def post_publishes_on_approval(*, organization: Organization) -> bool:
+    """Whether approving a post publishes it (the organization's content policy)."""
+    policy = ContentPolicy.objects.filter(organization=organization).first()
+    return policy is not None and policy.publish_on_approval
+
+
+def post_window_over(post: Post) -> bool:
+    """Whether the post's publish window has already ended: it can't be published."""
+    return post.publish_end is not None and post.publish_end <= timezone.now()
+
+
 @transaction.atomic
-def post_approve(*, post: Post, actor: User) -> PostTransition:
-    """Approve a post in review (the caller checked that `actor` is an approver)."""
+def post_approve(*, post: Post, actor: User, publish: bool = False) -> PostTransition:
+    """Approve a post in review (the caller checked that `actor` is an approver).
+
+    With `publish` (the approver's "Approve and publish"), or when the organization's
+    policy publishes on approval, the post is then published as post_publish does: live
+    now, or scheduled until its window starts. An asked-for publish whose window is over
+    is refused as a whole; the policy's publish is skipped then and the post stays
+    approved. Returns the last transition.
+    """
     _lock(post)
     _require_state(post, [PostState.IN_REVIEW], "approved")
-    policy, _ = ContentPolicy.objects.get_or_create(organization=post.organization)
-    if policy.require_other_approver:
-        authors = {post.created_by_id, post.submitted_by_id}
-        last_editor = post_last_editor(post)
-        if last_editor is not None:
-            authors.add(last_editor.pk)
-        if actor.pk in authors:
-            raise ValidationError(
-                "You wrote, edited or submitted this post: another approver must approve it."
-            )
+    policy, _created = ContentPolicy.objects.get_or_create(organization=post.organization)
+    if policy.require_other_approver and _is_author(post, actor):
+        raise ValidationError(
+            "You wrote, edited or submitted this post: another approver must approve it."
+        )
+    window_over = post_window_over(post)
+    if publish and window_over:
+        raise ValidationError(_window_over_message())
     post.approved_by = actor
     transition = _transition(
         post,
@@ -516,8 +580,23 @@ def post_approve(*, post: Post, actor: User) -> PostTransition:
         action="post.approved",
         fields=["approved_by"],
     )
-    _notify_author(post, kind="post_approved", message=f"Your post “{post.title}” was approved.")
+    if (publish or policy.publish_on_approval) and not window_over:
+        # Stored in the history as written (like the other transitions' reasons).
+        reason = "approved and published" if publish else "published on approval"
+        transition = _publish(post, actor=actor, reason=reason)
+    _notify_author(post, kind="post_approved", message=_approved_message(post))
     return transition
+
+
+def _approved_message(post: Post) -> str:
+    if post.state == PostState.LIVE:
+        return _("Your post “%(title)s” was approved and is live.") % {"title": post.title}
+    if post.state == PostState.SCHEDULED:
+        return _(
+            "Your post “%(title)s” was approved and is scheduled: it goes live when its "
+            "window starts."
+        ) % {"title": post.title}
+    return _("Your post “%(title)s” was approved.") % {"title": post.title}
 
 
 @transaction.atomic
@@ -542,23 +621,35 @@ def post_reject(*, post: Post, actor: User, reason: str) -> PostTransition:
     return transition
 
 
+def _window_over_message() -> str:
+    return _("The publish window is already over; change its end before publishing.")
+
+
 @transaction.atomic
 def post_publish(*, post: Post, actor: User | None) -> PostTransition:
     """An approved post goes live now, or is scheduled until its window starts."""
     _lock(post)
     _require_state(post, [PostState.APPROVED], "published")
+    if post_window_over(post):
+        raise ValidationError(_window_over_message())
+    return _publish(post, actor=actor)
+
+
+def _publish(post: Post, *, actor: User | None, reason: str = "") -> PostTransition:
+    """Publish an approved post whose window is not over. Must run inside
+    transaction.atomic, the post locked (_lock)."""
     now = timezone.now()
-    if post.publish_end is not None and post.publish_end <= now:
-        raise ValidationError(
-            "The publish window is already over; change its end before publishing."
-        )
     if post.publish_start is not None and post.publish_start > now:
-        return _transition(post, to_state=PostState.SCHEDULED, actor=actor, action="post.scheduled")
+        return _transition(
+            post, to_state=PostState.SCHEDULED, actor=actor, action="post.scheduled", reason=reason
+        )
     if post.publish_start is None:
         # "As soon as published": the window starts now, so calendars and feeds can order it.
         post.publish_start = now
         post.save(update_fields=["publish_start"])
-    return _transition(post, to_state=PostState.LIVE, actor=actor, action="post.published")
+    return _transition(
+        post, to_state=PostState.LIVE, actor=actor, action="post.published", reason=reason
+    )
 
 
 @transaction.atomic
@@ -617,7 +708,12 @@ def _advance(posts: Any, *, from_state: str, to_state: str, reason: str, batch_s
                     continue
                 post = Post.objects.select_related("organization").get(pk=post_id)
                 PostTransition.objects.create(
-                    post=post, from_state=from_state, to_state=to_state, actor=None, reason=reason
+                    post=post,
+                    from_state=from_state,
+                    to_state=to_state,
+                    actor=None,
+                    reason=reason,
+                    version=post.version,
                 )
                 audit_record(
                     organization=post.organization,

@@ -142,6 +142,7 @@ def policy_update(
     length_action: str | None = None,
     require_other_approver: bool | None = None,
     route_edited_captions_to_approver: bool | None = None,
+    publish_on_approval: bool | None = None,
 ) -> ContentPolicy:
     """Change the organization's content policy; None leaves a switch as it is."""
     if length_action is not None and length_action not in RuleAction.values:
@@ -151,6 +152,7 @@ def policy_update(
         "length_action": length_action,
         "require_other_approver": require_other_approver,
         "route_edited_captions_to_approver": route_edited_captions_to_approver,
+        "publish_on_approval": publish_on_approval,
     }
     changed = {
         name: [getattr(policy, name), value]

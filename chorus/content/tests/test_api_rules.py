@@ -110,6 +110,7 @@ def test_admin_reads_and_changes_the_policy(admin_client, organization):
         "length_action": "block",
         "require_other_approver": True,
         "route_edited_captions_to_approver": False,
+        "publish_on_approval": False,
     }
     response = call(admin_client, "PATCH", "/content-policy", {"length_action": "warn"})
     assert response.status_code == 200
@@ -118,6 +119,21 @@ def test_admin_reads_and_changes_the_policy(admin_client, organization):
     assert ContentPolicy.objects.get(organization=organization).length_action == "warn"
     bad = call(admin_client, "PATCH", "/content-policy", {"length_action": "explode"})
     assert bad.status_code == 422
+
+
+def test_admin_turns_on_publishing_on_approval_and_it_is_audited(admin_client, organization):
+    response = call(admin_client, "PATCH", "/content-policy", {"publish_on_approval": True})
+    assert response.status_code == 200
+    assert response.json()["publish_on_approval"] is True
+    assert ContentPolicy.objects.get(organization=organization).publish_on_approval is True
+    event = AuditEvent.objects.filter(
+        organization=organization, action="content_policy.updated"
+    ).latest("id")
+    assert event.data == {"publish_on_approval": [False, True]}
+    assert (
+        call(admin_client, "PATCH", "/content-policy", {"publish_on_approval": "x"}).status_code
+        == 422
+    )
 
 
 def test_any_member_may_check_a_text(employee_client, organization):

@@ -15,6 +15,7 @@ from django.db.models import Prefetch
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from chorus.accounts.access import MemberRequest, role_required
@@ -23,7 +24,6 @@ from chorus.actions import posts as post_actions
 from chorus.content.compliance import CheckResult, check_text
 from chorus.content.forms import ImageAltForm, PostForm, RejectForm
 from chorus.content.models import (
-    ContentPolicy,
     Network,
     Post,
     PostImage,
@@ -31,6 +31,7 @@ from chorus.content.models import (
     PostVersion,
 )
 from chorus.content.selectors import posts as post_selectors
+from chorus.content.selectors import review as review_selectors
 from chorus.content.services import posts as post_services
 
 POSTS_PER_PAGE = 30
@@ -157,11 +158,8 @@ def _create(request: MemberRequest, form: PostForm) -> Post:
         captions=form.captions(),
         campaign=form.cleaned_data["campaign"],
         details=form.details(),
+        images=form.image_uploads(),
     )
-    for upload, alt_text in form.image_uploads():
-        post_services.post_image_add(
-            post=post, actor=_user(request), upload=upload, alt_text=alt_text
-        )
     return post
 
 
@@ -274,17 +272,22 @@ def _actions(request: MemberRequest, post: Post) -> dict[str, Any]:
     state = post.state
     own = False
     if approver and state == PostState.IN_REVIEW:
-        policy = ContentPolicy.objects.filter(organization=request.organization).first()
-        if policy is None or policy.require_other_approver:
-            authors = {post.created_by_id, post.submitted_by_id}
-            editor = post_services.post_last_editor(post)
-            own = request.user.pk in authors or (
-                editor is not None and editor.pk == request.user.pk
-            )
+        own = post_services.post_approval_refused_to(post=post, user=_user(request))
+    can_review = approver and state == PostState.IN_REVIEW and not own
+    window = review_selectors.post_window(post)
+    publishes = post_services.post_publishes_on_approval(organization=request.organization)
+    if window.outcome == "over" or not publishes:
+        approve_label = _("Approve") if window.outcome == "over" else _("Approve only")
+    else:
+        scheduled = window.outcome == "scheduled"
+        approve_label = _("Approve and schedule") if scheduled else _("Approve and publish")
     return {
+        "approve_label": approve_label,
         "can_edit": curator and state != PostState.ARCHIVED,
         "can_submit": curator and state in (PostState.DRAFT, PostState.REJECTED),
-        "can_review": approver and state == PostState.IN_REVIEW and not own,
+        "can_review": can_review,
+        # "Approve and publish", unless approving publishes anyway or can't (window over).
+        "can_approve_and_publish": can_review and window.outcome != "over" and not publishes,
         "own_post_in_review": approver and state == PostState.IN_REVIEW and own,
         "can_publish": curator and state == PostState.APPROVED,
         "can_archive": curator and state in post_services.APPROVED_STATES,

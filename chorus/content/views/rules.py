@@ -9,6 +9,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from chorus.accounts.access import MemberRequest, admin_required
@@ -84,6 +85,14 @@ class PolicyForm(forms.Form):
         label="Send a member's edited caption that breaks a rule to an approver instead of "
         "refusing it",
     )
+    publish_on_approval = forms.BooleanField(
+        required=False,
+        label=_("Publish posts when they are approved"),
+        help_text=_(
+            "Approving a post then publishes it: live at once, or scheduled until its window "
+            "starts. Otherwise a curator publishes it after approval."
+        ),
+    )
 
 
 class CheckForm(forms.Form):
@@ -121,6 +130,7 @@ def _page(request: MemberRequest, **context: Any) -> dict[str, Any]:
                 "length_action": policy.length_action,
                 "require_other_approver": policy.require_other_approver,
                 "route_edited_captions_to_approver": policy.route_edited_captions_to_approver,
+                "publish_on_approval": policy.publish_on_approval,
             }
         ),
         "check_form": CheckForm(),
