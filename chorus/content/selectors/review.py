@@ -240,8 +240,11 @@ def _changes(version: PostVersion, now: dict[str, Any]) -> list[Change]:
     return changes
 
 
-# Words and the spaces between them, so a diff shows whole words.
-_TOKENS = re.compile(r"\s+|\w+|[^\w\s]", re.UNICODE)
+# Whole words (and punctuation), each with the spaces before it: spaces alone would match
+# everywhere and cut a rewritten sentence into confetti.
+_TOKENS = re.compile(r"\s*\w+|\s*[^\w\s]|\s+", re.UNICODE)
+# Below this share of tokens in common, a text reads better replaced whole.
+MIN_SIMILARITY = 0.4
 
 
 def _text_change(name: str, network: str, label: str, old: str, new: str) -> Change:
@@ -284,6 +287,10 @@ def _pieces(old: list[str], new: list[str]) -> list[tuple[str, str]]:
         add("add", new)
         return pieces
     matcher = difflib.SequenceMatcher(a=old, b=new, autojunk=False)
+    if old and new and matcher.ratio() < MIN_SIMILARITY:
+        add("del", old)
+        add("add", new)
+        return pieces
     for operation, old_start, old_end, new_start, new_end in matcher.get_opcodes():
         if operation == "equal":
             add("same", old[old_start:old_end])

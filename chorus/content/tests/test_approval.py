@@ -446,3 +446,20 @@ def test_api_approve_and_publish_with_the_window_over_is_422(
     assert "window is already over" in response.json()["detail"]
     post.refresh_from_db()
     assert post.state == PostState.IN_REVIEW
+
+
+def test_a_rewritten_caption_is_shown_replaced_whole_and_an_edit_word_by_word():
+    def pieces(old, new):
+        change = review_selectors._text_change("caption", "x", "Caption", old, new)
+        return change.pieces
+
+    assert pieces("Come and see us!", "Come and visit us!") == [
+        ("same", "Come and"),
+        ("del", " see"),
+        ("add", " visit"),
+        ("same", " us!"),
+    ]
+    assert pieces("Come and see us in Lyon!", "Big news today") == [
+        ("del", "Come and see us in Lyon!"),
+        ("add", "Big news today"),
+    ]
