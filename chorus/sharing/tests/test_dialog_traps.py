@@ -145,7 +145,7 @@ def test_a_refused_text_disables_the_network_button_with_the_reason(
     assert 'hx-swap-oob="true"' in button  # it replaces the dialog's button as one types
     assert re.search(r"<button[^>]*\bdisabled\b[^>]*>Open X</button>", button)
     assert 'aria-describedby="open-reason-x"' in button
-    assert 'id="open-reason-x"' in button and "change it above to open X" in button
+    assert 'id="open-reason-x"' in button and "Change what blocks it above to open X." in button
 
 
 def test_the_dialog_opens_with_the_button_disabled_when_the_suggestion_is_refused(
