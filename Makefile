@@ -24,13 +24,18 @@ $(VENDOR)/chart.umd.min.js: node_modules/.package-lock.json
 	cp node_modules/chart.js/dist/chart.umd.min.js.map $(VENDOR)/
 	cp node_modules/chart.js/dist/chart.umd.min.js $@
 
-install: $(VENV)/.installed $(VENDOR)/chart.umd.min.js
+# Interface icons (lucide) and network logos (simple-icons) in one small sprite.
+$(VENDOR)/icons.svg: node_modules/.package-lock.json scripts/build_icons.py | $(BIN)/python
+	mkdir -p $(VENDOR)
+	$(BIN)/python scripts/build_icons.py node_modules $@
 
-# Serve the demo: migrate, load Acme (kept on later runs), then the worker, the scheduler and the site.
+install: $(VENV)/.installed $(VENDOR)/chart.umd.min.js $(VENDOR)/icons.svg
+
 # The site's own address, written into tracked links, emails and OAuth redirects: where
 # `make run` serves (a wildcard address is reached on the loopback), unless SITE_URL is set.
 RUN_SITE_URL = http://$(if $(filter 0.0.0.0 :: [::],$(HOST)),127.0.0.1,$(HOST)):$(PORT)
 run: export SITE_URL ?= $(RUN_SITE_URL)
+# Serve the demo: migrate, load Acme (kept on later runs), then the worker, the scheduler and the site.
 run: install
 	$(BIN)/python manage.py migrate --no-input
 	$(BIN)/python manage.py seed_demo

@@ -149,7 +149,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "chorus.accounts.context_processors.organization",
                 "chorus.notifications.context_processors.unread",
-                "chorus.gamification.context_processors.gamification_on",
+                "chorus.navigation.navigation",
             ],
         },
     },

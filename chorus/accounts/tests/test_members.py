@@ -157,7 +157,7 @@ def test_member_detail_shows_program_history_read_only(admin_client, employee):
     body = response.content.decode()
     assert response.status_code == 200
     assert "Joined the program" in body
-    assert reverse("program") not in body.split("<main", 1)[1]
+    assert reverse("program") not in body.split("<main", 1)[1].split("</main>", 1)[0]
     assert "program_join" not in body
 
 
@@ -292,7 +292,7 @@ def test_detail_shows_latest_audit_events_about_the_member(admin_client, admin_m
         membership=employee, actor=admin_member.user, roles=["employee", "approver"]
     )
     body = admin_client.get(reverse("member_detail", args=[employee.pk])).content.decode()
-    assert "member.roles_changed" in body
+    assert "Changed a member&#x27;s roles" in body  # the audit event, in words
     assert Membership.objects.count() == 2
 
 

@@ -224,7 +224,7 @@ def test_the_page_shows_the_board_and_my_place(client, world):
     assert "You are <strong>#4</strong>" in page
     assert page.count('<td class="num">2</td>') == 4  # Bob and Cleo: in the top and above me
     assert "Dan (you)" in page
-    assert '<a href="/leaderboard/">Leaderboard</a>' in page
+    assert 'href="/leaderboard/" aria-current="page">' in page  # in the menu, as this page
 
 
 def test_the_page_switches_periods_and_returns_a_partial_to_htmx(client, world):

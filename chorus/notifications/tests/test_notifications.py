@@ -133,7 +133,8 @@ def test_badge_counts_unread_notifications(employee_client, employee):
     NotificationFactory.create_batch(2, membership=employee)
     NotificationFactory(membership=employee, read_at=timezone.now())
     body = employee_client.get(reverse("notifications")).content.decode()
-    assert '<span class="badge">2</span>' in body
+    assert 'aria-label="Notifications, 2 unread"' in body
+    assert '<span class="count" aria-hidden="true">2</span>' in body
 
 
 # API ------------------------------------------------------------------------------------

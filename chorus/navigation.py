@@ -1,0 +1,200 @@
+"""The app shell's navigation: what each member sees, grouped by what their roles do.
+
+On a desktop the sections fill a sidebar; on a phone the most used pages are a tab bar at
+the bottom and the rest sits behind "More". A section shows only the pages the member's
+roles allow (the pages check again), and the sections of someone's main work are open.
+
+Above every app in the import layers: it names pages of all of them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from chorus.gamification.services.points import gamification_enabled
+
+
+@dataclass(frozen=True)
+class Item:
+    label: Any
+    url_name: str
+    icon: str
+    # URL names (or prefixes ending in "_") of the pages this item stands for.
+    matches: tuple[str, ...] = ()
+
+    @property
+    def url(self) -> str:
+        return reverse(self.url_name)
+
+    def is_current(self, current: str) -> bool:
+        names = (self.url_name, *self.matches)
+        return any(
+            current == name or (name.endswith("_") and current.startswith(name)) for name in names
+        )
+
+
+@dataclass
+class Section:
+    title: Any
+    items: list[Item] = field(default_factory=list)
+    open: bool = True
+    current: bool = False
+
+
+def _sections(membership: Any, points: bool) -> list[Section]:
+    advocate = membership.is_advocate
+    curator = membership.is_curator or membership.is_admin
+    approver = membership.is_approver or membership.is_admin
+    admin = membership.is_admin
+    share = Section(_("Share"))
+    if advocate:
+        share.items += [
+            Item(_("Feed"), "feed", "newspaper", ("share_dialog", "share_")),
+            Item(_("Your shares"), "share_history", "share-2"),
+            Item(_("Connected accounts"), "connections", "plug", ("connection_",)),
+        ]
+    else:
+        share.items.append(Item(_("Join the program"), "program", "flag"))
+    share.items.append(Item(_("Suggest content"), "my_suggestions", "lightbulb", ("suggest_",)))
+    you = Section(_("You"))
+    if advocate:
+        you.items.append(Item(_("Your stats"), "analytics_me", "chart-column"))
+    if points:
+        if advocate:
+            you.items.append(Item(_("Points"), "my_points", "star"))
+        if advocate or curator:
+            you.items.append(Item(_("Leaderboard"), "leaderboard", "trophy"))
+        if advocate:
+            you.items.append(Item(_("Challenges"), "challenges", "flag", ("challenge_detail",)))
+        you.items += [
+            Item(_("Badges"), "badges", "award"),
+            Item(_("Rewards"), "rewards", "gift", ("reward_",)),
+        ]
+    sections = [share, you]
+    if curator:
+        # An admin's own work is administration: their other sections start closed.
+        content = Section(_("Content"), open=membership.is_curator)
+        content.items += [
+            Item(_("Posts"), "posts", "file-text", ("post_",)),
+            Item(_("Calendar"), "calendar", "calendar"),
+            Item(_("Feed queue"), "curation_queue", "inbox", ("curation_",)),
+            Item(_("Sources"), "sources", "rss", ("source_",)),
+            Item(_("Suggestions"), "suggestions", "message-square-quote", ("suggestion_",)),
+        ]
+        if points:
+            content.items.append(
+                Item(_("Challenges"), "manage_challenges", "trophy", ("manage_challenge",))
+            )
+        sections.append(content)
+    if approver:
+        sections.append(
+            Section(
+                _("Review"),
+                open=membership.is_approver,
+                items=[
+                    Item(_("Review queue"), "review_queue", "circle-check", ("review_",)),
+                    Item(
+                        _("Edited captions"),
+                        "caption_review_queue",
+                        "shield-check",
+                        ("caption_review_",),
+                    ),
+                ],
+            )
+        )
+    if curator or approver:
+        sections.append(
+            Section(
+                _("Insights"),
+                [
+                    Item(
+                        _("Analytics"),
+                        "analytics_dashboard",
+                        "layout-dashboard",
+                        ("analytics_post",),
+                    )
+                ],
+            )
+        )
+    if admin:
+        administration = Section(_("Administration"))
+        administration.items += [
+            Item(_("Members"), "members", "users", ("member_",)),
+            Item(_("Invitations"), "invitations", "mail", ("invitation", "member_import")),
+            Item(_("Groups"), "groups", "users", ("group_",)),
+            Item(_("Compliance rules"), "rules", "shield", ("rule_", "content_policy")),
+            Item(_("Networks"), "network_settings", "share-2"),
+            Item(
+                _("Suspicious visitors"),
+                "suspicious_visitors",
+                "eye-off",
+                ("suspicious_", "visitor_"),
+            ),
+            Item(_("Gamification"), "gamification_settings", "star"),
+        ]
+        if points:
+            administration.items += [
+                Item(_("Reward requests"), "manage_rewards", "gift", ("manage_reward",)),
+                Item(_("Badges"), "manage_badges", "award", ("manage_badge",)),
+            ]
+        administration.items += [
+            Item(_("Audit log"), "audit_log", "scroll-text"),
+            Item(_("Organization"), "organization_settings", "building-2", ("organization_",)),
+        ]
+        sections.append(administration)
+    return [section for section in sections if section.items]
+
+
+def _tabs(membership: Any, points: bool) -> list[Item]:
+    """The phone's tab bar: the pages this member opens most, then notifications."""
+    notifications = Item(_("Alerts"), "notifications", "bell", ("notification_",))
+    if membership.is_advocate:
+        third = (
+            Item(_("Points"), "my_points", "star")
+            if points
+            else Item(_("Stats"), "analytics_me", "chart-column")
+        )
+        return [
+            Item(_("Feed"), "feed", "newspaper", ("share_dialog", "share_")),
+            Item(_("Shares"), "share_history", "share-2"),
+            third,
+            notifications,
+        ]
+    if membership.is_admin:
+        work = Item(_("Members"), "members", "users", ("member_",))
+    elif membership.is_curator:
+        work = Item(_("Posts"), "posts", "file-text", ("post_",))
+    elif membership.is_approver:
+        work = Item(_("Review"), "review_queue", "circle-check", ("review_",))
+    else:
+        work = Item(_("Program"), "program", "flag")
+    return [Item(_("Home"), "home", "house"), work, notifications]
+
+
+def navigation(request: HttpRequest) -> dict[str, Any]:
+    """Context processor: `nav_sections` (sidebar, "More"), `nav_tabs` (phone) and
+    `gamification_on` (whether points, ranks and badges may be shown)."""
+    membership = getattr(request, "membership", None)
+    if membership is None:
+        return {"gamification_on": False}
+    points = gamification_enabled(organization_id=membership.organization_id)
+    match = getattr(request, "resolver_match", None)
+    current = match.url_name if match is not None and match.url_name else ""
+    sections = _sections(membership, points)
+    for section in sections:
+        section.current = any(item.is_current(current) for item in section.items)
+        section.open = section.open or section.current
+    tabs = _tabs(membership, points)
+    return {
+        "gamification_on": points,
+        "nav_home": Item(_("Home"), "home", "house"),
+        "nav_sections": sections,
+        "nav_tabs": tabs,
+        "nav_current": current,
+        "nav_more_current": not any(tab.is_current(current) for tab in tabs),
+    }
