@@ -156,3 +156,14 @@ def test_the_leaderboard_group_picker_shows_its_whole_label(page, acme):
     )
     assert shown >= needed
     assert page_width(page) <= PHONE
+
+
+@pytest.mark.parametrize("width", [800, 1024])
+def test_the_dashboard_fits_a_tablet_its_side_by_side_tables_scrolling_in_their_cards(
+    page, acme, width
+):
+    page.set_viewport_size({"width": width, "height": 800})
+    sign_in(page, "ada@acme.test")
+    page.goto(reverse("analytics_dashboard"))
+    page.wait_for_load_state("networkidle")
+    assert page_width(page) <= width

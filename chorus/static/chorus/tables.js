@@ -1,6 +1,7 @@
 // Wide tables scroll inside their own box (.table-wrap), never the page. When a box does
 // scroll (a phone, a narrow window), it becomes a named, keyboard-focusable region (arrow
-// keys scroll it) with a visible hint under it; the fading edges are CSS (chorus.css).
+// keys scroll it) with a visible hint above it (seen before a long table is scrolled
+// past); the fading edges are CSS (chorus.css).
 // Its words come translated from the page: <script data-scroll-hint="..." data-table-name="...">.
 (() => {
   const words = (document.currentScript && document.currentScript.dataset) || {};
@@ -18,14 +19,19 @@
     return heading ? tableName.replace("{name}", heading.textContent.trim()) : "";
   };
 
+  const existingHint = (wrap) => {
+    const before = wrap.previousElementSibling;
+    return before && before.classList.contains("scroll-hint") ? before : null;
+  };
+
   const hintOf = (wrap) => {
-    const next = wrap.nextElementSibling;
-    if (next && next.classList.contains("scroll-hint")) return next;
+    const existing = existingHint(wrap);
+    if (existing) return existing;
     const hint = document.createElement("p");
     hint.className = "scroll-hint";
     hint.id = `scroll-hint-${++hints}`;
     hint.textContent = hintText;
-    wrap.after(hint);
+    wrap.before(hint);
     return hint;
   };
 
@@ -33,8 +39,8 @@
     const scrollable = wrap.scrollWidth > wrap.clientWidth + 1;
     wrap.classList.toggle("is-scrollable", scrollable);
     if (!scrollable) {
-      const next = wrap.nextElementSibling;
-      if (next && next.classList.contains("scroll-hint")) next.hidden = true;
+      const hint = existingHint(wrap);
+      if (hint) hint.hidden = true;
       for (const name of ["tabindex", "role", "aria-label", "aria-describedby"]) {
         wrap.removeAttribute(name);
       }
@@ -47,8 +53,8 @@
     const name = nameOf(wrap);
     if (name) wrap.setAttribute("aria-label", name);
     wrap.setAttribute("aria-describedby", hint.id);
-    const atEnd = wrap.scrollLeft + wrap.clientWidth >= wrap.scrollWidth - 1;
-    wrap.classList.toggle("scrolled-to-end", atEnd);
+    // Scrolled to the end, the hint steps aside (its place kept, so nothing jumps).
+    hint.classList.toggle("at-end", wrap.scrollLeft + wrap.clientWidth >= wrap.scrollWidth - 1);
   };
 
   const resized = new ResizeObserver((entries) => {
