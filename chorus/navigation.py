@@ -136,6 +136,7 @@ def _sections(membership: Any, points: bool) -> list[Section]:
                 ("suspicious_", "visitor_"),
             ),
             Item(_("Gamification"), "gamification_settings", "star"),
+            Item(_("Writing help"), "writing_settings", "lightbulb"),
         ]
         if points:
             administration.items += [

@@ -114,6 +114,7 @@ INSTALLED_APPS = [
     "chorus.sharing",
     "chorus.analytics",
     "chorus.gamification",
+    "chorus.writing",
     "chorus.demo",
 ]
 

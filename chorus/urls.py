@@ -13,6 +13,7 @@ urlpatterns = [
     path("", include("chorus.sharing.urls")),
     path("", include("chorus.analytics.urls")),
     path("", include("chorus.gamification.urls")),
+    path("", include("chorus.writing.urls")),
     path("accounts/", include("allauth.urls")),
     path("api/v1/", api.urls),
     path("django-admin/", admin.site.urls),

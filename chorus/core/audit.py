@@ -104,6 +104,7 @@ ACTION_LABELS: dict[str, Any] = {
     "suggestion.created": _("Suggested content"),
     "suggestion.declined": _("Declined a suggestion"),
     "value_settings.updated": _("Changed the earned media values"),
+    "writing.settings_changed": _("Changed the writing help settings"),
 }
 
 
