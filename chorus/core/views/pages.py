@@ -7,6 +7,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect
 from django.shortcuts import redirect, render
 from django.templatetags.static import static
 
+from chorus import home as homes
 from chorus.accounts.access import public
 
 
@@ -17,7 +18,8 @@ def home(request: HttpRequest) -> HttpResponse:
     membership = getattr(request, "membership", None)
     if membership is None:
         return redirect("no_organization")
-    return render(request, "core/home.html", {})
+    home = homes.home_for(organization=membership.organization, membership=membership)
+    return render(request, "core/home.html", {"home": home})
 
 
 @public
