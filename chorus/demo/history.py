@@ -634,6 +634,7 @@ def history_fill(
     posts: Sequence[Post],
     scale: float,
     days: int,
+    click_scale: float | None = None,
     seed: int = 6,
     now: datetime | None = None,
     member_boost: dict[int, float] | None = None,
@@ -648,7 +649,8 @@ def history_fill(
 ) -> History:
     """Fill `organization` with `days` days of history (up to `now`) for its members and
     posts (each post is shared after its `publish_start`), at `scale` of FULL's shares and
-    clicks. Must run inside transaction.atomic (one load, all or nothing)."""
+    clicks (`click_scale`, if given, of its clicks). Must run inside transaction.atomic (one
+    load, all or nothing)."""
     rng = random.Random(seed)
     size = sizes(scale)
     now = now or timezone.now()
@@ -683,7 +685,7 @@ def history_fill(
     clicks = clicks_add(
         organization=organization,
         plan=plan,
-        count=size["clicks"],
+        count=size["clicks"] if click_scale is None else sizes(click_scale)["clicks"],
         first_day=first_day,
         days=days,
         now_epoch=now_epoch,

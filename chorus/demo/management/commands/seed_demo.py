@@ -1,22 +1,27 @@
-"""Load the demo organization "Acme". Safe to run again: existing rows are kept."""
+"""Load the demo organization "Acme" with 90 days of history. Safe to run again: existing
+rows are kept and nothing is added twice (each part is made only while it is missing)."""
 
 from __future__ import annotations
 
 import os
-from datetime import timedelta
+import time
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth.hashers import make_password
 from django.core.management.base import BaseCommand
 from django.db import transaction
-from django.utils import timezone
 
 from chorus.accounts.models import Group, GroupKind, Membership, Organization, User
 from chorus.actions.members import member_join_program
-from chorus.content.models import Network, Post, RuleAction, RuleKind
-from chorus.content.services import posts as post_services
+from chorus.content.models import ComplianceRule, Post, RuleAction, RuleKind, Source, Suggestion
 from chorus.content.services import rules as rule_services
-from chorus.core.tenancy import in_organization, runs_in_no_organization
+from chorus.core.tenancy import across_organizations, in_organization, runs_in_no_organization
+from chorus.demo import activity
+from chorus.demo.posts import posts_create
+from chorus.gamification.models import Badge, Challenge
+from chorus.gamification.services.badges import badges_add_suggested
+from chorus.sharing.models import Share
 
 DEMO_PASSWORD = os.getenv("DEMO_PASSWORD", "chorus-demo")
 
@@ -65,73 +70,24 @@ LAST = [
 
 
 class Command(BaseCommand):
-    help = "Create the demo organization Acme with staff and about 20 employees."
+    help = "Create the demo organization Acme: staff, about 20 employees, 90 days of history."
 
     @runs_in_no_organization("it creates the demo organization, then fills it")
     @transaction.atomic
     def handle(self, *args: Any, **options: Any) -> None:
+        started = time.monotonic()
         acme, _ = Organization.objects.get_or_create(slug="acme", defaults={"name": "Acme"})
         with in_organization(acme):
-            self.fill(acme)
-
-    def fill(self, acme: Organization) -> None:
-        groups: dict[tuple[str, str], Group] = {}
-        for kind, names in (
-            (GroupKind.DEPARTMENT, [*DEPARTMENTS, "Communications", "Legal"]),
-            (GroupKind.REGION, REGIONS),
-            (GroupKind.LANGUAGE, LANGUAGES),
-            (GroupKind.CUSTOM, ["Pilot cohort", "Best-practice circle"]),
-        ):
-            for name in names:
-                groups[kind, name], _ = Group.objects.get_or_create(
-                    organization=acme, kind=kind, name=name
-                )
-
-        people = [(email, name, roles, dept, region) for email, name, roles, dept, region in STAFF]
-        for index, first in enumerate(FIRST):
-            last = LAST[index % len(LAST)]
-            people.append(
-                (
-                    f"{first.lower()}.{last.lower()}@acme.example",
-                    f"{first} {last}",
-                    {},
-                    DEPARTMENTS[index % len(DEPARTMENTS)],
-                    REGIONS[index % len(REGIONS)],
-                )
-            )
-
-        created = 0
-        for index, (email, name, roles, department, region) in enumerate(people):
-            user = User.objects.filter(email=email).first()
-            if user is None:
-                user = User.objects.create_user(email, DEMO_PASSWORD, name=name)
-                if roles.get("is_admin"):
-                    user.is_staff = user.is_superuser = True
-                    user.save(update_fields=["is_staff", "is_superuser"])
-            membership, new = Membership.objects.get_or_create(
-                organization=acme, user=user, defaults=roles
-            )
-            if new:
-                created += 1
-                membership.groups.add(
-                    groups[GroupKind.DEPARTMENT, department],
-                    groups[GroupKind.REGION, region],
-                    groups[GroupKind.LANGUAGE, LANGUAGES[index % len(LANGUAGES)]],
-                )
-                if index % 4 == 0:
-                    membership.groups.add(groups[GroupKind.CUSTOM, "Pilot cohort"])
-                # Most demo employees have joined the program (as if they had ticked the
-                # terms themselves: the consent is recorded in their name); a few have not,
-                # to show the invitation to join.
-                if not roles and index % 5 != 4:
-                    member_join_program(
-                        membership=membership, actor=user, terms_version=acme.program_terms_version
-                    )
-
-        posts = seed_content(acme) if not Post.objects.filter(organization=acme).exists() else 0
+            created, posts, history = self.fill(acme)
+        if history:
+            with across_organizations("the periodic tasks' work on the history just loaded"):
+                activity.periodic_work_catch_up()
+        with in_organization(acme):
+            self.program(acme, history=history)
         self.stdout.write(
             self.style.SUCCESS(
-                f"Demo organization Acme ready ({created} new members, {posts} new posts)."
+                f"Demo organization Acme ready ({created} new members, {posts} new posts, "
+                f"{history} new shares) in {time.monotonic() - started:.1f} s."
             )
         )
         self.stdout.write(f"Sign in at {settings.SITE_URL} with any of these:")
@@ -139,11 +95,118 @@ class Command(BaseCommand):
             self.stdout.write(f"  {next(iter(roles))[3:]:<9} {email}  password: {DEMO_PASSWORD}")
         self.stdout.write(f"  employee  maya.schmidt@acme.example  password: {DEMO_PASSWORD}")
 
+    def fill(self, acme: Organization) -> tuple[int, int, int]:
+        """Members, rules, posts and the history of shares and clicks, each while missing.
+        Returns how many members, posts and shares were added."""
+        created = members_create(acme)
+        staff = {email: User.objects.get(email=email) for email, *_rest in STAFF}
+        admin, curator, approver = (staff[email] for email, *_rest in STAFF)
+        maya = Membership.objects.get(organization=acme, user__email=MAYA)
+        if not ComplianceRule.objects.filter(organization=acme).exists():
+            rules_create(acme, curator)
+        if not Badge.objects.filter(organization=acme).exists():
+            # Before the history: the points run awards them as members earn them.
+            badges_add_suggested(organization=acme, actor=admin)
+        posts = []
+        if not Post.objects.filter(organization=acme).exists():
+            posts = posts_create(organization=acme, curator=curator, approver=approver, admin=admin)
+        shares = 0
+        if posts and not Share.objects.filter(organization=acme).exists():
+            activity.members_backdate(
+                organization=acme,
+                members=list(Membership.objects.filter(organization=acme).order_by("pk")),
+            )
+            shares = len(activity.history_add(organization=acme, posts=posts, maya=maya).shares)
+        return created, len(posts), shares
 
-def seed_content(acme: Organization) -> int:
-    """Rules and posts in every state, made through the same services the pages use."""
-    curator = User.objects.get(email="curator@acme.example")
-    approver = User.objects.get(email="approver@acme.example")
+    def program(self, acme: Organization, *, history: int) -> None:
+        """The headcounts of the history's days, then what runs around it: a challenge,
+        rewards and requests, suggestions, the RSS source; older notifications read."""
+        admin = User.objects.get(email=STAFF[0][0])
+        curator = User.objects.get(email=STAFF[1][0])
+        maya = Membership.objects.get(organization=acme, user__email=MAYA)
+        if history:
+            activity.headcounts_take(organization=acme)
+        if not Challenge.objects.filter(organization=acme).exists():
+            activity.challenge_add(organization=acme, curator=curator)
+        if not activity.rewards_exist(acme):
+            activity.rewards_add(organization=acme, admin=admin, maya=maya)
+        if not Suggestion.objects.filter(organization=acme).exists():
+            activity.suggestions_add(organization=acme, curator=curator, maya=maya)
+        if not Source.objects.filter(organization=acme).exists():
+            activity.source_add(organization=acme, curator=curator)
+        if history:
+            activity.notifications_tidy(organization=acme)
+
+
+MAYA = "maya.schmidt@acme.example"
+
+
+def members_create(acme: Organization) -> int:
+    """Groups, staff and employees (most of them in the program). Returns how many new."""
+    groups: dict[tuple[str, str], Group] = {}
+    for kind, names in (
+        (GroupKind.DEPARTMENT, [*DEPARTMENTS, "Communications", "Legal"]),
+        (GroupKind.REGION, REGIONS),
+        (GroupKind.LANGUAGE, LANGUAGES),
+        (GroupKind.CUSTOM, ["Pilot cohort", "Best-practice circle"]),
+    ):
+        for name in names:
+            groups[kind, name], _ = Group.objects.get_or_create(
+                organization=acme, kind=kind, name=name
+            )
+
+    people = [(email, name, roles, dept, region) for email, name, roles, dept, region in STAFF]
+    for index, first in enumerate(FIRST):
+        last = LAST[index % len(LAST)]
+        people.append(
+            (
+                f"{first.lower()}.{last.lower()}@acme.example",
+                f"{first} {last}",
+                {},
+                DEPARTMENTS[index % len(DEPARTMENTS)],
+                REGIONS[index % len(REGIONS)],
+            )
+        )
+
+    created = 0
+    # One hash for the one demo password (hashing is slow on purpose: 25 of them took
+    # half the seed's time).
+    password: str | None = None
+    for index, (email, name, roles, department, region) in enumerate(people):
+        user = User.objects.filter(email=email).first()
+        if user is None:
+            password = password or make_password(DEMO_PASSWORD)
+            user = User.objects.create_user(email, None, name=name)
+            user.password = password
+            user.save(update_fields=["password"])
+            if roles.get("is_admin"):
+                user.is_staff = user.is_superuser = True
+                user.save(update_fields=["is_staff", "is_superuser"])
+        membership, new = Membership.objects.get_or_create(
+            organization=acme, user=user, defaults=roles
+        )
+        if new:
+            created += 1
+            membership.groups.add(
+                groups[GroupKind.DEPARTMENT, department],
+                groups[GroupKind.REGION, region],
+                groups[GroupKind.LANGUAGE, LANGUAGES[index % len(LANGUAGES)]],
+            )
+            if index % 4 == 0:
+                membership.groups.add(groups[GroupKind.CUSTOM, "Pilot cohort"])
+            # Most demo employees have joined the program (as if they had ticked the
+            # terms themselves: the consent is recorded in their name); a few have not,
+            # to show the invitation to join.
+            if not roles and index % 5 != 4:
+                member_join_program(
+                    membership=membership, actor=user, terms_version=acme.program_terms_version
+                )
+    return created
+
+
+def rules_create(acme: Organization, curator: User) -> None:
+    """The compliance rules, made through the same services the pages use."""
     rule_services.rule_create(
         organization=acme,
         actor=curator,
@@ -163,49 +226,3 @@ def seed_content(acme: Organization) -> int:
     rule_services.rule_create(
         organization=acme, actor=curator, kind=RuleKind.DENIED_DOMAIN, value="competitor.example"
     )
-    now = timezone.now()
-    sales = Group.objects.get(organization=acme, kind=GroupKind.DEPARTMENT, name="Sales")
-    plans = [
-        ("Acme opens its Lisbon office", "live", {"post_of_the_day": now.date()}),
-        (
-            "Meet the team behind Acme Cloud 3.0",
-            "scheduled",
-            {"publish_start": now + timedelta(days=3), "publish_end": now + timedelta(days=10)},
-        ),
-        ("Our sustainability report is out", "in_review", {}),
-        (
-            "Sales kick-off: what customers told us",
-            "draft",
-            {"target_all": False, "target_groups": [sales]},
-        ),
-        ("Acme Invest: our best fund ever", "rejected", {}),
-    ]
-    for title, state, details in plans:
-        slug = title.lower().split(":")[0].replace(" ", "-")
-        post = post_services.post_create(
-            organization=acme,
-            actor=curator,
-            title=title,
-            commentary="Share it in your own words: what does it mean for your customers?",
-            link_url=f"https://acme.example/news/{slug}",
-            captions={
-                Network.LINKEDIN: f"{title}. Proud of what our teams built. #employee",
-                Network.X: f"{title} #employee",
-                Network.BLUESKY: f"{title} #employee",
-            },
-            campaign="Autumn launch",
-            details=post_services.PostDetails(**details),  # type: ignore[arg-type]
-        )
-        if state == "draft":
-            continue
-        post_services.post_submit(post=post, actor=curator)
-        if state == "in_review":
-            continue
-        if state == "rejected":
-            post_services.post_reject(
-                post=post, actor=approver, reason="Promises returns we can't make."
-            )
-            continue
-        post_services.post_approve(post=post, actor=approver)
-        post_services.post_publish(post=post, actor=curator)
-    return len(plans)

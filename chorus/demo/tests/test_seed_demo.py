@@ -1,0 +1,132 @@
+"""The demo organization: every page a buyer opens shows something true, read through the
+pages and the real selectors from what the seed made (not from the seed's own numbers).
+
+Seeding takes a while, so one test walks every role's pages on one seed; running the seed
+twice is chorus/accounts/tests/test_commands.py::test_seed_demo_twice_keeps_data.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from io import StringIO
+
+from django.core.management import call_command
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from chorus.accounts.models import Membership
+from chorus.content.models import ItemStatus, Post, PostState, SourceItem
+from chorus.links.models import Click
+from chorus.sharing.models import Share, ShareStatus
+
+MAYA = "maya.schmidt@acme.example"
+
+
+def _as(email: str) -> Client:
+    client = Client()
+    client.force_login(Membership.objects.get(user__email=email).user)
+    return client
+
+
+def check_analytics_show_ninety_days_of_shares_and_clicks() -> None:
+    admin = _as("admin@acme.example")
+    response = admin.get(reverse("analytics_dashboard"), {"days": 90})
+    assert response.status_code == 200
+    totals = response.context["totals"]
+    assert totals["shares"].value >= 100
+    assert totals["clicks"].value >= 500
+    assert totals["previews"].value > 0  # bots and link previews, counted apart
+    assert totals["reactions"].value > 0  # engagement read back from published shares
+    # A curve, not a spike: clicks in every week of the 90 days, on several networks.
+    chart = response.context["chart"]
+    assert len(chart["labels"]) == 90
+    assert len({index // 7 for index, clicks in enumerate(chart["clicks"]) if clicks}) == 13
+    assert len(chart["networks"]["labels"]) >= 4
+    assert len(response.context["members"]) >= 5
+    week = admin.get(reverse("analytics_dashboard"), {"days": 7})
+    assert week.context["totals"]["shares"].previous > 0  # a change to compare with
+    best = max(Post.objects.filter(state=PostState.LIVE), key=lambda post: post.shares.count())
+    post_page = admin.get(reverse("analytics_post", kwargs={"post_id": best.pk}))
+    assert post_page.status_code == 200
+
+
+def check_maya_has_points_badges_a_rank_and_a_challenge_under_way() -> None:
+    maya = _as(MAYA)
+    points = maya.get(reverse("my_points"))
+    assert len(points.context["rows"]) > 0
+    board = maya.get(reverse("leaderboard"), {"period": "all"})
+    assert board.context["me"].rank is not None
+    assert board.context["me"].points > 0
+    assert len(board.context["lines"]) >= 10
+    assert len(maya.get(reverse("badges")).context["earned"]) >= 1
+    current = maya.get(reverse("challenges")).context["current"]
+    running = [item for item in current if item["state"] == "active"]
+    assert running
+    assert 0 < running[0]["progress"].percent < 100
+    assert maya.get(reverse("analytics_me"), {"days": 90}).status_code == 200
+    assert maya.get(reverse("share_history")).status_code == 200
+    rewards = maya.get(reverse("rewards"))
+    assert rewards.status_code == 200
+
+
+def check_maya_and_the_admin_have_notifications() -> None:
+    for email in (MAYA, "admin@acme.example"):
+        page = _as(email).get(reverse("notifications"))
+        assert len(page.context["page"].object_list) >= 1, email
+
+
+def check_the_feed_has_posts_with_pictures_and_the_post_of_the_day() -> None:
+    response = _as(MAYA).get(reverse("feed"))
+    cards = response.context["feed"].cards
+    assert len(cards) >= 10
+    assert cards[0].post.post_of_the_day == timezone.localdate()
+    assert all(card.post.images.exists() for card in cards)
+    image = cards[0].post.images.first()
+    assert image.width == 1200
+    assert image.image.read(3) == b"\xff\xd8\xff"  # a JPEG, drawn locally
+
+
+def check_work_waits_for_the_approver_and_the_curator() -> None:
+    queue = _as("approver@acme.example").get(reverse("review_queue"))
+    assert len(queue.context["items"]) >= 2
+    curator = _as("curator@acme.example")
+    suggestions = curator.get(reverse("suggestions"))
+    assert suggestions.status_code == 200
+    queued = SourceItem.objects.filter(status=ItemStatus.NEW)
+    assert queued.count() >= 3
+    source = queued[0].source
+    detail = curator.get(reverse("source_detail", kwargs={"source_id": source.pk}))
+    assert len(detail.context["items"]) >= 3
+    # Read by the feed parser from the file shipped with the demo; never polled.
+    assert queued.filter(title__contains="Acme Cloud 3.0").exists()
+    assert not source.enabled
+    admin = _as("admin@acme.example")
+    assert b"Approve" in admin.get(reverse("manage_rewards")).content
+
+
+def check_posts_and_shares_are_in_every_state() -> None:
+    states = set(Post.objects.values_list("state", flat=True))
+    assert {"live", "scheduled", "in_review", "draft", "rejected"} <= states
+    assert Post.objects.count() >= 30
+    assert Post.objects.exclude(campaign="").values("campaign").distinct().count() >= 4
+    assert {ShareStatus.SHARED, ShareStatus.OPENED} <= set(
+        Share.objects.values_list("status", flat=True)
+    )
+    joined = Membership.objects.filter(program_status="joined").count()
+    assert Share.objects.values("membership").distinct().count() >= joined * 2 // 3
+    assert Share.objects.values("network").distinct().count() >= 4
+    assert Click.objects.filter(kind="bot").exists()
+    oldest = Click.objects.order_by("created_at").first()
+    assert oldest is not None
+    assert oldest.created_at < timezone.now() - timedelta(days=80)
+
+
+def test_the_demo_has_something_true_on_every_page_a_buyer_opens(db: None) -> None:
+    call_command("seed_demo", stdout=StringIO())
+    check_analytics_show_ninety_days_of_shares_and_clicks()
+    check_maya_has_points_badges_a_rank_and_a_challenge_under_way()
+    check_maya_and_the_admin_have_notifications()
+    check_the_feed_has_posts_with_pictures_and_the_post_of_the_day()
+    check_work_waits_for_the_approver_and_the_curator()
+    check_posts_and_shares_are_in_every_state()
