@@ -51,7 +51,7 @@ def member(organization: Any) -> Any:
 
 @pytest.fixture
 def link(organization: Any, member: Any) -> Link:
-    post = PostFactory(organization=organization)
+    post: Any = PostFactory(organization=organization)
     return Link.objects.create(
         organization=organization,
         code="maya1",
@@ -62,8 +62,8 @@ def link(organization: Any, member: Any) -> Link:
     )
 
 
-def opened(link: Link, *, at: datetime = OPENED_AT, status: str = ShareStatus.OPENED) -> Share:
-    return ShareFactory(
+def opened(link: Link, *, at: datetime = OPENED_AT, status: str = ShareStatus.OPENED) -> Any:
+    share: Any = ShareFactory(
         organization=link.organization,
         membership=link.membership,
         post=link.post,
@@ -74,6 +74,7 @@ def opened(link: Link, *, at: datetime = OPENED_AT, status: str = ShareStatus.OP
         created_at=at,
         shared_at=at if status == ShareStatus.SHARED else None,
     )
+    return share
 
 
 def click(

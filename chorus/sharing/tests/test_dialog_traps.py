@@ -33,7 +33,7 @@ def member_client(client: Any, member: Any) -> Any:
 
 @pytest.fixture
 def post(organization: Any) -> Any:
-    post = PostFactory(organization=organization, state=PostState.LIVE, link_url=LINK)
+    post: Any = PostFactory(organization=organization, state=PostState.LIVE, link_url=LINK)
     Caption.objects.create(post=post, network="linkedin", text=GENERAL)
     Caption.objects.create(post=post, network="x", text=f"We launched! {LINK}")
     return post
@@ -239,3 +239,14 @@ def test_every_caption_field_of_the_post_editor_has_its_counter(client, organiza
     html = client.get(f"/manage/posts/{post.pk}/edit/").content.decode()
     threads = re.search(r'<div id="verdict-threads".*?</div>', html, re.S)
     assert threads is not None and ">17 / 500</small>" in threads.group(0)  # "Threads words #ad"
+
+
+def test_every_channel_of_the_share_dialog_has_its_counter(member_client, post):
+    from chorus.networks.registry import CHANNELS
+
+    assert len(CHANNELS) == 9
+    for network in CHANNELS:
+        response = member_client.get(f"/feed/{post.pk}/share/network/?network={network}")
+        html = response.content.decode()
+        assert response.status_code == 200, network
+        assert re.search(r'<span class="share-length">\d+</span> / \d+</p>', html), network
