@@ -33,6 +33,7 @@ from chorus.content.models import (
 from chorus.content.selectors import posts as post_selectors
 from chorus.content.selectors import review as review_selectors
 from chorus.content.services import posts as post_services
+from chorus.writing.selectors.settings import writing_enabled
 
 POSTS_PER_PAGE = 30
 # Fields shown in a version, in this order, for the full text and the diff.
@@ -116,6 +117,7 @@ def _form_context(request: MemberRequest, form: PostForm, post: Post | None) -> 
     return {
         "form": form,
         "post": post,
+        "writing_on": post is not None and writing_enabled(organization=request.organization),
         "reach": reach,
         "campaigns": post_selectors.post_campaigns(organization=request.organization),
     }

@@ -16,6 +16,7 @@ from chorus.accounts.access import MemberRequest, member_required
 from chorus.content.models import CaptionMode, Post
 from chorus.links.models import Link
 from chorus.links.services.links import link_mint, short_url, short_url_base
+from chorus.writing.selectors.settings import writing_enabled
 from chorus.networks.registry import adapter
 from chorus.sharing.compose import share_check, share_compose
 from chorus.sharing.models import ConnectionStatus, NetworkConnection, Share, ShareStatus
@@ -134,6 +135,8 @@ def share_network(request: MemberRequest, post_id: int) -> HttpResponse:
             "locked": post.caption_mode == CaptionMode.LOCKED,
             "instance": _mastodon_instance(request) if choice.network == "mastodon" else "",
             "connection": _publishing_connection(request, choice.network),
+            "writing_on": writing_enabled(organization=request.organization),
+            "tracked_url": short_url(link) if link is not None else "",
         },
     )
 

@@ -52,3 +52,14 @@ document.addEventListener("click", (event) => {
     button.textContent = "Copied";
   }
 });
+// Caption suggestions (writing help): "Use this text" puts the suggestion in its field and
+// lets the field's own checks run (counter, rules), as if the member had typed it.
+document.addEventListener("click", (event) => {
+  const button = event.target.closest("[data-use-suggestion]");
+  if (!button) return;
+  const field = button.dataset.target && document.querySelector(button.dataset.target);
+  if (!field || field.readOnly) return;
+  field.value = button.dataset.useSuggestion;
+  field.dispatchEvent(new Event("input", { bubbles: true }));
+  field.focus();
+});

@@ -126,3 +126,33 @@ def test_the_api_suggests_and_says_why_when_it_cannot(client, advocate, live_pos
     )
     assert response.status_code == 503
     assert "refused the key" in response.json()["detail"]
+
+
+def test_a_curator_asks_for_suggestions_while_writing_a_posts_captions(client, organization, llm):
+    curator = MembershipFactory(organization=organization, is_curator=True)
+    draft = PostFactory(organization=organization, state=PostState.DRAFT, title="Plant in Lyon")
+    client.force_login(curator.user)
+    editor = client.get(reverse("post_edit", args=[draft.pk])).content.decode()
+    assert editor.count("Suggest captions") >= 7  # one per network field
+    llm.reply("Lyon, meet our newest plant.")
+    response = client.post(
+        reverse("writing_suggest", args=[draft.pk]),
+        {
+            "network": "linkedin",
+            "source": "caption_linkedin",
+            "caption_linkedin": "draft words",
+            "target": "id_caption_linkedin",
+        },
+    )
+    page = response.content.decode()
+    assert 'data-target="#id_caption_linkedin"' in page
+    assert "draft words" in str(llm.requests[-1]["json"]["messages"])
+
+
+def test_the_editor_offers_no_suggestions_while_writing_help_is_off(client, organization):
+    curator = MembershipFactory(organization=organization, is_curator=True)
+    draft = PostFactory(organization=organization, state=PostState.DRAFT)
+    client.force_login(curator.user)
+    assert (
+        "Suggest captions" not in client.get(reverse("post_edit", args=[draft.pk])).content.decode()
+    )

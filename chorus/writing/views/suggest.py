@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
@@ -20,6 +22,9 @@ from chorus.writing.services.suggestions import (
     sent_summary,
 )
 
+TARGET = re.compile(r"[a-z][a-z0-9_-]{0,60}")
+SOURCE = re.compile(r"caption_[a-z]{1,12}")
+
 
 @require_POST
 @member_required
@@ -36,8 +41,18 @@ def suggest(request: MemberRequest, post_id: int) -> HttpResponse:
         post = feed_post(organization=organization, membership=membership, post_id=post_id)
     if post is None:
         raise Http404(_("No such post."))
-    form = SuggestForm(request.POST)
-    context: dict[str, object] = {"sent": sent_summary(organization=organization)}
+    data = request.POST.copy()
+    # The draft: the share dialog's textarea ("text"), or the editor's field named by "source".
+    source = request.POST.get("source", "")
+    draft_field = source if SOURCE.fullmatch(source) else "text"
+    data.setdefault("caption", data.get(draft_field, ""))
+    form = SuggestForm(data)
+    target = request.POST.get("target", "")
+    context: dict[str, object] = {
+        "sent": sent_summary(organization=organization),
+        # The field "Use this text" fills: an element id, nothing else.
+        "target": target if TARGET.fullmatch(target) else "",
+    }
     if not form.is_valid():
         context["error"] = _("Choose a network and keep the draft under 5,000 characters.")
         return render(request, "writing/suggestions.html", context, status=400)
