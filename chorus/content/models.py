@@ -82,6 +82,13 @@ class Post(TenantModel):
     preview_canonical_url = models.URLField(max_length=2000, blank=True)
     preview_site_name = models.CharField(max_length=200, blank=True)
     preview_fetched_at = models.DateTimeField(null=True, blank=True)
+    # The preview's image (preview_image_url), fetched once through the SSRF-safe client,
+    # re-encoded by Pillow and served from our own origin (the CSP allows no other).
+    preview_image = models.ImageField(upload_to="previews/", max_length=200, blank=True)
+    preview_thumbnail = models.ImageField(upload_to="previews/", max_length=200, blank=True)
+    preview_image_width = models.PositiveIntegerField(default=0)
+    preview_image_height = models.PositiveIntegerField(default=0)
+    preview_image_error = models.CharField(max_length=300, blank=True)
 
     # Targeting: everyone, or the members of any of these groups (and of these languages).
     target_all = models.BooleanField(default=True)
@@ -144,6 +151,20 @@ class Post(TenantModel):
 
     def __str__(self) -> str:
         return self.title
+
+    @property
+    def preview_image_version(self) -> str:
+        """Changes with the stored image: the pages' ?v=, so a browser fetches a new one."""
+        name = self.preview_image.name or ""
+        return name.rsplit("/", 1)[-1].split(".", 1)[0][:12]
+
+    @property
+    def preview_thumbnail_width(self) -> int:
+        """The thumbnail's width: the image's proportions within 600 by 1200 pixels."""
+        width, height = self.preview_image_width, self.preview_image_height
+        if not width or not height:
+            return 0
+        return round(width * min(1.0, 600 / width, 1200 / height))
 
 
 class Caption(models.Model):

@@ -6,9 +6,11 @@ from dataclasses import dataclass
 from urllib.parse import urljoin
 
 import lxml.html  # type: ignore[import-untyped]
+from django.conf import settings
 from lxml import etree  # type: ignore[import-untyped]
 
 from chorus.core.http import FetchError, check_url, fetch
+from chorus.core.images import IMAGE_CONTENT_TYPES
 
 HTML_TYPES = {"text/html", "application/xhtml+xml"}
 # A page's <head> is enough; don't read a whole large page to find it.
@@ -78,3 +80,23 @@ def _absolute(url: str, base_url: str) -> str:
     except FetchError:
         return ""
     return absolute[:2000]
+
+
+def fetch_preview_image(url: str) -> bytes:
+    """The bytes of a preview's image (at most POST_IMAGE_MAX_BYTES); FetchError otherwise.
+
+    Only answers that say they are an image we take are read: an HTML error page or a
+    video behind an og:image is refused before Pillow ever sees it.
+    """
+    result = fetch(
+        url,
+        max_bytes=settings.POST_IMAGE_MAX_BYTES,
+        headers={"Accept": "image/webp,image/png,image/jpeg,image/gif;q=0.8"},
+    )
+    if not result.ok:
+        raise FetchError(f"the image returned {result.status_code}")
+    if result.content_type and result.content_type not in IMAGE_CONTENT_TYPES:
+        raise FetchError(f"not an image ({result.content_type})")
+    if not result.content:
+        raise FetchError("the image is empty")
+    return result.content

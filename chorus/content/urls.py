@@ -17,6 +17,17 @@ urlpatterns = [
     ),
     path("manage/posts/<int:post_id>/images/<int:image_id>/", posts.post_image, name="post_image"),
     path(
+        "manage/posts/<int:post_id>/preview-image/",
+        posts.post_preview_image,
+        name="post_preview_image",
+    ),
+    path(
+        "manage/posts/<int:post_id>/preview-image/small/",
+        posts.post_preview_image,
+        {"size": "small"},
+        name="post_preview_thumbnail",
+    ),
+    path(
         "manage/posts/<int:post_id>/images/<int:image_id>/alt/",
         posts.post_image_alt,
         name="post_image_alt",

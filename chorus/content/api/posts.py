@@ -13,6 +13,7 @@ from typing import Annotated, Any, Literal
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
+from django.urls import reverse
 from ninja import Field, Router, Schema, Status
 from ninja.pagination import paginate
 from ninja.params import Query
@@ -46,7 +47,12 @@ class PreviewOut(Schema):
     error: str
     title: str
     description: str
-    image_url: str
+    image_url: str = Field(description="Where the page's image is on the web (og:image)")
+    stored_image_url: str = Field(
+        description="The image as Chorus stores and serves it (empty when there is none)"
+    )
+    stored_image_width: int
+    stored_image_height: int
     canonical_url: str
     site_name: str
 
@@ -81,6 +87,13 @@ class PostOut(Schema):
             title=obj.preview_title,
             description=obj.preview_description,
             image_url=obj.preview_image_url,
+            stored_image_url=(
+                f"{reverse('post_preview_image', args=[obj.pk])}?v={obj.preview_image_version}"
+                if obj.preview_image
+                else ""
+            ),
+            stored_image_width=obj.preview_image_width,
+            stored_image_height=obj.preview_image_height,
             canonical_url=obj.preview_canonical_url,
             site_name=obj.preview_site_name,
         )

@@ -33,6 +33,7 @@ from chorus.content.models import (
     Topic,
 )
 from chorus.content.preview import fetch_link_preview
+from chorus.content.services import preview_images
 from chorus.core.audit import audit_record
 from chorus.core.http import FetchError
 from chorus.core.validators import web_url_clean
@@ -279,9 +280,13 @@ def post_update_preview(*, post_id: int) -> str:
             "preview_canonical_url": preview.canonical_url,
             "preview_site_name": preview.site_name,
         }
+        # Its image too, stored by us (a failure keeps the preview, without an image).
+        fields.update(preview_images.preview_image_fields(post=post, image_url=preview.image_url))
     fields["preview_fetched_at"] = timezone.now()
     # The link may have changed while we fetched: only store a preview of the current link.
-    Post.objects.filter(pk=post_id, link_url=url).update(**fields)
+    with transaction.atomic():
+        saved = Post.objects.filter(pk=post_id, link_url=url).update(**fields) > 0
+        preview_images.preview_image_settle(before=post, fields=fields, saved=saved)
     return str(fields["preview_status"])
 
 
@@ -404,6 +409,7 @@ def _reset_preview(post: Post) -> list[str]:
     post.preview_image_url = post.preview_canonical_url = post.preview_site_name = ""
     post.preview_fetched_at = None
     return [
+        *preview_images.preview_image_clear(post),
         "preview_status",
         "preview_error",
         "preview_title",

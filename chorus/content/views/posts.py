@@ -33,6 +33,7 @@ from chorus.content.models import (
 from chorus.content.selectors import posts as post_selectors
 from chorus.content.selectors import review as review_selectors
 from chorus.content.services import posts as post_services
+from chorus.core.images import content_type_of
 from chorus.writing.selectors.settings import writing_enabled
 
 POSTS_PER_PAGE = 30
@@ -408,6 +409,25 @@ def post_image(request: MemberRequest, post_id: int, image_id: int) -> HttpRespo
     content_type = mimetypes.guess_type(image.image.name)[0] or "application/octet-stream"
     response = FileResponse(handle, content_type=content_type)
     response["Cache-Control"] = "private, max-age=3600"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response  # type: ignore[return-value]
+
+
+@require_GET
+@role_required()
+def post_preview_image(request: MemberRequest, post_id: int, size: str = "large") -> HttpResponse:
+    """The image of the post's link preview, as Chorus stored it (to its organization only)."""
+    post = _post_or_404(request, post_id)
+    stored = post.preview_thumbnail if size == "small" else post.preview_image
+    if not stored:
+        raise Http404("This post's preview has no image.")
+    try:
+        handle = stored.open("rb")
+    except (FileNotFoundError, ValueError) as error:
+        raise Http404("This image file is missing.") from error
+    response = FileResponse(handle, content_type=content_type_of(stored.name or ""))
+    # The address changes with the image (?v=), so a browser may keep it.
+    response["Cache-Control"] = "private, max-age=86400"
     response["X-Content-Type-Options"] = "nosniff"
     return response  # type: ignore[return-value]
 
