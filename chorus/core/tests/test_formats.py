@@ -19,3 +19,16 @@ def test_dates_and_times_have_one_style():
         "4 Dec 2026, 20:57|4 Dec 2026|20:57|4 Dec 2026, 20:57|4 Dec 2026, 20:57|4 Dec 2026"
     )
     assert formats.get_format("FIRST_DAY_OF_WEEK") == 1
+
+
+def test_a_moment_ago_reads_naturally(db):
+    from django.utils import timezone
+
+    from chorus.factories import ShareFactory
+
+    share = ShareFactory(status="opened", created_at=timezone.now())
+    html = Template('{% include "sharing/share_status.html" %}').render(
+        Context({"share": share, "post": share.post, "choice": None})
+    )
+    assert "Opened now." in html
+    assert "0 minutes" not in html
