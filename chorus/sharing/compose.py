@@ -1,7 +1,7 @@
 """What a member is offered to share on one network, and whether what they wrote may go out.
 
 INTERFACE (stable, also used by publishing and auto-share): `share_compose`,
-`share_check`, `ShareVerdict`, `suggested_caption`.
+`share_check`, `ShareVerdict`, `suggested_caption`, `text_fingerprint`, `offered_fingerprint`.
 
 The suggestion is the post's caption for the network; a network without one of its own
 starts from the post's general caption (WhatsApp and email borrow LinkedIn's, see
@@ -13,6 +13,7 @@ appends automatically are part of the suggestion, so what the member sees is wha
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -70,6 +71,30 @@ def with_link(text: str, *, link_url: str, tracked_url: str) -> str:
     if link_url and link_url in text:
         return text.replace(link_url, tracked_url)
     return text_with_url(text, tracked_url)
+
+
+def text_fingerprint(text: str) -> str:
+    """A short hash of a share's words: links and spacing left out, so the same words with
+    each member's own tracked link give the same fingerprint ("" for no words at all).
+
+    Stored on Share (text_hash) to count colleagues who posted exactly this text cheaply;
+    chorus/sharing/migrations/0004 keeps a copy of this rule for the backfill.
+    """
+    words = " ".join(_URL.sub(" ", text).split())
+    if not words:
+        return ""
+    return hashlib.sha256(words.encode()).hexdigest()[:32]
+
+
+def offered_fingerprint(*, post: Post, network: str) -> str:
+    """The fingerprint of the text the dialog offers for `network` (its caption with any
+    disclosure appended): a share with another fingerprint is in the member's own words."""
+    caption = suggested_caption(post=post, network=network)
+    if caption.strip():
+        caption = check_text(
+            organization=post.organization, network=network, text=caption, link_url=post.link_url
+        ).text
+    return text_fingerprint(caption)
 
 
 def share_compose(*, post: Post, membership: Membership, network: str) -> tuple[str, Link | None]:

@@ -130,6 +130,12 @@ class Share(TenantModel):
     method = models.CharField(max_length=6, choices=ShareMethod.choices)
     status = models.CharField(max_length=10, choices=ShareStatus.choices)
     text = models.TextField(help_text="Exactly what was (or will be) posted.")
+    # The text's words without links or spacing, hashed (compose.text_fingerprint): how many
+    # colleagues posted exactly these words is one indexed count. "" when only a link.
+    text_hash = models.CharField(max_length=32, blank=True, editable=False)
+    # Whether the words differ from the caption the dialog offered ("own words");
+    # None when not known.
+    caption_edited = models.BooleanField(null=True, blank=True, editable=False)
     link = models.ForeignKey(
         "links.Link", null=True, blank=True, on_delete=models.SET_NULL, related_name="shares"
     )
@@ -163,6 +169,8 @@ class Share(TenantModel):
         indexes = [
             models.Index(fields=["membership", "-created_at"]),
             models.Index(fields=["post", "membership"]),
+            # "N colleagues posted exactly this text on this network".
+            models.Index(fields=["post", "network", "text_hash"], name="share_same_text"),
             models.Index(fields=["status", "next_attempt_at"]),
             models.Index(fields=["organization", "shared_at"]),
             # The analytics refresh looks for shares changed since its last run, every minute.
@@ -252,3 +260,4 @@ class PostView(TenantModel):
 
     def __str__(self) -> str:
         return f"{self.membership_id} saw {self.post_id}"
+

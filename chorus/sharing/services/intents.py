@@ -22,7 +22,7 @@ from chorus.content.models import Post, PostState
 from chorus.core.audit import audit_record
 from chorus.links.services.links import link_mint, short_url
 from chorus.networks.registry import CHANNELS, adapter
-from chorus.sharing.compose import share_check
+from chorus.sharing.compose import offered_fingerprint, share_check, text_fingerprint
 from chorus.sharing.models import NetworkSettings, Share, ShareMethod, ShareStatus
 from chorus.sharing.services.review import review_reasons, share_goes_to_review
 
@@ -69,6 +69,7 @@ def share_intent_open(
     if in_review and not share_goes_to_review(post=post, verdict=verdict, edited=True):
         raise ValidationError(verdict.messages)
     sent = verdict.text  # with the disclosure, when the organization appends one
+    fingerprint = text_fingerprint(sent)
     link = link_mint(post=post, membership=membership, network=network) if post.link_url else None
     tracked = short_url(link) if link is not None else ""
     try:
@@ -84,6 +85,8 @@ def share_intent_open(
             method=ShareMethod.INTENT,
             status=ShareStatus.IN_REVIEW if in_review else ShareStatus.OPENED,
             text=sent,
+            text_hash=fingerprint,
+            caption_edited=fingerprint != offered_fingerprint(post=post, network=network),
             link=link,
             review_reasons=review_reasons(verdict) if in_review else "",
         )

@@ -30,7 +30,7 @@ from chorus.networks import base
 from chorus.networks.intents import text_with_url
 from chorus.networks.registry import CHANNELS, adapter, publishing_adapter
 from chorus.notifications.services.notifications import notification_create
-from chorus.sharing.compose import share_check, share_compose
+from chorus.sharing.compose import share_check, share_compose, text_fingerprint
 from chorus.sharing.models import (
     AttemptOutcome,
     ConnectionStatus,
@@ -196,6 +196,8 @@ def share_create_api(
             method=ShareMethod.API,
             status=ShareStatus.IN_REVIEW if in_review else ShareStatus.SCHEDULED,
             text=verdict.text,
+            text_hash=text_fingerprint(verdict.text),
+            caption_edited=text_fingerprint(verdict.text) != text_fingerprint(suggested),
             link=link,
             connection=connection,
             auto=auto,
