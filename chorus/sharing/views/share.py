@@ -16,7 +16,6 @@ from chorus.accounts.access import MemberRequest, member_required
 from chorus.content.models import CaptionMode, Post
 from chorus.links.models import Link
 from chorus.links.services.links import link_mint, short_url, short_url_base
-from chorus.writing.selectors.settings import writing_enabled
 from chorus.networks.registry import adapter
 from chorus.sharing.compose import share_check, share_compose
 from chorus.sharing.models import ConnectionStatus, NetworkConnection, Share, ShareStatus
@@ -36,6 +35,7 @@ from chorus.sharing.services.publishing import (
 )
 from chorus.sharing.services.review import review_message, share_goes_to_review
 from chorus.sharing.services.settings import publishing_enabled
+from chorus.writing.selectors.settings import writing_enabled
 
 MASTODON_SESSION_KEY = "mastodon_instance"
 MAX_TEXT = 70000
