@@ -3,11 +3,13 @@ from typing import Any
 from django.http import HttpRequest
 
 from chorus.accounts.models import Membership
+from chorus.accounts.selectors.branding import organization_logo_path
 from chorus.core.tenancy import across_organizations
 
 
 def organization(request: HttpRequest) -> dict[str, Any]:
-    """The current membership, and the user's other organizations for the switcher."""
+    """The current membership, the user's other organizations for the switcher, and the
+    organization's logo for the shell."""
     membership = getattr(request, "membership", None)
     others: list[Membership] = []
     if membership is not None:
@@ -17,4 +19,5 @@ def organization(request: HttpRequest) -> dict[str, Any]:
                 .filter(user_id=membership.user_id, is_active=True)
                 .exclude(pk=membership.pk)
             )
-    return {"membership": membership, "other_memberships": others}
+    logo = organization_logo_path(organization=membership.organization) if membership else ""
+    return {"membership": membership, "other_memberships": others, "organization_logo": logo}

@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from chorus.accounts.models import (
     Group,
@@ -186,4 +187,26 @@ class ProgramTermsForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 8}),
         label="Advocacy program terms",
         max_length=20000,
+    )
+
+
+class OrganizationLookForm(forms.Form):
+    """The logo and the accent colour; the service checks both (Pillow, contrast)."""
+
+    logo = forms.FileField(
+        required=False,
+        label=_("Logo"),
+        help_text=_("PNG, JPEG or WebP, up to 5 MB; a transparent PNG looks best. Not SVG."),
+        widget=forms.ClearableFileInput(attrs={"accept": "image/png,image/jpeg,image/webp"}),
+    )
+    remove_logo = forms.BooleanField(required=False, label=_("Remove the logo"))
+    accent_color = forms.CharField(
+        required=False,
+        max_length=20,
+        label=_("Accent colour"),
+        help_text=_(
+            "For links and buttons, as #rrggbb (e.g. #1d4ed8). White text must stay readable "
+            "on it. Leave empty for Chorus's own colour."
+        ),
+        widget=forms.TextInput(attrs={"placeholder": "#3b4bdb", "autocomplete": "off"}),
     )

@@ -59,10 +59,23 @@ class Organization(models.Model):
         )
     )
     program_terms_version = models.PositiveIntegerField(default=1)
+    # Its look on the app shell and in emails: a logo (re-encoded PNG, served from our own
+    # origin) and an accent colour for links and buttons (white text on it stays readable).
+    logo = models.ImageField(upload_to="logos/", max_length=200, blank=True)
+    logo_width = models.PositiveIntegerField(default=0)
+    logo_height = models.PositiveIntegerField(default=0)
+    accent_color = models.CharField(
+        max_length=7, blank=True, help_text="#rrggbb; empty for Chorus's own colour."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def logo_file_name(self) -> str:
+        """The stored logo's file name: random, and new with every upload (its address)."""
+        return (self.logo.name or "").rsplit("/", 1)[-1]
 
 
 class Role(models.TextChoices):

@@ -2,11 +2,12 @@ from __future__ import annotations
 
 import logging
 
-from django.core.mail import send_mail
+from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django_tasks import task
 
 from chorus.accounts.models import Invitation
+from chorus.accounts.selectors.branding import organization_logo_url
 from chorus.core.tenancy import runs_in_organization_of
 
 logger = logging.getLogger(__name__)
@@ -24,11 +25,22 @@ def invitations_send(*, invitation_ids: list[int]) -> int:
     )
     for invitation in invitations:
         link = invitation_issue_link(invitation=invitation)
-        context = {"invitation": invitation, "link": link}
-        subject = f"Join {invitation.organization.name} on Chorus"
+        organization = invitation.organization
+        context = {
+            "invitation": invitation,
+            "link": link,
+            # The HTML part shows the organization's logo and colour; the text part stays.
+            "logo_url": organization_logo_url(organization=organization),
+            "accent_color": organization.accent_color or "#3b4bdb",
+        }
+        subject = f"Join {organization.name} on Chorus"
         body = render_to_string("accounts/email/invitation.txt", context)
+        message = EmailMultiAlternatives(subject, body, None, [invitation.email])
+        message.attach_alternative(
+            render_to_string("accounts/email/invitation.html", context), "text/html"
+        )
         try:
-            send_mail(subject, body, None, [invitation.email])
+            message.send()
         except OSError:
             logger.exception("Could not send the invitation to %s", invitation.email)
             continue

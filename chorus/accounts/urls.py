@@ -68,4 +68,8 @@ urlpatterns = [
     path("manage/groups/<int:group_id>/delete/", groups.group_delete, name="group_delete"),
     path("manage/audit/", audit.audit_log, name="audit_log"),
     path("manage/organization/", organization.organization_settings, name="organization_settings"),
+    path("organization/theme.css", organization.organization_theme, name="organization_theme"),
+    path(
+        "organization/logo/<str:secret>", organization.organization_logo, name="organization_logo"
+    ),
 ]
