@@ -1,7 +1,7 @@
 """Sharing on the homes (chorus/home.py): the post of the day and new posts of a member's
 feed, what would help them share (an account to connect or reconnect, an approved text to
 open, a scheduled share that failed), members' edited texts waiting for an approver, and,
-for admins, connected accounts and network settings that stopped working."""
+for admins, members' connected accounts that stopped working."""
 
 from __future__ import annotations
 
@@ -163,27 +163,26 @@ def shares_waiting_for_review(*, organization: Organization, limit: int = SHOWN)
 @dataclass(frozen=True)
 class ConnectionTrouble:
     """Members' connected accounts that stopped working or soon will (each member was
-    told), and networks where publishing is on but the app credentials are missing."""
+    told, chorus.sharing.services.connections): Chorus cannot publish for them there."""
 
     expired: int
     lapsing: int
-    missing_credentials: list[str]
 
     def __bool__(self) -> bool:
-        return bool(self.expired or self.lapsing or self.missing_credentials)
+        return bool(self.expired or self.lapsing)
 
 
 def connection_trouble(
     *, organization: Organization, now: datetime | None = None
 ) -> ConnectionTrouble:
+    """Active members' connections lapsed (or refused by their network), and those that
+    lapse within REMIND_BEFORE and cannot renew themselves (one query)."""
     now = now or timezone.now()
+    lapsed = Q(status=ConnectionStatus.EXPIRED) | Q(expires_at__lte=now, refresh_token="")
     counts = NetworkConnection.objects.filter(
         organization=organization, membership__is_active=True
     ).aggregate(
-        expired=Count(
-            "pk",
-            filter=Q(status=ConnectionStatus.EXPIRED) | Q(expires_at__lte=now, refresh_token=""),
-        ),
+        expired=Count("pk", filter=lapsed),
         lapsing=Count(
             "pk",
             filter=Q(
@@ -194,16 +193,6 @@ def connection_trouble(
             ),
         ),
     )
-    missing = [
-        row.label
-        for row in network_settings_all(organization=organization)
-        if row.needs_app_credentials
-        and row.settings.sharing_enabled
-        and row.settings.publishing_enabled
-        and not (row.settings.client_id and row.settings.client_secret)
-    ]
     return ConnectionTrouble(
-        expired=int(counts["expired"] or 0),
-        lapsing=int(counts["lapsing"] or 0),
-        missing_credentials=missing,
+        expired=int(counts["expired"] or 0), lapsing=int(counts["lapsing"] or 0)
     )
