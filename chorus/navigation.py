@@ -56,6 +56,7 @@ def _sections(membership: Any, points: bool) -> list[Section]:
         share.items += [
             Item(_("Feed"), "feed", "newspaper", ("share_dialog", "share_")),
             Item(_("Your shares"), "share_history", "share-2"),
+            Item(_("Your topics"), "topic_follows", "tag"),
             Item(_("Connected accounts"), "connections", "plug", ("connection_",)),
         ]
     else:
@@ -84,6 +85,7 @@ def _sections(membership: Any, points: bool) -> list[Section]:
             Item(_("Calendar"), "calendar", "calendar"),
             Item(_("Feed queue"), "curation_queue", "inbox", ("curation_",)),
             Item(_("Sources"), "sources", "rss", ("source_",)),
+            Item(_("Topics"), "topics_manage", "tag"),
             Item(_("Suggestions"), "suggestions", "message-square-quote", ("suggestion_",)),
         ]
         if points:

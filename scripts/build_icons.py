@@ -58,6 +58,7 @@ INTERFACE = [
     "shield-check",
     "circle-alert",
     "code",
+    "tag",
 ]
 # Network logos (simple-icons), named network-<network>. LinkedIn's logo is not in
 # simple-icons (LinkedIn asked for it to be removed): it gets a plain "in" monogram.

@@ -10,7 +10,6 @@ from chorus.accounts.api.groups import router as groups_router
 from chorus.accounts.api.invitations import router as invitations_router
 from chorus.accounts.api.me import router as me_router
 from chorus.accounts.api.members import router as members_router
-from chorus.accounts.api.organization import router as organization_router
 from chorus.accounts.api.tokens import router as tokens_router
 from chorus.analytics.api.dashboard import router as analytics_router
 from chorus.analytics.api.me import router as analytics_me_router
@@ -33,6 +32,7 @@ from chorus.sharing.api.connections import router as connections_router
 from chorus.sharing.api.network_settings import router as network_settings_router
 from chorus.sharing.api.reviews import router as share_reviews_router
 from chorus.sharing.api.shares import router as shares_router
+from chorus.sharing.api.topics import router as topics_router
 
 api = NinjaAPI(
     title=f"{settings.SITE_NAME} API",
@@ -53,7 +53,6 @@ api.add_router("/", tokens_router)
 api.add_router("/", members_router)
 api.add_router("/", groups_router)
 api.add_router("/", invitations_router)
-api.add_router("/", organization_router)
 api.add_router("/", posts_router)
 api.add_router("/", post_review_router)
 api.add_router("/", rules_router)
@@ -66,6 +65,7 @@ api.add_router("/", shares_router)
 api.add_router("/", share_reviews_router)
 api.add_router("/", connections_router)
 api.add_router("/", network_settings_router)
+api.add_router("/", topics_router)
 api.add_router("/", analytics_router)
 api.add_router("/", analytics_posts_router)
 api.add_router("/", analytics_me_router)

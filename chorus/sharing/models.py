@@ -261,3 +261,25 @@ class PostView(TenantModel):
     def __str__(self) -> str:
         return f"{self.membership_id} saw {self.post_id}"
 
+
+class TopicFollow(TenantModel):
+    """A topic a member follows: what they care about, put first in their feed.
+
+    Here, in sharing, rather than in content beside the topic: a follow exists to order
+    the member's feed (sharing's), and sharing sits above both the topic (content) and the
+    membership (accounts), so it may point at both.
+    """
+
+    membership = models.ForeignKey(
+        "accounts.Membership", on_delete=models.CASCADE, related_name="+"
+    )
+    topic = models.ForeignKey("content.Topic", on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["membership", "topic"], name="one_follow_per_topic")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.membership_id} follows {self.topic_id}"

@@ -1,10 +1,20 @@
 from django.urls import path
 
-from chorus.sharing.views import connections, feed, history, network_settings, review, share
+from chorus.sharing.views import (
+    connections,
+    feed,
+    history,
+    network_settings,
+    review,
+    share,
+    topics,
+)
+from chorus.sharing.views import post as post_page
 
 urlpatterns = [
     # The member's feed, share dialog and history.
     path("feed/", feed.feed, name="feed"),
+    path("feed/<int:post_id>/", post_page.feed_post_page, name="feed_post"),
     path("feed/<int:post_id>/share/", share.share_dialog, name="share_dialog"),
     path("feed/<int:post_id>/share/network/", share.share_network, name="share_network"),
     path("feed/<int:post_id>/share/check/", share.share_check_view, name="share_check"),
@@ -15,6 +25,14 @@ urlpatterns = [
     path("shares/<int:share_id>/done/", share.share_done, name="share_done"),
     path("shares/<int:share_id>/undo/", share.share_undo, name="share_undo"),
     path("shares/", history.share_history, name="share_history"),
+    # Topics: the ones a member follows (first in their feed), the curators' figures.
+    path("feed/topics/", topics.topic_follows, name="topic_follows"),
+    path(
+        "feed/topics/<int:topic_id>/follow/",
+        topics.topic_follow_change,
+        name="topic_follow_change",
+    ),
+    path("manage/topics/", topics.topics_manage, name="topics_manage"),
     # Connected accounts (OAuth) and the admin's network settings.
     path("connections/", connections.connections, name="connections"),
     path("connections/connect/", connections.connection_connect, name="connection_connect"),

@@ -15,6 +15,7 @@ from chorus.accounts.models import Membership
 from chorus.accounts.services import members as member_services
 from chorus.actions.members import member_join_program, member_leave_program
 from chorus.core.tenancy import across_organizations
+from chorus.sharing.selectors.topics import topic_choices
 
 
 @member_required
@@ -59,7 +60,19 @@ def settings_page(request: MemberRequest) -> HttpResponse:
         messages.success(request, "Your settings were saved.")
         return redirect("settings")
     ranking_form = PublicRankingForm(initial={"public_ranking": request.membership.public_ranking})
-    return render(request, "accounts/settings.html", {"form": form, "ranking_form": ranking_form})
+    # The topics the member follows are sharing's (they order the feed): the page, on top
+    # of every app, shows them beside the member's own settings.
+    choices = topic_choices(organization=request.organization, membership=request.membership)
+    return render(
+        request,
+        "accounts/settings.html",
+        {
+            "form": form,
+            "ranking_form": ranking_form,
+            "topic_choices": choices,
+            "followed_topics": [choice for choice in choices if choice.followed],
+        },
+    )
 
 
 @require_POST

@@ -1,19 +1,22 @@
 """Reads of sharing: a member's feed, their shares, the networks they may share to.
 
 The feed is the hot read: a page costs a bounded number of queries whatever the size of
-the organization (the member's groups; the page of posts in at most three runs: the post
-of the day, unseen, seen, each walking an index newest first and stopping at the page's
-end; then one query per relation of the page), and targeting is decided in the database
-from the member's groups, not by loading audiences.
+the organization (the member's groups and followed topics; the page of posts in at most
+five runs: the post of the day, then unseen and seen of the posts matching the topics the
+member follows, then unseen and seen of the rest, each walking an index newest first and
+stopping at the page's end; then one query per relation of the page), and targeting is
+decided in the database from the member's groups, not by loading audiences.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from django.db.models import (
+    BooleanField,
     Case,
     CharField,
     Count,
@@ -34,13 +37,15 @@ from chorus.accounts.models import Group, GroupKind, Membership, Organization
 from chorus.content.models import Post, PostImage, PostState, Topic
 from chorus.networks.registry import CHANNEL_CHOICES, CHANNELS
 from chorus.sharing.compose import suggested_caption
-from chorus.sharing.models import NetworkSettings, PostView, Share, ShareStatus
+from chorus.sharing.models import NetworkSettings, PostView, Share, ShareStatus, TopicFollow
 from chorus.sharing.selectors.shares import SHARED_STATUSES
+from chorus.sharing.selectors.topics import followed_topic_ids as followed_topics
 
 FEED_PAGE_SIZE = 20
 # The feed's order within a run; chorus.content's Post has the matching index.
 NEWEST_FIRST = (Coalesce("publish_start", "created_at").desc(), F("id").desc())
 TargetGroups = Post.target_groups.through
+TopicPosts = Post.topics.through
 NETWORK_LABELS = dict(CHANNEL_CHOICES)
 
 
@@ -148,8 +153,13 @@ def feed_page(
     as_of: datetime | None = None,
     today: date | None = None,
     page_size: int = FEED_PAGE_SIZE,
+    followed_topic_ids: Collection[int] | None = None,
 ) -> FeedPage:
-    """A page of the member's feed: post of the day first, unseen before seen, newest first."""
+    """A page of the member's feed: post of the day first, then the posts of topics the
+    member follows, then the rest; unseen before seen, newest first within each.
+
+    `followed_topic_ids` saves a query when the caller has them (read when None).
+    """
     now = timezone.now()
     as_of = as_of or now
     today = today or timezone.localdate()
@@ -162,17 +172,29 @@ def feed_page(
     seen = PostView.objects.filter(
         membership_id=membership.pk, post_id=OuterRef("pk"), seen_at__lt=as_of
     )
-    # Three runs, each newest first: the post of the day (one at most), the posts the
-    # member has not seen, the ones they have. Each run walks the (organization, state,
-    # live since) index and stops at the page's end, instead of sorting the whole feed.
+    if followed_topic_ids is None:
+        followed_topic_ids = followed_topics(membership=membership)
+    # Runs, each newest first: the post of the day (one at most), then the posts the
+    # member has not seen and the ones they have; with followed topics, first those of
+    # their topics, then the rest. Each run walks the (organization, state, live since)
+    # index and stops at the page's end, instead of sorting the whole feed.
     others = posts.exclude(post_of_the_day=today)
+    groups = [others]
+    if followed_topic_ids:
+        matches = Exists(
+            TopicPosts.objects.filter(post_id=OuterRef("pk"), topic_id__in=followed_topic_ids)
+        )
+        groups = [others.filter(matches), others.filter(~matches)]
     runs: list[QuerySet[Post]] = [
         posts.filter(post_of_the_day=today)
         .annotate(seen=Exists(seen))
-        .order_by("seen", *NEWEST_FIRST),
-        others.filter(~Exists(seen)).annotate(seen=Value(False)).order_by(*NEWEST_FIRST),
-        others.filter(Exists(seen)).annotate(seen=Value(True)).order_by(*NEWEST_FIRST),
+        .order_by("seen", *NEWEST_FIRST)
     ]
+    for group in groups:
+        runs += [
+            group.filter(~Exists(seen)).annotate(seen=Value(False)).order_by(*NEWEST_FIRST),
+            group.filter(Exists(seen)).annotate(seen=Value(True)).order_by(*NEWEST_FIRST),
+        ]
     found = _page_of_runs(
         runs,
         start=(page - 1) * page_size,
@@ -262,24 +284,41 @@ def _shared_networks(*, membership: Membership, post_ids: list[int]) -> dict[int
 class FeedFilter:
     pk: int
     name: str
+    # For topics, with a member: whether they follow it.
+    followed: bool = False
 
 
-def feed_filters(*, organization: Organization) -> tuple[list[FeedFilter], list[FeedFilter]]:
-    """The topics and language groups a member can filter the feed by (one query)."""
+def feed_filters(
+    *, organization: Organization, membership: Membership | None = None
+) -> tuple[list[FeedFilter], list[FeedFilter]]:
+    """The topics and language groups a member can filter the feed by (one query).
+
+    With the member, each topic says whether they follow it.
+    """
+    followed: Exists | Value = Value(False, output_field=BooleanField())
+    if membership is not None:
+        followed = Exists(
+            TopicFollow.objects.filter(membership_id=membership.pk, topic_id=OuterRef("pk"))
+        )
     # Unordered parts (a compound statement takes no ORDER BY in its parts on SQLite).
     topics = (
         Topic.objects.filter(organization=organization)
         .order_by()
-        .values_list("pk", "name", Value("topic", output_field=CharField()))
+        .values_list("pk", "name", Value("topic", output_field=CharField()), followed)
     )
     languages = (
         Group.objects.filter(organization=organization, kind=GroupKind.LANGUAGE)
         .order_by()
-        .values_list("pk", "name", Value("language", output_field=CharField()))
+        .values_list(
+            "pk",
+            "name",
+            Value("language", output_field=CharField()),
+            Value(False, output_field=BooleanField()),
+        )
     )
     found: dict[str, list[FeedFilter]] = {"topic": [], "language": []}
-    for pk, name, of in topics.union(languages, all=True):
-        found[of].append(FeedFilter(pk=pk, name=name))
+    for pk, name, of, follows in topics.union(languages, all=True):
+        found[of].append(FeedFilter(pk=pk, name=name, followed=bool(follows)))
     for choices in found.values():
         choices.sort(key=lambda choice: (choice.name.casefold(), choice.pk))
     return found["topic"], found["language"]

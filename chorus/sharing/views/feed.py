@@ -11,6 +11,7 @@ from django.views.decorators.http import require_GET
 
 from chorus.accounts.access import MemberRequest, member_required
 from chorus.sharing.selectors.feed import feed_filters, feed_page
+from chorus.sharing.selectors.topics import followed_topic_ids
 from chorus.sharing.services.feed import post_views_record
 
 MAX_PAGE = 1000
@@ -45,6 +46,19 @@ def feed(request: MemberRequest) -> HttpResponse:
     topic_id = positive_int(request.GET.get("topic"))
     language_id = positive_int(request.GET.get("language"))
     page = positive_int(request.GET.get("page"), default=1, most=MAX_PAGE) or 1
+    partial = bool(getattr(request, "htmx", False)) and page > 1
+    # The topics the member follows put their posts first; the full page also offers
+    # every topic to filter by and follow, read with the follows (one query either way).
+    topics, languages = (
+        ([], [])
+        if partial
+        else feed_filters(organization=request.organization, membership=request.membership)
+    )
+    followed = (
+        followed_topic_ids(membership=request.membership)
+        if partial
+        else [topic.pk for topic in topics if topic.followed]
+    )
     result = feed_page(
         organization=request.organization,
         membership=request.membership,
@@ -52,6 +66,7 @@ def feed(request: MemberRequest) -> HttpResponse:
         topic_id=topic_id,
         language_id=language_id,
         as_of=_as_of(request.GET.get("as_of")) if page > 1 else None,
+        followed_topic_ids=followed,
     )
     # Only the cards new to the member: a feed they already read costs no write.
     post_views_record(
@@ -64,9 +79,17 @@ def feed(request: MemberRequest) -> HttpResponse:
         "language_id": language_id,
         "as_of": f"{result.as_of.timestamp():.6f}",
     }
-    if getattr(request, "htmx", False) and page > 1:
+    if partial:
         return render(request, "sharing/feed_cards.html", context)
-    topics, languages = feed_filters(organization=request.organization)
     return render(
-        request, "sharing/feed.html", {**context, "topics": topics, "languages": languages}
+        request,
+        "sharing/feed.html",
+        {
+            **context,
+            "topics": topics,
+            "languages": languages,
+            "topic_choices": topics,
+            "followed_topics": [topic for topic in topics if topic.followed],
+            "filtered_topic": next((topic for topic in topics if topic.pk == topic_id), None),
+        },
     )
