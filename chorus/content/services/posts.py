@@ -495,7 +495,9 @@ def _notify_author(post: Post, *, kind: str, message: str) -> None:
         return
     membership = Membership.objects.filter(organization=post.organization, user=author).first()
     if membership is not None:
-        url = reverse("post_detail", kwargs={"post_id": post.pk})
+        # The management page for those who manage posts; the member's page for the others.
+        manages = membership.has_role("curator", "approver")
+        url = reverse("post_detail" if manages else "feed_post", kwargs={"post_id": post.pk})
         notification_create(membership=membership, kind=kind, message=message, url=url)
 
 

@@ -39,3 +39,38 @@ def share_latest_intent(
         .order_by("-created_at", "-id")
         .first()
     )
+
+
+def member_post_shares(
+    *, organization: Organization, membership: Membership, post: Post
+) -> list[Share]:
+    """What the member did with the post: their latest share on each network, newest first."""
+    latest: dict[str, Share] = {}
+    shares = Share.objects.filter(
+        organization=organization, membership=membership, post=post
+    ).order_by("-created_at", "-id")
+    for share in shares:
+        latest.setdefault(share.network, share)
+    return list(latest.values())
+
+
+def colleagues_same_text(
+    *, organization: Organization, membership: Membership, post: Post, network: str, text_hash: str
+) -> int:
+    """How many colleagues shared the post on the network with exactly these words
+    (compose.text_fingerprint; one count on the (post, network, text_hash) index)."""
+    if not text_hash:
+        return 0
+    return (
+        Share.objects.filter(
+            organization=organization,
+            post=post,
+            network=network,
+            text_hash=text_hash,
+            status__in=SHARED_STATUSES,
+        )
+        .exclude(membership=membership)
+        .values("membership_id")
+        .distinct()
+        .count()
+    )

@@ -184,6 +184,7 @@ def share_review_reject(*, share: Share, actor: User, reason: str) -> Share:
                 f"Your {_label(locked.network)} text for “{post.title}” was not approved: "
                 f"{locked.review_note}"
             ),
-            url=reverse("share_history"),
+            # The post's page: what they shared, and the dialog to try again.
+            url=reverse("feed_post", kwargs={"post_id": post.pk}),
         )
     return locked
