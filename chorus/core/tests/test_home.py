@@ -55,7 +55,7 @@ def _frozen_time():
 
 def joined(organization: Any, **fields: Any) -> Any:
     """A member who joined the program through the real action."""
-    member = MembershipFactory(organization=organization, **fields)
+    member: Any = MembershipFactory(organization=organization, **fields)
     member_join_program(
         membership=member, actor=member.user, terms_version=organization.program_terms_version
     )
@@ -71,7 +71,7 @@ def live_post(organization: Any, **fields: Any) -> Any:
 def shared(member: Any, post: Any, *, when: datetime, clicks: int = 0) -> Any:
     """A confirmed share with its tracked link, its points and `clicks` visitors."""
     link = link_mint(post=post, membership=member, network="linkedin")
-    share = ShareFactory(
+    share: Any = ShareFactory(
         membership=member,
         post=post,
         network="linkedin",
