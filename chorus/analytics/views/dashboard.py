@@ -15,6 +15,7 @@ from chorus.analytics import exports
 from chorus.analytics.selectors import dashboard as dashboard_selectors
 from chorus.analytics.selectors import filters as filter_selectors
 from chorus.analytics.selectors import rankings as ranking_selectors
+from chorus.analytics.selectors import words as word_selectors
 from chorus.analytics.selectors.filters import PRESET_DAYS, Filters
 from chorus.content.models import Post
 
@@ -65,6 +66,14 @@ def dashboard(request: MemberRequest) -> HttpResponse:
     networks = dashboard_selectors.network_mix(
         organization=organization, filters=filters, grid=grid
     )
+    posts = ranking_selectors.top_posts(organization=organization, filters=filters)
+    own_words = word_selectors.own_words_by_post(
+        organization=organization,
+        post_ids=[row.id for row in posts if row.id is not None],
+        filters=filters,
+    )
+    for row in posts:
+        row.extra["own_words"] = own_words.get(row.id or 0)
     context.update(
         filters=filters,
         query=filters.query(),
@@ -72,7 +81,10 @@ def dashboard(request: MemberRequest) -> HttpResponse:
         totals=dashboard_selectors.totals(organization=organization, filters=filters, grid=grid),
         series=series,
         networks=networks,
-        posts=ranking_selectors.top_posts(organization=organization, filters=filters),
+        posts=posts,
+        campaign_words=word_selectors.own_words_by_campaign(
+            organization=organization, filters=filters
+        ),
         members=ranking_selectors.top_members(organization=organization, filters=filters),
         group_rows=dashboard_selectors.group_comparison(organization=organization, filters=filters),
         adoption=dashboard_selectors.adoption(organization=organization, filters=filters),

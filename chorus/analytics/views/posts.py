@@ -9,6 +9,7 @@ from django.shortcuts import get_object_or_404, render
 from chorus.accounts.access import MemberRequest, role_required
 from chorus.analytics import exports
 from chorus.analytics.selectors import posts as post_selectors
+from chorus.analytics.selectors import words as word_selectors
 from chorus.analytics.views.dashboard import ANALYSTS
 from chorus.content.models import Post
 
@@ -17,7 +18,10 @@ from chorus.content.models import Post
 def post_stats(request: MemberRequest, post_id: int) -> HttpResponse:
     post = get_object_or_404(Post, pk=post_id, organization=request.organization)
     funnel = post_selectors.post_funnel(organization=request.organization, post=post)
-    return render(request, "analytics/post.html", {"post": post, "funnel": funnel})
+    own_words = word_selectors.post_own_words(organization=request.organization, post_id=post.pk)
+    return render(
+        request, "analytics/post.html", {"post": post, "funnel": funnel, "own_words": own_words}
+    )
 
 
 @role_required(*ANALYSTS)

@@ -17,10 +17,10 @@ from chorus.content.models import CaptionMode, Post
 from chorus.links.models import Link
 from chorus.links.services.links import link_mint, short_url, short_url_base
 from chorus.networks.registry import adapter
-from chorus.sharing.compose import share_check, share_compose
+from chorus.sharing.compose import share_check, share_compose, text_fingerprint
 from chorus.sharing.models import ConnectionStatus, NetworkConnection, Share, ShareStatus
 from chorus.sharing.selectors.feed import enabled_networks, feed_post
-from chorus.sharing.selectors.shares import share_latest_intent
+from chorus.sharing.selectors.shares import colleagues_same_text, share_latest_intent
 from chorus.sharing.services.intents import (
     share_intent_done,
     share_intent_open,
@@ -131,7 +131,7 @@ def share_network(request: MemberRequest, post_id: int) -> HttpResponse:
             "text": text,
             "link": link,
             "share": latest,
-            **_verdict_context(post=post, choice=choice, text=text, link=link),
+            **_verdict_context(request, post=post, choice=choice, text=text, link=link),
             "locked": post.caption_mode == CaptionMode.LOCKED,
             "instance": _mastodon_instance(request) if choice.network == "mastodon" else "",
             "connection": _publishing_connection(request, choice.network),
@@ -142,18 +142,27 @@ def share_network(request: MemberRequest, post_id: int) -> HttpResponse:
 
 
 def _verdict_context(
-    *, post: Post, choice: NetworkChoice, text: str, link: Link | None
+    request: MemberRequest, *, post: Post, choice: NetworkChoice, text: str, link: Link | None
 ) -> dict[str, object]:
     """The verdict on the text, and what the dialog's buttons may do with it.
 
     A blocked text disables "Open <network>" (the reason beside it), unless the
-    organization sends such texts to an approver: then the button says so.
+    organization sends such texts to an approver: then the button says so. It also says
+    how many colleagues already posted exactly these words on the network (never a block).
     """
     tracked_url = short_url(link) if link is not None else ""
     verdict = share_check(post=post, network=choice.network, text=text, tracked_url=tracked_url)
     to_review = verdict.blocked and share_goes_to_review(post=post, verdict=verdict, edited=True)
+    same_text = colleagues_same_text(
+        organization=request.organization,
+        membership=request.membership,
+        post=post,
+        network=choice.network,
+        text_hash=text_fingerprint(verdict.text),
+    )
     return {
         "verdict": verdict,
+        "same_text": same_text,
         "to_review": to_review,
         "refused": verdict.blocked and not to_review,
         "tracked_url": tracked_url,
@@ -232,7 +241,7 @@ def share_check_view(request: MemberRequest, post_id: int) -> HttpResponse:
             link = link_mint(post=post, membership=request.membership, network=choice.network)
         except ValidationError as error:
             return HttpResponseBadRequest(" ".join(error.messages))
-    context = _verdict_context(post=post, choice=choice, text=_text(request), link=link)
+    context = _verdict_context(request, post=post, choice=choice, text=_text(request), link=link)
     context |= {
         "post": post,
         "choice": choice,

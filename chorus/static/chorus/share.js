@@ -40,3 +40,13 @@ document.addEventListener("click", (event) => {
   field.dispatchEvent(new Event("input", { bubbles: true }));
   field.focus();
 });
+
+// The live preview under the text: the member's words as typed (line breaks kept by the
+// stylesheet), set as text so nothing they type is read as markup.
+document.addEventListener("input", (event) => {
+  const field = event.target;
+  if (!field.id) return;
+  const preview = document.querySelector('[data-share-preview="' + CSS.escape(field.id) + '"]');
+  const text = preview && preview.querySelector("[data-preview-text]");
+  if (text) text.textContent = field.value;
+});
