@@ -63,7 +63,7 @@ def dialog_text(client: Any, post: Any) -> str:
         reverse("share_network", kwargs={"post_id": post.pk}), {"network": "linkedin"}
     )
     assert response.status_code == 200
-    return response.content.decode()
+    return str(response.content.decode())
 
 
 def test_the_dialog_says_how_many_colleagues_posted_exactly_this_text(client, organization, post):
