@@ -9,10 +9,12 @@ from chorus.sharing.views import (
     share,
     topics,
 )
+from chorus.sharing.views import post as post_page
 
 urlpatterns = [
     # The member's feed, share dialog and history.
     path("feed/", feed.feed, name="feed"),
+    path("feed/<int:post_id>/", post_page.feed_post_page, name="feed_post"),
     path("feed/<int:post_id>/share/", share.share_dialog, name="share_dialog"),
     path("feed/<int:post_id>/share/network/", share.share_network, name="share_network"),
     path("feed/<int:post_id>/share/check/", share.share_check_view, name="share_check"),
