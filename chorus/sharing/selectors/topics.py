@@ -78,7 +78,8 @@ def topic_figures(*, organization: Organization, now: datetime | None = None) ->
         TopicPosts.objects.filter(topic__organization=organization)
         .values("topic_id")
         .annotate(count=Count("post_id"))
-        .values_list("topic_id", "count")
+        # django-stubs cannot see annotations of an automatic through model.
+        .values_list("topic_id", "count")  # type: ignore[misc]
     )
     shares = dict(
         Share.objects.filter(

@@ -12,21 +12,22 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from chorus import factories
 from chorus.accounts.models import ProgramStatus
 from chorus.accounts.services.tokens import api_token_create
 from chorus.content.models import Post, PostState
-from chorus.factories import (
-    MembershipFactory,
-    OrganizationFactory,
-    PostFactory,
-    ShareFactory,
-    TopicFactory,
-)
 from chorus.sharing.models import PostView, ShareStatus, TopicFollow
 from chorus.sharing.selectors.feed import feed_page
 from chorus.sharing.selectors.topics import followed_topic_ids, topic_choices, topic_figures
 from chorus.sharing.services.feed import post_views_record
 from chorus.sharing.services.topics import topic_follow, topic_follows_set, topic_unfollow
+
+# The factories build model instances; typed as such for mypy.
+MembershipFactory: Any = factories.MembershipFactory
+OrganizationFactory: Any = factories.OrganizationFactory
+PostFactory: Any = factories.PostFactory
+ShareFactory: Any = factories.ShareFactory
+TopicFactory: Any = factories.TopicFactory
 
 
 @pytest.fixture
