@@ -34,6 +34,7 @@ from chorus.analytics.selectors import filters as filter_selectors
 from chorus.analytics.selectors import me as member_selectors
 from chorus.analytics.selectors import posts as post_selectors
 from chorus.analytics.selectors import rankings as ranking_selectors
+from chorus.analytics.selectors import words as word_selectors
 from chorus.analytics.selectors.filters import Filters
 from chorus.analytics.selectors.rankings import NOT_RANKED
 from chorus.core.tenancy import keep_scope
@@ -177,8 +178,20 @@ def _networks(organization: Organization, filters: Filters) -> Table:
 
 
 def _posts(organization: Organization, filters: Filters) -> Table:
-    return _breakdown(
-        "post", ranking_selectors.top_posts(organization=organization, filters=filters)
+    """The top posts, with the share of their shares in the members' own words (percent,
+    empty without shares to judge)."""
+    rows = ranking_selectors.top_posts(organization=organization, filters=filters)
+    own_words = word_selectors.own_words_by_post(
+        organization=organization, post_ids=[row.id for row in rows if row.id], filters=filters
+    )
+    table = _breakdown("post", rows)
+    percents = [own_words[row.id].percent if row.id in own_words else None for row in rows]
+    return Table(
+        [*table.headers, "own words %"],
+        (
+            (*line, "" if percent is None else percent)
+            for line, percent in zip(table.rows, percents, strict=True)
+        ),
     )
 
 

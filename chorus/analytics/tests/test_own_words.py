@@ -72,3 +72,13 @@ def test_the_post_page_and_the_dashboard_show_own_words(client, organization):
     assert "Own words by campaign" in dashboard
     table = dashboard.split('id="campaign-words-title"')[1].split("</table>")[0]
     assert "Spring" in table and "25%" in table
+
+
+def test_the_posts_export_has_an_own_words_column(client, organization):
+    curator = MembershipFactory(organization=organization, is_curator=True)
+    post = PostFactory(organization=organization, title="Launch")
+    shares(post, True, False)
+    client.force_login(curator.user)
+    response = client.get(reverse("analytics_export"), {"table": "posts", "format": "csv"})
+    lines = b"".join(response.streaming_content).decode().splitlines()  # type: ignore[attr-defined]
+    assert lines[0].endswith(",own words %")
