@@ -22,6 +22,12 @@ SVG = "http://www.w3.org/2000/svg"
 # Interface icons (lucide), by the name pages use.
 INTERFACE = [
     "award",
+    # Badge emblems, one per criterion (chorus/gamification/models.py CRITERION_ICONS).
+    "flame",
+    "globe",
+    "graduation-cap",
+    "mouse-pointer-click",
+    "rocket",
     "bell",
     "building-2",
     "calendar",
@@ -69,6 +75,7 @@ NETWORKS = {
     "mastodon": "mastodon",
     "bluesky": "bluesky",
     "xing": "xing",
+    "whatsapp": "whatsapp",
 }
 LINKEDIN = (
     '<symbol id="network-linkedin" viewBox="0 0 24 24"><rect width="24" height="24" rx="4" '

@@ -84,6 +84,8 @@ ACTION_LABELS: dict[str, Any] = {
     "reward.created": _("Created a reward"),
     "reward.deactivated": _("Deactivated a reward"),
     "reward.declined": _("Declined a reward request"),
+    "reward.picture_changed": _("Changed a reward's picture"),
+    "reward.picture_removed": _("Removed a reward's picture"),
     "reward.requested": _("Requested a reward"),
     "reward.updated": _("Changed a reward"),
     "rule.created": _("Created a compliance rule"),

@@ -193,6 +193,10 @@ class Reward(TenantModel):
     # Decremented when a member requests the reward, given back on decline or cancel.
     stock = models.PositiveIntegerField()
     active = models.BooleanField(default=True)
+    # A picture for the catalogue: checked and re-encoded by Pillow, served from our origin.
+    picture = models.ImageField(upload_to="rewards/", max_length=200, blank=True)
+    picture_width = models.PositiveIntegerField(default=0)
+    picture_height = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -208,6 +212,11 @@ class Reward(TenantModel):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def picture_version(self) -> str:
+        """Changes with the picture: the pages' ?v=, so a browser fetches the new one."""
+        return (self.picture.name or "").rsplit("/", 1)[-1].split(".", 1)[0][:12]
 
 
 class RewardStatus(models.TextChoices):
@@ -266,6 +275,18 @@ class Criterion(models.TextChoices):
     CERTIFIED = "certified", "Certified (training, later)"
 
 
+# Each criterion's emblem: an interface icon (lucide, in the sprite) on the accent colour.
+CRITERION_ICONS: dict[str, str] = {
+    Criterion.FIRST_SHARE: "rocket",
+    Criterion.SHARES: "repeat-2",
+    Criterion.UNIQUE_CLICKS: "mouse-pointer-click",
+    Criterion.NETWORKS: "globe",
+    Criterion.STREAK_WEEKS: "flame",
+    Criterion.SUGGESTION_ACCEPTED: "lightbulb",
+    Criterion.CERTIFIED: "graduation-cap",
+}
+
+
 class Badge(TenantModel):
     """Something a member earns once, when they meet the badge's criterion."""
 
@@ -287,6 +308,11 @@ class Badge(TenantModel):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def icon(self) -> str:
+        """The icon of the badge's emblem (chorus/gamification/templates/.../badge_emblem.html)."""
+        return CRITERION_ICONS.get(self.criterion, "award")
 
 
 class BadgeAward(TenantModel):

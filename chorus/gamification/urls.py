@@ -10,6 +10,7 @@ urlpatterns: list[URLPattern] = [
     path("manage/gamification/", settings.gamification_settings, name="gamification_settings"),
     path("rewards/", rewards.rewards, name="rewards"),
     path("rewards/<int:reward_id>/request/", rewards.reward_request, name="reward_request"),
+    path("rewards/<int:reward_id>/picture/", rewards.reward_picture, name="reward_picture"),
     path(
         "rewards/requests/<int:reward_request_id>/cancel/",
         rewards.reward_cancel,

@@ -10,6 +10,7 @@ from datetime import datetime
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
+from django.urls import reverse
 from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import paginate
 
@@ -32,6 +33,13 @@ class RewardOut(Schema):
     price: int = Field(description="Points")
     stock: int = Field(description="Items left to request")
     active: bool
+    picture_url: str = Field(description="The reward's picture on this site (empty without)")
+
+
+def _picture_url(reward: Reward) -> str:
+    if not reward.picture:
+        return ""
+    return f"{reverse('reward_picture', args=[reward.pk])}?v={reward.picture_version}"
 
 
 class RewardRequestOut(Schema):
@@ -97,6 +105,7 @@ def reward_list(request: HttpRequest) -> list[RewardOut]:
             price=reward.price,
             stock=reward.stock,
             active=reward.active,
+            picture_url=_picture_url(reward),
         )
         for reward in selectors.rewards_catalogue(organization=caller.organization)
     ]

@@ -15,6 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
+from django.core.files.storage import default_storage
 from django.db import transaction
 from django.db.models import F
 from django.urls import reverse
@@ -22,6 +23,7 @@ from django.utils import timezone
 
 from chorus.accounts.models import Membership, Organization, User
 from chorus.core.audit import audit_record
+from chorus.core.images import EncodedImage, ImageRefused, image_encode, image_open, image_store
 from chorus.gamification.models import (
     PointEntry,
     Reward,
@@ -271,3 +273,46 @@ def reward_cancel(*, request: RewardRequest, membership: Membership) -> RewardRe
             data={"points": cancelled.points},
         )
     return cancelled
+
+
+# Pictures -----------------------------------------------------------------------------
+
+# The catalogue shows a picture at most about 24rem wide: twice that for sharp screens.
+PICTURE_MAX_SIDE = 800
+
+
+def reward_picture_encode(*, data: bytes, name: str) -> EncodedImage:
+    """The picture checked and re-encoded (WebP, at most 800 px a side, no metadata);
+    ValidationError on the `picture` field when it is not a picture we take."""
+    try:
+        image = image_open(data, name=name or "The picture")
+        return image_encode(image, max_width=PICTURE_MAX_SIDE, max_height=PICTURE_MAX_SIDE)
+    except ImageRefused as error:
+        raise ValidationError({"picture": str(error)}) from error
+
+
+def reward_picture_set(*, reward: Reward, actor: User, picture: EncodedImage | None) -> Reward:
+    """Give the reward this picture (from reward_picture_encode), or none; the old file goes
+    once committed."""
+    old = reward.picture.name or ""
+    if picture is None and not old:
+        return reward
+    with transaction.atomic():
+        if picture is None:
+            reward.picture = ""  # type: ignore[assignment]
+            reward.picture_width = reward.picture_height = 0
+        else:
+            stored = image_store(picture, folder=f"rewards/{reward.organization_id}")
+            reward.picture = stored  # type: ignore[assignment]
+            reward.picture_width, reward.picture_height = picture.width, picture.height
+        reward.save(update_fields=["picture", "picture_width", "picture_height"])
+        if old:
+            transaction.on_commit(lambda: default_storage.delete(old))
+        audit_record(
+            organization=reward.organization,
+            actor=actor,
+            action="reward.picture_changed" if picture else "reward.picture_removed",
+            target=reward,
+            data={"width": reward.picture_width, "height": reward.picture_height},
+        )
+    return reward

@@ -481,6 +481,7 @@ def test_api_catalogue_request_and_my_requests(client, world, tokens):
             "price": 100,
             "stock": 2,
             "active": True,
+            "picture_url": "",
         }
     ]
     response = client.post(f"/api/v1/rewards/{world.mug.pk}/request", headers=tokens.emma)

@@ -5,16 +5,21 @@ Every page is a 404 while the organization has points turned off.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from chorus.accounts.access import MemberRequest, admin_required, member_required
+from chorus.core.images import EncodedImage, content_type_of
 from chorus.gamification.access import require_on
 from chorus.gamification.models import Reward, RewardRequest, RewardStatus
 from chorus.gamification.selectors import rewards as selectors
@@ -39,6 +44,15 @@ class RewardForm(forms.Form):
     active = forms.BooleanField(
         required=False, initial=True, label="In the catalogue (members can request it)"
     )
+    picture = forms.FileField(
+        required=False,
+        label=gettext_lazy("Picture"),
+        help_text=gettext_lazy("PNG, JPEG, GIF or WebP, up to 5 MB; shown in the catalogue."),
+        widget=forms.ClearableFileInput(
+            attrs={"accept": "image/png,image/jpeg,image/gif,image/webp"}
+        ),
+    )
+    remove_picture = forms.BooleanField(required=False, label=gettext_lazy("Remove the picture"))
 
     def fields_value(self) -> services.RewardFields:
         data = self.cleaned_data
@@ -49,6 +63,30 @@ class RewardForm(forms.Form):
             stock=data["stock"],
             active=data["active"],
         )
+
+
+def _picture(form: RewardForm) -> EncodedImage | None:
+    """The form's picture, checked and re-encoded (ValidationError on the field when not)."""
+    upload = form.cleaned_data.get("picture")
+    if not upload:
+        return None
+    if (upload.size or 0) > settings.POST_IMAGE_MAX_BYTES:
+        limit = settings.POST_IMAGE_MAX_BYTES / (1024 * 1024)
+        raise ValidationError(
+            {"picture": _("The picture is too large: at most %(limit).0f MB.") % {"limit": limit}}
+        )
+    return services.reward_picture_encode(data=upload.read(), name=upload.name or "")
+
+
+def _save_with_picture(
+    request: MemberRequest, form: RewardForm, save: Callable[[], Reward]
+) -> Reward:
+    """Check the picture first (so a refused picture saves nothing), save, then set it."""
+    picture = _picture(form)
+    reward = save()
+    if picture is not None or form.cleaned_data.get("remove_picture"):
+        services.reward_picture_set(reward=reward, actor=request.user, picture=picture)  # type: ignore[arg-type]
+    return reward
 
 
 class DecideForm(forms.Form):
@@ -123,14 +161,22 @@ def manage_rewards(request: MemberRequest) -> HttpResponse:
     """The queue of pending requests, the catalogue, and a form to add a reward (POST)."""
     require_on(request)
     organization = request.organization
-    form = RewardForm(request.POST if request.method == "POST" else None)
+    form = RewardForm(
+        request.POST if request.method == "POST" else None,
+        request.FILES if request.method == "POST" else None,
+    )
+    form.fields.pop("remove_picture")
     if form.is_bound and form.is_valid():
         created = form_save(
             form,
-            lambda: services.reward_create(
-                organization=organization,
-                actor=request.user,  # type: ignore[arg-type]
-                fields=form.fields_value(),
+            lambda: _save_with_picture(
+                request,
+                form,
+                lambda: services.reward_create(
+                    organization=organization,
+                    actor=request.user,  # type: ignore[arg-type]
+                    fields=form.fields_value(),
+                ),
             ),
         )
         if created is not None:
@@ -156,15 +202,19 @@ def manage_reward_edit(request: MemberRequest, reward_id: int) -> HttpResponse:
     require_on(request)
     reward = get_object_or_404(Reward, pk=reward_id, organization=request.organization)
     if request.method == "POST":
-        form = RewardForm(request.POST)
+        form = RewardForm(request.POST, request.FILES)
         if (
             form.is_valid()
             and form_save(
                 form,
-                lambda: services.reward_update(
-                    reward=reward,
-                    actor=request.user,  # type: ignore[arg-type]
-                    fields=form.fields_value(),
+                lambda: _save_with_picture(
+                    request,
+                    form,
+                    lambda: services.reward_update(
+                        reward=reward,
+                        actor=request.user,  # type: ignore[arg-type]
+                        fields=form.fields_value(),
+                    ),
                 ),
             )
             is not None
@@ -184,6 +234,24 @@ def manage_reward_edit(request: MemberRequest, reward_id: int) -> HttpResponse:
     status = 422 if form.is_bound else 200
     context = {"form": form, "reward": reward}
     return render(request, "gamification/rewards_edit.html", context, status=status)
+
+
+@require_GET
+@member_required
+def reward_picture(request: MemberRequest, reward_id: int) -> HttpResponse:
+    """A reward's picture, to the members of its organization only."""
+    require_on(request)
+    reward = get_object_or_404(Reward, pk=reward_id, organization=request.organization)
+    if not reward.picture:
+        raise Http404("This reward has no picture.")
+    try:
+        handle = reward.picture.open("rb")
+    except (FileNotFoundError, ValueError) as error:
+        raise Http404("This picture file is missing.") from error
+    response = FileResponse(handle, content_type=content_type_of(reward.picture.name or ""))
+    response["Cache-Control"] = "private, max-age=86400"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response  # type: ignore[return-value]
 
 
 @require_POST
