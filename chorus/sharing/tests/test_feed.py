@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -200,10 +201,14 @@ def test_the_feed_page_says_opened_not_shared_for_an_unconfirmed_share(
         )
 
     html = member_client.get("/feed/").content.decode()
+    text = re.sub(r"<[^>]+>", "", html)
 
-    assert "Shared on LinkedIn<" in html
-    assert "Opened on X, not confirmed yet" in html
-    assert "Shared on LinkedIn, X" not in html
+    assert re.search(r"Shared on LinkedIn\s", text)
+    assert "Opened on X, not confirmed yet" in text
+    assert "Shared on LinkedIn, X" not in text
+    # Each network's logo beside its name (the name is the text screen readers read).
+    assert '<use href="/static/vendor/icons.svg#network-linkedin">' in html
+    assert '<span class="network-mark"><svg class="icon" aria-hidden="true"' in html
 
 
 def test_feed_page_shows_cards_and_records_views(member_client, organization, member):
