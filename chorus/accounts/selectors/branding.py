@@ -18,7 +18,7 @@ def organization_theme_css(*, organization: Organization) -> str:
     tint = color_tint_for_text(accent)
     return (
         f"/* {organization.name}: accent colour */\n"
-        f":root {{ --primary: {accent}; --primary-tint: {tint}; }}\n"
+        f":root {{ --primary: {accent}; --accent: {accent}; --primary-tint: {tint}; }}\n"
         ".nav-link.current, .notification.unread { background: var(--primary-tint); }\n"
     )
 

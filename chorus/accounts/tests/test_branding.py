@@ -15,8 +15,8 @@ from PIL import Image
 
 from chorus.accounts.models import Organization
 from chorus.accounts.services.invitations import invitation_create
-from chorus.core.models import AuditEvent
 from chorus.core.colors import contrast_ratio
+from chorus.core.models import AuditEvent
 from chorus.factories import MembershipFactory, OrganizationFactory
 
 
@@ -58,7 +58,9 @@ def test_an_admin_sets_a_readable_accent_colour_and_the_shell_uses_it(
 def test_a_colour_white_text_cannot_be_read_on_is_refused_with_a_darker_one_that_works(
     admin_client, organization
 ):
-    response = look(admin_client, accent_color="#ffcc00")
+    logo = SimpleUploadedFile("logo.png", png(), content_type="image/png")
+
+    response = look(admin_client, accent_color="#ffcc00", logo=logo)
 
     assert response.status_code == 400
     html = response.content.decode()
@@ -68,6 +70,7 @@ def test_a_colour_white_text_cannot_be_read_on_is_refused_with_a_darker_one_that
     assert contrast_ratio(suggestion, "#f6f7f9") >= 4.5
     organization.refresh_from_db()
     assert organization.accent_color == ""
+    assert not organization.logo  # nothing saved when part of the form is refused
     # The suggestion is accepted as it is.
     assert look(admin_client, accent_color=suggestion).status_code == 302
 

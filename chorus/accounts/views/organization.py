@@ -123,6 +123,12 @@ def _save_look(request: MemberRequest, form: OrganizationLookForm) -> bool:
     organization = request.organization
     actor = request.user
     upload = form.cleaned_data["logo"]
+    # Check the colour before anything is saved: a refusal then changes nothing.
+    try:
+        branding.accent_color_clean(form.cleaned_data["accent_color"])
+    except ValidationError as error:
+        form.add_error("accent_color", error.messages[0])
+        return False
     try:
         if upload:
             if (upload.size or 0) > settings.POST_IMAGE_MAX_BYTES:
