@@ -36,6 +36,7 @@ from django.utils import timezone
 from chorus.accounts.models import Membership, Organization, ProgramStatus
 from chorus.content.models import Post
 from chorus.links.models import Click, Link
+from chorus.sharing.compose import offered_fingerprint, text_fingerprint
 from chorus.sharing.models import (
     NetworkConnection,
     Share,
@@ -279,6 +280,19 @@ def shares_add(
                 strict=True,
             )
 
+    # A share's words fingerprinted as the share dialog does, and whether they differ from
+    # the caption it offered (known only for texts of the caller's: `text`).
+    fingerprinted = any(field.name == "text_hash" for field in Share._meta.concrete_fields)
+    offered: dict[tuple[int, str], str] = {}
+
+    def fingerprints(post: Post, network: str, words: str) -> tuple[str, bool | None]:
+        mine = text_fingerprint(words)
+        if text is None:
+            return mine, None
+        if (post.pk, network) not in offered:
+            offered[post.pk, network] = offered_fingerprint(post=post, network=network)
+        return mine, mine != offered[post.pk, network]
+
     link_rows, share_rows = [], []
     stamp_now = stamp(now_epoch, vendor)
     for p, m, network in picks():
@@ -323,6 +337,7 @@ def shares_add(
                 f"{rng.getrandbits(128):032x}",
                 created,
                 stamp_now,
+                *(fingerprints(post, network, words) if fingerprinted else ()),
             )
         )
         plan.append(PlannedShare(link_id, share_id, moment, network, m, api, confirmed))
@@ -377,8 +392,9 @@ def shares_add(
                 "cancel_reason",
                 "review_reasons",
                 "review_note",
+                *(("text_hash", "caption_edited") if fingerprinted else ()),
             ],
-            ((*row, False, 1, "", "", "", "", "", "") for row in share_rows),
+            ((*row[:15], False, 1, "", "", "", "", "", "", *row[15:]) for row in share_rows),
             model=Share,
         )
         reset_sequences([Link, Share])

@@ -51,11 +51,12 @@ def post_picture(*, title: str, campaign: str, organization: str, seed: int) -> 
     draw = ImageDraw.Draw(image)
     heading = ImageFont.load_default(size=64)
     small = ImageFont.load_default(size=30)
-    draw.text((72, 64), organization.upper(), font=small, fill=(255, 255, 255, 230))
+    draw.text((72, 56), organization.upper(), font=small, fill=(255, 255, 255, 230))
+    # The title in the middle band, which survives a card's crop to a wide banner.
+    lines = textwrap.wrap(title, width=30)[:3]
+    top = SIZE[1] // 2 - 38 * len(lines)
     if campaign:
-        draw.text((72, 108), campaign, font=small, fill=(255, 255, 255, 190))
-    lines = textwrap.wrap(title, width=26)[:4]
-    top = SIZE[1] - 80 - 76 * len(lines)
+        draw.text((72, top - 48), campaign, font=small, fill=(255, 255, 255, 200))
     for number, line in enumerate(lines):
         draw.text((72, top + 76 * number), line, font=heading, fill=(255, 255, 255, 255))
     draw.rectangle((72, SIZE[1] - 56, 192, SIZE[1] - 48), fill=(255, 255, 255, 220))

@@ -100,13 +100,21 @@ PLANS = [
     Plan("Early-bird offer for Acme Summit", AUTUMN, ("Events",), state=EXPIRED, days_ago=66),
     Plan("Meet the team behind Acme Cloud 3.0", CLOUD, ("Product", "Culture"), SCHEDULED, -3),
     Plan("Acme Summit: the agenda is out", AUTUMN, ("Events",), state=SCHEDULED, days_ago=-8),
-    Plan("Our sustainability report is out", NET_ZERO, ("Sustainability",), IN_REVIEW),
-    Plan("Cloud 3.0 benchmark: twice as fast as 2.0", CLOUD, ("Product",), IN_REVIEW),
-    Plan("Our new benefits for 2027", LIFE, ("Culture",), IN_REVIEW, by_admin=True),
+    Plan("Our sustainability report is out", NET_ZERO, ("Sustainability",), IN_REVIEW, 2),
+    Plan("Cloud 3.0 benchmark: twice as fast as 2.0", CLOUD, ("Product",), IN_REVIEW, 1),
+    Plan("Our new benefits for 2027", LIFE, ("Culture",), IN_REVIEW, 1, by_admin=True),
     Plan("Sales kick-off: what customers told us", CUSTOMERS, ("Customers",), DRAFT),
     Plan("Holiday opening hours", "", ("Customers",), DRAFT),
     Plan("Acme Invest: our best fund ever", "", ("Product",), REJECTED, by_admin=True),
 ]
+# What the communications team tells members about each campaign's posts.
+WHY = {
+    CLOUD: "Customers ask about Cloud 3.0 every day: say what it changes for the ones you know.",
+    LIFE: "The best hires come from people who know us: tell your network what it's like here.",
+    NET_ZERO: "Say what we are doing, and what is still ahead; numbers beat adjectives.",
+    CUSTOMERS: "A customer said it better than we could: add why it matters in your field.",
+    AUTUMN: "Events fill up from personal invitations: tag who should be there.",
+}
 REJECTION = "Promises returns we can't make; ask Legal for the approved wording."
 
 
@@ -178,7 +186,7 @@ def posts_create(
             organization=organization,
             actor=author,
             title=plan.title,
-            commentary="Share it in your own words: what does it mean for your customers?",
+            commentary=WHY.get(plan.campaign, "Share it in your own words."),
             link_url=f"https://acme.example/news/{_slug(plan.title)}",
             captions=_captions(plan),
             campaign=plan.campaign,
@@ -190,6 +198,8 @@ def posts_create(
             continue
         post_services.post_submit(post=post, actor=author)
         if plan.state == IN_REVIEW:
+            # Waiting for the approver since then (written the day before).
+            _date_back(post, went_live=went_live, notifications_after=last_notification or 0)
             continue
         if plan.state == REJECTED:
             post_services.post_reject(post=post, actor=approver, reason=REJECTION)

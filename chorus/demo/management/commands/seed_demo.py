@@ -14,6 +14,7 @@ from django.db import transaction
 
 from chorus.accounts.models import Group, GroupKind, Membership, Organization, User
 from chorus.actions.members import member_join_program
+from chorus.analytics.services.values import value_settings_update
 from chorus.content.models import ComplianceRule, Post, RuleAction, RuleKind, Source, Suggestion
 from chorus.content.services import rules as rule_services
 from chorus.core.tenancy import across_organizations, in_organization, runs_in_no_organization
@@ -73,17 +74,11 @@ class Command(BaseCommand):
     help = "Create the demo organization Acme: staff, about 20 employees, 90 days of history."
 
     @runs_in_no_organization("it creates the demo organization, then fills it")
-    @transaction.atomic
     def handle(self, *args: Any, **options: Any) -> None:
         started = time.monotonic()
-        acme, _ = Organization.objects.get_or_create(slug="acme", defaults={"name": "Acme"})
-        with in_organization(acme):
-            created, posts, history = self.fill(acme)
-        if history:
-            with across_organizations("the periodic tasks' work on the history just loaded"):
-                activity.periodic_work_catch_up()
-        with in_organization(acme):
-            self.program(acme, history=history)
+        created, posts, history = self.seed()
+        # Printed once the work is committed: output that cannot be written (a closed pipe)
+        # must not undo it.
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo organization Acme ready ({created} new members, {posts} new posts, "
@@ -95,6 +90,18 @@ class Command(BaseCommand):
             self.stdout.write(f"  {next(iter(roles))[3:]:<9} {email}  password: {DEMO_PASSWORD}")
         self.stdout.write(f"  employee  maya.schmidt@acme.example  password: {DEMO_PASSWORD}")
 
+    @transaction.atomic
+    def seed(self) -> tuple[int, int, int]:
+        acme, _ = Organization.objects.get_or_create(slug="acme", defaults={"name": "Acme"})
+        with in_organization(acme):
+            created, posts, history = self.fill(acme)
+        if history:
+            with across_organizations("the periodic tasks' work on the history just loaded"):
+                activity.periodic_work_catch_up()
+        with in_organization(acme):
+            self.program(acme, history=history)
+        return created, posts, history
+
     def fill(self, acme: Organization) -> tuple[int, int, int]:
         """Members, rules, posts and the history of shares and clicks, each while missing.
         Returns how many members, posts and shares were added."""
@@ -104,6 +111,16 @@ class Command(BaseCommand):
         maya = Membership.objects.get(organization=acme, user__email=MAYA)
         if not ComplianceRule.objects.filter(organization=acme).exists():
             rules_create(acme, curator)
+            # What a click and a reaction are worth to Acme: the earned media value.
+            value_settings_update(
+                organization=acme,
+                actor=admin,
+                currency="EUR",
+                per_click="0.80",
+                per_reaction="0.25",
+                per_repost="1.50",
+                per_reply="0.50",
+            )
         if not Badge.objects.filter(organization=acme).exists():
             # Before the history: the points run awards them as members earn them.
             badges_add_suggested(organization=acme, actor=admin)
