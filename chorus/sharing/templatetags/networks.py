@@ -7,7 +7,7 @@ LinkedIn, X" reads the same with or without the pictures.
 from __future__ import annotations
 
 from django import template
-from django.utils.html import format_html, format_html_join
+from django.utils.html import escape, format_html, format_html_join
 from django.utils.safestring import SafeString
 
 from chorus.core.templatetags.icons import icon
@@ -25,7 +25,8 @@ ICONS = {"email": "mail"}
 def network_mark(network: str) -> SafeString:
     """The mark of `network`, given by its key ("linkedin") or its label ("LinkedIn")."""
     key = network if network in LABELS else KEYS_BY_LABEL.get(network, "")
-    label = LABELS.get(key, network)
+    # Always escaped: even a value a template marked safe is only ever a name here.
+    label = escape(LABELS.get(key, network))
     if not key:
         return format_html('<span class="network-mark">{}</span>', label)
     return format_html(
