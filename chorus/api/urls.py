@@ -33,6 +33,7 @@ from chorus.sharing.api.network_settings import router as network_settings_route
 from chorus.sharing.api.reviews import router as share_reviews_router
 from chorus.sharing.api.shares import router as shares_router
 from chorus.sharing.api.topics import router as topics_router
+from chorus.writing.api.suggestions import router as writing_router
 
 api = NinjaAPI(
     title=f"{settings.SITE_NAME} API",
@@ -74,6 +75,7 @@ api.add_router("/", gamification_points_router)
 api.add_router("/", gamification_rewards_router)
 api.add_router("/", gamification_challenges_router)
 api.add_router("/", gamification_badges_router)
+api.add_router("/", writing_router)
 
 
 @api.exception_handler(ValidationError)
