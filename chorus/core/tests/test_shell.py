@@ -24,7 +24,9 @@ def sections(html: str) -> dict[str, list[str]]:
     """Each sidebar section's title and link labels."""
     found: dict[str, list[str]] = {}
     for block in sidebar(html).split('<details class="nav-section"')[1:]:
-        title = re.search(r"<summary>([^<]+)", block).group(1).strip()
+        heading = re.search(r"<summary>([^<]+)", block)
+        assert heading is not None
+        title = heading.group(1).strip()
         found[title] = re.findall(r"<span>([^<]+)</span></a>", block)
     return found
 
