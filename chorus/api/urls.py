@@ -10,6 +10,7 @@ from chorus.accounts.api.groups import router as groups_router
 from chorus.accounts.api.invitations import router as invitations_router
 from chorus.accounts.api.me import router as me_router
 from chorus.accounts.api.members import router as members_router
+from chorus.accounts.api.organization import router as organization_router
 from chorus.accounts.api.tokens import router as tokens_router
 from chorus.analytics.api.dashboard import router as analytics_router
 from chorus.analytics.api.me import router as analytics_me_router
@@ -54,6 +55,7 @@ api.add_router("/", tokens_router)
 api.add_router("/", members_router)
 api.add_router("/", groups_router)
 api.add_router("/", invitations_router)
+api.add_router("/", organization_router)
 api.add_router("/", posts_router)
 api.add_router("/", post_review_router)
 api.add_router("/", rules_router)
