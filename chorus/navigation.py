@@ -199,5 +199,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         "nav_sections": sections,
         "nav_tabs": tabs,
         "nav_current": current,
-        "nav_more_current": not any(tab.is_current(current) for tab in tabs),
+        # "More" is lit for pages behind it; the home page is reached from the brand.
+        "nav_more_current": current not in ("home", "")
+        and not any(tab.is_current(current) for tab in tabs),
     }

@@ -45,7 +45,7 @@ def test_an_employee_in_the_program_sees_sharing_and_their_own_progress(client, 
     client.force_login(advocate.user)
     html = client.get(reverse("feed")).content.decode()
     assert sections(html) == {
-        "Share": ["Feed", "Your shares", "Connected accounts", "Suggest content"],
+        "Share": ["Feed", "Your shares", "Your topics", "Connected accounts", "Suggest content"],
         "You": ["Your stats", "Points", "Leaderboard", "Challenges", "Badges", "Rewards"],
     }
     assert re.findall(r"<span>([^<]+)</span>", tabbar(html)) == [
@@ -117,3 +117,11 @@ def test_a_member_of_two_organizations_can_switch_from_the_sidebar(client, advoc
 def test_signed_out_pages_have_no_shell(client):
     html = client.get(reverse("account_login")).content.decode()
     assert 'class="sidebar"' not in html and 'class="tabbar"' not in html
+
+
+def test_more_is_lit_for_pages_behind_it_not_for_home(client, advocate):
+    client.force_login(advocate.user)
+    home = client.get(reverse("home")).content.decode()
+    assert '<summary class="tab current">' not in home
+    settings_page = client.get(reverse("settings")).content.decode()
+    assert '<summary class="tab current">' in settings_page
