@@ -78,7 +78,7 @@ def share_confirm_by_click(*, share_id: int) -> bool:
     """Mark one opened share SHARED at its first confirming click; False if it is not due."""
     with transaction.atomic():
         share = (
-            Share.objects.select_for_update()
+            Share.objects.select_for_update(of=("self",))  # the share only: its link may be null
             .select_related("organization", "link")
             .filter(pk=share_id, status=ShareStatus.OPENED, method=ShareMethod.INTENT)
             .first()
