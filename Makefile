@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 VENDOR := chorus/static/vendor
 
-.PHONY: install run worker test lint types pytest bench lock browser clean
+.PHONY: install run worker test lint types pytest bench lock browser messages clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -75,6 +75,14 @@ bench: install
 lock:
 	uvx --from uv uv pip compile pyproject.toml --python-version 3.11 --generate-hashes -q -o requirements.lock
 	uvx --from uv uv pip compile pyproject.toml --group dev --python-version 3.11 --generate-hashes -q -o requirements-dev.lock
+
+# Gather the wrapped strings into each app's catalog (chorus/<app>/locale/) and compile them;
+# needs gettext (Debian's `gettext` package). Translations are written in the .po files.
+MESSAGE_DIRS := --ignore=.venv --ignore=node_modules --ignore=bench --ignore=staticfiles
+messages: install
+	$(BIN)/python manage.py makemessages --locale=de --no-obsolete $(MESSAGE_DIRS) \
+	  --ignore='*/tests/*' --ignore='chorus/tests_browser/*'
+	$(BIN)/python manage.py compilemessages $(MESSAGE_DIRS)
 
 clean:
 	rm -rf $(VENV) node_modules $(VENDOR) staticfiles

@@ -123,9 +123,11 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "chorus.accounts.middleware.MemberLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -215,6 +217,15 @@ DEFAULT_FROM_EMAIL = os.getenv("DEFAULT_FROM_EMAIL", "Chorus <chorus@localhost>"
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 LANGUAGE_CODE = "en"
+# The languages a member can choose in Settings; without a choice, the browser's (Accept-Language).
+LANGUAGES = [("en", "English"), ("de", "Deutsch")]
+# Each app keeps its own catalog (chorus/<app>/locale/); chorus/locale holds the shared
+# templates' and the shell's. The apps come first, so that `manage.py makemessages` run
+# from the repository puts every string in its own app's catalog.
+LOCALE_PATHS = [
+    *sorted(path for path in (BASE_DIR / "chorus").glob("*/locale") if path.is_dir()),
+    BASE_DIR / "chorus" / "locale",
+]
 # Chorus' own date, time and number formats per language (chorus/formats/<lang>/).
 FORMAT_MODULE_PATH = ["chorus.formats"]
 TIME_ZONE = os.getenv("TIME_ZONE", "UTC")

@@ -1,15 +1,31 @@
 from __future__ import annotations
 
 from django import forms
+from django.conf import settings
+from django.utils.translation import gettext_lazy as _
 
 from chorus.accounts.models import User
 
 
 class ProfileForm(forms.ModelForm[User]):
+    language = forms.ChoiceField(
+        label=_("Language"),
+        required=False,
+        help_text=_("Chorus speaks your browser's language unless you choose one here."),
+    )
+
     class Meta:
         model = User
-        fields = ["name"]
-        labels = {"name": "Your name"}
+        fields = ["name", "language"]
+        labels = {"name": _("Your name")}
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        # Each language by its own name, so that anyone can find theirs.
+        self.fields["language"].choices = [  # type: ignore[attr-defined]
+            ("", _("Your browser's language")),
+            *settings.LANGUAGES,
+        ]
 
 
 class JoinProgramForm(forms.Form):

@@ -2,7 +2,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
+from django.utils import translation
 
 from chorus.accounts.models import Membership
 from chorus.core.tenancy import across_organizations, in_organization, no_organization
@@ -52,3 +54,21 @@ class OrganizationMiddleware:
                 return self.get_response(request)
             with in_organization(membership.organization_id):
                 return self.get_response(request)
+
+
+class MemberLanguageMiddleware:
+    """Pages in the language the signed-in member chose in Settings.
+
+    Runs after Django's LocaleMiddleware, which has already picked the browser's language
+    (Accept-Language) for everyone else and for members who did not choose.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        language = getattr(request.user, "language", "")
+        if language and language in dict(settings.LANGUAGES):
+            translation.activate(language)
+            request.LANGUAGE_CODE = language
+        return self.get_response(request)

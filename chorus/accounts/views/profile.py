@@ -6,6 +6,8 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import translation
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from chorus.accounts.access import MemberRequest, member_required, signed_in
@@ -56,8 +58,10 @@ def program_leave(request: MemberRequest) -> HttpResponse:
 def settings_page(request: MemberRequest) -> HttpResponse:
     form = ProfileForm(request.POST or None, instance=request.user)  # type: ignore[arg-type]
     if request.method == "POST" and form.is_valid():
-        form.save()
-        messages.success(request, "Your settings were saved.")
+        user = form.save()
+        # The confirmation already speaks the language just chosen.
+        translation.activate(user.language or translation.get_language_from_request(request))
+        messages.success(request, _("Your settings were saved."))
         return redirect("settings")
     ranking_form = PublicRankingForm(initial={"public_ranking": request.membership.public_ranking})
     # The topics the member follows are sharing's (they order the feed): the page, on top
