@@ -2,20 +2,37 @@
 
 from __future__ import annotations
 
-from django.utils import timezone
+from collections.abc import Mapping
+
+from django.conf import settings
+from django.utils import timezone, translation
+from django.utils.functional import Promise
 
 from chorus.accounts.models import Membership
 from chorus.notifications.models import Notification
 
 
 def notification_create(
-    *, membership: Membership, kind: str, message: str, url: str = ""
+    *,
+    membership: Membership,
+    kind: str,
+    message: str | Promise,
+    params: Mapping[str, object] | None = None,
+    url: str = "",
 ) -> Notification:
+    """Tell the member something, in their own language.
+
+    ``message`` is a lazy translation (``gettext_lazy("%(title)s was approved")``) with its
+    ``params``: it is written in the language the member chose in Settings (English if
+    they chose none), whatever language the person or job that caused it speaks.
+    """
+    with translation.override(membership.user.language or settings.LANGUAGE_CODE):
+        text = str(message) % dict(params) if params is not None else str(message)
     return Notification.objects.create(
         organization_id=membership.organization_id,
         membership=membership,
         kind=kind,
-        message=message[:500],
+        message=text[:500],
         url=url[:500],
     )
 
