@@ -49,6 +49,17 @@ def _known(organization: Organization) -> Any:
     )
 
 
+def _in_filters(shares: Any, filters: Filters) -> Any:
+    """The shares of the filters' period and, like every other figure, of the group's
+    members (stats_rows does the same for the rollups)."""
+    shares = shares.filter(
+        created_at__date__gte=filters.date_from, created_at__date__lte=filters.date_to
+    )
+    if filters.group_id is not None:
+        shares = shares.filter(membership__groups=filters.group_id)
+    return shares
+
+
 def post_own_words(*, organization: Organization, post_id: int) -> OwnWords:
     """All of one post's shares (opened or shared)."""
     found = _known(organization).filter(post_id=post_id).aggregate(**_SUMS)
@@ -58,12 +69,11 @@ def post_own_words(*, organization: Organization, post_id: int) -> OwnWords:
 def own_words_by_post(
     *, organization: Organization, post_ids: Iterable[int], filters: Filters | None = None
 ) -> dict[int, OwnWords]:
-    """Own words of these posts (one query), within the filters' period when given."""
+    """Own words of these posts (one query), within the filters' period and group when
+    given."""
     shares = _known(organization).filter(post_id__in=list(post_ids))
     if filters is not None:
-        shares = shares.filter(
-            created_at__date__gte=filters.date_from, created_at__date__lte=filters.date_to
-        )
+        shares = _in_filters(shares, filters)
     return {
         row["post_id"]: OwnWords(edited=row["shares_edited"], shares=row["shares_known"])
         for row in shares.values("post_id").annotate(**_SUMS).order_by()
@@ -71,13 +81,9 @@ def own_words_by_post(
 
 
 def own_words_by_campaign(*, organization: Organization, filters: Filters) -> list[CampaignWords]:
-    """Own words per campaign over the filters' period (the campaign filter narrows it to
-    one), the campaigns with the most shares first (one query)."""
-    shares = (
-        _known(organization)
-        .filter(created_at__date__gte=filters.date_from, created_at__date__lte=filters.date_to)
-        .exclude(post__campaign="")
-    )
+    """Own words per campaign over the filters' period and of its group (the campaign
+    filter narrows it to one), the campaigns with the most shares first (one query)."""
+    shares = _in_filters(_known(organization), filters).exclude(post__campaign="")
     if filters.campaign:
         shares = shares.filter(post__campaign=filters.campaign)
     rows = shares.values("post__campaign").annotate(**_SUMS).order_by()

@@ -13,7 +13,7 @@ from django.utils import timezone
 from chorus.analytics.selectors import words
 from chorus.analytics.selectors.filters import Filters
 from chorus.content.models import PostState
-from chorus.factories import MembershipFactory, PostFactory, ShareFactory
+from chorus.factories import GroupFactory, MembershipFactory, PostFactory, ShareFactory
 from chorus.sharing.models import ShareStatus
 
 pytestmark = pytest.mark.django_db
@@ -82,3 +82,28 @@ def test_the_posts_export_has_an_own_words_column(client, organization):
     response = client.get(reverse("analytics_export"), {"table": "posts", "format": "csv"})
     lines = b"".join(response.streaming_content).decode().splitlines()  # type: ignore[attr-defined]
     assert lines[0].endswith(",own words %")
+
+
+def test_own_words_respect_the_group_filter_like_the_other_figures(client, organization):
+    post = PostFactory(organization=organization, campaign="Spring", title="Launch")
+    sales = GroupFactory(organization=organization, name="Sales")
+    for edited in (True, True, False):  # two of three in the group's own words
+        member = MembershipFactory(organization=organization)
+        sales.members.add(member)
+        ShareFactory(membership=member, post=post, status=ShareStatus.SHARED, caption_edited=edited)
+    shares(post, False, False, False, False, False)  # outside the group
+    week = this_week()
+    in_sales = Filters(date_from=week.date_from, date_to=week.date_to, group_id=sales.pk)
+    by_post = words.own_words_by_post(organization=organization, post_ids=[post.pk], filters=week)
+    assert (by_post[post.pk].edited, by_post[post.pk].shares) == (2, 8)
+    by_post = words.own_words_by_post(
+        organization=organization, post_ids=[post.pk], filters=in_sales
+    )
+    assert (by_post[post.pk].edited, by_post[post.pk].shares) == (2, 3)
+    [row] = words.own_words_by_campaign(organization=organization, filters=in_sales)
+    assert (row.words.edited, row.words.shares) == (2, 3)
+    curator = MembershipFactory(organization=organization, is_curator=True)
+    client.force_login(curator.user)
+    page = client.get(reverse("analytics_dashboard"), {"group": sales.pk}).content.decode()
+    table = page.split('id="campaign-words-title"')[1].split("</table>")[0]
+    assert "67%" in table and "25%" not in table
