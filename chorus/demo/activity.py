@@ -15,13 +15,15 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from chorus.accounts.models import Membership, Organization, User
+from chorus.accounts.services.branding import organization_set_accent_color, organization_set_logo
 from chorus.actions.suggestions import suggestion_accept
 from chorus.analytics.rollups import headcount_snapshot, rollups_refresh
 from chorus.content.feeds import FeedResponse, parse_feed
-from chorus.content.models import Post, PostState, Source
+from chorus.content.models import Post, PostState, Source, Topic
 from chorus.content.services import sources as source_services
 from chorus.content.services import suggestions as suggestion_services
 from chorus.demo.history import History, history_fill
+from chorus.demo.pictures import logo_picture
 from chorus.gamification.awards import points_refresh
 from chorus.gamification.models import Challenge, ChallengeMetric, Reward
 from chorus.gamification.selectors.challenges import progress
@@ -31,6 +33,7 @@ from chorus.gamification.services.points import points_balance
 from chorus.links.services.links import new_code, short_url_base, tracked_destination
 from chorus.notifications.models import Notification
 from chorus.notifications.services.notifications import notifications_mark_read
+from chorus.sharing.services.topics import topic_follows_set
 
 DAYS = 90
 # Of the benchmarks' full size (500,000 shares, 10 million clicks): about 300 shares and
@@ -264,3 +267,49 @@ def notifications_tidy(*, organization: Organization) -> None:
 
 def rewards_exist(organization: Organization) -> bool:
     return Reward.objects.filter(organization=organization).exists()
+
+
+# Acme's blue: white text on it passes WCAG AA, as the accent colour must.
+ACCENT = (29, 78, 216)
+# Who follows what (the rest follow nothing, and see the feed in its usual order):
+# Maya the product news and the culture posts, some colleagues what their team writes about.
+FOLLOWS: dict[str, tuple[str, ...]] = {
+    "maya.schmidt@acme.example": ("Product", "Culture"),
+}
+FOLLOWED_BY_TEAM: dict[str, tuple[str, ...]] = {
+    "Engineering": ("Engineering", "Product"),
+    "Sales": ("Product",),
+}
+
+
+def look_set(*, organization: Organization, admin: User) -> None:
+    """Acme's logo and accent colour, through the same services as the admin's page."""
+    organization_set_logo(
+        organization=organization,
+        actor=admin,
+        data=logo_picture(name=organization.name, color=ACCENT),
+        name="acme-logo.png",
+    )
+    organization_set_accent_color(
+        organization=organization, actor=admin, value="#{:02x}{:02x}{:02x}".format(*ACCENT)
+    )
+
+
+def topic_follows_add(*, organization: Organization) -> int:
+    """Members who follow topics (Maya among them); returns how many follow some."""
+    topics = {topic.name: topic.pk for topic in Topic.objects.filter(organization=organization)}
+    members = Membership.objects.filter(organization=organization, is_active=True).select_related(
+        "user"
+    )
+    following = 0
+    for member in members.order_by("pk"):
+        names: tuple[str, ...] = FOLLOWS.get(member.user.email, ())
+        if member.user.email not in FOLLOWS and member.pk % 2:
+            # Every other member of a team that follows something, from its groups.
+            groups = sorted(set(member.groups.values_list("name", flat=True)))
+            names = next((FOLLOWED_BY_TEAM[g] for g in groups if g in FOLLOWED_BY_TEAM), ())
+        chosen = [topics[name] for name in names if name in topics]
+        if chosen:
+            topic_follows_set(membership=member, topic_ids=chosen)
+            following += 1
+    return following

@@ -63,3 +63,22 @@ def post_picture(*, title: str, campaign: str, organization: str, seed: int) -> 
     out = BytesIO()
     image.convert("RGB").save(out, format="JPEG", quality=82)
     return out.getvalue()
+
+
+def logo_picture(*, name: str, color: tuple[int, int, int]) -> bytes:
+    """A PNG logo mark for the organization: a rounded square in its colour with its
+    initial, on a transparent background (the shell writes the name beside it)."""
+    image = Image.new("RGBA", (192, 192), (0, 0, 0, 0))
+    draw = ImageDraw.Draw(image)
+    draw.rounded_rectangle((8, 8, 184, 184), radius=44, fill=(*color, 255))
+    draw.ellipse((104, 24, 168, 88), fill=(255, 255, 255, 60))
+    draw.text(
+        (96, 100),
+        name[:1].upper(),
+        font=ImageFont.load_default(size=120),
+        anchor="mm",
+        fill=(255, 255, 255, 255),
+    )
+    output = BytesIO()
+    image.save(output, format="PNG")
+    return output.getvalue()

@@ -87,6 +87,21 @@ def check_the_feed_has_posts_with_pictures_and_the_post_of_the_day() -> None:
     assert image.image.read(3) == b"\xff\xd8\xff"  # a JPEG, drawn locally
 
 
+def check_acme_has_its_look_and_members_follow_topics() -> None:
+    maya = _as(MAYA)
+    page = maya.get(reverse("home")).content.decode()
+    acme = Membership.objects.get(user__email=MAYA).organization
+    assert acme.logo_file_name in page  # the shell shows Acme's logo
+    theme = maya.get(reverse("organization_theme")).content.decode()
+    assert acme.accent_color and acme.accent_color in theme
+    # Maya follows two topics; her feed puts them first, after the post of the day.
+    cards = maya.get(reverse("feed")).context["feed"].cards
+    followed = {"Product", "Culture"}
+    assert {topic.name for topic in cards[1].post.topics.all()} & followed
+    figures = _as("curator@acme.example").get(reverse("topics_manage")).context["figures"]
+    assert sum(figure.followers for figure in figures) >= 3
+
+
 def check_work_waits_for_the_approver_and_the_curator() -> None:
     queue = _as("approver@acme.example").get(reverse("review_queue"))
     assert len(queue.context["items"]) >= 2
@@ -128,5 +143,6 @@ def test_the_demo_has_something_true_on_every_page_a_buyer_opens(db: None) -> No
     check_maya_has_points_badges_a_rank_and_a_challenge_under_way()
     check_maya_and_the_admin_have_notifications()
     check_the_feed_has_posts_with_pictures_and_the_post_of_the_day()
+    check_acme_has_its_look_and_members_follow_topics()
     check_work_waits_for_the_approver_and_the_curator()
     check_posts_and_shares_are_in_every_state()

@@ -138,7 +138,8 @@ class Command(BaseCommand):
 
     def program(self, acme: Organization, *, history: int) -> None:
         """The headcounts of the history's days, then what runs around it: a challenge,
-        rewards and requests, suggestions, the RSS source; older notifications read."""
+        rewards and requests, suggestions, the RSS source, Acme's logo and colour, the topics
+        members follow; older notifications read."""
         admin = User.objects.get(email=STAFF[0][0])
         curator = User.objects.get(email=STAFF[1][0])
         maya = Membership.objects.get(organization=acme, user__email=MAYA)
@@ -153,6 +154,9 @@ class Command(BaseCommand):
         if not Source.objects.filter(organization=acme).exists():
             activity.source_add(organization=acme, curator=curator)
         if history:
+            # Only with a new history: what an admin changed later is theirs to keep.
+            activity.look_set(organization=acme, admin=admin)
+            activity.topic_follows_add(organization=acme)
             activity.notifications_tidy(organization=acme)
 
 
