@@ -15,6 +15,8 @@ urlpatterns = [
     path("", include("chorus.gamification.urls")),
     path("", include("chorus.writing.urls")),
     path("accounts/", include("allauth.urls")),
+    # The language picker on the signed-out pages (set_language, a POST with CSRF).
+    path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", api.urls),
     path("django-admin/", admin.site.urls),
 ]

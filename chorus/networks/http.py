@@ -22,6 +22,7 @@ from authlib.common.security import generate_token  # type: ignore[import-untype
 from authlib.oauth2.rfc7636 import create_s256_code_challenge  # type: ignore[import-untyped]
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
 
 from chorus.core.http import SafeTransport
 from chorus.core.validators import validate_web_url
@@ -49,13 +50,15 @@ def typed_errors(label: str) -> Iterator[None]:
     try:
         yield
     except httpx.TimeoutException as error:
-        raise Unavailable(f"{label} did not answer in time.") from error
+        raise Unavailable(_("%(network)s did not answer in time.") % {"network": label}) from error
     except httpx.ConnectError as error:
         if "BLOCKED:" in str(error):  # SafeTransport refused the address
-            raise Unavailable(f"{label} points to a private or local network address.") from error
-        raise Unavailable(f"{label} could not be reached.") from error
+            raise Unavailable(
+                _("%(network)s points to a private or local network address.") % {"network": label}
+            ) from error
+        raise Unavailable(_("%(network)s could not be reached.") % {"network": label}) from error
     except httpx.HTTPError as error:
-        raise Unavailable(f"{label} could not be reached.") from error
+        raise Unavailable(_("%(network)s could not be reached.") % {"network": label}) from error
 
 
 def request(label: str, method: str, url: str, **options: Any) -> httpx.Response:
@@ -72,9 +75,13 @@ def body(label: str, response: httpx.Response) -> dict[str, Any]:
     try:
         parsed = response.json()
     except (json.JSONDecodeError, UnicodeDecodeError) as error:
-        raise Unavailable(f"{label} sent an answer Chorus could not read.") from error
+        raise Unavailable(
+            _("%(network)s sent an answer Chorus could not read.") % {"network": label}
+        ) from error
     if not isinstance(parsed, dict):
-        raise Unavailable(f"{label} sent an answer Chorus could not read.")
+        raise Unavailable(
+            _("%(network)s sent an answer Chorus could not read.") % {"network": label}
+        )
     return parsed
 
 
@@ -128,28 +135,38 @@ def server_url(value: str, *, network: str, example: str, accept_http: bool = Fa
         parts = urlsplit(text)
         port = parts.port
     except ValueError as error:
-        raise ValueError(f"{value!r} is not a server address.") from error
+        raise ValueError(_("'%(value)s' is not a server address.") % {"value": value}) from error
     if parts.scheme not in (("https", "http") if accept_http else ("https",)):
-        raise ValueError(f"A {network} server is reached over https, for example {example}.")
+        raise ValueError(
+            _("A %(network)s server is reached over https, for example %(example)s.")
+            % {"network": network, "example": example}
+        )
     if parts.username or parts.password:
-        raise ValueError(f"Enter only the server, for example {example}.")
+        raise ValueError(
+            _("Enter only the server, for example %(example)s.") % {"example": example}
+        )
     if parts.path not in ("", "/") or parts.query or parts.fragment:
-        raise ValueError(f"Enter only the server, without a path, for example {example}.")
+        raise ValueError(
+            _("Enter only the server, without a path, for example %(example)s.")
+            % {"example": example}
+        )
     if port not in (None, 443):
-        raise ValueError(f"{network} servers are reached on the standard https port.")
+        raise ValueError(
+            _("%(network)s servers are reached on the standard https port.") % {"network": network}
+        )
     host = (parts.hostname or "").rstrip(".")
     try:
         ipaddress.ip_address(host.strip("[]"))
     except ValueError:
         pass
     else:
-        raise ValueError("Enter the server's name, not an IP address.")
+        raise ValueError(_("Enter the server's name, not an IP address."))
     try:
         ascii_host = idna.encode(host, uts46=True).decode("ascii")
     except idna.IDNAError as error:
-        raise ValueError(f"{host!r} is not a valid server name.") from error
+        raise ValueError(_("'%(host)s' is not a valid server name.") % {"host": host}) from error
     if "." not in ascii_host:
-        raise ValueError(f"{host!r} is not a server name on the internet.")
+        raise ValueError(_("'%(host)s' is not a server name on the internet.") % {"host": host})
     server = f"https://{ascii_host.lower()}"
     try:
         validate_web_url(server)  # what every address people give Chorus goes through
@@ -162,11 +179,14 @@ def raise_for_transient(label: str, response: httpx.Response) -> None:
     """RateLimited on 429, Unavailable on 5xx; other statuses are the caller's to read."""
     if response.status_code == 429:
         raise RateLimited(
-            f"{label} asks Chorus to slow down.", retry_after=retry_after(response), status=429
+            _("%(network)s asks Chorus to slow down.") % {"network": label},
+            retry_after=retry_after(response),
+            status=429,
         )
     if response.status_code >= 500:
         raise Unavailable(
-            f"{label} is not available right now ({response.status_code}).",
+            _("%(network)s is not available right now (%(status)s).")
+            % {"network": label, "status": response.status_code},
             status=response.status_code,
         )
 

@@ -25,6 +25,7 @@ from typing import Any, Literal
 import httpx
 from authlib.integrations.base_client import OAuthError  # type: ignore[import-untyped]
 from authlib.oauth2.rfc6749.parameters import prepare_grant_uri  # type: ignore[import-untyped]
+from django.utils.translation import gettext as _
 
 from chorus.networks import http
 from chorus.networks.base import (
@@ -126,7 +127,10 @@ def refresh(endpoint: TokenEndpoint, connection: Connection) -> None:
     is no refresh token or the network refuses it. A rotated refresh token replaces the
     old one; without a new one the old one stays (RFC 6749 §6)."""
     if not connection.refresh_token:
-        raise AuthExpired(f"Your {endpoint.label} connection has expired. Please reconnect.")
+        raise AuthExpired(
+            _("Your %(network)s connection has expired. Please reconnect.")
+            % {"network": endpoint.label}
+        )
     fields = {"refresh_token": connection.refresh_token}
     token = _token_request(endpoint, connection.app, grant_type="refresh_token", fields=fields)
     store(endpoint, connection, token)
@@ -189,10 +193,15 @@ def _token_request(
             else:
                 token = client.fetch_token(endpoint.url, grant_type=grant_type, **fields)
         except OAuthError as error:  # an RFC 6749 error object in a 200 answer
-            reason = error.description or error.error or "the sign-in was not accepted"
-            raise AuthExpired(f"{endpoint.label} refused the connection: {reason}.") from error
+            reason = error.description or error.error or _("the sign-in was not accepted")
+            raise AuthExpired(
+                _("%(network)s refused the connection: %(reason)s.")
+                % {"network": endpoint.label, "reason": reason}
+            ) from error
     if not token.get("access_token"):
-        raise AuthExpired(f"{endpoint.label} sent no access token. Please reconnect.")
+        raise AuthExpired(
+            _("%(network)s sent no access token. Please reconnect.") % {"network": endpoint.label}
+        )
     return dict(token)
 
 

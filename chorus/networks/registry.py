@@ -9,6 +9,7 @@ from functools import cache
 from typing import cast
 
 from django.utils.module_loading import import_string
+from django.utils.translation import gettext as _
 
 from chorus.networks.base import Adapter, OAuthAdapter, PublishingAdapter
 
@@ -50,12 +51,15 @@ def adapter(name: str) -> Adapter:
 def publishing_adapter(name: str) -> PublishingAdapter:
     found = adapter(name)
     if not found.can_publish:
-        raise ValueError(f"Chorus cannot publish to {found.label}; use its share link.")
+        raise ValueError(
+            _("Chorus cannot publish to %(network)s; use its share link.")
+            % {"network": found.label}
+        )
     return cast(PublishingAdapter, found)
 
 
 def oauth_adapter(name: str) -> OAuthAdapter:
     found = publishing_adapter(name)
     if not hasattr(found, "exchange_code"):
-        raise ValueError(f"{found.label} is not connected by OAuth.")
+        raise ValueError(_("%(network)s is not connected by OAuth.") % {"network": found.label})
     return cast(OAuthAdapter, found)

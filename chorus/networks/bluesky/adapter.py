@@ -35,6 +35,7 @@ from atproto_client.models.utils import (  # type: ignore[import-untyped]
     get_or_create,
 )
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from chorus.content.compliance import network_length
 from chorus.content.preview import LinkPreview, fetch_link_preview
@@ -131,15 +132,20 @@ def raise_for_status(response: httpx.Response) -> None:
     error, message = _xrpc_error(response)
     detail = message or error or f"error {status}"
     if status == 401 or error in ("ExpiredToken", "InvalidToken", "AuthenticationRequired"):
-        raise AuthExpired(f"Bluesky no longer accepts the connection ({detail}).", status=status)
+        raise AuthExpired(
+            _("Bluesky no longer accepts the connection (%(detail)s).") % {"detail": detail},
+            status=status,
+        )
     if status == 429:
         raise RateLimited(
-            "Bluesky asks us to slow down.",
+            _("Bluesky asks us to slow down."),
             retry_after=network_http.retry_after(response, reset_header="ratelimit-reset"),
         )
     if status >= 500:
-        raise Unavailable(f"Bluesky answered {status}.", status=status)
-    raise Rejected(f"Bluesky refused this: {detail}.", reason=detail, status=status)
+        raise Unavailable(_("Bluesky answered %(status)s.") % {"status": status}, status=status)
+    raise Rejected(
+        _("Bluesky refused this: %(detail)s.") % {"detail": detail}, reason=detail, status=status
+    )
 
 
 def _send(method: str, url: str, **options: Any) -> httpx.Response:
@@ -160,7 +166,7 @@ def _session_into(connection: Connection, body: dict[str, Any]) -> None:
     access, refresh = body.get("accessJwt"), body.get("refreshJwt")
     did, handle = body.get("did"), body.get("handle")
     if not all(isinstance(value, str) and value for value in (access, refresh, did)):
-        raise Unavailable("Bluesky did not return a session.")
+        raise Unavailable(_("Bluesky did not return a session."))
     connection.access_token = str(access)
     connection.refresh_token = str(refresh)
     connection.account_id = str(did)
@@ -191,11 +197,13 @@ class Bluesky:
         identifier = identifier.strip().lstrip("@")
         app_password = app_password.strip().lower()
         if not identifier:
-            raise ValueError("Enter your Bluesky handle, for example ada.bsky.social.")
+            raise ValueError(_("Enter your Bluesky handle, for example ada.bsky.social."))
         if not APP_PASSWORD.match(app_password):
             raise ValueError(
-                "Use an app password (Settings > Privacy and security > App passwords), "
-                "which looks like xxxx-xxxx-xxxx-xxxx, not your account password."
+                _(
+                    "Use an app password (Settings > Privacy and security > App passwords), "
+                    "which looks like xxxx-xxxx-xxxx-xxxx, not your account password."
+                )
             )
         response = _send(
             "POST",
@@ -203,7 +211,7 @@ class Bluesky:
             json={"identifier": identifier, "password": app_password},
         )
         if response.status_code == 401:
-            raise AuthExpired("wrong handle or app password", status=401)
+            raise AuthExpired(_("wrong handle or app password"), status=401)
         connection = Connection(app=AppCredentials(), access_token="", instance=base)
         _session_into(connection, _json(response))
         return connection
@@ -221,7 +229,7 @@ class Bluesky:
             "AuthenticationRequired",
             "AccountTakedown",
         ):
-            raise AuthExpired("The Bluesky session has ended; reconnect your account.")
+            raise AuthExpired(_("The Bluesky session has ended; reconnect your account."))
         _session_into(connection, _json(response))
         connection.refreshed = True
 
@@ -283,7 +291,8 @@ class Bluesky:
         length = network_length("bluesky", text)
         if length > MAX_GRAPHEMES:
             raise Rejected(
-                f"The post is {length} characters long; Bluesky takes at most {MAX_GRAPHEMES}.",
+                _("The post is %(length)s characters long; Bluesky takes at most %(limit)s.")
+                % {"length": length, "limit": MAX_GRAPHEMES},
                 reason="too long",
             )
         rkey = tid_from_key(idempotency_key)
@@ -317,7 +326,7 @@ class Bluesky:
         body = _json(response)
         uri = body.get("uri")
         if not isinstance(uri, str) or not uri:
-            raise Unavailable("Bluesky did not return the new post.")
+            raise Unavailable(_("Bluesky did not return the new post."))
         return RemotePost(remote_id=uri, url=self._post_url(connection, rkey))
 
     def _existing_post(self, connection: Connection, rkey: str) -> RemotePost | None:

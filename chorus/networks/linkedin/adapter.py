@@ -15,6 +15,7 @@ from urllib.parse import quote
 
 import httpx
 from django.conf import settings
+from django.utils.translation import gettext as _
 
 from chorus.networks import http, oauth
 from chorus.networks.base import (
@@ -74,7 +75,9 @@ def _message(response: httpx.Response) -> str:
 def _token_refused(response: httpx.Response) -> NetworkError:
     http.raise_for_transient("LinkedIn", response)
     reason = _message(response) or "the sign-in was not accepted"
-    return AuthExpired(f"LinkedIn refused the connection: {reason}.", status=400)
+    return AuthExpired(
+        _("LinkedIn refused the connection: %(reason)s.") % {"reason": reason}, status=400
+    )
 
 
 # Access tokens live 60 days; LinkedIn does not rotate refresh tokens (oauth.store keeps
@@ -114,7 +117,7 @@ class LinkedIn:
         authorization: Authorization,
         instance: str = "",
     ) -> Connection:
-        connection, _ = oauth.exchange_code(
+        connection, _token = oauth.exchange_code(
             TOKEN_ENDPOINT, app, code=code, redirect_uri=redirect_uri
         )
         found = self.profile(connection)
@@ -170,7 +173,7 @@ class LinkedIn:
             raise self._error(response)
         urn = response.headers.get("x-restli-id", "").strip()
         if not urn:
-            raise Unavailable("LinkedIn accepted the post but did not say where it is.")
+            raise Unavailable(_("LinkedIn accepted the post but did not say where it is."))
         return RemotePost(remote_id=urn, url=f"https://www.linkedin.com/feed/update/{urn}/")
 
     def fetch_metrics(self, connection: Connection, remote_ids: list[str]) -> list[Metrics]:
@@ -220,7 +223,7 @@ class LinkedIn:
             response = self._send(connection, method, url, **options)
         if response.status_code == 401:
             raise AuthExpired(
-                "Your LinkedIn connection has expired or was revoked. Please reconnect.",
+                _("Your LinkedIn connection has expired or was revoked. Please reconnect."),
                 status=401,
             )
         http.raise_for_transient(self.label, response)
@@ -244,10 +247,15 @@ class LinkedIn:
             found.get("code") == "ACCESS_DENIED" or "permission" in message.lower()
         ):
             return AuthExpired(
-                f"LinkedIn no longer lets Chorus post for you ({message}). Please reconnect.",
+                _("LinkedIn no longer lets Chorus post for you (%(detail)s). Please reconnect.")
+                % {"detail": message},
                 status=403,
             )
         if status == 429:
             return RateLimited(message, retry_after=http.retry_after(response))
         reason = "duplicate" if "duplicate" in message.lower() else "rejected"
-        return Rejected(f"LinkedIn refused the post: {message}", reason=reason, status=status)
+        return Rejected(
+            _("LinkedIn refused the post: %(detail)s") % {"detail": message},
+            reason=reason,
+            status=status,
+        )

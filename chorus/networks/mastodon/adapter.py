@@ -22,6 +22,7 @@ from urllib.parse import quote, urlencode, urlsplit
 
 import httpx
 from django.conf import settings
+from django.utils.translation import gettext as _
 
 from chorus.networks import http as network_http
 from chorus.networks.base import (
@@ -51,7 +52,7 @@ def instance_clean(value: str) -> str:
     """
     text = value.strip()
     if not text:
-        raise ValueError("Enter your Mastodon server, for example mastodon.social.")
+        raise ValueError(_("Enter your Mastodon server, for example mastodon.social."))
     handle = HANDLE.match(text)
     return network_http.server_url(
         handle.group(1) if handle else text,
@@ -79,22 +80,33 @@ def raise_for_status(response: httpx.Response) -> None:
     text = _error_text(response)
     if status == 401:
         raise AuthExpired(
-            f"Mastodon no longer accepts the connection ({text or 'unauthorized'}).",
+            _("Mastodon no longer accepts the connection (%(detail)s).")
+            % {"detail": text or "unauthorized"},
             status=status,
         )
     if status == 403:
         lowered = text.lower()
         if any(word in lowered for word in ("scope", "revoked", "token", "expired")):
-            raise AuthExpired(f"Mastodon refused the connection ({text}).", status=status)
-        raise Rejected(f"Mastodon refused this ({text or 'forbidden'}).", status=status)
+            raise AuthExpired(
+                _("Mastodon refused the connection (%(detail)s).") % {"detail": text}, status=status
+            )
+        raise Rejected(
+            _("Mastodon refused this (%(detail)s).") % {"detail": text or "forbidden"},
+            status=status,
+        )
     if status == 429:
         raise RateLimited(
-            "Mastodon asks us to slow down.",
+            _("Mastodon asks us to slow down."),
             retry_after=network_http.retry_after(response, reset_header="x-ratelimit-reset"),
         )
     if status >= 500:
-        raise Unavailable(f"The Mastodon server answered {status}.", status=status)
-    raise Rejected(f"Mastodon refused this: {text or f'error {status}'}.", status=status)
+        raise Unavailable(
+            _("The Mastodon server answered %(status)s.") % {"status": status}, status=status
+        )
+    raise Rejected(
+        _("Mastodon refused this: %(detail)s.") % {"detail": text or f"error {status}"},
+        status=status,
+    )
 
 
 def _send(method: str, url: str, **options: Any) -> httpx.Response:
@@ -137,7 +149,7 @@ class Mastodon:
         server instead.
         """
         if not instance:
-            raise ValueError("Enter your Mastodon server to share there.")
+            raise ValueError(_("Enter your Mastodon server to share there."))
         return f"{instance_clean(instance)}/share?{urlencode({'text': _with_url(text, url)})}"
 
     def register_app(self, instance: str, *, redirect_uri: str) -> AppCredentials:
@@ -155,7 +167,7 @@ class Mastodon:
         )
         client_id, client_secret = body.get("client_id"), body.get("client_secret")
         if not isinstance(client_id, str) or not isinstance(client_secret, str):
-            raise Unavailable("The Mastodon server did not return app credentials.")
+            raise Unavailable(_("The Mastodon server did not return app credentials."))
         return AppCredentials(client_id=client_id, client_secret=client_secret)
 
     def authorization(
@@ -207,7 +219,7 @@ class Mastodon:
         )
         token = body.get("access_token")
         if not isinstance(token, str) or not token:
-            raise Unavailable("The Mastodon server did not return an access token.")
+            raise Unavailable(_("The Mastodon server did not return an access token."))
         connection = Connection(app=app, access_token=token, instance=base)
         found = self.profile(connection)
         connection.account_id = found.account_id
@@ -215,7 +227,7 @@ class Mastodon:
         return connection
 
     def refresh(self, connection: Connection) -> None:
-        raise AuthExpired("Mastodon tokens are not refreshed; reconnect your account.")
+        raise AuthExpired(_("Mastodon tokens are not refreshed; reconnect your account."))
 
     def profile(self, connection: Connection) -> Profile:
         base = instance_clean(connection.instance)
@@ -224,7 +236,7 @@ class Mastodon:
         )
         account_id, acct = body.get("id"), body.get("acct")
         if not isinstance(account_id, str) or not isinstance(acct, str):
-            raise Unavailable("The Mastodon server did not say who the account is.")
+            raise Unavailable(_("The Mastodon server did not say who the account is."))
         host = urlsplit(base).hostname
         handle = f"@{acct}" if "@" in acct else f"@{acct}@{host}"
         return Profile(
@@ -247,7 +259,7 @@ class Mastodon:
         )
         status_id = body.get("id")
         if not isinstance(status_id, str) or not status_id:
-            raise Unavailable("The Mastodon server did not return the new post.")
+            raise Unavailable(_("The Mastodon server did not return the new post."))
         return RemotePost(remote_id=status_id, url=str(body.get("url") or body.get("uri") or ""))
 
     def fetch_metrics(self, connection: Connection, remote_ids: list[str]) -> list[Metrics]:

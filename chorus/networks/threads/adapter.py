@@ -13,6 +13,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
 
 import httpx
+from django.utils.translation import gettext as _
 
 from chorus.networks import http, oauth
 from chorus.networks.base import (
@@ -54,14 +55,16 @@ def _graph_error(response: httpx.Response) -> dict[str, Any]:
 
 def _token_refused(response: httpx.Response) -> NetworkError:
     _raise_transient(response)
-    message = str(_graph_error(response).get("message") or "the sign-in was not accepted")
-    return AuthExpired(f"Threads refused the connection: {message}", status=400)
+    message = str(_graph_error(response).get("message") or _("the sign-in was not accepted"))
+    return AuthExpired(
+        _("Threads refused the connection: %(detail)s") % {"detail": message}, status=400
+    )
 
 
 def _raise_transient(response: httpx.Response) -> None:
     code = _graph_error(response).get("code")
     if code in THROTTLED and response.status_code != 429:
-        raise RateLimited("Threads asks Chorus to slow down.", retry_after=None)
+        raise RateLimited(_("Threads asks Chorus to slow down."), retry_after=None)
     http.raise_for_transient("Threads", response)
 
 
@@ -122,7 +125,7 @@ class Threads:
 
     def refresh(self, connection: Connection) -> None:
         if connection.expires_at is not None and connection.expires_at <= datetime.now(UTC):
-            raise AuthExpired("Your Threads connection has expired. Please reconnect.")
+            raise AuthExpired(_("Your Threads connection has expired. Please reconnect."))
         renewed = oauth.extension_grant(
             REFRESH_TOKEN_ENDPOINT,
             connection.app,
@@ -156,7 +159,8 @@ class Threads:
         text = text.strip()
         if len(text) > TEXT_LIMIT:
             raise Rejected(
-                f"Threads posts are limited to {TEXT_LIMIT} characters.", reason="too_long"
+                _("Threads posts are limited to %(limit)s characters.") % {"limit": TEXT_LIMIT},
+                reason="too_long",
             )
         fields = {"media_type": "TEXT", "text": text}
         if link := url_unless_in_text(text, url):
@@ -169,7 +173,7 @@ class Threads:
         )
         media_id = str(http.body(self.label, published).get("id", ""))
         if not media_id:
-            raise Unavailable("Threads accepted the post but did not say where it is.")
+            raise Unavailable(_("Threads accepted the post but did not say where it is."))
         return RemotePost(remote_id=media_id, url=self._permalink(connection, media_id))
 
     def _permalink(self, connection: Connection, media_id: str) -> str:
@@ -239,13 +243,18 @@ class Threads:
         message = message or f"Threads answered {status}"
         if status == 401 or error.get("code") == TOKEN_INVALID:
             return AuthExpired(
-                "Your Threads connection has expired or was revoked. Please reconnect.",
+                _("Your Threads connection has expired or was revoked. Please reconnect."),
                 status=status,
             )
         if status == 403 and error.get("type") == "OAuthException":
             return AuthExpired(
-                f"Threads no longer lets Chorus post for you ({message}). Please reconnect.",
+                _("Threads no longer lets Chorus post for you (%(detail)s). Please reconnect.")
+                % {"detail": message},
                 status=403,
             )
         reason = "duplicate" if "duplicate" in message.lower() else "rejected"
-        return Rejected(f"Threads refused the post: {message}", reason=reason, status=status)
+        return Rejected(
+            _("Threads refused the post: %(detail)s") % {"detail": message},
+            reason=reason,
+            status=status,
+        )

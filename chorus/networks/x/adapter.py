@@ -14,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
 
 import httpx
+from django.utils.translation import gettext as _
 
 from chorus.networks import http, oauth
 from chorus.networks.base import (
@@ -55,15 +56,18 @@ def _detail(response: httpx.Response) -> str:
 
 def _rate_limited(response: httpx.Response) -> RateLimited:
     wait = http.retry_after(response, reset_header="x-rate-limit-reset")
-    return RateLimited("X asks Chorus to slow down.", retry_after=wait, status=429)
+    return RateLimited(_("X asks Chorus to slow down."), retry_after=wait, status=429)
 
 
 def _token_refused(response: httpx.Response) -> NetworkError:
     if response.status_code == 429:
         return _rate_limited(response)
     http.raise_for_transient("X", response)
-    reason = _detail(response) or "the sign-in was not accepted"
-    return AuthExpired(f"X refused the connection: {reason}.", status=response.status_code)
+    reason = _detail(response) or _("the sign-in was not accepted")
+    return AuthExpired(
+        _("X refused the connection: %(reason)s.") % {"reason": reason},
+        status=response.status_code,
+    )
 
 
 # Confidential clients authenticate with HTTP Basic and still send client_id in the form;
@@ -107,7 +111,7 @@ class X:
         authorization: Authorization,
         instance: str = "",
     ) -> Connection:
-        connection, _ = oauth.exchange_code(
+        connection, _token = oauth.exchange_code(
             TOKEN_ENDPOINT,
             app,
             code=code,
@@ -163,7 +167,7 @@ class X:
             raise self._error(response)
         tweet_id = str((http.body(self.label, response).get("data") or {}).get("id", ""))
         if not tweet_id:
-            raise Unavailable("X accepted the post but did not say where it is.")
+            raise Unavailable(_("X accepted the post but did not say where it is."))
         handle = connection.handle or "i/web"
         return RemotePost(remote_id=tweet_id, url=f"https://x.com/{handle}/status/{tweet_id}")
 
@@ -210,7 +214,7 @@ class X:
             response = self._send(connection, method, url, **options)
         if response.status_code == 401:
             raise AuthExpired(
-                "Your X connection has expired or was revoked. Please reconnect.", status=401
+                _("Your X connection has expired or was revoked. Please reconnect."), status=401
             )
         if response.status_code == 429:
             raise _rate_limited(response)
@@ -227,4 +231,6 @@ class X:
         status = response.status_code
         detail = _detail(response) or f"X answered {status}"
         reason = "duplicate" if DUPLICATE in detail.lower() else "rejected"
-        return Rejected(f"X refused the post: {detail}", reason=reason, status=status)
+        return Rejected(
+            _("X refused the post: %(detail)s") % {"detail": detail}, reason=reason, status=status
+        )
