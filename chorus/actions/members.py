@@ -7,13 +7,21 @@ Each action changes the membership (accounts), the member's place on the leaderb
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import transaction
+from django.utils import translation
+from django.utils.translation import gettext as _
 
 from chorus.accounts.models import Membership, ProgramStatus, User
 from chorus.accounts.services import members as member_services
 from chorus.accounts.services import program as program_services
 from chorus.gamification.services.points import points_ranking_sync
 from chorus.sharing.services.cancel import shares_cancel_for_member
+
+
+def _in_members_language(membership: Membership) -> translation.override:
+    """The reason a share was cancelled is stored and shown to its member: in their words."""
+    return translation.override(membership.user.language or settings.LANGUAGE_CODE)
 
 
 @transaction.atomic
@@ -31,7 +39,9 @@ def member_set_active(*, membership: Membership, actor: User, active: bool) -> M
         return membership
     points_ranking_sync(membership=membership)
     if not active:
-        shares_cancel_for_member(membership=membership, reason="Your membership was deactivated.")
+        with _in_members_language(membership):
+            reason = _("Your membership was deactivated.")
+        shares_cancel_for_member(membership=membership, reason=reason)
     return membership
 
 
@@ -56,5 +66,7 @@ def member_leave_program(*, membership: Membership, actor: User) -> Membership:
     if not was_joined:
         return membership
     points_ranking_sync(membership=membership)
-    shares_cancel_for_member(membership=membership, reason="You left the advocacy program.")
+    with _in_members_language(membership):
+        reason = _("You left the advocacy program.")
+    shares_cancel_for_member(membership=membership, reason=reason)
     return membership

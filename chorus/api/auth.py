@@ -11,6 +11,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from ninja.errors import AuthenticationError
 from ninja.security import APIKeyCookie, HttpBearer
 
@@ -64,7 +65,7 @@ def require_roles(request: HttpRequest, *roles: str) -> Membership:
     if membership is None:
         raise AuthenticationError()
     if roles and not membership.has_role(*roles):
-        raise HttpError(403, "Your role does not allow this.")
+        raise HttpError(403, _("Your role does not allow this."))
     return membership  # type: ignore[no-any-return]
 
 

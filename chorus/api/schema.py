@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
+from django.utils.translation import gettext as _
 from ninja import Field, Schema
 from ninja.params import P, PathEx
 from pydantic import field_validator
@@ -16,7 +17,7 @@ class Input(Schema):
     @classmethod
     def text_has_no_nul(cls, value: object) -> object:
         if isinstance(value, str) and "\x00" in value:
-            raise ValueError("Text must not contain NUL characters.")
+            raise ValueError(_("Text must not contain NUL characters."))
         return value
 
 

@@ -3,6 +3,8 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, RequestDataTooBig, ValidationError
 from django.http import HttpRequest, HttpResponse
+from django.utils.formats import number_format
+from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.openapi.docs import Swagger
 
@@ -88,7 +90,7 @@ def validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse
 
 @api.exception_handler(PermissionDenied)
 def permission_denied(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
-    message = str(exc) or "You are not allowed to do this."
+    message = str(exc) or _("You are not allowed to do this.")
     return api.create_response(request, {"detail": message}, status=403)
 
 
@@ -96,5 +98,7 @@ def permission_denied(request: HttpRequest, exc: PermissionDenied) -> HttpRespon
 def request_too_large(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
     """Django would answer its HTML 400 page; a client needs to know the body's limit."""
     limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
-    message = f"The request body is too large: the limit is {limit:,} bytes."
+    message = _("The request body is too large: the limit is %(limit)s bytes.") % {
+        "limit": number_format(limit, force_grouping=True)
+    }
     return api.create_response(request, {"detail": message}, status=413)

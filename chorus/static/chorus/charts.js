@@ -5,7 +5,11 @@ document.addEventListener("DOMContentLoaded", () => {
   if (!source || typeof Chart === "undefined") return;
   const data = JSON.parse(source.textContent);
   const reduced = window.matchMedia("(prefers-reduced-motion: reduce)").matches;
-  const options = { responsive: true, maintainAspectRatio: false, animation: !reduced };
+  // Numbers in the page's language; the series' names come from the canvas (data-label-*),
+  // written by the template in the member's language.
+  const locale = document.documentElement.lang || undefined;
+  const options = { responsive: true, maintainAspectRatio: false, animation: !reduced, locale };
+  const label = (canvas, name, fallback) => canvas.dataset[name] || fallback;
 
   const series = document.getElementById("chart-series");
   if (series) {
@@ -14,9 +18,9 @@ document.addEventListener("DOMContentLoaded", () => {
       data: {
         labels: data.labels,
         datasets: [
-          { label: "Shares", data: data.shares, borderColor: "#3b4bdb", backgroundColor: "#3b4bdb", tension: 0.2 },
-          { label: "Clicks", data: data.clicks, borderColor: "#1e7f4f", backgroundColor: "#1e7f4f", tension: 0.2 },
-          { label: "Engagement", data: data.engagement, borderColor: "#a86400", backgroundColor: "#a86400", tension: 0.2 },
+          { label: label(series, "labelShares", "Shares"), data: data.shares, borderColor: "#3b4bdb", backgroundColor: "#3b4bdb", tension: 0.2 },
+          { label: label(series, "labelClicks", "Clicks"), data: data.clicks, borderColor: "#1e7f4f", backgroundColor: "#1e7f4f", tension: 0.2 },
+          { label: label(series, "labelEngagement", "Engagement"), data: data.engagement, borderColor: "#a86400", backgroundColor: "#a86400", tension: 0.2 },
         ],
       },
       options: { ...options, interaction: { mode: "index", intersect: false }, scales: { y: { beginAtZero: true, ticks: { precision: 0 } } } },
@@ -30,8 +34,8 @@ document.addEventListener("DOMContentLoaded", () => {
       data: {
         labels: data.networks.labels,
         datasets: [
-          { label: "Shares", data: data.networks.shares, backgroundColor: "#3b4bdb" },
-          { label: "Clicks", data: data.networks.clicks, backgroundColor: "#1e7f4f" },
+          { label: label(networks, "labelShares", "Shares"), data: data.networks.shares, backgroundColor: "#3b4bdb" },
+          { label: label(networks, "labelClicks", "Clicks"), data: data.networks.clicks, backgroundColor: "#1e7f4f" },
         ],
       },
       options: { ...options, indexAxis: "y", scales: { x: { beginAtZero: true, ticks: { precision: 0 } } } },

@@ -42,14 +42,15 @@ document.addEventListener("submit", (event) => {
   );
   dialog.showModal();
 });
-// Copy buttons: <button data-copy="#element-id">.
+// Copy buttons: <button data-copy="#element-id" data-copied="…">, the word they show once
+// copied written by the template in the member's language.
 document.addEventListener("click", (event) => {
   const button = event.target.closest("[data-copy]");
   if (!button) return;
   const source = document.querySelector(button.dataset.copy);
   if (source && navigator.clipboard) {
     navigator.clipboard.writeText(source.textContent.trim());
-    button.textContent = "Copied";
+    button.textContent = button.dataset.copied || "Copied";
   }
 });
 // Caption suggestions (writing help): "Use this text" puts the suggestion in its field and

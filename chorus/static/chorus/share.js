@@ -7,7 +7,7 @@ document.addEventListener("click", (event) => {
   const field = document.querySelector(button.dataset.copyField);
   if (!field || !navigator.clipboard) return;
   navigator.clipboard.writeText(field.value).then(() => {
-    button.textContent = "Copied";
+    button.textContent = button.dataset.copied || "Copied";
   });
 });
 
