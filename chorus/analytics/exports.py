@@ -20,6 +20,8 @@ from typing import Any, cast
 
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse, StreamingHttpResponse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from openpyxl import Workbook  # type: ignore[import-untyped]
 from openpyxl.cell import WriteOnlyCell  # type: ignore[import-untyped]
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE  # type: ignore[import-untyped]
@@ -54,6 +56,19 @@ STAT_COLUMNS = [
     "impressions",
     "potential_reach",
 ]
+# The headers of those columns, translated when a table is made (the request's language).
+STAT_HEADERS = {
+    # Translators: column headers of the analytics exports (spreadsheets).
+    "shares": gettext_noop("shares"),
+    "clicks": gettext_noop("clicks"),
+    "unique_clicks": gettext_noop("unique_clicks"),
+    "previews": gettext_noop("previews"),
+    "reactions": gettext_noop("reactions"),
+    "reposts": gettext_noop("reposts"),
+    "replies": gettext_noop("replies"),
+    "impressions": gettext_noop("impressions"),
+    "potential_reach": gettext_noop("potential_reach"),
+}
 # A spreadsheet reads text starting with one of these as a formula (OWASP, "CSV
 # injection"); it can run commands or send the sheet's other cells to a web address.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -125,7 +140,7 @@ def response(table: Table, *, name: str, format: str) -> HttpResponse:
     answers the same way for the views' purposes.
     """
     if format not in FORMATS:
-        raise ValidationError("The format must be csv or xlsx.")
+        raise ValidationError(_("The format must be csv or xlsx."))
     disposition = f'attachment; filename="{name}.{format}"'
     if format == "csv":
         # The rows are read as the response is sent, after the request's scope has ended.
@@ -140,6 +155,10 @@ def response(table: Table, *, name: str, format: str) -> HttpResponse:
 # -- the dashboard's tables -------------------------------------------------------------
 
 
+def _stat_headers() -> list[str]:
+    return [_(STAT_HEADERS[name]) for name in STAT_COLUMNS]
+
+
 def _totals(organization: Organization, filters: Filters) -> Table:
     totals = dashboard_selectors.totals(organization=organization, filters=filters)
     rows: list[Sequence[Any]] = [
@@ -147,33 +166,34 @@ def _totals(organization: Organization, filters: Filters) -> Table:
     ]
     rows.append(
         (
-            f"Earned media value ({totals.value.currency})",
+            _("Earned media value (%(currency)s)") % {"currency": totals.value.currency},
             totals.value.amount,
             totals.previous_value.amount,
             totals.value.formula,
         )
     )
-    return Table(["figure", "this period", "previous period", "change % / formula"], rows)
+    headers = [_("figure"), _("this period"), _("previous period"), _("change % / formula")]
+    return Table(headers, rows)
 
 
 def _daily(organization: Organization, filters: Filters) -> Table:
     series = dashboard_selectors.daily_series(organization=organization, filters=filters)
     return Table(
-        ["day", "shares", "clicks", "engagement"],
+        [_("day"), _("shares"), _("clicks"), _("engagement")],
         ((day.day.isoformat(), day.shares, day.clicks, day.engagement) for day in series),
     )
 
 
 def _breakdown(first: str, rows: list[dashboard_selectors.Row]) -> Table:
     return Table(
-        [first, "shares", "clicks", "engagement", "potential reach"],
+        [first, _("shares"), _("clicks"), _("engagement"), _("potential reach")],
         ((row.label, row.shares, row.clicks, row.engagement, row.potential_reach) for row in rows),
     )
 
 
 def _networks(organization: Organization, filters: Filters) -> Table:
     return _breakdown(
-        "network", dashboard_selectors.network_mix(organization=organization, filters=filters)
+        _("network"), dashboard_selectors.network_mix(organization=organization, filters=filters)
     )
 
 
@@ -184,10 +204,10 @@ def _posts(organization: Organization, filters: Filters) -> Table:
     own_words = word_selectors.own_words_by_post(
         organization=organization, post_ids=[row.id for row in rows if row.id], filters=filters
     )
-    table = _breakdown("post", rows)
+    table = _breakdown(_("post"), rows)
     percents = [own_words[row.id].percent if row.id in own_words else None for row in rows]
     return Table(
-        [*table.headers, "own words %"],
+        [*table.headers, _("own words %")],
         (
             (*line, "" if percent is None else percent)
             for line, percent in zip(table.rows, percents, strict=True)
@@ -197,7 +217,7 @@ def _posts(organization: Organization, filters: Filters) -> Table:
 
 def _members(organization: Organization, filters: Filters) -> Table:
     return _breakdown(
-        "member", ranking_selectors.top_members(organization=organization, filters=filters)
+        _("member"), ranking_selectors.top_members(organization=organization, filters=filters)
     )
 
 
@@ -205,14 +225,14 @@ def _groups(organization: Organization, filters: Filters) -> Table:
     rows = dashboard_selectors.group_comparison(organization=organization, filters=filters)
     return Table(
         [
-            "group",
-            "members",
-            "shares",
-            "clicks",
-            "engagement",
-            "shared in the 30 days to the headcount",
-            "participation %",
-            "headcount of",
+            _("group"),
+            _("members"),
+            _("shares"),
+            _("clicks"),
+            _("engagement"),
+            _("shared in the 30 days to the headcount"),
+            _("participation %"),
+            _("headcount of"),
         ],
         (
             (
@@ -236,18 +256,19 @@ def _funnel(organization: Organization, filters: Filters) -> Table:
     if adoption.concentration is not None:
         rows.append(
             (
-                f"Activity by the top 10% ({adoption.top_members_counted} members)",
+                _("Activity by the top 10%% (%(count)s members)")
+                % {"count": adoption.top_members_counted},
                 "",
                 adoption.concentration,
             )
         )
-    return Table(["step", "members", "percent"], rows)
+    return Table([_("step"), _("members"), _("percent")], rows)
 
 
 def _participation(organization: Organization, filters: Filters) -> Table:
     adoption = dashboard_selectors.adoption(organization=organization, filters=filters)
     return Table(
-        ["day", "in the program", "shared in the last 30 days", "participation %"],
+        [_("day"), _("in the program"), _("shared in the last 30 days"), _("participation %")],
         (
             (point.day.isoformat(), point.joined, point.sharers_30_days, point.rate)
             for point in adoption.participation
@@ -273,13 +294,20 @@ def _rows(organization: Organization, filters: Filters) -> Table:
         .iterator(chunk_size=2000)
     )
 
+    # Translated now: the rows are read as the response streams, after the request.
+    not_ranked = _(NOT_RANKED)
+
     def lines() -> Iterator[Sequence[Any]]:
         for day, post_id, title, member_id, network, campaign, *figures in stats:
-            member = "" if member_id is None else names.get(member_id, NOT_RANKED)
+            member = "" if member_id is None else names.get(member_id, not_ranked)
             yield (day.isoformat(), post_id, title, member, network, campaign, *figures)
 
     return Table(
-        ["day", "post id", "post", "member", "network", "campaign", *STAT_COLUMNS], lines()
+        [
+            *(_("day"), _("post id"), _("post"), _("member"), _("network"), _("campaign")),
+            *_stat_headers(),
+        ],
+        lines(),
     )
 
 
@@ -304,12 +332,15 @@ def dashboard_table(
     *, organization: Organization, filters: Filters, name: str, format: str = "csv"
 ) -> Table:
     if name not in TABLES:
-        raise ValidationError("Unknown table: choose " + ", ".join(TABLES) + ".")
+        raise ValidationError(
+            _("Unknown table: choose %(tables)s.") % {"tables": ", ".join(TABLES)}
+        )
     if name == "rows" and format == "xlsx":
         count = filter_selectors.stats_rows(organization=organization, filters=filters).count()
         if count > XLSX_MAX_ROWS:
             raise ValidationError(
-                f"{count:,} rows are too many for XLSX: export them as CSV, or a shorter range."
+                _("%(count)s rows are too many for XLSX: export them as CSV, or a shorter range.")
+                % {"count": f"{count:,}"}
             )
     return TABLES[name](organization, filters)
 
@@ -317,10 +348,11 @@ def dashboard_table(
 def post_table(*, organization: Organization, post: Any) -> Table:
     funnel = post_selectors.post_funnel(organization=organization, post=post)
     rows: list[Sequence[Any]] = [
-        ("all networks", funnel.reached, funnel.shares, funnel.clicks, funnel.engagement)
+        (_("all networks"), funnel.reached, funnel.shares, funnel.clicks, funnel.engagement)
     ]
     rows += [(row.label, "", row.shares, row.clicks, row.engagement) for row in funnel.networks]
-    return Table(["network", "members reached", "shares", "clicks", "engagement"], rows)
+    headers = [_("network"), _("members reached"), _("shares"), _("clicks"), _("engagement")]
+    return Table(headers, rows)
 
 
 def member_table(*, organization: Organization, membership: Membership, filters: Filters) -> Table:
@@ -329,7 +361,7 @@ def member_table(*, organization: Organization, membership: Membership, filters:
         organization=organization, membership=membership, filters=filters
     )
     return Table(
-        ["day", "post id", "post", "network", "campaign", *STAT_COLUMNS],
+        [_("day"), _("post id"), _("post"), _("network"), _("campaign"), *_stat_headers()],
         (
             (
                 row.day.isoformat(),

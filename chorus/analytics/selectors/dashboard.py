@@ -13,6 +13,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.db.models import QuerySet
+from django.utils.translation import gettext, gettext_noop
 
 from chorus.accounts.models import Group, Organization
 from chorus.analytics.models import (
@@ -36,7 +37,8 @@ from chorus.analytics.selectors.values import EarnedMediaValue, earned_media_val
 from chorus.networks.registry import CHANNEL_CHOICES
 
 # Groups smaller than rollups.SMALLEST_GROUP are one line, so nobody is singled out.
-OTHER_GROUP = "Other (groups of fewer than 5 members)"
+# Marked for translation here, translated where shown (tests compare the English texts).
+OTHER_GROUP = gettext_noop("Other (groups of fewer than 5 members)")
 
 
 # -- totals -----------------------------------------------------------------------------
@@ -58,16 +60,16 @@ class Figure:
 
 
 LABELS = {
-    "shares": "Shares",
-    "clicks": "Clicks",
-    "unique_clicks": "Unique clicks",
-    "previews": "Bot previews",
-    "reactions": "Reactions",
-    "reposts": "Reposts",
-    "replies": "Replies",
-    "engagement": "Engagement",
-    "impressions": "Impressions (where networks report them)",
-    "potential_reach": "Potential reach",
+    "shares": gettext_noop("Shares"),
+    "clicks": gettext_noop("Clicks"),
+    "unique_clicks": gettext_noop("Unique clicks"),
+    "previews": gettext_noop("Bot previews"),
+    "reactions": gettext_noop("Reactions"),
+    "reposts": gettext_noop("Reposts"),
+    "replies": gettext_noop("Replies"),
+    "engagement": gettext_noop("Engagement"),
+    "impressions": gettext_noop("Impressions (where networks report them)"),
+    "potential_reach": gettext_noop("Potential reach"),
 }
 
 
@@ -141,7 +143,7 @@ def totals(*, organization: Organization, filters: Filters, grid: Grid | None = 
     return Totals(
         filters=filters,
         figures=[
-            Figure(name, LABELS[name], int(current[name] or 0), int(previous[name] or 0))
+            Figure(name, gettext(LABELS[name]), int(current[name] or 0), int(previous[name] or 0))
             for name in names
         ],
         impressions_known=bool(current["impressions_rows"]),
@@ -303,7 +305,7 @@ def group_comparison(*, organization: Organization, filters: Filters) -> list[Ro
         result.append(
             Row(
                 key=str(key) if key else "other",
-                label=OTHER_GROUP if key is None else names[key],
+                label=gettext(OTHER_GROUP) if key is None else names[key],
                 shares=int(values.get("shares") or 0),
                 clicks=int(values.get("clicks") or 0),
                 engagement=_engagement(values),
@@ -390,11 +392,11 @@ def adoption(*, organization: Organization, filters: Filters) -> Adoption:
     funnel: list[Step] = []
     if latest is not None:
         counts = [
-            ("Invited (members and open invitations)", latest.members + latest.invited),
-            ("Joined the program", latest.joined),
-            ("Connected an account", latest.connected),
-            ("Shared in the last 30 days", latest.sharers_30_days),
-            ("Shared in 3 of the last 4 weeks", latest.sharers_3_of_4_weeks),
+            (gettext("Invited (members and open invitations)"), latest.members + latest.invited),
+            (gettext("Joined the program"), latest.joined),
+            (gettext("Connected an account"), latest.connected),
+            (gettext("Shared in the last 30 days"), latest.sharers_30_days),
+            (gettext("Shared in 3 of the last 4 weeks"), latest.sharers_3_of_4_weeks),
         ]
         first = counts[0][1]
         funnel = [

@@ -11,6 +11,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db.models import Count, QuerySet, Sum
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from chorus.accounts.models import Group, Organization
 from chorus.analytics.models import (
@@ -68,15 +69,20 @@ class Filters:
         return values
 
 
-def _parse_day(value: str, name: str) -> date:
+def _parse_day(value: str, *, start: bool) -> date:
     try:
         day = date.fromisoformat(value.strip())
     except ValueError:
-        raise ValidationError(
-            f"The {name} date must be written YYYY-MM-DD (for example 2026-03-31)."
-        ) from None
+        if start:
+            message = _("The start date must be written YYYY-MM-DD (for example 2026-03-31).")
+        else:
+            message = _("The end date must be written YYYY-MM-DD (for example 2026-03-31).")
+        raise ValidationError(message) from None
     if not EARLIEST <= day <= LATEST:
-        raise ValidationError(f"Dates must be between {EARLIEST} and {LATEST}.")
+        raise ValidationError(
+            _("Dates must be between %(earliest)s and %(latest)s.")
+            % {"earliest": EARLIEST, "latest": LATEST}
+        )
     return day
 
 
@@ -93,30 +99,30 @@ def filters_parse(
     to_text = str(params.get("date_to") or "").strip()
     if days_text and not (from_text or to_text):
         if days_text not in {str(days) for days in PRESET_DAYS}:
-            raise ValidationError("The period must be 7, 30 or 90 days.")
+            raise ValidationError(_("The period must be 7, 30 or 90 days."))
         date_to, date_from = today, today - timedelta(days=int(days_text) - 1)
     else:
-        date_to = _parse_day(to_text, "end") if to_text else today
+        date_to = _parse_day(to_text, start=False) if to_text else today
         date_from = (
-            _parse_day(from_text, "start")
+            _parse_day(from_text, start=True)
             if from_text
             else date_to - timedelta(days=DEFAULT_DAYS - 1)
         )
     if date_from > date_to:
-        raise ValidationError("The start date is after the end date.")
+        raise ValidationError(_("The start date is after the end date."))
     if (date_to - date_from).days + 1 > MAX_DAYS:
-        raise ValidationError(f"A range covers at most {MAX_DAYS} days.")
+        raise ValidationError(_("A range covers at most %(days)s days.") % {"days": MAX_DAYS})
     group_id = None
     group_text = str(params.get("group") or "").strip()
     if group_text:
         if not group_text.isdigit() or len(group_text) > 18:
-            raise ValidationError("Unknown group.")
+            raise ValidationError(_("Unknown group."))
         if not Group.objects.filter(organization=organization, pk=int(group_text)).exists():
-            raise ValidationError("Unknown group.")
+            raise ValidationError(_("Unknown group."))
         group_id = int(group_text)
     campaign = str(params.get("campaign") or "").strip()
     if "\x00" in campaign or len(campaign) > 100:
-        raise ValidationError("Unknown campaign.")
+        raise ValidationError(_("Unknown campaign."))
     return Filters(date_from=date_from, date_to=date_to, group_id=group_id, campaign=campaign)
 
 

@@ -8,6 +8,7 @@ from typing import Any
 
 from django.db import connection
 from django.db.models import QuerySet
+from django.utils.translation import gettext, gettext_noop
 
 from chorus.accounts.models import Membership, Organization
 from chorus.analytics.models import (
@@ -25,7 +26,8 @@ from chorus.analytics.selectors.filters import (
 )
 from chorus.content.models import Post
 
-NOT_RANKED = "A member who chose not to be ranked"
+# Marked for translation here, translated where shown (tests compare the English text).
+NOT_RANKED = gettext_noop("A member who chose not to be ranked")
 TOP = 10
 
 
@@ -180,7 +182,7 @@ def top_members(*, organization: Organization, filters: Filters, limit: int = TO
         members.append(
             Row(
                 key=str(pk) if ranked else "",
-                label=name if ranked else NOT_RANKED,
+                label=name if ranked else gettext(NOT_RANKED),
                 shares=values["shares"],
                 clicks=values["clicks"],
                 engagement=_engagement(values),

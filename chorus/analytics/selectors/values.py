@@ -7,6 +7,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.utils.translation import gettext
+
 from chorus.accounts.models import Organization
 from chorus.analytics.models import (
     ValueSettings,
@@ -49,10 +51,11 @@ def earned_media_value(
     per reply (+ potential reach / 1000 x CPM when a CPM is set), with that formula."""
     currency = settings.currency
     parts: list[tuple[int, str, Decimal]] = [
-        (int(totals.get("clicks") or 0), "clicks", settings.per_click),
-        (int(totals.get("reactions") or 0), "reactions", settings.per_reaction),
-        (int(totals.get("reposts") or 0), "reposts", settings.per_repost),
-        (int(totals.get("replies") or 0), "replies", settings.per_reply),
+        # Translators: terms of the earned media value's formula, "128 clicks x EUR 0.50 + ...".
+        (int(totals.get("clicks") or 0), gettext("clicks"), settings.per_click),
+        (int(totals.get("reactions") or 0), gettext("reactions"), settings.per_reaction),
+        (int(totals.get("reposts") or 0), gettext("reposts"), settings.per_repost),
+        (int(totals.get("replies") or 0), gettext("replies"), settings.per_reply),
     ]
     amount = sum((Decimal(count) * value for count, _, value in parts), Decimal("0"))
     terms = [f"{count:,} {label} {TIMES} {money(value, currency)}" for count, label, value in parts]
@@ -60,7 +63,8 @@ def earned_media_value(
         reach = int(totals.get("potential_reach") or 0)
         amount += Decimal(reach) / 1000 * settings.cpm
         terms.append(
-            f"{reach:,} potential reach {DIVIDED} 1,000 {TIMES} {money(settings.cpm, currency)} CPM"
+            f"{reach:,} {gettext('potential reach')} {DIVIDED} 1,000 {TIMES} "
+            f"{money(settings.cpm, currency)} CPM"
         )
     amount = amount.quantize(Decimal("0.01"))
     return EarnedMediaValue(

@@ -6,6 +6,7 @@ from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from chorus.accounts.models import Organization, User
 from chorus.analytics.models import ValueSettings
@@ -31,20 +32,20 @@ def _amount(name: str, value: Decimal | int | str | None, *, optional: bool) -> 
     if value is None or value == "":
         if optional:
             return None
-        raise ValidationError({name: "Enter an amount (0 for none)."})
+        raise ValidationError({name: _("Enter an amount (0 for none).")})
     try:
         amount = Decimal(str(value))
     except InvalidOperation as error:
-        raise ValidationError({name: "Enter a number."}) from error
+        raise ValidationError({name: _("Enter a number.")}) from error
     if not amount.is_finite():
-        raise ValidationError({name: "Enter a number."})
+        raise ValidationError({name: _("Enter a number.")})
     if amount < 0:
-        raise ValidationError({name: "An amount cannot be negative."})
+        raise ValidationError({name: _("An amount cannot be negative.")})
     exponent = amount.as_tuple().exponent
     if isinstance(exponent, int) and exponent < -2:
-        raise ValidationError({name: "Use at most 2 decimal places."})
+        raise ValidationError({name: _("Use at most 2 decimal places.")})
     if amount > MAX_VALUE:
-        raise ValidationError({name: "This amount is too large."})
+        raise ValidationError({name: _("This amount is too large.")})
     return amount.quantize(Decimal("0.01"))
 
 
@@ -63,7 +64,7 @@ def value_settings_update(
     """Set what each click, reaction, repost and reply is worth (and an optional CPM)."""
     code = currency.strip().upper()
     if code not in CURRENCIES:
-        raise ValidationError({"currency": "Enter an ISO 4217 currency code, such as EUR."})
+        raise ValidationError({"currency": _("Enter an ISO 4217 currency code, such as EUR.")})
     amounts = {
         "per_click": _amount("per_click", per_click, optional=False),
         "per_reaction": _amount("per_reaction", per_reaction, optional=False),

@@ -9,13 +9,17 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.functional import Promise
+from django.utils.translation import gettext, gettext_lazy
 
 from chorus.accounts.access import MemberRequest, admin_required
 from chorus.analytics.selectors import values as value_selectors
 from chorus.analytics.services.values import MAX_VALUE, value_settings_update
 
 
-def _amount(label: str, *, required: bool = True, help_text: str = "") -> forms.DecimalField:
+def _amount(
+    label: str | Promise, *, required: bool = True, help_text: str | Promise = ""
+) -> forms.DecimalField:
     return forms.DecimalField(
         label=label,
         required=required,
@@ -29,16 +33,19 @@ def _amount(label: str, *, required: bool = True, help_text: str = "") -> forms.
 
 class ValueSettingsForm(forms.Form):
     currency = forms.CharField(
-        max_length=3, min_length=3, help_text="An ISO 4217 code, such as EUR, USD or GBP."
+        max_length=3,
+        min_length=3,
+        label=gettext_lazy("Currency"),
+        help_text=gettext_lazy("An ISO 4217 code, such as EUR, USD or GBP."),
     )
-    per_click = _amount("Value of a click")
-    per_reaction = _amount("Value of a reaction (like, favourite)")
-    per_repost = _amount("Value of a repost (boost, reshare)")
-    per_reply = _amount("Value of a reply")
+    per_click = _amount(gettext_lazy("Value of a click"))
+    per_reaction = _amount(gettext_lazy("Value of a reaction (like, favourite)"))
+    per_repost = _amount(gettext_lazy("Value of a repost (boost, reshare)"))
+    per_reply = _amount(gettext_lazy("Value of a reply"))
     cpm = _amount(
-        "Value of 1,000 people of potential reach (CPM)",
+        gettext_lazy("Value of 1,000 people of potential reach (CPM)"),
         required=False,
-        help_text="Empty: potential reach adds nothing to the value.",
+        help_text=gettext_lazy("Empty: potential reach adds nothing to the value."),
     )
 
 
@@ -66,6 +73,6 @@ def value_settings(request: MemberRequest) -> HttpResponse:
             for field, errors in error.message_dict.items():
                 form.add_error(field if field in form.fields else None, errors)
         else:
-            messages.success(request, "The value settings were saved.")
+            messages.success(request, gettext("The value settings were saved."))
             return redirect("value_settings")
     return render(request, "analytics/values.html", {"form": form, "settings": current})
