@@ -7,6 +7,7 @@ from django.db import models
 from django.db.models import F
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from chorus.core.models import TenantModel
 from chorus.core.validators import MAX_URL_LENGTH, validate_web_url
@@ -23,27 +24,27 @@ class Network(models.TextChoices):
 
 
 class CaptionMode(models.TextChoices):
-    LOCKED = "locked", "Locked: shared exactly as written"
-    EDITABLE = "editable", "Editable: members may adapt it within the rules"
-    FREE = "free", "Free: members write their own"
+    LOCKED = "locked", _("Locked: shared exactly as written")
+    EDITABLE = "editable", _("Editable: members may adapt it within the rules")
+    FREE = "free", _("Free: members write their own")
 
 
 class PostState(models.TextChoices):
-    DRAFT = "draft", "Draft"
-    IN_REVIEW = "in_review", "In review"
-    APPROVED = "approved", "Approved"
-    REJECTED = "rejected", "Rejected"
-    SCHEDULED = "scheduled", "Scheduled"
-    LIVE = "live", "Live"
-    EXPIRED = "expired", "Expired"
-    ARCHIVED = "archived", "Archived"
+    DRAFT = "draft", _("Draft")
+    IN_REVIEW = "in_review", _("In review")
+    APPROVED = "approved", _("Approved")
+    REJECTED = "rejected", _("Rejected")
+    SCHEDULED = "scheduled", _("Scheduled")
+    LIVE = "live", _("Live")
+    EXPIRED = "expired", _("Expired")
+    ARCHIVED = "archived", _("Archived")
 
 
 class PreviewStatus(models.TextChoices):
-    NONE = "none", "No link"
-    PENDING = "pending", "Fetching"
-    OK = "ok", "Fetched"
-    FAILED = "failed", "Could not fetch"
+    NONE = "none", _("No link")
+    PENDING = "pending", _("Fetching")
+    OK = "ok", _("Fetched")
+    FAILED = "failed", _("Could not fetch")
 
 
 class Topic(TenantModel):
@@ -61,7 +62,7 @@ class Topic(TenantModel):
 
 class Post(TenantModel):
     title = models.CharField(max_length=200)
-    commentary = models.TextField(blank=True, help_text="Context for members: why this matters.")
+    commentary = models.TextField(blank=True, help_text=_("Context for members: why this matters."))
     link_url = models.URLField(max_length=MAX_URL_LENGTH, blank=True, validators=[validate_web_url])
     caption_mode = models.CharField(
         max_length=10, choices=CaptionMode.choices, default=CaptionMode.EDITABLE
@@ -99,7 +100,7 @@ class Post(TenantModel):
     publish_start = models.DateTimeField(null=True, blank=True)
     publish_end = models.DateTimeField(null=True, blank=True)
     post_of_the_day = models.DateField(
-        null=True, blank=True, help_text="The day this post is the coordinated daily action."
+        null=True, blank=True, help_text=_("The day this post is the coordinated daily action.")
     )
     requires_certification = models.BooleanField(default=False)
     campaign = models.CharField(max_length=100, blank=True, db_index=True)
@@ -264,15 +265,15 @@ class PostTransition(models.Model):
 
 
 class RuleAction(models.TextChoices):
-    BLOCK = "block", "Block"
-    WARN = "warn", "Warn"
+    BLOCK = "block", _("Block")
+    WARN = "warn", _("Warn")
 
 
 class RuleKind(models.TextChoices):
-    BLOCKED_TERM = "blocked_term", "Blocked term"
-    DISCLOSURE = "disclosure", "Required disclosure"
-    ALLOWED_DOMAIN = "allowed_domain", "Allowed link domain"
-    DENIED_DOMAIN = "denied_domain", "Denied link domain"
+    BLOCKED_TERM = "blocked_term", _("Blocked term")
+    DISCLOSURE = "disclosure", _("Required disclosure")
+    ALLOWED_DOMAIN = "allowed_domain", _("Allowed link domain")
+    DENIED_DOMAIN = "denied_domain", _("Denied link domain")
 
 
 class ComplianceRule(TenantModel):
@@ -280,13 +281,13 @@ class ComplianceRule(TenantModel):
 
     kind = models.CharField(max_length=16, choices=RuleKind.choices)
     value = models.CharField(
-        max_length=300, help_text="The term, the disclosure text, or the domain."
+        max_length=300, help_text=_("The term, the disclosure text, or the domain.")
     )
     action = models.CharField(max_length=5, choices=RuleAction.choices, default=RuleAction.BLOCK)
     auto_append = models.BooleanField(
-        default=False, help_text="Disclosures only: append it when a caption lacks it."
+        default=False, help_text=_("Disclosures only: append it when a caption lacks it.")
     )
-    note = models.CharField(max_length=300, blank=True, help_text="Why the rule exists.")
+    note = models.CharField(max_length=300, blank=True, help_text=_("Why the rule exists."))
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -309,16 +310,20 @@ class ContentPolicy(TenantModel):
         max_length=5, choices=RuleAction.choices, default=RuleAction.BLOCK
     )
     require_other_approver = models.BooleanField(
-        default=True, help_text="Nobody approves their own post."
+        default=True, help_text=_("Nobody approves their own post.")
     )
     route_edited_captions_to_approver = models.BooleanField(
         default=False,
-        help_text="A member's edited caption that breaks a rule goes to an approver instead of "
-        "being refused.",
+        help_text=_(
+            "A member's edited caption that breaks a rule goes to an approver instead of "
+            "being refused."
+        ),
     )
     publish_on_approval = models.BooleanField(
         default=False,
-        help_text="Approving a post publishes it: live now, or scheduled until its window starts.",
+        help_text=_(
+            "Approving a post publishes it: live now, or scheduled until its window starts."
+        ),
     )
 
 
@@ -331,7 +336,7 @@ class Source(TenantModel):
     url = models.URLField(
         max_length=MAX_URL_LENGTH,
         validators=[validate_web_url],
-        help_text="The feed, or a page that links to it.",
+        help_text=_("The feed, or a page that links to it."),
     )
     feed_url = models.URLField(max_length=2000, blank=True)
     title = models.CharField(max_length=300, blank=True)
@@ -356,9 +361,9 @@ class Source(TenantModel):
 
 
 class ItemStatus(models.TextChoices):
-    NEW = "new", "New"
-    USED = "used", "Turned into a post"
-    DISMISSED = "dismissed", "Dismissed"
+    NEW = "new", _("New")
+    USED = "used", _("Turned into a post")
+    DISMISSED = "dismissed", _("Dismissed")
 
 
 class SourceItem(TenantModel):
@@ -394,9 +399,9 @@ class SourceItem(TenantModel):
 
 
 class SuggestionStatus(models.TextChoices):
-    PENDING = "pending", "Waiting for a curator"
-    ACCEPTED = "accepted", "Accepted"
-    DECLINED = "declined", "Declined"
+    PENDING = "pending", _("Waiting for a curator")
+    ACCEPTED = "accepted", _("Accepted")
+    DECLINED = "declined", _("Declined")
 
 
 class Suggestion(TenantModel):
@@ -404,7 +409,7 @@ class Suggestion(TenantModel):
         "accounts.Membership", on_delete=models.CASCADE, related_name="suggestions"
     )
     url = models.URLField(max_length=MAX_URL_LENGTH, validators=[validate_web_url])
-    reason = models.TextField(help_text="Why it matters to our audience.")
+    reason = models.TextField(help_text=_("Why it matters to our audience."))
     status = models.CharField(
         max_length=10, choices=SuggestionStatus.choices, default=SuggestionStatus.PENDING
     )

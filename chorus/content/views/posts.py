@@ -71,7 +71,7 @@ def post_list(request: MemberRequest) -> HttpResponse:
     tabs = [
         {
             "state": "",
-            "label": "All",
+            "label": _("All"),
             "count": sum(counts.values()),
             "query": urlencode(filters),
         },
@@ -87,6 +87,8 @@ def post_list(request: MemberRequest) -> HttpResponse:
     ]
     context = {
         "page": page,
+        # The same check as post_create's: approvers see the list but may not write posts.
+        "can_create": request.membership.has_role("curator"),
         "tabs": tabs,
         "state": state,
         "campaign": campaign,

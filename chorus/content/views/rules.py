@@ -9,6 +9,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
@@ -20,11 +21,26 @@ from chorus.core.validators import MAX_URL_LENGTH, web_url_clean
 
 TEXT_MAX_LENGTH = 70000
 
+# Each kind's section on the page: heading, help and what it says when empty.
+KIND_HEADING = {
+    RuleKind.BLOCKED_TERM: _("Blocked terms"),
+    RuleKind.DISCLOSURE: _("Required disclosures"),
+    RuleKind.ALLOWED_DOMAIN: _("Allowed link domains"),
+    RuleKind.DENIED_DOMAIN: _("Denied link domains"),
+}
 KIND_HELP = {
-    RuleKind.BLOCKED_TERM: "A word or phrase; matched whole-word, ignoring case and accents.",
-    RuleKind.DISCLOSURE: "Text every caption must contain, like #employee or “I work at Acme”.",
-    RuleKind.ALLOWED_DOMAIN: "When any exist, links may only go to these domains (and subdomains).",
-    RuleKind.DENIED_DOMAIN: "Links to this domain or its subdomains break the rule.",
+    RuleKind.BLOCKED_TERM: _("A word or phrase; matched whole-word, ignoring case and accents."),
+    RuleKind.DISCLOSURE: _("Text every caption must contain, like #employee or “I work at Acme”."),
+    RuleKind.ALLOWED_DOMAIN: _(
+        "When any exist, links may only go to these domains (and subdomains)."
+    ),
+    RuleKind.DENIED_DOMAIN: _("Links to this domain or its subdomains break the rule."),
+}
+KIND_EMPTY = {
+    RuleKind.BLOCKED_TERM: _("No blocked term yet."),
+    RuleKind.DISCLOSURE: _("No required disclosure yet."),
+    RuleKind.ALLOWED_DOMAIN: _("No allowed link domain yet."),
+    RuleKind.DENIED_DOMAIN: _("No denied link domain yet."),
 }
 
 
@@ -34,19 +50,26 @@ def _no_nul(value: str) -> str:
 
 
 class RuleForm(forms.Form):
-    kind = forms.ChoiceField(choices=RuleKind.choices)
+    # Translators: the kind of a compliance rule (blocked term, required disclosure...).
+    kind = forms.ChoiceField(choices=RuleKind.choices, label=_("Kind"))
     value = forms.CharField(
-        max_length=300, help_text="The term, the disclosure text, or the domain (example.com)."
+        max_length=300,
+        label=_("Value"),
+        help_text=_("The term, the disclosure text, or the domain (example.com)."),
     )
     action = forms.ChoiceField(
         choices=RuleAction.choices,
         initial=RuleAction.BLOCK,
-        help_text="Block refuses the caption; warn lets it through with a warning.",
+        # Translators: what a compliance rule does: block or warn.
+        label=_("Action"),
+        help_text=_("Block refuses the caption; warn lets it through with a warning."),
     )
     auto_append = forms.BooleanField(
-        required=False, label="Append automatically when a caption lacks it (disclosures)"
+        required=False, label=_("Append automatically when a caption lacks it (disclosures)")
     )
-    note = forms.CharField(max_length=300, required=False, help_text="Why the rule exists.")
+    note = forms.CharField(
+        max_length=300, required=False, label=_("Note"), help_text=_("Why the rule exists.")
+    )
 
     def clean_value(self) -> str:
         return _no_nul(self.cleaned_data["value"])
@@ -74,16 +97,18 @@ class RuleEditForm(RuleForm):
 class PolicyForm(forms.Form):
     length_action = forms.ChoiceField(
         choices=RuleAction.choices,
-        label="A caption over the network's length limit",
-        help_text="Block refuses it; warn lets it through with a warning.",
+        label=_("A caption over the network's length limit"),
+        help_text=_("Block refuses it; warn lets it through with a warning."),
     )
     require_other_approver = forms.BooleanField(
-        required=False, label="Nobody approves their own post"
+        required=False, label=_("Nobody approves their own post")
     )
     route_edited_captions_to_approver = forms.BooleanField(
         required=False,
-        label="Send a member's edited caption that breaks a rule to an approver instead of "
-        "refusing it",
+        label=_(
+            "Send a member's edited caption that breaks a rule to an approver instead of "
+            "refusing it"
+        ),
     )
     publish_on_approval = forms.BooleanField(
         required=False,
@@ -96,15 +121,17 @@ class PolicyForm(forms.Form):
 
 
 class CheckForm(forms.Form):
-    network = forms.ChoiceField(choices=Network.choices, initial=Network.LINKEDIN)
+    network = forms.ChoiceField(
+        choices=Network.choices, initial=Network.LINKEDIN, label=_("Network")
+    )
     text = forms.CharField(
         max_length=TEXT_MAX_LENGTH,
         strip=False,
         widget=forms.Textarea(attrs={"rows": 4}),
-        label="Caption",
+        label=_("Caption"),
     )
     link_url = forms.CharField(
-        max_length=MAX_URL_LENGTH, required=False, label="Link shared with it (optional)"
+        max_length=MAX_URL_LENGTH, required=False, label=_("Link shared with it (optional)")
     )
 
     def clean_text(self) -> str:
@@ -119,8 +146,14 @@ def _page(request: MemberRequest, **context: Any) -> dict[str, Any]:
     rules = list(ComplianceRule.objects.filter(organization=organization))
     policy = policy_for(organization=organization)
     by_kind = [
-        (kind, label, KIND_HELP[RuleKind(kind)], [rule for rule in rules if rule.kind == kind])
-        for kind, label in RuleKind.choices
+        (
+            kind,
+            KIND_HEADING[kind],
+            KIND_HELP[kind],
+            KIND_EMPTY[kind],
+            [rule for rule in rules if rule.kind == kind],
+        )
+        for kind in RuleKind
     ]
     defaults = {
         "by_kind": by_kind,
@@ -159,7 +192,7 @@ def rules(request: MemberRequest) -> HttpResponse:
         except ValidationError as error:
             _save_error(form, error)
         else:
-            messages.success(request, f"Rule added: {rule}.")
+            messages.success(request, gettext("Rule added: %(rule)s.") % {"rule": rule})
             return redirect("rules")
     return render(request, "content/rules.html", _page(request, form=form), status=400)
 
@@ -186,7 +219,7 @@ def rule_edit(request: MemberRequest, rule_id: int) -> HttpResponse:
             _save_error(form, error)
             rule.refresh_from_db()
         else:
-            messages.success(request, f"Rule saved: {rule}.")
+            messages.success(request, gettext("Rule saved: %(rule)s.") % {"rule": rule})
             return redirect("rules")
     status = 400 if form.is_bound else 200
     return render(request, "content/rule_edit.html", {"rule": rule, "form": form}, status=status)
@@ -198,7 +231,7 @@ def rule_delete(request: MemberRequest, rule_id: int) -> HttpResponse:
     rule = _rule_or_404(request, rule_id)
     label = str(rule)
     rule_services.rule_delete(rule=rule, actor=request.user)  # type: ignore[arg-type]
-    messages.success(request, f"Rule deleted: {label}.")
+    messages.success(request, gettext("Rule deleted: %(rule)s.") % {"rule": label})
     return redirect("rules")
 
 
@@ -213,7 +246,7 @@ def rules_policy(request: MemberRequest) -> HttpResponse:
         actor=request.user,  # type: ignore[arg-type]
         **form.cleaned_data,
     )
-    messages.success(request, "Content policy saved.")
+    messages.success(request, gettext("Content policy saved."))
     return redirect("rules")
 
 
