@@ -21,7 +21,7 @@ from typing import Any, cast
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse, StreamingHttpResponse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop
+from django.utils.translation import pgettext_lazy
 from openpyxl import Workbook  # type: ignore[import-untyped]
 from openpyxl.cell import WriteOnlyCell  # type: ignore[import-untyped]
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE  # type: ignore[import-untyped]
@@ -56,18 +56,43 @@ STAT_COLUMNS = [
     "impressions",
     "potential_reach",
 ]
-# The headers of those columns, translated when a table is made (the request's language).
-STAT_HEADERS = {
-    # Translators: column headers of the analytics exports (spreadsheets).
-    "shares": gettext_noop("shares"),
-    "clicks": gettext_noop("clicks"),
-    "unique_clicks": gettext_noop("unique_clicks"),
-    "previews": gettext_noop("previews"),
-    "reactions": gettext_noop("reactions"),
-    "reposts": gettext_noop("reposts"),
-    "replies": gettext_noop("replies"),
-    "impressions": gettext_noop("impressions"),
-    "potential_reach": gettext_noop("potential_reach"),
+# Every column header of the exports, translated when a table is made (the request's
+# language); the keys are the English headers.
+COLUMNS = {
+    "figure": pgettext_lazy("export column", "figure"),
+    "this period": pgettext_lazy("export column", "this period"),
+    "previous period": pgettext_lazy("export column", "previous period"),
+    "change % / formula": pgettext_lazy("export column", "change % / formula"),
+    "day": pgettext_lazy("export column", "day"),
+    "shares": pgettext_lazy("export column", "shares"),
+    "clicks": pgettext_lazy("export column", "clicks"),
+    "unique_clicks": pgettext_lazy("export column", "unique_clicks"),
+    "previews": pgettext_lazy("export column", "previews"),
+    "reactions": pgettext_lazy("export column", "reactions"),
+    "reposts": pgettext_lazy("export column", "reposts"),
+    "replies": pgettext_lazy("export column", "replies"),
+    "impressions": pgettext_lazy("export column", "impressions"),
+    "potential_reach": pgettext_lazy("export column", "potential_reach"),
+    "engagement": pgettext_lazy("export column", "engagement"),
+    "potential reach": pgettext_lazy("export column", "potential reach"),
+    "network": pgettext_lazy("export column", "network"),
+    "post": pgettext_lazy("export column", "post"),
+    "own words %": pgettext_lazy("export column", "own words %"),
+    "member": pgettext_lazy("export column", "member"),
+    "group": pgettext_lazy("export column", "group"),
+    "members": pgettext_lazy("export column", "members"),
+    "shared in the 30 days to the headcount": pgettext_lazy(
+        "export column", "shared in the 30 days to the headcount"
+    ),
+    "participation %": pgettext_lazy("export column", "participation %"),
+    "headcount of": pgettext_lazy("export column", "headcount of"),
+    "step": pgettext_lazy("export column", "step"),
+    "percent": pgettext_lazy("export column", "percent"),
+    "in the program": pgettext_lazy("export column", "in the program"),
+    "shared in the last 30 days": pgettext_lazy("export column", "shared in the last 30 days"),
+    "post id": pgettext_lazy("export column", "post id"),
+    "campaign": pgettext_lazy("export column", "campaign"),
+    "members reached": pgettext_lazy("export column", "members reached"),
 }
 # A spreadsheet reads text starting with one of these as a formula (OWASP, "CSV
 # injection"); it can run commands or send the sheet's other cells to a web address.
@@ -155,8 +180,13 @@ def response(table: Table, *, name: str, format: str) -> HttpResponse:
 # -- the dashboard's tables -------------------------------------------------------------
 
 
+def column(header: str) -> str:
+    """A column header in the request's language."""
+    return str(COLUMNS[header])
+
+
 def _stat_headers() -> list[str]:
-    return [_(STAT_HEADERS[name]) for name in STAT_COLUMNS]
+    return [column(name) for name in STAT_COLUMNS]
 
 
 def _totals(organization: Organization, filters: Filters) -> Table:
@@ -172,28 +202,40 @@ def _totals(organization: Organization, filters: Filters) -> Table:
             totals.value.formula,
         )
     )
-    headers = [_("figure"), _("this period"), _("previous period"), _("change % / formula")]
+    headers = [
+        column("figure"),
+        column("this period"),
+        column("previous period"),
+        column("change % / formula"),
+    ]
     return Table(headers, rows)
 
 
 def _daily(organization: Organization, filters: Filters) -> Table:
     series = dashboard_selectors.daily_series(organization=organization, filters=filters)
     return Table(
-        [_("day"), _("shares"), _("clicks"), _("engagement")],
+        [column("day"), column("shares"), column("clicks"), column("engagement")],
         ((day.day.isoformat(), day.shares, day.clicks, day.engagement) for day in series),
     )
 
 
 def _breakdown(first: str, rows: list[dashboard_selectors.Row]) -> Table:
     return Table(
-        [first, _("shares"), _("clicks"), _("engagement"), _("potential reach")],
+        [
+            first,
+            column("shares"),
+            column("clicks"),
+            column("engagement"),
+            column("potential reach"),
+        ],
         ((row.label, row.shares, row.clicks, row.engagement, row.potential_reach) for row in rows),
     )
 
 
 def _networks(organization: Organization, filters: Filters) -> Table:
     return _breakdown(
-        _("network"), dashboard_selectors.network_mix(organization=organization, filters=filters)
+        column("network"),
+        dashboard_selectors.network_mix(organization=organization, filters=filters),
     )
 
 
@@ -204,10 +246,10 @@ def _posts(organization: Organization, filters: Filters) -> Table:
     own_words = word_selectors.own_words_by_post(
         organization=organization, post_ids=[row.id for row in rows if row.id], filters=filters
     )
-    table = _breakdown(_("post"), rows)
+    table = _breakdown(column("post"), rows)
     percents = [own_words[row.id].percent if row.id in own_words else None for row in rows]
     return Table(
-        [*table.headers, _("own words %")],
+        [*table.headers, column("own words %")],
         (
             (*line, "" if percent is None else percent)
             for line, percent in zip(table.rows, percents, strict=True)
@@ -217,7 +259,7 @@ def _posts(organization: Organization, filters: Filters) -> Table:
 
 def _members(organization: Organization, filters: Filters) -> Table:
     return _breakdown(
-        _("member"), ranking_selectors.top_members(organization=organization, filters=filters)
+        column("member"), ranking_selectors.top_members(organization=organization, filters=filters)
     )
 
 
@@ -225,14 +267,14 @@ def _groups(organization: Organization, filters: Filters) -> Table:
     rows = dashboard_selectors.group_comparison(organization=organization, filters=filters)
     return Table(
         [
-            _("group"),
-            _("members"),
-            _("shares"),
-            _("clicks"),
-            _("engagement"),
-            _("shared in the 30 days to the headcount"),
-            _("participation %"),
-            _("headcount of"),
+            column("group"),
+            column("members"),
+            column("shares"),
+            column("clicks"),
+            column("engagement"),
+            column("shared in the 30 days to the headcount"),
+            column("participation %"),
+            column("headcount of"),
         ],
         (
             (
@@ -262,13 +304,18 @@ def _funnel(organization: Organization, filters: Filters) -> Table:
                 adoption.concentration,
             )
         )
-    return Table([_("step"), _("members"), _("percent")], rows)
+    return Table([column("step"), column("members"), column("percent")], rows)
 
 
 def _participation(organization: Organization, filters: Filters) -> Table:
     adoption = dashboard_selectors.adoption(organization=organization, filters=filters)
     return Table(
-        [_("day"), _("in the program"), _("shared in the last 30 days"), _("participation %")],
+        [
+            column("day"),
+            column("in the program"),
+            column("shared in the last 30 days"),
+            column("participation %"),
+        ],
         (
             (point.day.isoformat(), point.joined, point.sharers_30_days, point.rate)
             for point in adoption.participation
@@ -304,7 +351,14 @@ def _rows(organization: Organization, filters: Filters) -> Table:
 
     return Table(
         [
-            *(_("day"), _("post id"), _("post"), _("member"), _("network"), _("campaign")),
+            *(
+                column("day"),
+                column("post id"),
+                column("post"),
+                column("member"),
+                column("network"),
+                column("campaign"),
+            ),
             *_stat_headers(),
         ],
         lines(),
@@ -351,7 +405,13 @@ def post_table(*, organization: Organization, post: Any) -> Table:
         (_("all networks"), funnel.reached, funnel.shares, funnel.clicks, funnel.engagement)
     ]
     rows += [(row.label, "", row.shares, row.clicks, row.engagement) for row in funnel.networks]
-    headers = [_("network"), _("members reached"), _("shares"), _("clicks"), _("engagement")]
+    headers = [
+        column("network"),
+        column("members reached"),
+        column("shares"),
+        column("clicks"),
+        column("engagement"),
+    ]
     return Table(headers, rows)
 
 
@@ -361,7 +421,14 @@ def member_table(*, organization: Organization, membership: Membership, filters:
         organization=organization, membership=membership, filters=filters
     )
     return Table(
-        [_("day"), _("post id"), _("post"), _("network"), _("campaign"), *_stat_headers()],
+        [
+            column("day"),
+            column("post id"),
+            column("post"),
+            column("network"),
+            column("campaign"),
+            *_stat_headers(),
+        ],
         (
             (
                 row.day.isoformat(),

@@ -30,6 +30,10 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.core import signing
 from django.db import DatabaseError, connections
+from django.utils import translation
+from django.utils.html import escape
+from django.utils.translation import gettext_noop
+from django.utils.translation.trans_real import parse_accept_lang_header
 
 from chorus.links.bots import bot_name, is_prefetch
 from chorus.links.sinks import (
@@ -314,8 +318,11 @@ class LinkEdge:
             sink = GuardedSink(sink)
         self._sink = sink
         self.forwarded_host = bool(settings.BEHIND_PROXY)
-        self.not_found_page = not_found_page or _page("Link not found", NOT_FOUND_TEXT)
-        self.gone_page = gone_page or _page("No longer available", GONE_TEXT)
+        # Pages given here are shown in every language; else each language's is built on
+        # its first use (never on the redirect's way).
+        self.not_found_page = not_found_page
+        self.gone_page = gone_page
+        self._pages: dict[tuple[str, str], bytes] = {}
 
     @property
     def sink(self) -> GuardedSink:
@@ -349,11 +356,13 @@ class LinkEdge:
         resolver = self.resolver
         target = resolver.get(code) if CODE.fullmatch(code) else None
         if target is None or not self._answers_for(environ, target.organization_id, resolver):
-            return self._page(start_response, "404 Not Found", self.not_found_page, method)
+            body = self.not_found_page or self._shown("not_found", environ)
+            return self._page(start_response, "404 Not Found", body, method)
         now = time.time()
         self.sink.append_line(self.record(target, environ, method, now), now)
         if not target.location:
-            return self._page(start_response, "410 Gone", self.gone_page, method)
+            body = self.gone_page or self._shown("gone", environ)
+            return self._page(start_response, "410 Gone", body, method)
         start_response(
             "302 Found",
             [
@@ -427,6 +436,14 @@ class LinkEdge:
             target.outcome,
         )
 
+    def _shown(self, kind: str, environ: dict[str, Any]) -> bytes:
+        """The "not found" or "gone" page in the visitor's language (Accept-Language)."""
+        language = accepted_language(environ.get("HTTP_ACCEPT_LANGUAGE", ""))
+        page = self._pages.get((kind, language))
+        if page is None:
+            page = self._pages[(kind, language)] = _translated_page(kind, language)
+        return page
+
     @staticmethod
     def _page(
         start_response: Callable[..., Any], status: str, body: bytes, method: str
@@ -443,15 +460,39 @@ class LinkEdge:
         return [b""] if method == "HEAD" else [body]
 
 
-NOT_FOUND_TEXT = (
+NOT_FOUND_TITLE = gettext_noop("Link not found")
+NOT_FOUND_TEXT = gettext_noop(
     "This link does not exist or was switched off. Check that it was copied completely."
 )
-GONE_TEXT = "The post behind this link was withdrawn by the organization that shared it."
+GONE_TITLE = gettext_noop("No longer available")
+GONE_TEXT = gettext_noop(
+    "The post behind this link was withdrawn by the organization that shared it."
+)
 
 
-def _page(title: str, text: str) -> bytes:
+def accepted_language(header: str) -> str:
+    """The first of the visitor's languages that Chorus speaks, else the default one."""
+    for code, _quality in parse_accept_lang_header(header):  # cached, the best first
+        if code == "*":
+            break
+        try:
+            return translation.get_supported_language_variant(code)
+        except LookupError:
+            continue
+    return str(settings.LANGUAGE_CODE)
+
+
+def _translated_page(kind: str, language: str) -> bytes:
+    title, text = (GONE_TITLE, GONE_TEXT) if kind == "gone" else (NOT_FOUND_TITLE, NOT_FOUND_TEXT)
+    with translation.override(language):
+        return _page(translation.gettext(title), translation.gettext(text), language=language)
+
+
+def _page(title: str, text: str, *, language: str = "en") -> bytes:
     # Self-contained (no stylesheet request): this page is served without Django.
-    return f"""<!doctype html><html lang="en"><head><meta charset="utf-8">
+    # The texts are our own (escaped anyway, as a translation could hold "<" or "&").
+    title, text = escape(title), escape(text)
+    return f"""<!doctype html><html lang="{language}"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1"><title>{title}</title>
 <style>body{{font-family:system-ui,sans-serif;background:#f6f7f9;color:#1d2433;margin:0}}
 main{{max-width:30rem;margin:15vh auto;padding:1.5rem;background:#fff;border:1px solid #d9dee7;

@@ -7,6 +7,7 @@ settings again, so the API and the page refuse the same input).
 from __future__ import annotations
 
 from django import forms
+from django.utils.translation import gettext_lazy
 
 from chorus.content.models import Network
 from chorus.links.services.links import fallback_url_clean, short_domain_clean
@@ -15,8 +16,9 @@ from chorus.links.services.links import fallback_url_clean, short_domain_clean
 class LinkMintForm(forms.Form):
     network = forms.ChoiceField(
         required=False,
-        choices=[("", "No particular network"), *Network.choices],
-        help_text="Sets utm_source on the destination.",
+        choices=[("", gettext_lazy("No particular network")), *Network.choices],
+        label=gettext_lazy("Network"),
+        help_text=gettext_lazy("Sets utm_source on the destination."),
     )
 
 
@@ -24,8 +26,8 @@ class LinkSettingsForm(forms.Form):
     short_domain = forms.CharField(
         required=False,
         max_length=253,
-        label="Short domain",
-        help_text=(
+        label=gettext_lazy("Short domain"),
+        help_text=gettext_lazy(
             "A host name of your own for short links, e.g. go.acme.com. Point its DNS at the "
             "Chorus servers first. Empty: links use this site's address."
         ),
@@ -34,8 +36,8 @@ class LinkSettingsForm(forms.Form):
     fallback_url = forms.CharField(
         required=False,
         max_length=2000,
-        label="Fallback page",
-        help_text=(
+        label=gettext_lazy("Fallback page"),
+        help_text=gettext_lazy(
             "Where links of withdrawn (archived) posts lead, e.g. your newsroom. "
             "Empty: a 'no longer available' page."
         ),

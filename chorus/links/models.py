@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from chorus.core.models import TenantModel
 
@@ -19,12 +20,14 @@ class LinkSettings(TenantModel):
     short_domain = models.CharField(
         max_length=253,
         blank=True,
-        help_text="A custom short domain pointed at Chorus, e.g. go.acme.com (empty: this site).",
+        help_text=_(
+            "A custom short domain pointed at Chorus, e.g. go.acme.com (empty: this site)."
+        ),
     )
     fallback_url = models.URLField(
         max_length=2000,
         blank=True,
-        help_text="Where links of withdrawn posts lead (empty: a 'no longer available' page).",
+        help_text=_("Where links of withdrawn posts lead (empty: a 'no longer available' page)."),
     )
 
 
@@ -66,26 +69,26 @@ class Link(TenantModel):
 
 
 class ClickKind(models.TextChoices):
-    CLICK = "click", "Click by a person"
-    BOT = "bot", "Bot or link preview"
-    HEAD = "head", "HEAD request"
-    PREFETCH = "prefetch", "Prefetch"
+    CLICK = "click", _("Click by a person")
+    BOT = "bot", _("Bot or link preview")
+    HEAD = "head", _("HEAD request")
+    PREFETCH = "prefetch", _("Prefetch")
 
 
 class DeviceClass(models.TextChoices):
-    MOBILE = "mobile", "Mobile"
-    TABLET = "tablet", "Tablet"
-    DESKTOP = "desktop", "Desktop"
-    BOT = "bot", "Bot"
-    OTHER = "other", "Other"
+    MOBILE = "mobile", pgettext_lazy("device", "Mobile")
+    TABLET = "tablet", pgettext_lazy("device", "Tablet")
+    DESKTOP = "desktop", pgettext_lazy("device", "Desktop")
+    BOT = "bot", pgettext_lazy("device", "Bot")
+    OTHER = "other", pgettext_lazy("device", "Other")
 
 
 class ClickOutcome(models.TextChoices):
     """What the visitor got (chorus.links.sinks has the same values)."""
 
-    REDIRECTED = "redirected", "Sent to the post's link"
-    FALLBACK = "fallback", "Sent to the organization's fallback page (withdrawn post)"
-    UNAVAILABLE = "unavailable", "Shown the 'no longer available' page (withdrawn post)"
+    REDIRECTED = "redirected", _("Sent to the post's link")
+    FALLBACK = "fallback", _("Sent to the organization's fallback page (withdrawn post)")
+    UNAVAILABLE = "unavailable", _("Shown the 'no longer available' page (withdrawn post)")
 
 
 class Click(TenantModel):

@@ -9,8 +9,8 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.functional import Promise
 from django.utils.translation import gettext, gettext_lazy
+from django_stubs_ext import StrOrPromise
 
 from chorus.accounts.access import MemberRequest, admin_required
 from chorus.analytics.selectors import values as value_selectors
@@ -18,7 +18,7 @@ from chorus.analytics.services.values import MAX_VALUE, value_settings_update
 
 
 def _amount(
-    label: str | Promise, *, required: bool = True, help_text: str | Promise = ""
+    label: StrOrPromise, *, required: bool = True, help_text: StrOrPromise = ""
 ) -> forms.DecimalField:
     return forms.DecimalField(
         label=label,

@@ -20,6 +20,7 @@ from typing import Any
 from django.db.models import Count, Max, Min, Q, QuerySet, Value
 from django.db.models.functions import TruncMinute
 from django.utils import timezone
+from django.utils.translation import gettext, ngettext
 
 from chorus.accounts.models import Organization
 from chorus.content.models import Network
@@ -105,8 +106,18 @@ class VisitorDetail:
     links: list[VisitorLink]
 
 
+def period_choice(days: int) -> str:
+    """The period as the filter offers it ("Last 7 days")."""
+    if days == 1:
+        return gettext("Last 24 hours")
+    return ngettext("Last %(days)s day", "Last %(days)s days", days) % {"days": days}
+
+
 def period_label(days: int) -> str:
-    return f"the last {PERIODS.get(days, f'{days} days')}"
+    """The period in a sentence ("Visitors ... in the last 7 days")."""
+    if days == 1:
+        return gettext("the last 24 hours")
+    return ngettext("the last %(days)s day", "the last %(days)s days", days) % {"days": days}
 
 
 def normalized_key_prefix(text: str) -> str | None:

@@ -11,6 +11,8 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.encoding import iri_to_uri
+from django.utils.translation import gettext, pgettext_lazy
+from django_stubs_ext import StrOrPromise
 
 from chorus.accounts.models import Membership, Organization, User
 from chorus.content.models import Post, PostState
@@ -31,12 +33,12 @@ MAX_DESTINATION_LENGTH = 4000  # Link.destination's max_length
 # Links are made only for approved posts: a draft or a post in review is not published, and
 # its link would not redirect (edge.APPROVED_STATES also lets an expired post's links work).
 MINTABLE_STATES = frozenset({PostState.APPROVED, PostState.SCHEDULED, PostState.LIVE})
-NOT_MINTABLE: dict[str, str] = {
-    PostState.DRAFT: "a draft",
-    PostState.IN_REVIEW: "in review",
-    PostState.REJECTED: "rejected",
-    PostState.EXPIRED: "expired",
-    PostState.ARCHIVED: "withdrawn",
+NOT_MINTABLE: dict[str, StrOrPromise] = {
+    PostState.DRAFT: pgettext_lazy("this post is …", "a draft"),
+    PostState.IN_REVIEW: pgettext_lazy("this post is …", "in review"),
+    PostState.REJECTED: pgettext_lazy("this post is …", "rejected"),
+    PostState.EXPIRED: pgettext_lazy("this post is …", "expired"),
+    PostState.ARCHIVED: pgettext_lazy("this post is …", "withdrawn"),
 }
 
 
@@ -54,9 +56,9 @@ def tracked_destination(url: str, *, network: str, campaign: str) -> str:
         parts = urlsplit(url.strip())
         parts.port  # noqa: B018 (raises ValueError for a bad port)
     except ValueError as error:
-        raise ValidationError("This link is not a valid address.") from error
+        raise ValidationError(gettext("This link is not a valid address.")) from error
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ValidationError("Only http and https links can be tracked.")
+        raise ValidationError(gettext("Only http and https links can be tracked."))
     ours = {
         "utm_source": network or "chorus",
         "utm_medium": UTM_MEDIUM,
@@ -72,7 +74,7 @@ def tracked_destination(url: str, *, network: str, campaign: str) -> str:
     query = "&".join([*kept, urlencode(list(ours.items()))])
     destination = _ascii_url(parts, query=query)
     if len(destination) > MAX_DESTINATION_LENGTH:
-        raise ValidationError("This link is too long to track.")
+        raise ValidationError(gettext("This link is too long to track."))
     return destination
 
 
@@ -91,7 +93,7 @@ def _ascii_host(host: str) -> str:
         try:
             host = idna.encode(host, uts46=True).decode()
         except idna.IDNAError as error:
-            raise ValidationError("This link's domain name is not valid.") from error
+            raise ValidationError(gettext("This link's domain name is not valid.")) from error
     return f"[{host}]" if ":" in host else host
 
 
@@ -103,18 +105,21 @@ def link_mint(*, post: Post, membership: Membership | None = None, network: str 
     if post.state not in MINTABLE_STATES:
         state = NOT_MINTABLE.get(post.state, post.state)
         raise ValidationError(
-            f"Tracked links are made only for approved posts: this post is {state}. "
-            "Links can be made once it is approved (or scheduled, or live)."
+            gettext(
+                "Tracked links are made only for approved posts: this post is %(state)s. "
+                "Links can be made once it is approved (or scheduled, or live)."
+            )
+            % {"state": state}
         )
     # Every channel, not only the networks with captions: WhatsApp and email shares carry links.
     if network and network not in CHANNELS:
-        raise ValidationError(f"Unknown network: {network}.")
+        raise ValidationError(gettext("Unknown network: %(network)s.") % {"network": network})
     if membership is not None and (
         membership.organization_id != post.organization_id or not membership.is_active
     ):
-        raise ValidationError("That member cannot share this post.")
+        raise ValidationError(gettext("That member cannot share this post."))
     if not post.link_url:
-        raise ValidationError("This post has no link to track.")
+        raise ValidationError(gettext("This post has no link to track."))
     existing = Link.objects.filter(post=post, membership=membership, network=network).first()
     if existing is not None:
         return existing
@@ -185,18 +190,18 @@ def short_domain_clean(value: str) -> str:
         character.isspace() for character in domain
     ):
         raise ValidationError(
-            "Enter the host name only, like go.acme.com: no https://, path or port."
+            gettext("Enter the host name only, like go.acme.com: no https://, path or port.")
         )
     try:
         domain = idna.encode(domain, uts46=True).decode("ascii")
     except (idna.IDNAError, UnicodeError):
-        raise ValidationError("That is not a valid domain name.") from None
+        raise ValidationError(gettext("That is not a valid domain name.")) from None
     labels = domain.split(".")
     if len(labels) < 2 or labels[-1].isdigit() or len(domain) > 253:
-        raise ValidationError("Enter a full domain name with a dot, like go.acme.com.")
+        raise ValidationError(gettext("Enter a full domain name with a dot, like go.acme.com."))
     site_host = (urlsplit(settings.SITE_URL).hostname or "").lower()
     if domain == site_host:
-        raise ValidationError("Use a domain of its own, not this site's address.")
+        raise ValidationError(gettext("Use a domain of its own, not this site's address."))
     return domain
 
 
@@ -212,9 +217,11 @@ def fallback_url_clean(value: str) -> str:
     parts = urlsplit(url)
     url = _ascii_url(parts, query=parts.query)
     if len(url) > 2000:
-        raise ValidationError("The fallback address is too long (2,000 characters at most).")
+        raise ValidationError(
+            gettext("The fallback address is too long (2,000 characters at most).")
+        )
     if not safe_location(url):
-        raise ValidationError("The fallback page is not an address a link can lead to.")
+        raise ValidationError(gettext("The fallback page is not an address a link can lead to."))
     return url
 
 
@@ -237,7 +244,7 @@ def link_settings_update(
         except ValidationError as exc:
             errors[name] = exc.messages
     if cleaned.get("short_domain") and _domain_taken(cleaned["short_domain"], organization):
-        errors["short_domain"] = ["Another organization already uses this domain."]
+        errors["short_domain"] = [gettext("Another organization already uses this domain.")]
     if errors:
         raise ValidationError(errors)
     link_settings, _ = LinkSettings.objects.get_or_create(organization=organization)

@@ -14,6 +14,7 @@ from collections.abc import Iterable
 
 from django.core.exceptions import ValidationError
 from django.db.models import Count, F, Q
+from django.utils.translation import gettext
 
 from chorus.accounts.models import Organization, User
 from chorus.links.models import Click, ClickKind, ClickOutcome, DeviceClass, Link
@@ -30,10 +31,13 @@ class UnknownVisitor(LookupError):
 def reason_clean(reason: str) -> str:
     """The reason on one line; refused when too long."""
     if "\x00" in reason:
-        raise ValidationError("The reason must not contain NUL characters.")
+        raise ValidationError(gettext("The reason must not contain NUL characters."))
     reason = " ".join(reason.split())
     if len(reason) > MAX_REASON:
-        raise ValidationError(f"Keep the reason to {MAX_REASON} characters (it has {len(reason)}).")
+        raise ValidationError(
+            gettext("Keep the reason to %(most)s characters (it has %(length)s).")
+            % {"most": MAX_REASON, "length": len(reason)}
+        )
     return reason
 
 

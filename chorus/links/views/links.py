@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
 from chorus.accounts.access import MemberRequest, role_required
@@ -84,7 +85,10 @@ def post_link_mint(request: MemberRequest, post_id: int) -> HttpResponse:
         form.add_error(None, exc.messages[0])
         return _card(request, post, form=form)
     label = dict(form.fields["network"].choices).get(network, network)  # type: ignore[attr-defined]
-    notice = f"{label}: {'the post already had this link' if existed else 'link created'}."
+    if existed:
+        notice = gettext("%(network)s: the post already had this link.") % {"network": label}
+    else:
+        notice = gettext("%(network)s: link created.") % {"network": label}
     return _card(request, post, notice=notice)
 
 
@@ -97,7 +101,12 @@ def link_toggle(request: MemberRequest, link_id: int) -> HttpResponse:
         raise Http404("Unknown link.")
     wanted = request.POST.get("active")
     if wanted not in ("0", "1"):
-        return HttpResponse("Say whether to enable (1) or disable (0) the link.", status=400)
+        return HttpResponse(
+            gettext("Say whether to enable (1) or disable (0) the link."), status=400
+        )
     services.link_update(link=link, actor=request.user, is_active=wanted == "1")  # type: ignore[arg-type]
-    notice = f"Link {link.code} {'enabled' if link.is_active else 'disabled'}."
+    if link.is_active:
+        notice = gettext("Link %(code)s enabled.") % {"code": link.code}
+    else:
+        notice = gettext("Link %(code)s disabled.") % {"code": link.code}
     return _card(request, link.post, notice=notice)

@@ -15,6 +15,8 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.text import format_lazy
+from django.utils.translation import gettext, gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_http_methods
 
 from chorus.accounts.access import MemberRequest, admin_required
@@ -24,19 +26,26 @@ from chorus.links.selectors.links import DEAD_LETTER_DAYS, dead_letters_summary
 from chorus.links.services.visitors import MAX_REASON, UnknownVisitor, reason_clean
 
 
+def _period_choices() -> list[tuple[int, str]]:
+    return [(days, visitors.period_choice(days)) for days in visitors.PERIODS]
+
+
 class VisitorFilterForm(forms.Form):
     days = forms.TypedChoiceField(
         required=False,
         coerce=int,
         empty_value=None,
-        choices=[(days, f"Last {name}") for days, name in visitors.PERIODS.items()],
-        label="Period",
+        choices=_period_choices,  # a callable: read in the request's language
+        label=gettext_lazy("Period"),
     )
     key = forms.CharField(
         required=False,
         max_length=200,
-        label="Visitor key",
-        help_text=f"Paste the first {visitors.KEY_PREFIX_MIN} characters of a key or more.",
+        label=gettext_lazy("Visitor key"),
+        help_text=format_lazy(
+            gettext_lazy("Paste the first {count} characters of a key or more."),
+            count=visitors.KEY_PREFIX_MIN,
+        ),
         widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
     )
 
@@ -47,8 +56,11 @@ class VisitorFilterForm(forms.Form):
         prefix = visitors.normalized_key_prefix(text)
         if prefix is None:
             raise ValidationError(
-                f"A visitor key is made of digits and the letters a to f: paste at least "
-                f"{visitors.KEY_PREFIX_MIN} of its characters, at most {visitors.KEY_LENGTH}."
+                gettext(
+                    "A visitor key is made of digits and the letters a to f: paste at least "
+                    "%(least)s of its characters, at most %(most)s."
+                )
+                % {"least": visitors.KEY_PREFIX_MIN, "most": visitors.KEY_LENGTH}
             )
         return prefix
 
@@ -63,10 +75,13 @@ class ReclassifyForm(forms.Form):
     reason = forms.CharField(
         required=False,
         max_length=MAX_REASON,
-        label="Reason",
-        help_text="Optional, kept in the audit log and on the clicks.",
+        label=gettext_lazy("Reason"),
+        help_text=gettext_lazy("Optional, kept in the audit log and on the clicks."),
         widget=forms.TextInput(
-            attrs={"placeholder": "e.g. mail security scanner", "autocomplete": "off"}
+            attrs={
+                "placeholder": gettext_lazy("e.g. mail security scanner"),
+                "autocomplete": "off",
+            }
         ),
     )
 
@@ -142,6 +157,9 @@ def visitor_detail(request: MemberRequest, visitor_key: str) -> HttpResponse:
 
 def reclassified_message(changed: int) -> str:
     if not changed:
-        return "Nothing to do: this visitor's clicks already count as bot previews."
-    clicks = "1 click is" if changed == 1 else f"{changed} clicks are"
-    return f"{clicks} now counted as bot previews; the dashboards update within a minute."
+        return gettext("Nothing to do: this visitor's clicks already count as bot previews.")
+    return ngettext(
+        "%(count)s click is now counted as bot previews; the dashboards update within a minute.",
+        "%(count)s clicks are now counted as bot previews; the dashboards update within a minute.",
+        changed,
+    ) % {"count": changed}
