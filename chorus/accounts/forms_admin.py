@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from chorus.accounts.models import (
@@ -20,7 +21,11 @@ from chorus.accounts.models import (
 )
 from chorus.core.audit import audit_action_label
 
-ACTIVE_CHOICES = [("", "Active and deactivated"), ("active", "Active"), ("inactive", "Deactivated")]
+ACTIVE_CHOICES = [
+    ("", _("Active and deactivated")),
+    ("active", _("Active")),
+    ("inactive", _("Deactivated")),
+]
 
 
 def _org_groups(organization: Organization) -> Any:
@@ -31,21 +36,26 @@ class MemberFilterForm(forms.Form):
     q = forms.CharField(
         required=False,
         max_length=200,
-        label="Search",
+        label=_("Search"),
         widget=forms.TextInput(
-            attrs={"type": "search", "placeholder": "Name or email", "autocomplete": "off"}
+            attrs={"type": "search", "placeholder": _("Name or email"), "autocomplete": "off"}
         ),
     )
-    role = forms.ChoiceField(required=False, choices=[("", "Any role"), *Role.choices])
+    role = forms.ChoiceField(
+        required=False, label=_("Role"), choices=[("", _("Any role")), *Role.choices]
+    )
     group = forms.ModelChoiceField(
-        required=False, queryset=Group.objects.none(), empty_label="Any group"
+        required=False,
+        queryset=Group.objects.none(),
+        label=_("Group"),
+        empty_label=_("Any group"),
     )
     program_status = forms.ChoiceField(
         required=False,
-        label="Program",
-        choices=[("", "Any program status"), *ProgramStatus.choices],
+        label=_("Program"),
+        choices=[("", _("Any program status")), *ProgramStatus.choices],
     )
-    active = forms.ChoiceField(required=False, label="Status", choices=ACTIVE_CHOICES)
+    active = forms.ChoiceField(required=False, label=_("Status"), choices=ACTIVE_CHOICES)
 
     def __init__(self, *args: Any, organization: Organization, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -70,7 +80,7 @@ class MemberRolesForm(forms.Form):
         choices=Role.choices,
         widget=forms.CheckboxSelectMultiple,
         required=False,
-        label="Roles",
+        label=_("Roles"),
     )
 
 
@@ -103,21 +113,23 @@ class MemberGroupsForm(forms.Form):
 
 
 class GroupCreateForm(forms.Form):
-    kind = forms.ChoiceField(choices=GroupKind.choices, initial=GroupKind.DEPARTMENT)
-    name = forms.CharField(max_length=100)
-    description = forms.CharField(max_length=300, required=False)
+    kind = forms.ChoiceField(
+        label=_("Kind"), choices=GroupKind.choices, initial=GroupKind.DEPARTMENT
+    )
+    name = forms.CharField(label=_("Name"), max_length=100)
+    description = forms.CharField(label=_("Description"), max_length=300, required=False)
 
 
 class GroupUpdateForm(forms.Form):
-    name = forms.CharField(max_length=100)
-    description = forms.CharField(max_length=300, required=False)
+    name = forms.CharField(label=_("Name"), max_length=100)
+    description = forms.CharField(label=_("Description"), max_length=300, required=False)
 
 
 class GroupAddMembersForm(forms.Form):
     members = forms.ModelMultipleChoiceField(
         queryset=Membership.objects.none(),
         widget=forms.CheckboxSelectMultiple,
-        error_messages={"required": "Select at least one member to add."},
+        error_messages={"required": _("Select at least one member to add.")},
     )
 
     def __init__(self, *args: Any, organization: Organization, **kwargs: Any) -> None:
@@ -132,30 +144,30 @@ def _by_label(choice: tuple[str, str]) -> str:
 
 
 class AuditFilterForm(forms.Form):
-    action = forms.ChoiceField(required=False)
+    action = forms.ChoiceField(required=False, label=_("Action"))
     actor = forms.CharField(
         required=False,
         max_length=254,
-        label="Who",
-        widget=forms.TextInput(attrs={"placeholder": "Email contains"}),
+        label=_("Who"),
+        widget=forms.TextInput(attrs={"placeholder": _("Email contains")}),
     )
     target = forms.CharField(
         required=False,
         max_length=254,
-        label="Whom",
-        widget=forms.TextInput(attrs={"placeholder": "Name contains"}),
+        label=_("Whom"),
+        widget=forms.TextInput(attrs={"placeholder": _("Name contains")}),
     )
     date_from = forms.DateField(
-        required=False, label="From", widget=forms.DateInput(attrs={"type": "date"})
+        required=False, label=_("From"), widget=forms.DateInput(attrs={"type": "date"})
     )
     date_to = forms.DateField(
-        required=False, label="To", widget=forms.DateInput(attrs={"type": "date"})
+        required=False, label=_("To"), widget=forms.DateInput(attrs={"type": "date"})
     )
 
     def __init__(self, *args: Any, actions: list[str], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["action"].choices = [  # type: ignore[attr-defined]
-            ("", "Any action"),
+            ("", gettext("Any action")),
             *sorted(((action, audit_action_label(action)) for action in actions), key=_by_label),
         ]
 
@@ -163,7 +175,7 @@ class AuditFilterForm(forms.Form):
         data = super().clean() or {}
         date_from, date_to = data.get("date_from"), data.get("date_to")
         if date_from and date_to and date_from > date_to:
-            self.add_error("date_to", "The end date is before the start date.")
+            self.add_error("date_to", gettext("The end date is before the start date."))
         return data
 
     def filters(self) -> dict[str, Any]:
@@ -179,13 +191,13 @@ class AuditFilterForm(forms.Form):
 
 
 class OrganizationNameForm(forms.Form):
-    name = forms.CharField(max_length=150, label="Organization name")
+    name = forms.CharField(max_length=150, label=_("Organization name"))
 
 
 class ProgramTermsForm(forms.Form):
     program_terms = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 8}),
-        label="Advocacy program terms",
+        label=_("Advocacy program terms"),
         max_length=20000,
     )
 

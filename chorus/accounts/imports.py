@@ -17,7 +17,9 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import DatabaseError, transaction
 from django.db.models.functions import Lower
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from chorus.accounts.models import (
     Group,
@@ -52,7 +54,10 @@ GROUP_COLUMNS = {
 LIST_SEPARATOR = re.compile(r"[;|]")
 ROLE_ALIASES = {"administrator": Role.ADMIN.value, "reviewer": Role.APPROVER.value}
 MAX_LENGTHS = {"name": 150, "title": 150, "group": 100}
-EXCEL_EXPORT_HINT = "In Excel or Numbers choose File > Save As > “CSV UTF-8”."
+
+
+def _excel_hint() -> str:
+    return _("In Excel or Numbers choose File > Save As > “CSV UTF-8”.")
 
 
 class ImportFileError(Exception):
@@ -68,25 +73,30 @@ def _fold(header: str) -> str:
 
 def _decode(data: bytes) -> str:
     if not data.strip():
-        raise ImportFileError("The file is empty.")
+        raise ImportFileError(_("The file is empty."))
     if data.startswith(b"PK\x03\x04") or data.startswith(b"\xd0\xcf\x11\xe0"):
         raise ImportFileError(
-            f"This looks like a spreadsheet (Excel) file, not a CSV. {EXCEL_EXPORT_HINT}"
+            _("This looks like a spreadsheet (Excel) file, not a CSV. %(hint)s")
+            % {"hint": _excel_hint()}
         )
     if b"\x00" in data:
         raise ImportFileError(
-            "This is not a CSV text file (it contains binary data). "
-            f"Export it as CSV first. {EXCEL_EXPORT_HINT}"
+            _(
+                "This is not a CSV text file (it contains binary data). "
+                "Export it as CSV first. %(hint)s"
+            )
+            % {"hint": _excel_hint()}
         )
     try:
         # utf-8-sig drops the byte-order mark that Excel puts at the start.
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise ImportFileError(
-            f"The file is not encoded as UTF-8; save it as CSV UTF-8. {EXCEL_EXPORT_HINT}"
+            _("The file is not encoded as UTF-8; save it as CSV UTF-8. %(hint)s")
+            % {"hint": _excel_hint()}
         ) from None
     if any(ord(char) < 32 and char not in "\t\r\n" for char in text):
-        raise ImportFileError(f"This is not a CSV text file. {EXCEL_EXPORT_HINT}")
+        raise ImportFileError(_("This is not a CSV text file. %(hint)s") % {"hint": _excel_hint()})
     return text
 
 
@@ -110,14 +120,16 @@ def _read_table(text: str) -> list[list[str]]:
             # The header is one line on top of the allowed rows.
             if len(table) > limit + 1:
                 raise ImportFileError(
-                    f"The file has more than {limit} rows; split it into smaller files."
+                    _("The file has more than %(limit)s rows; split it into smaller files.")
+                    % {"limit": limit}
                 )
     except csv.Error as error:
         raise ImportFileError(
-            f"The file is not a valid CSV (line {reader.line_num}: {error}). {EXCEL_EXPORT_HINT}"
+            _("The file is not a valid CSV (line %(line)s: %(error)s). %(hint)s")
+            % {"line": reader.line_num, "error": error, "hint": _excel_hint()}
         ) from None
     if not table:
-        raise ImportFileError("The file is empty.")
+        raise ImportFileError(_("The file is empty."))
     return table
 
 
@@ -130,10 +142,13 @@ def _columns(header: list[str]) -> dict[str, int]:
             if folded in aliases and column not in positions:
                 positions[column] = index
     if "email" not in positions:
-        found = ", ".join(f"“{name.strip()}”" for name in header if name.strip()) or "none"
+        found = ", ".join(f"“{name.strip()}”" for name in header if name.strip()) or _("none")
         raise ImportFileError(
-            f"The file has no email column. Columns found: {found}. "
-            "The first line must name the columns, with one called “email”."
+            _(
+                "The file has no email column. Columns found: %(found)s. "
+                "The first line must name the columns, with one called “email”."
+            )
+            % {"found": found}
         )
     return positions
 
@@ -153,12 +168,12 @@ def _parse_row(line: int, record: list[str], positions: dict[str, int]) -> dict[
     errors: list[str] = []
     email = cell("email").lower()
     if not email:
-        errors.append("The email is missing.")
+        errors.append(_("The email is missing."))
     else:
         try:
             validate_email(email)
         except ValidationError:
-            errors.append(f"“{email}” is not a valid email address.")
+            errors.append(_("“%(email)s” is not a valid email address.") % {"email": email})
     roles: list[str] = []
     for raw_role in _split(cell("roles")):
         role = ROLE_ALIASES.get(raw_role.lower(), raw_role.lower())
@@ -166,7 +181,10 @@ def _parse_row(line: int, record: list[str], positions: dict[str, int]) -> dict[
             roles.append(role)
         else:
             allowed = ", ".join(Role.values)
-            errors.append(f"Unknown role “{raw_role}” (use {allowed}).")
+            errors.append(
+                _("Unknown role “%(role)s” (use %(allowed)s).")
+                % {"role": raw_role, "allowed": allowed}
+            )
     row: dict[str, Any] = {
         "line": line,
         "email": email,
@@ -179,12 +197,16 @@ def _parse_row(line: int, record: list[str], positions: dict[str, int]) -> dict[
         "groups": _split(cell("groups")),
         "errors": errors,
     }
-    for field in ("name", "title"):
+    too_long = {
+        "name": _("The name is longer than %(limit)s characters."),
+        "title": _("The title is longer than %(limit)s characters."),
+    }
+    for field, message in too_long.items():
         if len(row[field]) > MAX_LENGTHS[field]:
-            errors.append(f"The {field} is longer than {MAX_LENGTHS[field]} characters.")
+            errors.append(message % {"limit": MAX_LENGTHS[field]})
     for group_name in [row["department"], row["region"], row["language"], *row["groups"]]:
         if len(group_name) > MAX_LENGTHS["group"]:
-            errors.append(f"The group name “{group_name[:30]}…” is too long.")
+            errors.append(_("The group name “%(name)s…” is too long.") % {"name": group_name[:30]})
     return row
 
 
@@ -195,7 +217,7 @@ def parse_member_csv(*, organization: Organization, data: bytes) -> list[dict[st
     table = _read_table(_decode(data))
     positions = _columns(table[0])
     if len(table) == 1:
-        raise ImportFileError("The file has a header line but no people in it.")
+        raise ImportFileError(_("The file has a header line but no people in it."))
     rows = [_parse_row(line, record, positions) for line, record in enumerate(table[1:], 2)]
     first_line: dict[str, int] = {}
     for row in rows:
@@ -203,7 +225,8 @@ def parse_member_csv(*, organization: Organization, data: bytes) -> list[dict[st
             continue
         if row["email"] in first_line:
             row["errors"].append(
-                f"Duplicate: the same email is on line {first_line[row['email']]}."
+                _("Duplicate: the same email is on line %(line)s.")
+                % {"line": first_line[row["email"]]}
             )
         else:
             first_line[row["email"]] = row["line"]
@@ -213,7 +236,9 @@ def parse_member_csv(*, organization: Organization, data: bytes) -> list[dict[st
 
 def too_large_message() -> str:
     megabytes = settings.MEMBER_IMPORT_MAX_BYTES / (1024 * 1024)
-    return f"The file is larger than {megabytes:.1f} MB; split it into smaller files."
+    return _("The file is larger than %(size).1f MB; split it into smaller files.") % {
+        "size": megabytes
+    }
 
 
 def check_rows_against_organization(
@@ -224,6 +249,7 @@ def check_rows_against_organization(
     Replaces the earlier organization checks, so it can run again at confirm time.
     """
     emails = [row["email"] for row in rows if row["email"]]
+    organization_errors = _organization_errors()
     members = set(
         Membership.objects.filter(organization=organization)
         .annotate(email=Lower("user__email"))
@@ -240,16 +266,25 @@ def check_rows_against_organization(
         .values_list("lower_email", flat=True)
     )
     for row in rows:
-        row["errors"] = [error for error in row["errors"] if error not in _ORGANIZATION_ERRORS]
+        row["errors"] = [error for error in row["errors"] if error not in organization_errors]
         if row["email"] in members:
-            row["errors"].append(ALREADY_MEMBER)
+            row["errors"].append(str(ALREADY_MEMBER))
         elif row["email"] in invited:
-            row["errors"].append(ALREADY_INVITED)
+            row["errors"].append(str(ALREADY_INVITED))
 
 
-ALREADY_MEMBER = "Already a member of the organization."
-ALREADY_INVITED = "Already has a pending invitation."
-_ORGANIZATION_ERRORS = {ALREADY_MEMBER, ALREADY_INVITED}
+ALREADY_MEMBER = gettext_lazy("Already a member of the organization.")
+ALREADY_INVITED = gettext_lazy("Already has a pending invitation.")
+
+
+def _organization_errors() -> set[str]:
+    """These two problems in every language: a preview is stored in the language of the
+    admin who uploaded it, and checked again in the language of whoever confirms."""
+    found: set[str] = set()
+    for language, _name in settings.LANGUAGES:
+        with translation.override(language):
+            found |= {str(ALREADY_MEMBER), str(ALREADY_INVITED)}
+    return found
 
 
 def new_group_names(
@@ -317,8 +352,11 @@ def member_import_confirm(*, member_import: MemberImport, actor: User) -> Member
         raise
     except DatabaseError as error:
         raise ImportConfirmError(
-            "Nothing was imported: the database refused one of the writes "
-            f"({error.__class__.__name__}). Please try again."
+            _(
+                "Nothing was imported: the database refused one of the writes "
+                "(%(error)s). Please try again."
+            )
+            % {"error": error.__class__.__name__}
         ) from error
 
 
@@ -352,8 +390,8 @@ def _write_import(*, member_import: MemberImport, actor: User) -> None:
             )
         except ValidationError as error:
             raise ImportConfirmError(
-                f"Nothing was imported: line {row['line']} ({row['email']}): "
-                f"{' '.join(error.messages)}"
+                _("Nothing was imported: line %(line)s (%(email)s): %(problem)s")
+                % {"line": row["line"], "email": row["email"], "problem": " ".join(error.messages)}
             ) from None
         invitation_ids.append(invitation.pk)
     member_import.confirmed_at = timezone.now()

@@ -5,6 +5,9 @@ from typing import Any, ClassVar
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.db import models
 from django.utils import timezone
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from chorus.core.models import TenantModel
 
@@ -30,7 +33,7 @@ class User(AbstractUser):
     username = None  # type: ignore[assignment]
     first_name = None  # type: ignore[assignment]
     last_name = None  # type: ignore[assignment]
-    email = models.EmailField("email address", unique=True)
+    email = models.EmailField(_("email address"), unique=True)
     name = models.CharField(max_length=150, blank=True)
     # One of settings.LANGUAGES, chosen in Settings; empty follows the browser's language.
     language = models.CharField(max_length=16, blank=True, default="")
@@ -67,7 +70,7 @@ class Organization(models.Model):
     logo_width = models.PositiveIntegerField(default=0)
     logo_height = models.PositiveIntegerField(default=0)
     accent_color = models.CharField(
-        max_length=7, blank=True, help_text="#rrggbb; empty for Chorus's own colour."
+        max_length=7, blank=True, help_text=_("#rrggbb; empty for Chorus's own colour.")
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -81,16 +84,30 @@ class Organization(models.Model):
 
 
 class Role(models.TextChoices):
-    EMPLOYEE = "employee", "Employee"
-    CURATOR = "curator", "Curator"
-    APPROVER = "approver", "Approver"
-    ADMIN = "admin", "Admin"
+    EMPLOYEE = "employee", _("Employee")
+    CURATOR = "curator", _("Curator")
+    APPROVER = "approver", _("Approver")
+    ADMIN = "admin", _("Admin")
+
+
+# The roles as pages list them, in lower case ("employee, curator").
+ROLE_NAMES: dict[str, Promise] = {
+    Role.EMPLOYEE: pgettext_lazy("role in a list", "employee"),
+    Role.CURATOR: pgettext_lazy("role in a list", "curator"),
+    Role.APPROVER: pgettext_lazy("role in a list", "approver"),
+    Role.ADMIN: pgettext_lazy("role in a list", "admin"),
+}
+
+
+def role_names(roles: list[str]) -> list[str]:
+    """The roles in the current language, for lists; an unknown value stays as it is."""
+    return [str(ROLE_NAMES.get(role, role)) for role in roles]
 
 
 class ProgramStatus(models.TextChoices):
-    NOT_JOINED = "not_joined", "Not joined yet"
-    JOINED = "joined", "Taking part"
-    LEFT = "left", "Left the program"
+    NOT_JOINED = "not_joined", _("Not joined yet")
+    JOINED = "joined", _("Taking part")
+    LEFT = "left", _("Left the program")
 
 
 class Membership(TenantModel):
@@ -111,7 +128,7 @@ class Membership(TenantModel):
     )
     program_status_changed_at = models.DateTimeField(null=True, blank=True)
     # Off: never named in top-member lists or exports others see (own figures stay visible).
-    public_ranking = models.BooleanField("Show me in public rankings", default=True)
+    public_ranking = models.BooleanField(_("Show me in public rankings"), default=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -127,6 +144,10 @@ class Membership(TenantModel):
     def roles(self) -> list[str]:
         return [role.value for role in Role if getattr(self, f"is_{role.value}")]
 
+    @property
+    def role_names(self) -> list[str]:
+        return role_names(self.roles)
+
     def has_role(self, *roles: str) -> bool:
         """True when the member holds any of these roles (admins hold every role)."""
         if not self.is_active:
@@ -140,10 +161,11 @@ class Membership(TenantModel):
 
 
 class GroupKind(models.TextChoices):
-    DEPARTMENT = "department", "Department"
-    REGION = "region", "Region"
-    LANGUAGE = "language", "Language"
-    CUSTOM = "custom", "Custom"
+    DEPARTMENT = "department", _("Department")
+    REGION = "region", _("Region")
+    LANGUAGE = "language", _("Language")
+    # Translators: a group kind (any set of people, not a department, region or language).
+    CUSTOM = "custom", _("Custom")
 
 
 class Group(TenantModel):
@@ -165,8 +187,8 @@ class Group(TenantModel):
 
 
 class ConsentAction(models.TextChoices):
-    JOINED = "joined", "Joined the program"
-    LEFT = "left", "Left the program"
+    JOINED = "joined", _("Joined the program")
+    LEFT = "left", _("Left the program")
 
 
 class ProgramConsent(TenantModel):
@@ -180,6 +202,15 @@ class ProgramConsent(TenantModel):
 
     class Meta:
         ordering = ["-created_at", "-id"]
+
+
+# An invitation's status (computed, see Invitation.status) in words.
+INVITATION_STATUSES: dict[str, Promise] = {
+    "pending": _("Pending"),
+    "expired": _("Expired"),
+    "accepted": _("Accepted"),
+    "revoked": _("Revoked"),
+}
 
 
 class Invitation(TenantModel):
@@ -227,6 +258,14 @@ class Invitation(TenantModel):
         if self.expires_at <= timezone.now():
             return "expired"
         return "pending"
+
+    @property
+    def status_label(self) -> str:
+        return str(INVITATION_STATUSES[self.status])
+
+    @property
+    def role_names(self) -> list[str]:
+        return role_names(self.roles)
 
 
 class ApiToken(TenantModel):

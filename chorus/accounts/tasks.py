@@ -2,11 +2,14 @@ from __future__ import annotations
 
 import logging
 
+from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
+from django.utils import translation
+from django.utils.translation import gettext as _
 from django_tasks import task
 
-from chorus.accounts.models import Invitation
+from chorus.accounts.models import Invitation, User
 from chorus.accounts.selectors.branding import organization_logo_url
 from chorus.core.tenancy import runs_in_organization_of
 
@@ -15,8 +18,12 @@ logger = logging.getLogger(__name__)
 
 @task()
 @runs_in_organization_of(Invitation, "invitation_ids")
-def invitations_send(*, invitation_ids: list[int]) -> int:
-    """Email each still-pending invitation a fresh link. Returns how many were sent."""
+def invitations_send(*, invitation_ids: list[int], language: str = "") -> int:
+    """Email each still-pending invitation a fresh link. Returns how many were sent.
+
+    Each email speaks the language the invited person chose, when they already have an
+    account and chose one; otherwise `language`, the inviting admin's.
+    """
     from chorus.accounts.services.invitations import invitation_issue_link
 
     sent = 0
@@ -33,12 +40,17 @@ def invitations_send(*, invitation_ids: list[int]) -> int:
             "logo_url": organization_logo_url(organization=organization),
             "accent_color": organization.accent_color or "#3b4bdb",
         }
-        subject = f"Join {organization.name} on Chorus"
-        body = render_to_string("accounts/email/invitation.txt", context)
-        message = EmailMultiAlternatives(subject, body, None, [invitation.email])
-        message.attach_alternative(
-            render_to_string("accounts/email/invitation.html", context), "text/html"
+        chosen = (
+            User.objects.filter(email__iexact=invitation.email)
+            .values_list("language", flat=True)
+            .first()
         )
+        with translation.override(chosen or language or settings.LANGUAGE_CODE):
+            subject = _("Join %(name)s on Chorus") % {"name": organization.name}
+            body = render_to_string("accounts/email/invitation.txt", context)
+            html = render_to_string("accounts/email/invitation.html", context)
+        message = EmailMultiAlternatives(subject, body, None, [invitation.email])
+        message.attach_alternative(html, "text/html")
         try:
             message.send()
         except OSError:

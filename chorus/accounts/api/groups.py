@@ -12,6 +12,7 @@ from typing import Literal
 from django.db.models import Count, QuerySet
 from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 from ninja.pagination import paginate
 from ninja.params import Query
@@ -35,7 +36,7 @@ def _members(request: HttpRequest, member_ids: list[int]) -> list[Membership]:
     organization = calling_member(request).organization
     members = list(Membership.objects.filter(organization=organization, pk__in=wanted))
     if len(members) != len(wanted):
-        raise Http404("Unknown member.")
+        raise Http404(_("Unknown member."))
     return members
 
 

@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest
+from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema
 from ninja.pagination import paginate
 from ninja.params import Query
@@ -85,7 +86,7 @@ def _member(request: HttpRequest, member_id: int) -> Membership:
         organization=calling_member(request).organization, member_id=member_id
     )
     if membership is None:
-        raise Http404("Unknown member.")
+        raise Http404(_("Unknown member."))
     return membership
 
 

@@ -7,6 +7,7 @@ import binascii
 
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema
 
 from chorus.accounts.models import Organization
@@ -84,12 +85,12 @@ def logo_set(request: HttpRequest, payload: OrganizationLogoIn) -> OrganizationL
     try:
         data = base64.b64decode(payload.content_base64, validate=True)
     except (binascii.Error, ValueError) as error:
-        raise ValidationError("content_base64 is not valid base64.") from error
+        raise ValidationError(_("content_base64 is not valid base64.")) from error
     branding.organization_set_logo(
         organization=membership.organization,
         actor=membership.user,
         data=data,
-        name=payload.file_name.strip() or "The logo",
+        name=payload.file_name.strip() or _("The logo"),
     )
     return _look(membership.organization)
 

@@ -6,6 +6,7 @@ from collections.abc import Iterable
 
 from django.core.exceptions import ValidationError
 from django.db.models import Count, QuerySet
+from django.utils.translation import gettext as _
 
 from chorus.accounts.models import (
     Group,
@@ -28,7 +29,7 @@ def group_list_by_ids(*, organization: Organization, group_ids: Iterable[int]) -
     wanted = set(group_ids)
     groups = list(Group.objects.filter(organization=organization, pk__in=wanted))
     if len(groups) != len(wanted):
-        raise ValidationError("Unknown group.")
+        raise ValidationError(_("Unknown group."))
     return groups
 
 

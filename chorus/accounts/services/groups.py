@@ -5,9 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
 
 from chorus.accounts.models import (
     Group,
+    GroupKind,
     Membership,
     Organization,
     User,
@@ -15,14 +17,24 @@ from chorus.accounts.models import (
 from chorus.core.audit import audit_record
 
 
+def _clash_message(kind: str) -> str:
+    messages: dict[str, str] = {
+        GroupKind.DEPARTMENT: _("There is already a department group named %(name)s."),
+        GroupKind.REGION: _("There is already a region group named %(name)s."),
+        GroupKind.LANGUAGE: _("There is already a language group named %(name)s."),
+        GroupKind.CUSTOM: _("There is already a custom group named %(name)s."),
+    }
+    return messages.get(kind, messages[GroupKind.CUSTOM])
+
+
 def group_create(
     *, organization: Organization, actor: User, kind: str, name: str, description: str = ""
 ) -> Group:
     name = " ".join(name.split())
     if not name:
-        raise ValidationError("A group needs a name.")
+        raise ValidationError(_("A group needs a name."))
     if Group.objects.filter(organization=organization, kind=kind, name__iexact=name).exists():
-        raise ValidationError(f"There is already a {kind} group named {name}.")
+        raise ValidationError(_clash_message(kind) % {"name": name})
     group = Group.objects.create(
         organization=organization, kind=kind, name=name, description=description.strip()
     )
@@ -39,12 +51,12 @@ def group_create(
 def group_update(*, group: Group, actor: User, name: str, description: str = "") -> Group:
     name = " ".join(name.split())
     if not name:
-        raise ValidationError("A group needs a name.")
+        raise ValidationError(_("A group needs a name."))
     clash = Group.objects.filter(
         organization_id=group.organization_id, kind=group.kind, name__iexact=name
     ).exclude(pk=group.pk)
     if clash.exists():
-        raise ValidationError(f"There is already a {group.kind} group named {name}.")
+        raise ValidationError(_clash_message(group.kind) % {"name": name})
     before = group.name
     group.name = name
     group.description = description.strip()

@@ -8,7 +8,8 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
 from chorus.accounts.models import (
     Group,
@@ -42,12 +43,12 @@ def invitation_create(
     email = email.strip().lower()
     roles = _check_roles(roles) or [Role.EMPLOYEE.value]
     if Membership.objects.filter(organization=organization, user__email__iexact=email).exists():
-        raise ValidationError(f"{email} is already a member.")
+        raise ValidationError(_("%(email)s is already a member.") % {"email": email})
     if invitation_pending_for(organization=organization, email=email) is not None:
-        raise ValidationError(f"{email} already has a pending invitation.")
+        raise ValidationError(_("%(email)s already has a pending invitation.") % {"email": email})
     groups = list(groups)
     if any(group.organization_id != organization.pk for group in groups):
-        raise ValidationError("Unknown group.")
+        raise ValidationError(_("Unknown group."))
     invitation = Invitation.objects.create(
         organization=organization,
         email=email,
@@ -92,7 +93,11 @@ def invitation_pending_for(*, organization: Organization, email: str) -> Invitat
 def _send_on_commit(invitation_ids: list[int]) -> None:
     from chorus.accounts.tasks import invitations_send
 
-    transaction.on_commit(lambda: invitations_send.enqueue(invitation_ids=invitation_ids))
+    # The email speaks the inviting admin's language unless the invitee already chose one.
+    language = translation.get_language() or settings.LANGUAGE_CODE
+    transaction.on_commit(
+        lambda: invitations_send.enqueue(invitation_ids=invitation_ids, language=language)
+    )
 
 
 def invitations_send_on_commit(*, invitation_ids: list[int]) -> None:
@@ -104,7 +109,7 @@ def invitations_send_on_commit(*, invitation_ids: list[int]) -> None:
 def invitation_resend(*, invitation: Invitation, actor: User) -> Invitation:
     """Send again with a fresh link and a fresh expiry; the old link stops working."""
     if invitation.accepted_at or invitation.revoked_at:
-        raise ValidationError("Only a pending or expired invitation can be resent.")
+        raise ValidationError(_("Only a pending or expired invitation can be resent."))
     invitation.expires_at = timezone.now() + timedelta(days=settings.INVITATION_VALID_DAYS)
     # A new secret right away: the old link dies now, not when the email task runs.
     invitation.token_hash = hash_secret(new_secret())
@@ -121,7 +126,7 @@ def invitation_resend(*, invitation: Invitation, actor: User) -> Invitation:
 
 def invitation_revoke(*, invitation: Invitation, actor: User) -> Invitation:
     if invitation.accepted_at:
-        raise ValidationError("This invitation was already accepted.")
+        raise ValidationError(_("This invitation was already accepted."))
     if invitation.revoked_at:
         return invitation
     invitation.revoked_at = timezone.now()
@@ -160,11 +165,13 @@ def invitation_accept(*, invitation: Invitation, user: User) -> Membership:
     """Turn an invitation into a membership for `user`, whose email must match."""
     invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
     if invitation.status != "pending":
-        raise ValidationError(f"This invitation is {invitation.status}.")
+        raise ValidationError(
+            _("This invitation is %(status)s.") % {"status": invitation.status_label.lower()}
+        )
     if user.email.lower() != invitation.email.lower():
         raise PermissionDenied("This invitation was sent to another address.")
     roles = set(invitation.roles)
-    membership, _ = Membership.objects.get_or_create(
+    membership, _created = Membership.objects.get_or_create(
         organization=invitation.organization,
         user=user,
         defaults={

@@ -6,6 +6,7 @@ from collections.abc import Iterable
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from chorus.accounts.models import (
     Group,
@@ -20,7 +21,7 @@ def _check_roles(roles: Iterable[str]) -> list[str]:
     roles = list(dict.fromkeys(roles))
     unknown = [role for role in roles if role not in Role.values]
     if unknown:
-        raise ValidationError(f"Unknown role: {', '.join(unknown)}.")
+        raise ValidationError(_("Unknown role: %(roles)s.") % {"roles": ", ".join(unknown)})
     return roles
 
 
@@ -29,7 +30,7 @@ def membership_update_roles(
 ) -> Membership:
     roles = _check_roles(roles)
     if not roles:
-        raise ValidationError("A member needs at least one role.")
+        raise ValidationError(_("A member needs at least one role."))
     before = membership.roles
     if (
         membership.is_admin
@@ -40,7 +41,7 @@ def membership_update_roles(
         .exclude(pk=membership.pk)
         .exists()
     ):
-        raise ValidationError("The organization must keep at least one admin.")
+        raise ValidationError(_("The organization must keep at least one admin."))
     for role in Role.values:
         setattr(membership, f"is_{role}", role in roles)
     membership.save(update_fields=[f"is_{role}" for role in Role.values])
@@ -60,7 +61,7 @@ def membership_update_groups(
 ) -> Membership:
     groups = list(groups)
     if any(group.organization_id != membership.organization_id for group in groups):
-        raise ValidationError("Unknown group.")
+        raise ValidationError(_("Unknown group."))
     before = sorted(group.name for group in membership.groups.all())
     membership.groups.set(groups)
     after = sorted(group.name for group in groups)
@@ -78,7 +79,7 @@ def membership_update_groups(
 def membership_update_title(*, membership: Membership, actor: User, title: str) -> Membership:
     title = " ".join(title.split())
     if len(title) > Membership._meta.get_field("title").max_length:  # type: ignore[operator]
-        raise ValidationError("The title is too long.")
+        raise ValidationError(_("The title is too long."))
     if title == membership.title:
         return membership
     before = membership.title
@@ -125,13 +126,13 @@ def membership_set_active(*, membership: Membership, actor: User, active: bool) 
         .values_list("pk", flat=True)
     )
     if membership.user_id == actor.pk and not active:
-        raise ValidationError("You cannot deactivate yourself.")
+        raise ValidationError(_("You cannot deactivate yourself."))
     if not active and membership.is_admin:
         others = Membership.objects.filter(
             organization_id=membership.organization_id, is_admin=True, is_active=True
         ).exclude(pk=membership.pk)
         if not others.exists():
-            raise ValidationError("The organization must keep at least one admin.")
+            raise ValidationError(_("The organization must keep at least one admin."))
     if membership.is_active == active:
         return membership
     membership.is_active = active

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
 
 from chorus.accounts.models import (
     Organization,
@@ -15,7 +16,7 @@ def organization_update_terms(*, organization: Organization, actor: User, terms:
     """New terms get a new version; members who joined keep their recorded consent."""
     terms = terms.strip()
     if not terms:
-        raise ValidationError("The program terms cannot be empty.")
+        raise ValidationError(_("The program terms cannot be empty."))
     if terms == organization.program_terms:
         return
     organization.program_terms = terms
@@ -33,9 +34,9 @@ def organization_update_terms(*, organization: Organization, actor: User, terms:
 def organization_rename(*, organization: Organization, actor: User, name: str) -> None:
     name = " ".join(name.split())
     if not name:
-        raise ValidationError("The organization needs a name.")
+        raise ValidationError(_("The organization needs a name."))
     if len(name) > Organization._meta.get_field("name").max_length:  # type: ignore[operator]
-        raise ValidationError("The organization name is too long.")
+        raise ValidationError(_("The organization name is too long."))
     if name == organization.name:
         return
     before = organization.name

@@ -11,6 +11,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from chorus.accounts.models import (
     ConsentAction,
@@ -32,7 +33,7 @@ def program_join(*, membership: Membership, actor: User, terms_version: int) -> 
         raise PermissionDenied("Only members themselves can join the program.")
     organization = membership.organization
     if terms_version != organization.program_terms_version:
-        raise ValidationError("The program terms have changed; please read them again.")
+        raise ValidationError(_("The program terms have changed; please read them again."))
     with transaction.atomic():
         _status_change(
             membership=membership,

@@ -6,6 +6,7 @@ from datetime import timedelta
 
 from django.core.exceptions import ValidationError
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from chorus.accounts.models import (
     ApiToken,
@@ -23,7 +24,7 @@ def api_token_create(*, membership: Membership, name: str) -> tuple[ApiToken, st
     """Create a personal token; the secret is returned once and never stored."""
     name = name.strip()
     if not name:
-        raise ValidationError("Give the token a name, so you recognise it later.")
+        raise ValidationError(_("Give the token a name, so you recognise it later."))
     secret = new_secret(API_TOKEN_PREFIX)
     token = ApiToken.objects.create(
         organization=membership.organization,

@@ -9,6 +9,9 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.functional import Promise
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
 from chorus.accounts.access import MemberRequest, admin_required
@@ -19,6 +22,19 @@ from chorus.accounts.selectors import members as member_selectors
 from chorus.accounts.services import groups as services
 
 MEMBERS_PER_PAGE = 50
+# Each kind's heading on the groups page, and what it says without groups.
+KIND_HEADINGS: dict[str, Promise] = {
+    GroupKind.DEPARTMENT: gettext_lazy("Departments"),
+    GroupKind.REGION: gettext_lazy("Regions"),
+    GroupKind.LANGUAGE: gettext_lazy("Languages"),
+    GroupKind.CUSTOM: gettext_lazy("Custom groups"),
+}
+KIND_EMPTY: dict[str, Promise] = {
+    GroupKind.DEPARTMENT: gettext_lazy("No department group yet."),
+    GroupKind.REGION: gettext_lazy("No region group yet."),
+    GroupKind.LANGUAGE: gettext_lazy("No language group yet."),
+    GroupKind.CUSTOM: gettext_lazy("No custom group yet."),
+}
 
 
 @admin_required
@@ -37,12 +53,12 @@ def group_list(request: MemberRequest) -> HttpResponse:
         except ValidationError as exc:
             form.add_error("name", exc.messages[0])
         else:
-            messages.success(request, f"Group {group.name} created.")
+            messages.success(request, _("Group %(name)s created.") % {"name": group.name})
             return redirect("group_detail", group_id=group.pk)
     groups = list(group_selectors.group_list(organization=organization))
     by_kind = [
-        (label, [group for group in groups if group.kind == kind])
-        for kind, label in GroupKind.choices
+        (KIND_HEADINGS[kind], KIND_EMPTY[kind], [group for group in groups if group.kind == kind])
+        for kind in GroupKind.values
     ]
     status = 400 if form.is_bound else 200
     return render(
@@ -80,7 +96,7 @@ def group_detail(request: MemberRequest, group_id: int) -> HttpResponse:
         except ValidationError as exc:
             form.add_error("name", exc.messages[0])
         else:
-            messages.success(request, "Group saved.")
+            messages.success(request, _("Group saved."))
             return redirect("group_detail", group_id=group.pk)
     if form.is_bound:
         # Keep the stored name in the heading when the new one was refused.
@@ -105,7 +121,7 @@ def group_add_members(request: MemberRequest, group_id: int) -> HttpResponse:
     group = _group_or_404(request, group_id)
     form = GroupAddMembersForm(request.POST, organization=request.organization)
     if not form.is_valid():
-        errors = form.errors.get("members") or ["Invalid selection."]
+        errors = form.errors.get("members") or [_("Invalid selection.")]
         messages.error(request, " ".join(str(error) for error in errors))
         return redirect("group_detail", group_id=group.pk)
     added = services.group_add_members(
@@ -113,7 +129,10 @@ def group_add_members(request: MemberRequest, group_id: int) -> HttpResponse:
         actor=request.user,  # type: ignore[arg-type]
         memberships=form.cleaned_data["members"],
     )
-    messages.success(request, f"{added} member{'s' if added != 1 else ''} added.")
+    messages.success(
+        request,
+        ngettext("%(count)d member added.", "%(count)d members added.", added) % {"count": added},
+    )
     return redirect("group_detail", group_id=group.pk)
 
 
@@ -127,7 +146,11 @@ def group_remove_member(request: MemberRequest, group_id: int, member_id: int) -
         actor=request.user,  # type: ignore[arg-type]
         membership=membership,
     )
-    messages.success(request, f"{membership.user.get_full_name()} removed from {group.name}.")
+    messages.success(
+        request,
+        _("%(name)s removed from %(group)s.")
+        % {"name": membership.user.get_full_name(), "group": group.name},
+    )
     return redirect("group_detail", group_id=group.pk)
 
 
@@ -137,5 +160,5 @@ def group_delete(request: MemberRequest, group_id: int) -> HttpResponse:
     group = _group_or_404(request, group_id)
     name = group.name
     services.group_delete(group=group, actor=request.user)  # type: ignore[arg-type]
-    messages.success(request, f"Group {name} deleted.")
+    messages.success(request, _("Group %(name)s deleted.") % {"name": name})
     return redirect("groups")

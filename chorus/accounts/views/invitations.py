@@ -19,13 +19,23 @@ from django.db import IntegrityError, transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.translation import ngettext
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
 from chorus.accounts import imports
 from chorus.accounts.access import MemberRequest, admin_required, public
 from chorus.accounts.middleware import SESSION_KEY
-from chorus.accounts.models import Group, GroupKind, Invitation, MemberImport, Role, User
+from chorus.accounts.models import (
+    INVITATION_STATUSES,
+    Group,
+    GroupKind,
+    Invitation,
+    MemberImport,
+    Role,
+    User,
+    role_names,
+)
 from chorus.accounts.selectors import invitations as selectors
 from chorus.accounts.services import invitations as services
 from chorus.core.tenancy import in_organization
@@ -39,24 +49,31 @@ MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
 
 
 class InvitationForm(forms.Form):
-    email = forms.EmailField(max_length=254)
-    name = forms.CharField(max_length=150, required=False)
-    title = forms.CharField(max_length=150, required=False, label="Job title")
+    email = forms.EmailField(label=gettext_lazy("Email"), max_length=254)
+    name = forms.CharField(label=gettext_lazy("Name"), max_length=150, required=False)
+    title = forms.CharField(max_length=150, required=False, label=gettext_lazy("Job title"))
     roles = forms.MultipleChoiceField(
         choices=Role.choices,
         widget=forms.CheckboxSelectMultiple,
         initial=[Role.EMPLOYEE.value],
         required=False,
-        help_text="Nobody ticked means employee.",
+        label=gettext_lazy("Roles"),
+        help_text=gettext_lazy("Nobody ticked means employee."),
     )
-    department = forms.ModelChoiceField(queryset=Group.objects.none(), required=False)
-    region = forms.ModelChoiceField(queryset=Group.objects.none(), required=False)
-    language = forms.ModelChoiceField(queryset=Group.objects.none(), required=False)
+    department = forms.ModelChoiceField(
+        label=gettext_lazy("Department"), queryset=Group.objects.none(), required=False
+    )
+    region = forms.ModelChoiceField(
+        label=gettext_lazy("Region"), queryset=Group.objects.none(), required=False
+    )
+    language = forms.ModelChoiceField(
+        label=gettext_lazy("Language"), queryset=Group.objects.none(), required=False
+    )
     groups = forms.ModelMultipleChoiceField(
         queryset=Group.objects.none(),
         required=False,
         widget=forms.CheckboxSelectMultiple,
-        label="Other groups",
+        label=gettext_lazy("Other groups"),
     )
 
     def __init__(self, *args: Any, organization: Any, **kwargs: Any) -> None:
@@ -77,21 +94,21 @@ class InvitationForm(forms.Form):
 
 
 class ImportUploadForm(forms.Form):
-    file = forms.FileField(label="CSV file")
+    file = forms.FileField(label=gettext_lazy("CSV file"))
 
 
 class AcceptForm(forms.Form):
     """A new account for the invitee: the email is the invitation's."""
 
-    name = forms.CharField(max_length=150, label="Your name")
+    name = forms.CharField(max_length=150, label=gettext_lazy("Your name"))
     password1 = forms.CharField(
-        label="Password",
+        label=gettext_lazy("Password"),
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
         help_text=password_validation.password_validators_help_text_html(),
     )
     password2 = forms.CharField(
-        label="Password again",
+        label=gettext_lazy("Password again"),
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
     )
@@ -104,7 +121,7 @@ class AcceptForm(forms.Form):
         data = super().clean() or {}
         password1, password2 = data.get("password1"), data.get("password2")
         if password1 and password2 and password1 != password2:
-            self.add_error("password2", "The two passwords differ.")
+            self.add_error("password2", _("The two passwords differ."))
         elif password1:
             candidate = User(email=self.email, name=data.get("name", ""))
             try:
@@ -135,10 +152,12 @@ def invitation_list(request: MemberRequest) -> HttpResponse:
                 )
         except (ValidationError, IntegrityError) as error:
             # IntegrityError: the same address invited at the same moment by someone else.
-            text = error.messages if isinstance(error, ValidationError) else ["Already invited."]
+            text = error.messages if isinstance(error, ValidationError) else [_("Already invited.")]
             form.add_error("email", text)
         else:
-            messages.success(request, f"Invitation sent to {invitation.email}.")
+            messages.success(
+                request, _("Invitation sent to %(email)s.") % {"email": invitation.email}
+            )
             return redirect("invitations")
     status = request.GET.get("status", "")
     status = status if status in STATUSES else ""
@@ -148,7 +167,8 @@ def invitation_list(request: MemberRequest) -> HttpResponse:
         "form": form,
         "page": page,
         "status": status,
-        "statuses": STATUSES,
+        "statuses": [(status, INVITATION_STATUSES[status]) for status in STATUSES],
+        "status_label": INVITATION_STATUSES.get(status, ""),
         "upload_form": ImportUploadForm(),
         "imports": selectors.member_import_list(organization=organization)[:5],
     }
@@ -184,7 +204,9 @@ def invitation_resend(request: MemberRequest, invitation_id: int) -> HttpRespons
         services.invitation_resend(invitation=invitation, actor=request.user)  # type: ignore[arg-type]
     except ValidationError as error:
         return _row_response(request, invitation, error=error.messages[0])
-    return _row_response(request, invitation, notice=f"Sent again to {invitation.email}.")
+    return _row_response(
+        request, invitation, notice=_("Sent again to %(email)s.") % {"email": invitation.email}
+    )
 
 
 @require_POST
@@ -196,7 +218,9 @@ def invitation_revoke(request: MemberRequest, invitation_id: int) -> HttpRespons
     except ValidationError as error:
         return _row_response(request, invitation, error=error.messages[0])
     return _row_response(
-        request, invitation, notice=f"The link sent to {invitation.email} no longer works."
+        request,
+        invitation,
+        notice=_("The link sent to %(email)s no longer works.") % {"email": invitation.email},
     )
 
 
@@ -238,7 +262,14 @@ def import_preview(request: MemberRequest, import_id: int) -> HttpResponse:
     member_import = _import_or_404(request, import_id)
     only_problems = request.GET.get("show") == "problems"
     rows = member_import.bad_rows if only_problems else member_import.rows
-    rows = [{**row, "group_names": [name for _, name in imports.row_groups(row)]} for row in rows]
+    rows = [
+        {
+            **row,
+            "role_names": role_names(row["roles"]),
+            "group_names": [name for _kind, name in imports.row_groups(row)],
+        }
+        for row in rows
+    ]
     new_groups = {}
     if member_import.confirmed_at is None:
         new_groups = imports.new_group_names(
@@ -260,7 +291,7 @@ def import_preview(request: MemberRequest, import_id: int) -> HttpResponse:
 def import_confirm(request: MemberRequest, import_id: int) -> HttpResponse:
     member_import = _import_or_404(request, import_id)
     if member_import.confirmed_at is not None:
-        messages.info(request, "This file was already imported; nothing more was done.")
+        messages.info(request, _("This file was already imported; nothing more was done."))
         return redirect("member_import", import_id=member_import.pk)
     try:
         member_import = imports.member_import_confirm(
@@ -269,7 +300,9 @@ def import_confirm(request: MemberRequest, import_id: int) -> HttpResponse:
         )
     except imports.ImportConfirmError as error:
         messages.error(
-            request, f"{error} The preview below is up to date; check it and confirm again."
+            request,
+            _("%(error)s The preview below is up to date; check it and confirm again.")
+            % {"error": error},
         )
         return redirect("member_import", import_id=member_import.pk)
     invited, skipped = member_import.invited_count, member_import.skipped_count
@@ -303,7 +336,9 @@ def _accepted(request: HttpRequest, invitation: Invitation, user: User) -> HttpR
         invitation.refresh_from_db()
         return _gone(request, invitation)
     request.session[SESSION_KEY] = invitation.organization_id
-    messages.success(request, f"Welcome to {invitation.organization.name}!")
+    messages.success(
+        request, _("Welcome to %(organization)s!") % {"organization": invitation.organization.name}
+    )
     return redirect("program")
 
 
@@ -359,6 +394,9 @@ def _sign_up(request: HttpRequest, invitation: Invitation, context: dict[str, An
             return _gone(request, invitation)
         login(request, user, backend=MODEL_BACKEND)
         request.session[SESSION_KEY] = invitation.organization_id
-        messages.success(request, f"Welcome to {invitation.organization.name}!")
+        messages.success(
+            request,
+            _("Welcome to %(organization)s!") % {"organization": invitation.organization.name},
+        )
         return redirect("program")
     return render(request, "accounts/invitation_sign_up.html", context)

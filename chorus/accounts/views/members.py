@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from chorus.accounts.access import MemberRequest, admin_required
@@ -129,14 +130,14 @@ def member_update_roles(request: MemberRequest, member_id: int) -> HttpResponse:
         except ValidationError as exc:
             error = exc.messages[0]
     else:
-        error = "Choose roles from the list."
+        error = _("Choose roles from the list.")
     member.refresh_from_db()
     return _section_response(
         request,
         member,
         "accounts/member_roles.html",
         {"roles_form": _roles_form(member)},
-        notice="" if error else "Roles saved.",
+        notice="" if error else _("Roles saved."),
         error=error,
     )
 
@@ -157,13 +158,13 @@ def member_update_groups(request: MemberRequest, member_id: int) -> HttpResponse
         except ValidationError as exc:
             error = exc.messages[0]
     else:
-        error = "Choose groups from the list."
+        error = _("Choose groups from the list.")
     return _section_response(
         request,
         member,
         "accounts/member_groups.html",
         {"groups_form": _groups_form(member)},
-        notice="" if error else "Groups saved.",
+        notice="" if error else _("Groups saved."),
         error=error,
     )
 
@@ -180,9 +181,8 @@ def _set_active(request: MemberRequest, member_id: int, *, active: bool) -> Http
         messages.error(request, exc.messages[0])
     else:
         name = member.user.get_full_name()
-        messages.success(
-            request, f"{name} was reactivated." if active else f"{name} was deactivated."
-        )
+        text = _("%(name)s was reactivated.") if active else _("%(name)s was deactivated.")
+        messages.success(request, text % {"name": name})
     return redirect("member_detail", member_id=member.pk)
 
 

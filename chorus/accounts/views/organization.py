@@ -67,7 +67,7 @@ def organization_settings(request: MemberRequest) -> HttpResponse:
         except ValidationError as exc:
             links_form.add_error(None, exc)
         else:
-            messages.success(request, "The link settings were saved.")
+            messages.success(request, _("The link settings were saved."))
             return redirect("organization_settings")
     if section == "name" and name_form.is_valid():
         try:
@@ -79,7 +79,7 @@ def organization_settings(request: MemberRequest) -> HttpResponse:
         except ValidationError as exc:
             name_form.add_error("name", exc.messages[0])
         else:
-            messages.success(request, "The organization name was saved.")
+            messages.success(request, _("The organization name was saved."))
             return redirect("organization_settings")
     if section == "terms" and terms_form.is_valid():
         version = organization.program_terms_version
@@ -93,11 +93,12 @@ def organization_settings(request: MemberRequest) -> HttpResponse:
             terms_form.add_error("program_terms", exc.messages[0])
         else:
             if organization.program_terms_version == version:
-                messages.info(request, "The terms did not change.")
+                messages.info(request, _("The terms did not change."))
             else:
                 messages.success(
                     request,
-                    f"The program terms are now version {organization.program_terms_version}.",
+                    _("The program terms are now version %(version)s.")
+                    % {"version": organization.program_terms_version},
                 )
             return redirect("organization_settings")
     if request.method == "POST":

@@ -37,7 +37,7 @@ def program(request: MemberRequest) -> HttpResponse:
         except ValidationError as error:
             messages.error(request, error.messages[0])
             return redirect("program")
-        messages.success(request, "Welcome to the advocacy program. Thank you for taking part!")
+        messages.success(request, _("Welcome to the advocacy program. Thank you for taking part!"))
         return redirect("home")
     consents = membership.consents.all()[:10]
     return render(request, "accounts/program.html", {"form": form, "consents": consents})
@@ -49,7 +49,7 @@ def program_leave(request: MemberRequest) -> HttpResponse:
     member_leave_program(membership=request.membership, actor=request.user)  # type: ignore[arg-type]
     messages.success(
         request,
-        "You have left the advocacy program. Nothing will be shared or done in your name.",
+        _("You have left the advocacy program. Nothing will be shared or done in your name."),
     )
     return redirect("program")
 
@@ -90,7 +90,9 @@ def settings_ranking(request: MemberRequest) -> HttpResponse:
     )
     messages.success(
         request,
-        "You appear by name in rankings." if shown else "You no longer appear by name in rankings.",
+        _("You appear by name in rankings.")
+        if shown
+        else _("You no longer appear by name in rankings."),
     )
     return redirect("settings")
 
@@ -109,7 +111,10 @@ def organization_switch(request: HttpRequest) -> HttpResponse:
             organization_id=int(organization_id),
         )
     request.session[SESSION_KEY] = membership.organization_id
-    messages.success(request, f"You are now in {membership.organization.name}.")
+    messages.success(
+        request,
+        _("You are now in %(organization)s.") % {"organization": membership.organization.name},
+    )
     return redirect("home")
 
 

@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.cache import add_never_cache_headers
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from chorus.accounts.access import MemberRequest, member_required
@@ -52,5 +53,5 @@ def token_revoke(request: MemberRequest, token_id: int) -> HttpResponse:
     services.api_token_revoke(token=token, actor=request.membership.user)
     if request.htmx:  # type: ignore[attr-defined]
         return _section(request, revoked_token=token)
-    messages.success(request, f"The token “{token.name}” was revoked.")
+    messages.success(request, _("The token “%(name)s” was revoked.") % {"name": token.name})
     return redirect("settings")
