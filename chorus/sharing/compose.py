@@ -18,6 +18,8 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from django.utils.translation import gettext as _
+
 from chorus.accounts.models import Membership
 from chorus.content.compliance import (
     NETWORK_LIMITS,
@@ -149,7 +151,7 @@ class ShareVerdict:
 
     @property
     def messages(self) -> list[str]:
-        locked = ["This post's caption is locked: share it as written."]
+        locked = [_("This post's caption is locked: share it as written.")]
         return (locked if self.locked_changed else []) + [f.message for f in self.findings]
 
     @property

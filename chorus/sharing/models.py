@@ -11,6 +11,7 @@ import uuid
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from chorus.core.crypto import EncryptedTextField
 from chorus.core.models import TenantModel
@@ -54,8 +55,8 @@ class MastodonApp(models.Model):
 
 
 class ConnectionStatus(models.TextChoices):
-    ACTIVE = "active", "Connected"
-    EXPIRED = "expired", "Needs reconnecting"
+    ACTIVE = "active", _("Connected")
+    EXPIRED = "expired", _("Needs reconnecting")
 
 
 class NetworkConnection(TenantModel):
@@ -96,27 +97,27 @@ class NetworkConnection(TenantModel):
 
 
 class ShareMethod(models.TextChoices):
-    INTENT = "intent", "Share link"
-    API = "api", "Published by Chorus"
+    INTENT = "intent", _("Share link")
+    API = "api", _("Published by Chorus")
 
 
 class ShareStatus(models.TextChoices):
     # Intent shares: opened, then marked done (or undone) by the member.
-    OPENED = "opened", "Opened, not confirmed"
-    SHARED = "shared", "Shared"
-    UNDONE = "undone", "Undone"
+    OPENED = "opened", _("Opened, not confirmed")
+    SHARED = "shared", _("Shared")
+    UNDONE = "undone", _("Undone")
     # API shares: scheduled or queued, then published, failed or cancelled.
-    SCHEDULED = "scheduled", "Scheduled"
-    PUBLISHING = "publishing", "Publishing"
-    FAILED = "failed", "Failed"
-    CANCELLED = "cancelled", "Cancelled"
+    SCHEDULED = "scheduled", _("Scheduled")
+    PUBLISHING = "publishing", _("Publishing")
+    FAILED = "failed", _("Failed")
+    CANCELLED = "cancelled", _("Cancelled")
     # An edited text that broke a rule, when the organization routes those to an approver
     # (ContentPolicy.route_edited_captions_to_approver): nothing goes out while it waits.
-    IN_REVIEW = "in_review", "Waiting for approval"
+    IN_REVIEW = "in_review", _("Waiting for approval")
     # Intent shares: approved, for the member to open (then OPENED as usual). API shares
     # go straight back to SCHEDULED when approved.
-    APPROVED = "approved", "Approved, ready to open"
-    REJECTED = "rejected", "Not approved"
+    APPROVED = "approved", _("Approved, ready to open")
+    REJECTED = "rejected", _("Not approved")
 
 
 class Share(TenantModel):
@@ -182,13 +183,13 @@ class Share(TenantModel):
 
 
 class AttemptOutcome(models.TextChoices):
-    STARTED = "started", "Started"
-    PUBLISHED = "published", "Published"
-    RATE_LIMITED = "rate_limited", "Rate limited"
-    AUTH_EXPIRED = "auth_expired", "Token expired"
-    REJECTED = "rejected", "Rejected"
-    UNAVAILABLE = "unavailable", "Network unavailable"
-    ERROR = "error", "Error"
+    STARTED = "started", _("Started")
+    PUBLISHED = "published", _("Published")
+    RATE_LIMITED = "rate_limited", _("Rate limited")
+    AUTH_EXPIRED = "auth_expired", _("Token expired")
+    REJECTED = "rejected", _("Rejected")
+    UNAVAILABLE = "unavailable", _("Network unavailable")
+    ERROR = "error", _("Error")
 
 
 class PublishAttempt(models.Model):

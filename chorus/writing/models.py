@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from chorus.core.crypto import EncryptedTextField
 from chorus.core.models import TenantModel
@@ -14,11 +15,11 @@ class WritingSettings(TenantModel):
     organization = models.OneToOneField(
         "accounts.Organization", on_delete=models.CASCADE, related_name="writing_settings"
     )
-    enabled = models.BooleanField("Offer caption suggestions", default=False)
+    enabled = models.BooleanField(_("Offer caption suggestions"), default=False)
     base_url = models.URLField(
-        "Endpoint", max_length=500, blank=True, help_text="e.g. https://api.openai.com/v1"
+        _("Endpoint"), max_length=500, blank=True, help_text=_("e.g. https://api.openai.com/v1")
     )
-    model = models.CharField("Model", max_length=100, blank=True)
+    model = models.CharField(_("Model"), max_length=100, blank=True)
     api_key = EncryptedTextField(blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 

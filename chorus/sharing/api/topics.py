@@ -6,6 +6,7 @@ Posts of the topics a member follows come first in their feed (after the post of
 from __future__ import annotations
 
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from ninja import Router, Schema
 from ninja.errors import HttpError
 
@@ -27,7 +28,7 @@ class TopicFollowOut(Schema):
 def _topic(request: HttpRequest, topic_id: int) -> Topic:
     topic = topic_get(organization=calling_member(request).organization, topic_id=topic_id)
     if topic is None:
-        raise HttpError(404, "No such topic.")
+        raise HttpError(404, _("No such topic."))
     return topic
 
 

@@ -18,12 +18,15 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from chorus.accounts.models import Membership, User
 from chorus.core.audit import audit_record
 from chorus.networks import base
 from chorus.networks.registry import CHANNELS, adapter, oauth_adapter, publishing_adapter
 from chorus.notifications.services.notifications import notification_create
+from chorus.sharing.i18n import in_language_of, when_shown
 from chorus.sharing.models import (
     ConnectionStatus,
     MastodonApp,
@@ -55,13 +58,14 @@ def _label(network: str) -> str:
 def connection_check_allowed(*, membership: Membership, network: str) -> None:
     """ValidationError unless this member may connect an account on `network`."""
     if network not in CHANNELS or not adapter(network).can_publish:
-        raise ValidationError("Chorus cannot publish to this network; use its share link.")
+        raise ValidationError(_("Chorus cannot publish to this network; use its share link."))
     if not membership.is_advocate:
-        raise ValidationError("Join the advocacy program before connecting your accounts.")
+        raise ValidationError(_("Join the advocacy program before connecting your accounts."))
     found = network_settings_for(organization=membership.organization, network=network)
     if not (found.sharing_enabled and found.publishing_enabled):
         raise ValidationError(
-            f"Your organization has not turned on publishing to {_label(network)}."
+            _("Your organization has not turned on publishing to %(network)s.")
+            % {"network": _label(network)}
         )
 
 
@@ -115,7 +119,10 @@ def connection_start(
     """Where to send the member to grant access; the caller keeps the result in the session."""
     connection_check_allowed(membership=membership, network=network)
     if network in PASSWORD_NETWORKS:
-        raise ValidationError(f"Connect {_label(network)} with your handle and an app password.")
+        raise ValidationError(
+            _("Connect %(network)s with your handle and an app password.")
+            % {"network": _label(network)}
+        )
     instance = _clean_instance(network, instance)
     try:
         if network == "mastodon":
@@ -127,7 +134,10 @@ def connection_start(
             app, redirect_uri=redirect_uri, instance=instance
         )
     except base.NetworkError as error:
-        raise ValidationError(f"{_label(network)} could not be reached: {error.message}") from error
+        raise ValidationError(
+            _("%(network)s could not be reached: %(reason)s")
+            % {"network": _label(network), "reason": error.message}
+        ) from error
 
 
 def connection_complete(
@@ -143,11 +153,16 @@ def connection_complete(
     """Finish the OAuth dance: check the state, exchange the code, store the tokens."""
     if not state or not secrets.compare_digest(state, authorization.state):
         raise ValidationError(
-            "This sign-in did not start here or has already been used; nothing was "
-            "connected. Please try again."
+            _(
+                "This sign-in did not start here or has already been used; nothing was "
+                "connected. Please try again."
+            )
         )
     if not code:
-        raise ValidationError(f"{_label(network)} did not grant access; nothing was connected.")
+        raise ValidationError(
+            _("%(network)s did not grant access; nothing was connected.")
+            % {"network": _label(network)}
+        )
     connection_check_allowed(membership=membership, network=network)
     instance = _clean_instance(network, instance)
     oauth = oauth_adapter(network)
@@ -165,7 +180,8 @@ def connection_complete(
         profile = oauth.profile(plain)
     except base.NetworkError as error:
         raise ValidationError(
-            f"{_label(network)} did not complete the connection: {error.message}"
+            _("%(network)s did not complete the connection: %(reason)s")
+            % {"network": _label(network), "reason": error.message}
         ) from error
     return _store(membership=membership, network=network, plain=plain, profile=profile)
 
@@ -177,9 +193,11 @@ def connection_password_login(
     only the session tokens the network gives back are."""
     connection_check_allowed(membership=membership, network=network)
     if network not in PASSWORD_NETWORKS:
-        raise ValidationError(f"{_label(network)} is connected by signing in there.")
+        raise ValidationError(
+            _("%(network)s is connected by signing in there.") % {"network": _label(network)}
+        )
     if not handle.strip() or not app_password.strip():
-        raise ValidationError("Enter your handle and an app password.")
+        raise ValidationError(_("Enter your handle and an app password."))
     found = publishing_adapter(network)
     try:
         # The member's own server (a self-hosted PDS), or the network's default.
@@ -189,7 +207,10 @@ def connection_password_login(
         )
         profile = found.profile(plain)
     except base.NetworkError as error:
-        raise ValidationError(f"{_label(network)} refused the sign-in: {error.message}") from error
+        raise ValidationError(
+            _("%(network)s refused the sign-in: %(reason)s")
+            % {"network": _label(network), "reason": error.message}
+        ) from error
     except ValueError as error:
         raise ValidationError(str(error)) from error
     return _store(membership=membership, network=network, plain=plain, profile=profile)
@@ -272,7 +293,10 @@ def connection_store_refreshed(*, connection: NetworkConnection, plain: base.Con
 def connection_mark_expired(*, connection: NetworkConnection, message: str = "") -> None:
     """The network no longer accepts the token: ask the member (once) to reconnect."""
     label = _label(connection.network)
-    text = message or f"Chorus can no longer post to your {label} account."
+    with in_language_of(connection.membership):
+        text = message or _("Chorus can no longer post to your %(network)s account.") % {
+            "network": label
+        }
     updated = NetworkConnection.objects.filter(
         pk=connection.pk, status=ConnectionStatus.ACTIVE
     ).update(status=ConnectionStatus.EXPIRED, last_error=text[:500])
@@ -282,7 +306,8 @@ def connection_mark_expired(*, connection: NetworkConnection, message: str = "")
         notification_create(
             membership=connection.membership,
             kind="connection_expired",
-            message=f"Reconnect your {label} account: {text}",
+            message=gettext_lazy("Reconnect your %(network)s account: %(reason)s"),
+            params={"network": label, "reason": text},
             url=reverse("connections"),
         )
 
@@ -328,11 +353,13 @@ def connections_check_expiry(*, now: datetime | None = None) -> dict[str, int]:
         status=ConnectionStatus.ACTIVE, expires_at__lte=now, refresh_token=""
     )
     for connection in lapsed.iterator():
-        label = _label(connection.network)
-        connection_mark_expired(
-            connection=connection,
-            message=f"Your {label} connection expired on {connection.expires_at:%d %b %Y}.",
-        )
+        assert connection.expires_at is not None  # filtered above
+        with in_language_of(connection.membership):
+            message = _("Your %(network)s connection expired on %(date)s.") % {
+                "network": _label(connection.network),
+                "date": when_shown(connection.expires_at),
+            }
+        connection_mark_expired(connection=connection, message=message)
         expired += 1
     soon = NetworkConnection.objects.select_related("membership").filter(
         status=ConnectionStatus.ACTIVE,
@@ -347,14 +374,18 @@ def connections_check_expiry(*, now: datetime | None = None) -> dict[str, int]:
             reminded_at=now
         ):
             continue
-        label = _label(connection.network)
+        assert connection.expires_at is not None  # filtered above
         notification_create(
             membership=connection.membership,
             kind="connection_expiring",
-            message=(
-                f"Your {label} connection expires on {connection.expires_at:%d %b %Y}: "
+            message=gettext_lazy(
+                "Your %(network)s connection expires on %(date)s: "
                 "reconnect it to keep scheduled shares going."
             ),
+            params={
+                "network": _label(connection.network),
+                "date": when_shown(connection.expires_at),
+            },
             url=reverse("connections"),
         )
         reminded += 1

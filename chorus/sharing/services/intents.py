@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from chorus.accounts.models import Membership
 from chorus.content.models import Post, PostState
@@ -41,15 +42,15 @@ class OpenedShare:
 
 def _check_can_share(*, post: Post, membership: Membership, network: str) -> None:
     if network not in CHANNELS:
-        raise ValidationError(f"Unknown network: {network}.")
+        raise ValidationError(_("Unknown network: %(network)s.") % {"network": network})
     if not membership.is_advocate:
-        raise PermissionDenied("Join the advocacy program to share.")
+        raise PermissionDenied(_("Join the advocacy program to share."))
     if post.organization_id != membership.organization_id:
-        raise PermissionDenied("That member cannot share this post.")
+        raise PermissionDenied(_("That member cannot share this post."))
     if NetworkSettings.objects.filter(
         organization_id=post.organization_id, network=network, sharing_enabled=False
     ).exists():
-        raise ValidationError("Your organization does not share to this network.")
+        raise ValidationError(_("Your organization does not share to this network."))
 
 
 def share_intent_open(
@@ -111,11 +112,11 @@ def share_approved_open(*, share: Share, membership: Membership, instance: str =
     with transaction.atomic():
         locked = Share.objects.select_for_update().filter(pk=share.pk).first()
         if locked is None or locked.status != ShareStatus.APPROVED:
-            raise ValidationError("Only an approved share can be opened.")
+            raise ValidationError(_("Only an approved share can be opened."))
         if not membership.is_advocate:
-            raise ValidationError("Join the advocacy program to share.")
+            raise ValidationError(_("Join the advocacy program to share."))
         if locked.post.state != PostState.LIVE:
-            raise ValidationError("This post is no longer live.")
+            raise ValidationError(_("This post is no longer live."))
         tracked = short_url(locked.link) if locked.link is not None else ""
         try:
             intent_url = adapter(locked.network).intent_url(locked.text, tracked, instance=instance)
@@ -135,7 +136,7 @@ def share_approved_open(*, share: Share, membership: Membership, instance: str =
 
 def _own_intent_share(share: Share, membership: Membership) -> None:
     if share.membership_id != membership.pk or share.method != ShareMethod.INTENT:
-        raise PermissionDenied("Only your own shares through a share link can be changed.")
+        raise PermissionDenied(_("Only your own shares through a share link can be changed."))
 
 
 def share_intent_done(*, share: Share, membership: Membership) -> Share:
@@ -144,7 +145,7 @@ def share_intent_done(*, share: Share, membership: Membership) -> Share:
     if share.status == ShareStatus.SHARED:
         return share
     if share.status != ShareStatus.OPENED:
-        raise ValidationError("Only an opened share can be marked as done.")
+        raise ValidationError(_("Only an opened share can be marked as done."))
     share.status = ShareStatus.SHARED
     share.shared_at = timezone.now()
     share.save(update_fields=["status", "shared_at", "updated_at"])
@@ -157,7 +158,7 @@ def share_intent_undo(*, share: Share, membership: Membership) -> Share:
     if share.status == ShareStatus.UNDONE:
         return share
     if share.status not in (ShareStatus.OPENED, ShareStatus.SHARED):
-        raise ValidationError("This share cannot be undone.")
+        raise ValidationError(_("This share cannot be undone."))
     share.status = ShareStatus.UNDONE
     share.save(update_fields=["status", "updated_at"])
     return share

@@ -14,12 +14,15 @@ import logging
 import random
 from datetime import date, datetime, time, timedelta
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
 from django.db.models.functions import Coalesce
 from django.urls import NoReverseMatch, reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 
 from chorus.accounts.models import Membership, User
 from chorus.content.models import Post, PostState
@@ -31,6 +34,7 @@ from chorus.networks.intents import text_with_url
 from chorus.networks.registry import CHANNELS, adapter, publishing_adapter
 from chorus.notifications.services.notifications import notification_create
 from chorus.sharing.compose import share_check, share_compose, text_fingerprint
+from chorus.sharing.i18n import when_shown
 from chorus.sharing.models import (
     AttemptOutcome,
     ConnectionStatus,
@@ -107,8 +111,14 @@ def share_cap_check(
         shares = shares.exclude(pk=exclude.pk)
     if shares.count() >= cap:
         raise ValidationError(
-            f"Your organization allows {cap} share{'s' if cap != 1 else ''} a day on "
-            f"{_label(network)}; you reached it for {day:%d %b %Y}."
+            ngettext(
+                "Your organization allows %(cap)s share a day on %(network)s; "
+                "you reached it for %(day)s.",
+                "Your organization allows %(cap)s shares a day on %(network)s; "
+                "you reached it for %(day)s.",
+                cap,
+            )
+            % {"cap": cap, "network": _label(network), "day": when_shown(day)}
         )
 
 
@@ -143,35 +153,37 @@ def share_create_api(
     organization routes those to an approver (see services.review): nothing is published
     until one approves it."""
     if network not in CHANNELS:
-        raise ValidationError(f"Unknown network: {network}.")
+        raise ValidationError(_("Unknown network: %(network)s.") % {"network": network})
     label = _label(network)
     if membership.organization_id != post.organization_id:
-        raise ValidationError("That member cannot share this post.")
+        raise ValidationError(_("That member cannot share this post."))
     if not membership.is_advocate:
-        raise ValidationError("Join the advocacy program to share.")
+        raise ValidationError(_("Join the advocacy program to share."))
     if post.state != PostState.LIVE:
-        raise ValidationError("This post is not live.")
+        raise ValidationError(_("This post is not live."))
     if not post_audience(post).filter(pk=membership.pk).exists():
-        raise ValidationError("This post is not meant for you.")
+        raise ValidationError(_("This post is not meant for you."))
     if post.requires_certification and not certification_ok(membership=membership, post=post):
-        raise ValidationError("This post requires a certification you do not hold.")
+        raise ValidationError(_("This post requires a certification you do not hold."))
     found = network_settings_for(organization=post.organization, network=network)
     if not (found.sharing_enabled and found.publishing_enabled):
-        raise ValidationError(f"Your organization does not publish to {label} for you.")
+        raise ValidationError(
+            _("Your organization does not publish to %(network)s for you.") % {"network": label}
+        )
     connection = active_connection(membership=membership, network=network)
     if connection is None:
-        raise ValidationError(f"Connect your {label} account first.")
+        raise ValidationError(_("Connect your %(network)s account first.") % {"network": label})
     now = timezone.now()
     due = when or now
     if when is not None:
         if timezone.is_naive(when):
-            raise ValidationError("Give the time with its time zone.")
+            raise ValidationError(_("Give the time with its time zone."))
         if when < now - PAST_TOLERANCE:
-            raise ValidationError("That time has passed.")
+            raise ValidationError(_("That time has passed."))
         if when > now + MAX_AHEAD:
-            raise ValidationError("Shares can be scheduled up to a year ahead.")
+            raise ValidationError(_("Shares can be scheduled up to a year ahead."))
     if post.publish_end is not None and due >= post.publish_end:
-        raise ValidationError("The post is withdrawn from sharing before that time.")
+        raise ValidationError(_("The post is withdrawn from sharing before that time."))
     suggested, link = share_compose(post=post, membership=membership, network=network)
     edited = text is not None and not auto
     if text is None:
@@ -179,7 +191,7 @@ def share_create_api(
     if link is not None:
         text = text_with_url(text, short_url(link))
     if not text.strip():
-        raise ValidationError("Write something to share.")
+        raise ValidationError(_("Write something to share."))
     verdict = share_check(post=post, network=network, text=text)
     in_review = verdict.blocked
     if in_review and not share_goes_to_review(post=post, verdict=verdict, edited=edited):
@@ -258,7 +270,7 @@ def share_cancel(*, share: Share, actor: User, reason: str = "Cancelled by you."
     with transaction.atomic():
         locked = Share.objects.select_for_update().get(pk=share.pk)
         if locked.status not in CANCELLABLE_STATUSES:
-            raise ValidationError("Only a share that is still waiting can be cancelled.")
+            raise ValidationError(_("Only a share that is still waiting can be cancelled."))
         locked.status = ShareStatus.CANCELLED
         locked.cancel_reason = reason[:300]
         locked.next_attempt_at = None
@@ -278,9 +290,11 @@ def share_delete_scheduled(*, share: Share, actor: User) -> None:
     with transaction.atomic():
         locked = Share.objects.select_for_update().get(pk=share.pk)
         if locked.status not in (ShareStatus.SCHEDULED, ShareStatus.CANCELLED):
-            raise ValidationError("Only a scheduled share can be deleted.")
+            raise ValidationError(_("Only a scheduled share can be deleted."))
         if locked.publish_attempts.exists():
-            raise ValidationError("Chorus already tried to publish this share; cancel it instead.")
+            raise ValidationError(
+                _("Chorus already tried to publish this share; cancel it instead.")
+            )
         audit_record(
             organization=locked.membership.organization,
             actor=actor,
@@ -328,7 +342,8 @@ def _notify_failed(share: Share, message: str) -> None:
     notification_create(
         membership=share.membership,
         kind="share_failed",
-        message=f"Your {_label(share.network)} share of “{share.post.title}” failed: {message}",
+        message=gettext_lazy("Your %(network)s share of “%(title)s” failed: %(reason)s"),
+        params={"network": _label(share.network), "title": share.post.title, "reason": message},
         url=_history_url(),
     )
 
@@ -337,23 +352,27 @@ def _precondition_failure(share: Share) -> tuple[str, str, str] | None:
     """(status, kind, message) when the share must not be published any more."""
     label = _label(share.network)
     if not share.membership.is_advocate:
-        return ShareStatus.CANCELLED, "program", "You are no longer in the advocacy program."
+        return ShareStatus.CANCELLED, "program", _("You are no longer in the advocacy program.")
     if share.post.state != PostState.LIVE:
-        return ShareStatus.CANCELLED, "post", "The post was withdrawn."
+        return ShareStatus.CANCELLED, "post", _("The post was withdrawn.")
     if share.post.requires_certification and not certification_ok(
         membership=share.membership, post=share.post
     ):
-        return ShareStatus.CANCELLED, "certification", "The post requires a certification."
+        return ShareStatus.CANCELLED, "certification", _("The post requires a certification.")
     found = network_settings_for(organization=share.post.organization, network=share.network)
     if not (found.sharing_enabled and found.publishing_enabled):
         return (
             ShareStatus.FAILED,
             "disabled",
-            f"Your organization turned off publishing to {label}.",
+            _("Your organization turned off publishing to %(network)s.") % {"network": label},
         )
     connection = share.connection
     if connection is None or connection.status != ConnectionStatus.ACTIVE:
-        return ShareStatus.FAILED, "auth_expired", f"Reconnect your {label} account to share."
+        return (
+            ShareStatus.FAILED,
+            "auth_expired",
+            _("Reconnect your %(network)s account to share.") % {"network": label},
+        )
     return None
 
 
@@ -386,10 +405,10 @@ def _begin(share_id: int) -> tuple[Share, PublishAttempt] | str:
             # The last call may have posted before its worker died, and this network
             # cannot tell us: posting again could make a duplicate in the member's name.
             unfinished.update(outcome=AttemptOutcome.ERROR, finished_at=now)
-            message = (
-                f"We could not tell whether this reached {_label(share.network)}: "
+            message = _(
+                "We could not tell whether this reached %(network)s: "
                 "check your profile before sharing it again."
-            )
+            ) % {"network": _label(share.network)}
             _stop(share, status=ShareStatus.FAILED, kind="uncertain", message=message)
             _notify_failed(share, message)
             return "uncertain"
@@ -415,7 +434,11 @@ def _retry_or_fail(
     share: Share, *, kind: str, message: str, retry_after: float | None = None
 ) -> str:
     if share.attempts >= MAX_ATTEMPTS:
-        final = f"{_label(share.network)} did not take it after {share.attempts} tries ({message})"
+        final = _("%(network)s did not take it after %(tries)s tries (%(reason)s)") % {
+            "network": _label(share.network),
+            "tries": share.attempts,
+            "reason": message,
+        }
         _stop(share, status=ShareStatus.FAILED, kind=kind, message=final)
         _notify_failed(share, final)
         return "failed"
@@ -434,7 +457,16 @@ def share_publish_run(*, share_id: int) -> str:
     """Publish one share if it is due; idempotent (a second run finds nothing to do).
 
     Returns what happened: "published", "retry", "failed", "not due", "skipped (...)"...
+    What went wrong is written in the member's language: they read it in their shares.
     """
+    language = (
+        Share.objects.filter(pk=share_id).values_list("membership__user__language", flat=True)
+    ).first()
+    with translation.override(language or settings.LANGUAGE_CODE):
+        return _publish(share_id)
+
+
+def _publish(share_id: int) -> str:
     begun = _begin(share_id)
     if isinstance(begun, str):
         return begun
@@ -475,7 +507,9 @@ def share_publish_run(*, share_id: int) -> str:
             status_code=error.status,
             message=error.message,
         )
-        message = f"Reconnect your {_label(share.network)} account, then share again."
+        message = _("Reconnect your %(network)s account, then share again.") % {
+            "network": _label(share.network)
+        }
         _stop(share, status=ShareStatus.FAILED, kind="auth_expired", message=message)
         # connection_call told the member to reconnect (once per connection).
         return "failed"
@@ -483,17 +517,20 @@ def share_publish_run(*, share_id: int) -> str:
         _finish_attempt(
             attempt, outcome=AttemptOutcome.REJECTED, status_code=error.status, message=error.reason
         )
-        message = f"{_label(share.network)} refused it: {error.reason}"
+        message = _("%(network)s refused it: %(reason)s") % {
+            "network": _label(share.network),
+            "reason": error.reason,
+        }
         _stop(share, status=ShareStatus.FAILED, kind="rejected", message=message)
         _notify_failed(share, message)
         return "failed"
     except Exception as error:
         logger.exception("Publishing share %s failed", share.pk)
         _finish_attempt(attempt, outcome=AttemptOutcome.ERROR, message=type(error).__name__)
-        message = (
-            f"Something went wrong while publishing to {_label(share.network)}: "
+        message = _(
+            "Something went wrong while publishing to %(network)s: "
             "check your profile before sharing it again."
-        )
+        ) % {"network": _label(share.network)}
         _stop(share, status=ShareStatus.FAILED, kind="error", message=message)
         _notify_failed(share, message)
         return "failed"

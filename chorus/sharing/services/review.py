@@ -18,6 +18,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from chorus.accounts.models import User
 from chorus.content.models import CaptionMode, ContentPolicy, Post, PostState
@@ -25,6 +27,7 @@ from chorus.core.audit import audit_record
 from chorus.networks.registry import adapter
 from chorus.notifications.services.notifications import notification_create
 from chorus.sharing.compose import ShareVerdict
+from chorus.sharing.i18n import when_shown
 from chorus.sharing.models import Share, ShareMethod, ShareStatus
 
 
@@ -55,10 +58,9 @@ def review_reasons(verdict: ShareVerdict) -> str:
 
 def review_message(share: Share) -> str:
     """What the member is told when their text goes to an approver."""
-    return (
-        f"Your text goes to an approver because {share.review_reasons}: "
-        "you'll be told when it is decided."
-    )
+    return _(
+        "Your text goes to an approver because %(reasons)s: you'll be told when it is decided."
+    ) % {"reasons": share.review_reasons}
 
 
 def _label(network: str) -> str:
@@ -69,9 +71,9 @@ def _lock_in_review(share: Share, actor: User) -> Share:
     """The share, locked, still waiting, and not the approver's own. Inside atomic()."""
     locked = Share.objects.select_for_update().filter(pk=share.pk).first()
     if locked is None or locked.status != ShareStatus.IN_REVIEW:
-        raise ValidationError("This share is no longer waiting for approval.")
+        raise ValidationError(_("This share is no longer waiting for approval."))
     if locked.membership.user_id == actor.pk:
-        raise ValidationError("This is your own share: another approver must decide on it.")
+        raise ValidationError(_("This is your own share: another approver must decide on it."))
     return locked
 
 
@@ -93,29 +95,39 @@ def share_review_approve(*, share: Share, actor: User, note: str = "") -> Share:
         locked = _lock_in_review(share, actor)
         post, membership = locked.post, locked.membership
         if not membership.is_advocate:
-            raise ValidationError("The member is no longer in the advocacy program.")
+            raise ValidationError(_("The member is no longer in the advocacy program."))
         if post.state != PostState.LIVE:
-            raise ValidationError("The post is no longer live.")
+            raise ValidationError(_("The post is no longer live."))
         now = timezone.now()
         _decided(locked, actor=actor, note=note.strip())
         label, title = _label(locked.network), post.title
         if locked.method == ShareMethod.API:
             due = max(locked.scheduled_for or now, now)
             if post.publish_end is not None and due >= post.publish_end:
-                raise ValidationError("The post is withdrawn from sharing before that time.")
+                raise ValidationError(_("The post is withdrawn from sharing before that time."))
             locked.status = ShareStatus.SCHEDULED
             locked.scheduled_for = locked.next_attempt_at = due
-            when = (
-                "Chorus posts it now" if due <= now else f"Chorus posts it on {due:%d %b %Y %H:%M}"
-            )
-            message = f"Your {label} text for “{title}” was approved: {when}."
+            params: dict[str, object] = {"network": label, "title": title}
+            if due <= now:
+                message = gettext_lazy(
+                    "Your %(network)s text for “%(title)s” was approved: Chorus posts it now."
+                )
+            else:
+                message = gettext_lazy(
+                    "Your %(network)s text for “%(title)s” was approved: "
+                    "Chorus posts it on %(when)s."
+                )
+                params["when"] = when_shown(due, "DATETIME_FORMAT")
             url = reverse("share_history")
             if due <= now:
                 share_id = locked.pk
                 transaction.on_commit(lambda: enqueue_publish(share_id))
         else:
             locked.status = ShareStatus.APPROVED
-            message = f"Your {label} text for “{title}” was approved: open {label} to post it."
+            message = gettext_lazy(
+                "Your %(network)s text for “%(title)s” was approved: open %(network)s to post it."
+            )
+            params = {"network": label, "title": title}
             url = reverse("share_open_approved", args=[locked.pk])
         locked.save(
             update_fields=[
@@ -140,7 +152,9 @@ def share_review_approve(*, share: Share, actor: User, note: str = "") -> Share:
                 "note": locked.review_note,
             },
         )
-        notification_create(membership=membership, kind="share_approved", message=message, url=url)
+        notification_create(
+            membership=membership, kind="share_approved", message=message, params=params, url=url
+        )
     return locked
 
 
@@ -148,7 +162,7 @@ def share_review_reject(*, share: Share, actor: User, reason: str) -> Share:
     """Reject a share in review with a reason the member reads; nothing is published."""
     reason = reason.strip()
     if not reason:
-        raise ValidationError("Say why the text is not approved, so the member can fix it.")
+        raise ValidationError(_("Say why the text is not approved, so the member can fix it."))
     with transaction.atomic():
         locked = _lock_in_review(share, actor)
         _decided(locked, actor=actor, note=reason)
@@ -180,10 +194,14 @@ def share_review_reject(*, share: Share, actor: User, reason: str) -> Share:
         notification_create(
             membership=locked.membership,
             kind="share_rejected",
-            message=(
-                f"Your {_label(locked.network)} text for “{post.title}” was not approved: "
-                f"{locked.review_note}"
+            message=gettext_lazy(
+                "Your %(network)s text for “%(title)s” was not approved: %(note)s"
             ),
+            params={
+                "network": _label(locked.network),
+                "title": post.title,
+                "note": locked.review_note,
+            },
             # The post's page: what they shared, and the dialog to try again.
             url=reverse("feed_post", kwargs={"post_id": post.pk}),
         )

@@ -11,6 +11,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from chorus.accounts.models import Membership, User
 from chorus.content.models import Post, PostState
@@ -64,24 +66,26 @@ def autoshare_enable(
     Only the member can give it. Enabling again renews the consent for another year.
     """
     if membership.user_id != actor.pk:
-        raise ValidationError("Only members themselves can turn on auto-share.")
+        raise ValidationError(_("Only members themselves can turn on auto-share."))
     if not membership.is_advocate:
-        raise ValidationError("Join the advocacy program to auto-share.")
+        raise ValidationError(_("Join the advocacy program to auto-share."))
     chosen = sorted(set(networks))
     if not chosen:
-        raise ValidationError("Choose at least one network.")
+        raise ValidationError(_("Choose at least one network."))
     available = set(autoshare_networks_available(membership=membership))
     unavailable = [network for network in chosen if network not in available]
     if unavailable:
         raise ValidationError(
-            "Connect these accounts first (or ask your admin to turn publishing on): "
-            + ", ".join(unavailable)
-            + "."
+            _(
+                "Connect these accounts first (or ask your admin to turn publishing on): "
+                "%(networks)s."
+            )
+            % {"networks": ", ".join(unavailable)}
         )
     try:
         zoneinfo.ZoneInfo(tz)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError) as error:
-        raise ValidationError(f"Unknown time zone: {tz}.") from error
+        raise ValidationError(_("Unknown time zone: %(zone)s.") % {"zone": tz}) from error
     now = timezone.now()
     with transaction.atomic():
         auto, created = AutoShare.objects.update_or_create(
@@ -132,7 +136,7 @@ def _expire(auto: AutoShare) -> None:
     notification_create(
         membership=auto.membership,
         kind="autoshare_expired",
-        message=(
+        message=gettext_lazy(
             "Your consent to auto-share posts of the day ended after a year, so auto-share "
             "stopped. Renew it on your connected accounts page if you want it back."
         ),

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from chorus.accounts.models import Organization, User
 from chorus.core.audit import audit_record
@@ -78,21 +79,26 @@ def network_settings_update(
     shown back, so a form that does not repeat it must not erase it.
     """
     if network not in CHANNELS:
-        raise ValidationError(f"Unknown network: {network}.")
+        raise ValidationError(_("Unknown network: %(network)s.") % {"network": network})
     found = adapter(network)
     client_id = client_id.strip()
     new_secret = (client_secret or "").strip()
     errors: list[str] = []
     if publishing_enabled and not found.can_publish:
-        errors.append(f"Chorus cannot publish to {found.label}; members use its share link.")
+        errors.append(
+            _("Chorus cannot publish to %(network)s; members use its share link.")
+            % {"network": found.label}
+        )
     if publishing_enabled and not sharing_enabled:
-        errors.append("Publishing needs sharing on this network to be on.")
+        errors.append(_("Publishing needs sharing on this network to be on."))
     if daily_cap is not None and not 1 <= daily_cap <= MAX_DAILY_CAP:
-        errors.append(f"The daily cap must be between 1 and {MAX_DAILY_CAP}, or empty.")
+        errors.append(
+            _("The daily cap must be between 1 and %(max)s, or empty.") % {"max": MAX_DAILY_CAP}
+        )
     if len(client_id) > 300 or len(new_secret) > 2000:
-        errors.append("The app credentials are too long.")
+        errors.append(_("The app credentials are too long."))
     if any(char.isspace() for char in client_id + new_secret):
-        errors.append("App credentials contain no spaces.")
+        errors.append(_("App credentials contain no spaces."))
     with transaction.atomic():
         current = (
             NetworkSettings.objects.select_for_update()
@@ -102,7 +108,10 @@ def network_settings_update(
         secret = new_secret or current.client_secret
         needs_credentials = found.can_publish and network not in NO_APP_CREDENTIALS
         if publishing_enabled and needs_credentials and not (client_id and secret):
-            errors.append(f"Publishing to {found.label} needs the app's client id and secret.")
+            errors.append(
+                _("Publishing to %(network)s needs the app's client id and secret.")
+                % {"network": found.label}
+            )
         if errors:
             raise ValidationError(errors)
         before = {

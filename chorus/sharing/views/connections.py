@@ -16,6 +16,9 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from chorus.accounts.access import MemberRequest, member_required
@@ -42,14 +45,17 @@ SESSION_KEY = "sharing_oauth"
 
 class AutoShareForm(forms.Form):
     networks = forms.MultipleChoiceField(
-        choices=[], widget=forms.CheckboxSelectMultiple, label="Networks"
+        choices=[], widget=forms.CheckboxSelectMultiple, label=gettext_lazy("Networks")
     )
     time_of_day = forms.TimeField(
-        label="At", initial=time(9, 0), widget=forms.TimeInput(attrs={"type": "time"})
+        # Translators: the time of day auto-share posts ("At 09:00").
+        label=gettext_lazy("At"),
+        initial=time(9, 0),
+        widget=forms.TimeInput(attrs={"type": "time"}),
     )
-    timezone = forms.ChoiceField(choices=[], label="Time zone")
+    timezone = forms.ChoiceField(choices=[], label=gettext_lazy("Time zone"))
     consent = forms.BooleanField(
-        label=(
+        label=gettext_lazy(
             "I agree that Chorus publishes the post of the day in my name on these "
             "networks, every day, for one year (I can stop it at any time)."
         )
@@ -110,7 +116,7 @@ def connections(request: MemberRequest) -> HttpResponse:
 def connection_connect(request: MemberRequest) -> HttpResponse:
     network = str(request.POST.get("network", ""))
     if network not in CHANNELS:
-        messages.error(request, "Choose a network to connect.")
+        messages.error(request, _("Choose a network to connect."))
         return redirect("connections")
     try:
         authorization = connection_start(
@@ -144,13 +150,15 @@ def connection_callback(request: MemberRequest) -> HttpResponse:
     pending = request.session.pop(SESSION_KEY, None)
     if not isinstance(pending, dict) or pending.get("organization") != request.organization.pk:
         messages.error(
-            request, "This sign-in did not start here or has expired; nothing was connected."
+            request, _("This sign-in did not start here or has expired; nothing was connected.")
         )
         return redirect("connections")
     network = str(pending.get("network", ""))
     if request.GET.get("error"):
         messages.error(
-            request, f"{adapter(network).label} did not grant access; nothing was connected."
+            request,
+            _("%(network)s did not grant access; nothing was connected.")
+            % {"network": adapter(network).label},
         )
         return redirect("connections")
     authorization = Authorization(
@@ -173,7 +181,9 @@ def connection_callback(request: MemberRequest) -> HttpResponse:
         messages.error(request, " ".join(error.messages))
         return redirect("connections")
     messages.success(
-        request, f"Your {adapter(network).label} account {connection.handle} is connected."
+        request,
+        _("Your %(network)s account %(handle)s is connected.")
+        % {"network": adapter(network).label, "handle": connection.handle},
     )
     return redirect("connections")
 
@@ -195,7 +205,9 @@ def connection_password(request: MemberRequest) -> HttpResponse:
         messages.error(request, text)
         return redirect("connections")
     messages.success(
-        request, f"Your {adapter(network).label} account {connection.handle} is connected."
+        request,
+        _("Your %(network)s account %(handle)s is connected.")
+        % {"network": adapter(network).label, "handle": connection.handle},
     )
     return redirect("connections")
 
@@ -208,7 +220,11 @@ def connection_disconnect_view(request: MemberRequest, connection_id: int) -> Ht
     )
     label = adapter(connection.network).label
     connection_disconnect(connection=connection, actor=request.user)  # type: ignore[arg-type]
-    messages.success(request, f"Your {label} account is disconnected; Chorus deleted its tokens.")
+    messages.success(
+        request,
+        _("Your %(network)s account is disconnected; Chorus deleted its tokens.")
+        % {"network": label},
+    )
     return redirect("connections")
 
 
@@ -218,7 +234,7 @@ def autoshare_update(request: MemberRequest) -> HttpResponse:
     membership = request.membership
     if request.POST.get("action") == "disable":
         autoshare_disable(membership=membership, actor=request.user)  # type: ignore[arg-type]
-        messages.success(request, "Auto-share is off.")
+        messages.success(request, _("Auto-share is off."))
         return redirect("connections")
     form = AutoShareForm(request.POST, networks=autoshare_networks_available(membership=membership))
     if form.is_valid():
@@ -237,7 +253,8 @@ def autoshare_update(request: MemberRequest) -> HttpResponse:
         else:
             messages.success(
                 request,
-                f"Auto-share is on until {auto.expires_at:%d %b %Y}; you can stop it any time.",
+                _("Auto-share is on until %(date)s; you can stop it any time.")
+                % {"date": date_format(auto.expires_at, "DATE_FORMAT")},
             )
             return redirect("connections")
     return render(

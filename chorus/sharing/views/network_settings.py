@@ -7,6 +7,8 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from chorus.accounts.access import MemberRequest, admin_required
 from chorus.networks.registry import CHANNEL_CHOICES, CHANNELS
@@ -20,25 +22,28 @@ from chorus.sharing.services.settings import (
 
 class NetworkSettingsForm(forms.Form):
     network = forms.ChoiceField(choices=CHANNEL_CHOICES, widget=forms.HiddenInput)
-    sharing_enabled = forms.BooleanField(required=False, label="Members can share here")
-    publishing_enabled = forms.BooleanField(
-        required=False, label="Members can connect accounts and Chorus publishes for them"
+    sharing_enabled = forms.BooleanField(
+        required=False, label=gettext_lazy("Members can share here")
     )
-    client_id = forms.CharField(required=False, max_length=300, label="App client id")
+    publishing_enabled = forms.BooleanField(
+        required=False,
+        label=gettext_lazy("Members can connect accounts and Chorus publishes for them"),
+    )
+    client_id = forms.CharField(required=False, max_length=300, label=gettext_lazy("App client id"))
     # Write-only: never rendered back (render_value=False), empty keeps the stored one.
     client_secret = forms.CharField(
         required=False,
         max_length=2000,
-        label="App client secret",
+        label=gettext_lazy("App client secret"),
         widget=forms.PasswordInput(render_value=False),
-        help_text="Leave empty to keep the secret already saved.",
+        help_text=gettext_lazy("Leave empty to keep the secret already saved."),
     )
     daily_cap = forms.IntegerField(
         required=False,
         min_value=1,
         max_value=MAX_DAILY_CAP,
-        label="Shares per member per day",
-        help_text="Empty: no cap.",
+        label=gettext_lazy("Shares per member per day"),
+        help_text=gettext_lazy("Empty: no cap."),
     )
 
 
@@ -66,7 +71,7 @@ def network_settings(request: MemberRequest) -> HttpResponse:
                 for message in error.messages:
                     form.add_error(None, message)
             else:
-                messages.success(request, "Network settings saved.")
+                messages.success(request, _("Network settings saved."))
                 return redirect("network_settings")
         failed = form
     rows = []
@@ -88,7 +93,7 @@ def network_settings(request: MemberRequest) -> HttpResponse:
         rows.append({"row": row, "form": form, "has_secret": bool(saved.client_secret)})
     if failed is not None and failed.data.get("network") not in CHANNELS:
         # No section shows this form: say it at the top.
-        messages.error(request, "Choose one of the networks listed.")
+        messages.error(request, _("Choose one of the networks listed."))
     status = 422 if failed is not None else 200
     return render(
         request,

@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from chorus.accounts.access import MemberRequest, member_required, role_required
@@ -64,9 +65,8 @@ def caption_review_approve(request: MemberRequest, share_id: int) -> HttpRespons
         share_review_approve(share=share, actor=actor, note=request.POST.get("note", "")[:MAX_NOTE])
     except ValidationError as error:
         return _answer(request, share, error=" ".join(error.messages))
-    return _answer(
-        request, share, done=f"Approved: {share.membership.user.get_full_name()} is told."
-    )
+    name = share.membership.user.get_full_name()
+    return _answer(request, share, done=_("Approved: %(name)s is told.") % {"name": name})
 
 
 @require_POST
@@ -80,9 +80,8 @@ def caption_review_reject(request: MemberRequest, share_id: int) -> HttpResponse
         )
     except ValidationError as error:
         return _answer(request, share, error=" ".join(error.messages))
-    return _answer(
-        request, share, done=f"Not approved: {share.membership.user.get_full_name()} is told why."
-    )
+    name = share.membership.user.get_full_name()
+    return _answer(request, share, done=_("Not approved: %(name)s is told why.") % {"name": name})
 
 
 @require_http_methods(["GET", "POST"])

@@ -10,6 +10,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from chorus.accounts.access import MemberRequest, member_required
@@ -108,10 +109,10 @@ def share_network(request: MemberRequest, post_id: int) -> HttpResponse:
     """One network's part of the dialog: the caption with the member's link, and the verdict."""
     post = _post_or_404(request, post_id)
     if not request.membership.is_advocate:
-        raise PermissionDenied("Join the advocacy program to share.")
+        raise PermissionDenied(_("Join the advocacy program to share."))
     choice = _choice_or_400(request, request.GET.get("network"))
     if choice is None:
-        return HttpResponseBadRequest("Choose a network.")
+        return HttpResponseBadRequest(_("Choose a network."))
     try:
         text, link = share_compose(post=post, membership=request.membership, network=choice.network)
     except ValidationError as error:
@@ -193,13 +194,13 @@ def share_publish(request: MemberRequest, post_id: int) -> HttpResponse:
     post = _post_or_404(request, post_id)
     choice = _choice_or_400(request, request.POST.get("network"))
     if choice is None:
-        return HttpResponseBadRequest("Choose a network.")
+        return HttpResponseBadRequest(_("Choose a network."))
     text = _text(request)
     try:
         if request.POST.get("publish") == "schedule":
             when = _when(request.POST.get("when", ""))
             if when is None:
-                raise ValidationError("Choose when to post it.")
+                raise ValidationError(_("Choose when to post it."))
             share = share_schedule(
                 membership=request.membership,
                 post=post,
@@ -207,12 +208,12 @@ def share_publish(request: MemberRequest, post_id: int) -> HttpResponse:
                 when=when,
                 text=text,
             )
-            done = f"Scheduled on {choice.label}."
+            done = _("Scheduled on %(network)s.") % {"network": choice.label}
         else:
             share = share_publish_now(
                 membership=request.membership, post=post, network=choice.network, text=text
             )
-            done = f"Posting on {choice.label} now."
+            done = _("Posting on %(network)s now.") % {"network": choice.label}
     except ValidationError as error:
         return render(
             request,
@@ -234,7 +235,7 @@ def share_check_view(request: MemberRequest, post_id: int) -> HttpResponse:
     post = _post_or_404(request, post_id)
     choice = _choice_or_400(request, request.POST.get("network"))
     if choice is None:
-        return HttpResponseBadRequest("Choose a network.")
+        return HttpResponseBadRequest(_("Choose a network."))
     link: Link | None = None
     if post.link_url:
         try:
@@ -257,7 +258,7 @@ def share_open(request: MemberRequest, post_id: int) -> HttpResponse:
     post = _post_or_404(request, post_id)
     choice = _choice_or_400(request, request.POST.get("network"))
     if choice is None:
-        return HttpResponseBadRequest("Choose a network.")
+        return HttpResponseBadRequest(_("Choose a network."))
     instance = ""
     if choice.network == "mastodon":
         instance = request.POST.get("instance", "").strip()[:253] or _mastodon_instance(request)
@@ -300,7 +301,7 @@ def share_status(request: MemberRequest, post_id: int) -> HttpResponse:
     post = _post_or_404(request, post_id)
     choice = _choice_or_400(request, request.GET.get("network"))
     if choice is None:
-        return HttpResponseBadRequest("Choose a network.")
+        return HttpResponseBadRequest(_("Choose a network."))
     latest = share_latest_intent(
         organization=request.organization,
         membership=request.membership,
@@ -373,10 +374,10 @@ def share_cancel_view(request: MemberRequest, share_id: int) -> HttpResponse:
     try:
         if request.POST.get("delete"):
             share_delete_scheduled(share=share, actor=request.user)  # type: ignore[arg-type]
-            messages.success(request, "Scheduled share deleted.")
+            messages.success(request, _("Scheduled share deleted."))
         else:
             share_cancel(share=share, actor=request.user)  # type: ignore[arg-type]
-            messages.success(request, "Scheduled share cancelled.")
+            messages.success(request, _("Scheduled share cancelled."))
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     return redirect("share_history")

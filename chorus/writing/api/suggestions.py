@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema
 from ninja.errors import HttpError
 
@@ -54,14 +55,14 @@ def suggestions_create(
     membership = calling_member(request)
     organization = membership.organization
     if not writing_enabled(organization=organization):
-        raise HttpError(404, "Caption suggestions are not switched on.")
+        raise HttpError(404, _("Caption suggestions are not switched on."))
     post: Post | None
     if membership.is_curator or membership.is_admin:
         post = Post.objects.filter(organization=organization, pk=payload.post_id).first()
     else:
         post = feed_post(organization=organization, membership=membership, post_id=payload.post_id)
     if post is None:
-        raise HttpError(404, "No such post.")
+        raise HttpError(404, _("No such post."))
     draft = Draft(
         network=payload.network,
         title=post.title,

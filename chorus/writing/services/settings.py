@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from chorus.accounts.models import Organization, User
 from chorus.core.audit import audit_record
@@ -36,18 +37,18 @@ def writing_settings_update(
         try:
             check_url(base_url)
         except RefusedAddress as error:
-            errors["base_url"] = [f"This endpoint cannot be used: {error}"]
+            errors["base_url"] = [_("This endpoint cannot be used: %(reason)s") % {"reason": error}]
     if len(model) > MAX_MODEL:
-        errors["model"] = [f"Keep the model name to {MAX_MODEL} characters."]
+        errors["model"] = [_("Keep the model name to %(max)s characters.") % {"max": MAX_MODEL}]
     if api_key is not None and len(api_key.strip()) > MAX_KEY:
-        errors["api_key"] = [f"Keep the key to {MAX_KEY} characters."]
+        errors["api_key"] = [_("Keep the key to %(max)s characters.") % {"max": MAX_KEY}]
     if enabled and not base_url:
-        errors.setdefault("base_url", []).append("Give the endpoint to switch writing help on.")
+        errors.setdefault("base_url", []).append(_("Give the endpoint to switch writing help on."))
     if enabled and not model:
-        errors.setdefault("model", []).append("Give the model to switch writing help on.")
+        errors.setdefault("model", []).append(_("Give the model to switch writing help on."))
     if errors:
         raise ValidationError(errors)
-    settings, _ = WritingSettings.objects.select_for_update().get_or_create(
+    settings, _created = WritingSettings.objects.select_for_update().get_or_create(
         organization=organization
     )
     before = {"enabled": settings.enabled, "base_url": settings.base_url, "model": settings.model}
