@@ -22,18 +22,23 @@ import unicodedata
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 import idna
 import regex  # type: ignore[import-untyped]
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from twitter_text import extract_urls_with_indices, parse_tweet
 from twitter_text.regexp.valid_cctld import valid_cctld
 from twitter_text.regexp.valid_gtld import valid_gtld
 
 from chorus.accounts.models import Organization
 from chorus.content.models import ComplianceRule, ContentPolicy, Network, RuleAction, RuleKind
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 # Each network's length limit, counted the network's own way (see network_length).
 NETWORK_LIMITS: dict[str, int] = {
@@ -47,10 +52,10 @@ NETWORK_LIMITS: dict[str, int] = {
 }
 
 # How each network counts, for messages.
-LENGTH_UNITS: dict[str, str] = {
-    Network.X: "weighted characters (every link counts 23)",
-    Network.MASTODON: "characters (every link counts 23)",
-    Network.BLUESKY: "characters (graphemes)",
+LENGTH_UNITS: dict[str, StrOrPromise] = {
+    Network.X: _("weighted characters (every link counts 23)"),
+    Network.MASTODON: _("characters (every link counts 23)"),
+    Network.BLUESKY: _("characters (graphemes)"),
 }
 
 MASTODON_URL_LENGTH = 23
@@ -452,27 +457,36 @@ def normalize_domain(value: str) -> str:
     """
     value = value.strip()
     if not value:
-        raise ValidationError("Enter a domain, like example.com.")
+        raise ValidationError(gettext("Enter a domain, like example.com."))
     if regex.search(r"\s|\x00", value):
-        raise ValidationError(f"“{value}” is not a domain: a domain has no spaces.")
+        raise ValidationError(
+            gettext("“%(value)s” is not a domain: a domain has no spaces.") % {"value": value}
+        )
     candidate = value if "://" in value else "http://" + value
     try:
         parts = urlsplit(candidate)
         host = parts.hostname or ""
     except ValueError as exc:
-        raise ValidationError(f"“{value}” is not a domain name.") from exc
+        raise ValidationError(
+            gettext("“%(value)s” is not a domain name.") % {"value": value}
+        ) from exc
     if parts.username is not None or parts.password is not None:
-        raise ValidationError(f"“{value}” is not a domain name.")
+        raise ValidationError(gettext("“%(value)s” is not a domain name.") % {"value": value})
     host = host.rstrip(".").removeprefix("*.")
     try:
         ascii_host = idna.encode(host, uts46=True).decode("ascii")
     except (idna.IDNAError, UnicodeError, ValueError) as exc:
-        raise ValidationError(f"“{value}” is not a domain name.") from exc
+        raise ValidationError(
+            gettext("“%(value)s” is not a domain name.") % {"value": value}
+        ) from exc
     labels = ascii_host.split(".")
     if len(labels) < 2 or not all(_LABEL.match(label) for label in labels):
-        raise ValidationError(f"“{value}” is not a domain name (for example: example.com).")
+        raise ValidationError(
+            gettext("“%(value)s” is not a domain name (for example: example.com).")
+            % {"value": value}
+        )
     if labels[-1].isdigit():
-        raise ValidationError("Use a domain name, not an IP address.")
+        raise ValidationError(gettext("Use a domain name, not an IP address."))
     return str(idna.decode(ascii_host))
 
 
@@ -575,7 +589,9 @@ def _disclosure_findings(
         if rule.auto_append:
             to_append.append(rule.value)
             continue
-        message = f"The required disclosure {_quote(rule.value)} is missing."
+        message = gettext("The required disclosure %(disclosure)s is missing.") % {
+            "disclosure": _quote(rule.value)
+        }
         end = len(folded.original)
         findings.append(
             Finding(
@@ -597,11 +613,15 @@ def _term_findings(folded: Folded, rules: Iterable[ComplianceRule]) -> list[Find
     for rule in rules:
         for start, end in find_term(folded, rule.value):
             found = folded.original[start:end]
-            message = f"{_quote(found)} matches the blocked term {_quote(rule.value)}."
+            quoted = {"found": _quote(found), "term": _quote(rule.value)}
+            message = gettext("%(found)s matches the blocked term %(term)s.") % quoted
             if _plain_text(found) != _plain_text(rule.value):
                 message = (
-                    f"{_quote(found)} looks like the blocked term {_quote(rule.value)} "
-                    "(written with look-alike letters of another script, or backwards)."
+                    gettext(
+                        "%(found)s looks like the blocked term %(term)s (written with look-alike "
+                        "letters of another script, or backwards)."
+                    )
+                    % quoted
                 )
             findings.append(
                 Finding(
@@ -722,7 +742,9 @@ def _domain_findings(
         shown = idna.decode(host) if host.isascii() and "xn--" in host else host
         if strictest and not any(host_matches(host, rule.value) for rule in allowed):
             rule = strictest[0]
-            message = f"Links to {shown} are not allowed: only {allowed_names} may be linked."
+            message = gettext(
+                "Links to %(domain)s are not allowed: only %(allowed)s may be linked."
+            ) % {"domain": shown, "allowed": allowed_names}
             findings.append(
                 Finding(
                     rule=RuleKind.ALLOWED_DOMAIN,
@@ -737,7 +759,9 @@ def _domain_findings(
             )
         for rule in denied:
             if host_matches(host, rule.value):
-                message = f"Links to {shown} are not allowed (denied domain {_quote(rule.value)})."
+                message = gettext(
+                    "Links to %(domain)s are not allowed (denied domain %(denied)s)."
+                ) % {"domain": shown, "denied": _quote(rule.value)}
                 findings.append(
                     Finding(
                         rule=RuleKind.DENIED_DOMAIN,
@@ -784,11 +808,11 @@ def _bidi_findings(text: str) -> list[Finding]:
 def _length_finding(network: str, text: str, length: int, limit: int, action: str) -> Finding:
     start = _overflow_start(network, text, limit)
     label = Network(network).label if network in Network.values else network
-    unit = LENGTH_UNITS.get(network, "characters")
-    message = (
-        f"Too long for {label}: {length} {unit}, the limit is {limit}. "
+    unit = LENGTH_UNITS.get(network, _("characters"))
+    message = gettext(
+        "Too long for %(network)s: %(length)s %(unit)s, the limit is %(limit)s. "
         "The marked part is beyond it."
-    )
+    ) % {"network": label, "length": length, "unit": unit, "limit": limit}
     return Finding(
         rule="length",
         rule_id=None,

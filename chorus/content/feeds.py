@@ -31,7 +31,7 @@ import nh3
 from defusedxml import DefusedXmlException, DTDForbidden  # type: ignore[import-untyped]
 from defusedxml.expatreader import DefusedExpatParser  # type: ignore[import-untyped]
 from django.conf import settings
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_lazy
 from feedparser.encodings import convert_to_utf8
 from lxml import etree
 
@@ -47,7 +47,7 @@ SUMMARY_TAGS = {
 }  # fmt: skip
 # What a loose (SGML-like) parser could take for a declaration: any case, anywhere.
 DECLARATION = re.compile(rb"<!(?:doctype|entity)", re.IGNORECASE)
-WEB_PAGE = "the address returned a web page, not a feed"
+WEB_PAGE = gettext_lazy("the address returned a web page, not a feed")
 # How a document's first bytes give away UTF-32 or UTF-16: a byte order mark, or a "<".
 UNICODE_MARKS = (
     (codecs.BOM_UTF32_LE, "utf-32"),
@@ -126,11 +126,13 @@ def discover_feed(url: str, *, timeout: float | None = None) -> FeedResponse:
         except FeedRefused:
             raise
         except FeedError as error:
-            raise FeedError(f"no feed found on that page ({error})") from error
+            raise FeedError(
+                gettext("no feed found on that page (%(reason)s)") % {"reason": error}
+            ) from error
         return _feed_response(url, result, feed)
     feed_url = advertised_feed_url(result.content, base_url=result.url)
     if not feed_url:
-        raise FeedError("no feed found on that page")
+        raise FeedError(gettext("no feed found on that page"))
     return fetch_feed(feed_url, timeout=timeout)
 
 
@@ -145,7 +147,7 @@ def _feed_response(feed_url: str, result: FetchResult, feed: ParsedFeed) -> Feed
 
 def _check_status(result: FetchResult) -> None:
     if not result.ok:
-        raise FeedError(f"the server answered {result.status_code}")
+        raise FeedError(gettext("the server answered %(status)s") % {"status": result.status_code})
 
 
 def _looks_like_html(result: FetchResult) -> bool:
@@ -179,9 +181,9 @@ def advertised_feed_url(content: bytes, *, base_url: str) -> str:
 def parse_feed(content: bytes, headers: Any = None) -> ParsedFeed:
     """Parse feed bytes; FeedError when they are not a usable feed."""
     if not content.strip():
-        raise FeedError("the feed is empty")
+        raise FeedError(gettext("the feed is empty"))
     if _starts_like_html(content):
-        raise FeedError(WEB_PAGE)
+        raise FeedError(str(WEB_PAGE))
     response_headers = {key.lower(): value for key, value in dict(headers or {}).items()}
     refuse_declarations(content, response_headers)
     # Bytes (never a str: feedparser would take a str for a URL or a file name).
@@ -219,7 +221,7 @@ def refuse_declarations(content: bytes, response_headers: dict[str, str]) -> Non
         except DTDForbidden as error:
             # <!DOCTYPE html>: a web page, said as for any other.
             if str(error.name).lower() == "html":
-                raise FeedError(WEB_PAGE) from error
+                raise FeedError(str(WEB_PAGE)) from error
             raise FeedRefused(_refused()) from error
         except DefusedXmlException as error:
             raise FeedRefused(_refused()) from error
@@ -280,11 +282,13 @@ def _starts_like_html(content: bytes) -> bool:
 
 def _unusable_reason(content: bytes, parsed: Any) -> str:
     if _starts_like_html(content):
-        return WEB_PAGE
+        return str(WEB_PAGE)
     if parsed.bozo:
         problem = str(parsed.get("bozo_exception", "")).strip()
-        return f"the feed is not valid XML ({problem[:150]})" if problem else "the feed is invalid"
-    return "the address did not return an RSS or Atom feed"
+        if problem:
+            return gettext("the feed is not valid XML (%(problem)s)") % {"problem": problem[:150]}
+        return gettext("the feed is invalid")
+    return gettext("the address did not return an RSS or Atom feed")
 
 
 def _entry(entry: Any) -> FeedEntry | None:

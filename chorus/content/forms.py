@@ -10,6 +10,8 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.urls import reverse
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from chorus.accounts.models import Group, GroupKind, Organization
 from chorus.content.compliance import CheckResult, check_text
@@ -72,63 +74,76 @@ class CaptionSlot:
 
 
 class PostForm(forms.Form):
-    title = forms.CharField(max_length=200)
+    title = forms.CharField(max_length=200, label=_("Title"))
     commentary = forms.CharField(
         required=False,
         max_length=10000,
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="For members: why this matters and how to talk about it.",
+        label=_("Commentary"),
+        help_text=_("For members: why this matters and how to talk about it."),
     )
-    link_url = WebURLFormField(required=False, label="Link")
+    link_url = WebURLFormField(required=False, label=_("Link"))
     caption_mode = forms.ChoiceField(
-        choices=CaptionMode.choices, initial=CaptionMode.EDITABLE, widget=forms.RadioSelect
+        choices=CaptionMode.choices,
+        initial=CaptionMode.EDITABLE,
+        widget=forms.RadioSelect,
+        label=_("Caption mode"),
     )
     target = forms.ChoiceField(
-        choices=[("all", "All members"), ("groups", "Chosen groups")],
+        choices=[("all", _("All members")), ("groups", _("Chosen groups"))],
         initial="all",
         widget=forms.RadioSelect,
-        label="Audience",
+        label=_("Audience"),
     )
     target_groups = forms.ModelMultipleChoiceField(
         queryset=Group.objects.none(),
         required=False,
         widget=forms.CheckboxSelectMultiple,
-        label="Groups",
-        help_text="Groups of one kind add up; different kinds narrow down "
-        "(Sales in France = Sales and France).",
+        label=_("Groups"),
+        help_text=_(
+            "Groups of one kind add up; different kinds narrow down "
+            "(Sales in France = Sales and France)."
+        ),
     )
     topics = forms.CharField(
-        required=False, max_length=1500, help_text="Comma-separated, e.g. AI, hiring, events."
+        required=False,
+        max_length=1500,
+        label=_("Topics"),
+        help_text=_("Comma-separated, e.g. AI, hiring, events."),
     )
     publish_start = forms.DateTimeField(
         required=False,
-        label="Publish from",
+        label=_("Publish from"),
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format=DATETIME_FORMAT),
     )
     publish_end = forms.DateTimeField(
         required=False,
-        label="Publish until",
+        label=_("Publish until"),
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format=DATETIME_FORMAT),
     )
     post_of_the_day = forms.DateField(
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-        help_text="The coordinated daily action: one post per day.",
+        label=_("Post of the day"),
+        help_text=_("The coordinated daily action: one post per day."),
     )
     requires_certification = forms.BooleanField(
-        required=False, help_text="Only certified members may share it (once training exists)."
+        required=False,
+        label=_("Requires certification"),
+        help_text=_("Only certified members may share it (once training exists)."),
     )
     campaign = forms.CharField(
         required=False,
         max_length=100,
+        label=_("Campaign"),
         widget=forms.TextInput(attrs={"list": "campaign-options", "autocomplete": "off"}),
     )
-    images = MultipleImageField(required=False, label="Add images")
+    images = MultipleImageField(required=False, label=_("Add images"))
     image_alt_text = forms.CharField(
         required=False,
         max_length=500,
-        label="Alt text of the new images",
-        help_text="Describe the image for people who can't see it.",
+        label=_("Alt text of the new images"),
+        help_text=_("Describe the image for people who can't see it."),
     )
 
     def __init__(self, *args: Any, organization: Organization, **kwargs: Any) -> None:
@@ -196,13 +211,15 @@ class PostForm(forms.Form):
         for kind, label in GroupKind.choices:
             boxes = [box for box in widgets if box.data["value"].instance.kind == kind]
             if boxes:
-                grouped.append((label, boxes))
+                grouped.append((str(label), boxes))
         return grouped
 
     def clean_images(self) -> list[UploadedFile]:
         images: list[UploadedFile] = self.cleaned_data.get("images") or []
         if len(images) > MAX_IMAGES_PER_SAVE:
-            raise ValidationError(f"Add at most {MAX_IMAGES_PER_SAVE} images at a time.")
+            raise ValidationError(
+                gettext("Add at most %(count)s images at a time.") % {"count": MAX_IMAGES_PER_SAVE}
+            )
         problems = []
         for image in images:
             try:
@@ -217,10 +234,10 @@ class PostForm(forms.Form):
         data = super().clean() or {}
         start, end = data.get("publish_start"), data.get("publish_end")
         if start and end and end <= start:
-            self.add_error("publish_end", "The publish window must end after it starts.")
+            self.add_error("publish_end", gettext("The publish window must end after it starts."))
         no_groups = data.get("target") == "groups" and not data.get("target_groups")
         if no_groups and "target_groups" not in self.errors:
-            self.add_error("target_groups", "Choose at least one group, or all members.")
+            self.add_error("target_groups", gettext("Choose at least one group, or all members."))
         return data
 
     def captions(self) -> dict[str, str]:
@@ -251,9 +268,10 @@ class RejectForm(forms.Form):
     reason = forms.CharField(
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 2}),
-        help_text="The curator sees this and fixes the post.",
+        label=_("Reason"),
+        help_text=_("The curator sees this and fixes the post."),
     )
 
 
 class ImageAltForm(forms.Form):
-    alt_text = forms.CharField(required=False, max_length=500, label="Alt text")
+    alt_text = forms.CharField(required=False, max_length=500, label=_("Alt text"))

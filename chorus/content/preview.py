@@ -7,6 +7,7 @@ from urllib.parse import urljoin
 
 import lxml.html  # type: ignore[import-untyped]
 from django.conf import settings
+from django.utils.translation import gettext
 from lxml import etree  # type: ignore[import-untyped]
 
 from chorus.core.http import FetchError, check_url, fetch
@@ -30,9 +31,9 @@ def fetch_link_preview(url: str) -> LinkPreview:
     """The page's Open Graph preview; FetchError with a readable reason when there is none."""
     result = fetch(url, max_bytes=PREVIEW_MAX_BYTES, headers={"Accept": "text/html,*/*;q=0.5"})
     if not result.ok:
-        raise FetchError(f"the page returned {result.status_code}")
+        raise FetchError(gettext("the page returned %(status)s") % {"status": result.status_code})
     if result.content_type and result.content_type not in HTML_TYPES:
-        raise FetchError(f"not a web page ({result.content_type})")
+        raise FetchError(gettext("not a web page (%(type)s)") % {"type": result.content_type})
     return parse_link_preview(result.content, base_url=result.url)
 
 
@@ -40,7 +41,7 @@ def parse_link_preview(content: bytes, *, base_url: str) -> LinkPreview:
     try:
         document = lxml.html.document_fromstring(content)
     except (etree.ParserError, ValueError) as error:
-        raise FetchError("not a web page") from error
+        raise FetchError(gettext("not a web page")) from error
     meta: dict[str, str] = {}
     for element in document.iter("meta"):
         key = (element.get("property") or element.get("name") or "").strip().lower()
@@ -94,9 +95,9 @@ def fetch_preview_image(url: str) -> bytes:
         headers={"Accept": "image/webp,image/png,image/jpeg,image/gif;q=0.8"},
     )
     if not result.ok:
-        raise FetchError(f"the image returned {result.status_code}")
+        raise FetchError(gettext("the image returned %(status)s") % {"status": result.status_code})
     if result.content_type and result.content_type not in IMAGE_CONTENT_TYPES:
-        raise FetchError(f"not an image ({result.content_type})")
+        raise FetchError(gettext("not an image (%(type)s)") % {"type": result.content_type})
     if not result.content:
-        raise FetchError("the image is empty")
+        raise FetchError(gettext("the image is empty"))
     return result.content

@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 from ninja.pagination import paginate
 from ninja.params import Query
@@ -199,7 +200,7 @@ def source_delete(request: HttpRequest, source_id: PathId) -> Status[None]:
 def source_poll(request: HttpRequest, source_id: PathId) -> Status[PollQueued]:
     source = _source(request, source_id)
     if not source.enabled:
-        raise ValidationError("This source is switched off; switch it on to poll it.")
+        raise ValidationError(_("This source is switched off; switch it on to poll it."))
     source_services.source_poll_now(source=source, actor=calling_member(request).user)
     return Status(202, PollQueued(queued=True))
 

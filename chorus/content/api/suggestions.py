@@ -12,6 +12,7 @@ from typing import Literal
 from django.db.models import Case, IntegerField, QuerySet, Value, When
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 from ninja.errors import HttpError
 from ninja.pagination import paginate
@@ -96,7 +97,7 @@ def _suggestion(request: HttpRequest, suggestion_id: int) -> Suggestion:
 
 def _undecided(suggestion: Suggestion) -> Suggestion:
     if suggestion.status != SuggestionStatus.PENDING:
-        raise HttpError(409, "This suggestion was already decided.")
+        raise HttpError(409, _("This suggestion was already decided."))
     return suggestion
 
 

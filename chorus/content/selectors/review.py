@@ -9,11 +9,11 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from chorus.accounts.models import Organization, User
+from chorus.accounts.models import GroupKind, Organization, User
 from chorus.content.compliance import CheckResult
 from chorus.content.models import Network, Post, PostState, PostTransition, PostVersion
 from chorus.content.selectors.posts import post_audience, post_caption_checks
@@ -154,10 +154,23 @@ def _when(moment: datetime | None, missing: str) -> str:
     return date_format(timezone.localtime(moment), "j M Y H:i")
 
 
+def _kind_label(kind: str) -> str:
+    """A group kind in the reader's language, from its code, or from the English label older
+    versions stored (a label already translated stays as it is)."""
+    for value, label in GroupKind.choices:
+        with translation.override("en"):
+            english = str(label)
+        if kind in (value, english):
+            return str(label)
+    return kind
+
+
 def _audience_lines(everyone: bool, groups: list[dict[str, Any]]) -> list[str]:
     if everyone:
         return [_("Everyone")]
-    return [f"{group.get('kind', '')}: {group.get('name', '')}" for group in groups]
+    return [
+        f"{_kind_label(str(group.get('kind', '')))}: {group.get('name', '')}" for group in groups
+    ]
 
 
 def _window_lines(start: datetime | None, end: datetime | None) -> list[str]:

@@ -15,7 +15,10 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.dateformat import format as date_format
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from PIL import Image
 
 from chorus.accounts.models import Group, Membership, Organization, User
@@ -83,26 +86,25 @@ def _topic_names(names: Iterable[str]) -> list[str]:
 def _check_details(*, organization: Organization, details: PostDetails, post: Post | None) -> None:
     errors: dict[str, str] = {}
     if details.caption_mode not in CaptionMode.values:
-        errors["caption_mode"] = "Choose a caption mode."
+        errors["caption_mode"] = _("Choose a caption mode.")
     start, end = details.publish_start, details.publish_end
     if start is not None and end is not None and end <= start:
-        errors["publish_end"] = "The publish window must end after it starts."
+        errors["publish_end"] = _("The publish window must end after it starts.")
     if not details.target_all and not details.target_groups:
-        errors["target_groups"] = "Choose at least one group, or target all members."
+        errors["target_groups"] = _("Choose at least one group, or target all members.")
     if any(group.organization_id != organization.pk for group in details.target_groups):
-        errors["target_groups"] = "Unknown group."
+        errors["target_groups"] = _("Unknown group.")
     names = _topic_names(details.topic_names)
     if len(names) > MAX_TOPICS:
-        errors["topics"] = f"A post can have at most {MAX_TOPICS} topics."
+        errors["topics"] = _("A post can have at most %(count)s topics.") % {"count": MAX_TOPICS}
     elif any(len(name) > 60 for name in names):
-        errors["topics"] = "A topic name can be at most 60 characters long."
+        errors["topics"] = _("A topic name can be at most 60 characters long.")
     if details.post_of_the_day is not None:
         other = _post_of_the_day(organization, details.post_of_the_day, post)
         if other is not None:
-            errors["post_of_the_day"] = (
-                f"“{other.title}” is already the post of the day on "
-                f"{details.post_of_the_day:%d %B %Y}."
-            )
+            errors["post_of_the_day"] = _(
+                "“%(title)s” is already the post of the day on %(day)s."
+            ) % {"title": other.title, "day": date_format(details.post_of_the_day, "d F Y")}
     if errors:
         raise ValidationError(errors)
 
@@ -142,7 +144,11 @@ def _save_unique(post: Post, *, fields: list[str] | None) -> None:
     except IntegrityError as error:
         if post.post_of_the_day is not None:
             raise ValidationError(
-                {"post_of_the_day": "Another post just became the post of the day for that date."}
+                {
+                    "post_of_the_day": _(
+                        "Another post just became the post of the day for that date."
+                    )
+                }
             ) from error
         raise
 
@@ -159,7 +165,7 @@ def _clean_captions(captions: Mapping[str, str] | None) -> dict[str, str]:
     cleaned = {}
     for network, text in (captions or {}).items():
         if network not in Network.values:
-            raise ValidationError(f"Unknown network: {network}.")
+            raise ValidationError(_("Unknown network: %(network)s.") % {"network": network})
         if text and text.strip():
             cleaned[network] = text.strip()
     return cleaned
@@ -187,9 +193,9 @@ def post_snapshot_version(*, post: Post, actor: User | None) -> PostVersion:
         captions=captions,
         details_recorded=True,
         target_all=post.target_all,
+        # The kind's code, not its label: a label is in the language of whoever saved.
         target_groups=[
-            {"id": group.pk, "kind": group.get_kind_display(), "name": group.name}
-            for group in groups
+            {"id": group.pk, "kind": group.kind, "name": group.name} for group in groups
         ],
         publish_start=post.publish_start,
         publish_end=post.publish_end,
@@ -222,7 +228,7 @@ def post_create(
     """
     title = " ".join(title.split())
     if not title:
-        raise ValidationError({"title": "A post needs a title."})
+        raise ValidationError({"title": _("A post needs a title.")})
     link_url = _clean_link(link_url)
     cleaned = _clean_captions(captions)
     details = details or PostDetails()
@@ -339,10 +345,10 @@ def post_update(
     """
     _lock(post)
     if post.state == PostState.ARCHIVED:
-        raise ValidationError("An archived post can't be edited.")
+        raise ValidationError(_("An archived post can't be edited."))
     title = " ".join(title.split())[:200]
     if not title:
-        raise ValidationError({"title": "A post needs a title."})
+        raise ValidationError({"title": _("A post needs a title.")})
     link_url = _clean_link(link_url)
     cleaned = _clean_captions(captions)
     _check_details(organization=post.organization, details=details, post=post)
@@ -478,17 +484,45 @@ def _transition(
     return transition
 
 
-def _require_state(post: Post, allowed: Iterable[str], doing: str) -> None:
-    allowed = list(allowed)
-    if post.state not in allowed:
-        labels = " or ".join(PostState(state).label.lower() for state in allowed)
-        raise ValidationError(
-            f"Only a post that is {labels} can be {doing}; this one is "
-            f"{PostState(post.state).label.lower()}."
-        )
+# A post's state within a sentence ("…; this one is live."), lower case in English.
+_STATE_IN_SENTENCE = {
+    PostState.DRAFT: pgettext_lazy("post state in a sentence", "draft"),
+    PostState.IN_REVIEW: pgettext_lazy("post state in a sentence", "in review"),
+    PostState.APPROVED: pgettext_lazy("post state in a sentence", "approved"),
+    PostState.REJECTED: pgettext_lazy("post state in a sentence", "rejected"),
+    PostState.SCHEDULED: pgettext_lazy("post state in a sentence", "scheduled"),
+    PostState.LIVE: pgettext_lazy("post state in a sentence", "live"),
+    PostState.EXPIRED: pgettext_lazy("post state in a sentence", "expired"),
+    PostState.ARCHIVED: pgettext_lazy("post state in a sentence", "archived"),
+}
+# What each action needs, said whole so that it can be translated whole.
+_REQUIRED_STATE = {
+    "submit": gettext_lazy(
+        "Only a post that is draft or rejected can be submitted for review; this one is %(state)s."
+    ),
+    "approve": gettext_lazy(
+        "Only a post that is in review can be approved; this one is %(state)s."
+    ),
+    "reject": gettext_lazy("Only a post that is in review can be rejected; this one is %(state)s."),
+    "publish": gettext_lazy(
+        "Only a post that is approved can be published; this one is %(state)s."
+    ),
+    "archive": gettext_lazy(
+        "Only a post that is approved or scheduled or live or expired can be archived; this one "
+        "is %(state)s."
+    ),
+}
 
 
-def _notify_author(post: Post, *, kind: str, message: str) -> None:
+def _require_state(post: Post, allowed: Iterable[str], action: str) -> None:
+    """Refuse `action` (a key of _REQUIRED_STATE) unless the post is in one of `allowed`."""
+    if post.state not in list(allowed):
+        state = _STATE_IN_SENTENCE[PostState(post.state)]
+        raise ValidationError(str(_REQUIRED_STATE[action]) % {"state": state})
+
+
+def _notify_author(post: Post, *, kind: str, message: Promise, params: dict[str, str]) -> None:
+    """Tell the post's author, in their own language (message is lazy, with its params)."""
 
     author = post.submitted_by or post.created_by
     if author is None:
@@ -498,7 +532,9 @@ def _notify_author(post: Post, *, kind: str, message: str) -> None:
         # The management page for those who manage posts; the member's page for the others.
         manages = membership.has_role("curator", "approver")
         url = reverse("post_detail" if manages else "feed_post", kwargs={"post_id": post.pk})
-        notification_create(membership=membership, kind=kind, message=message, url=url)
+        notification_create(
+            membership=membership, kind=kind, message=message, params=params, url=url
+        )
 
 
 @transaction.atomic
@@ -507,7 +543,7 @@ def post_submit(*, post: Post, actor: User | None) -> PostTransition:
     from chorus.content.selectors.posts import post_caption_checks
 
     _lock(post)
-    _require_state(post, [PostState.DRAFT, PostState.REJECTED], "submitted for review")
+    _require_state(post, [PostState.DRAFT, PostState.REJECTED], "submit")
     problems = [
         f"{Network(network).label}: {finding.message}"
         for network, result in post_caption_checks(post=post).items()
@@ -515,7 +551,7 @@ def post_submit(*, post: Post, actor: User | None) -> PostTransition:
         if finding.action == "block"
     ]
     if problems:
-        raise ValidationError(["Fix these captions before submitting:", *problems])
+        raise ValidationError([_("Fix these captions before submitting:"), *problems])
     post.submitted_by = actor
     post.rejection_reason = ""
     return _transition(
@@ -571,11 +607,11 @@ def post_approve(*, post: Post, actor: User, publish: bool = False) -> PostTrans
     approved. Returns the last transition.
     """
     _lock(post)
-    _require_state(post, [PostState.IN_REVIEW], "approved")
+    _require_state(post, [PostState.IN_REVIEW], "approve")
     policy, _created = ContentPolicy.objects.get_or_create(organization=post.organization)
     if policy.require_other_approver and _is_author(post, actor):
         raise ValidationError(
-            "You wrote, edited or submitted this post: another approver must approve it."
+            _("You wrote, edited or submitted this post: another approver must approve it.")
         )
     window_over = post_window_over(post)
     if publish and window_over:
@@ -592,28 +628,30 @@ def post_approve(*, post: Post, actor: User, publish: bool = False) -> PostTrans
         # Stored in the history as written (like the other transitions' reasons).
         reason = "approved and published" if publish else "published on approval"
         transition = _publish(post, actor=actor, reason=reason)
-    _notify_author(post, kind="post_approved", message=_approved_message(post))
+    _notify_author(
+        post, kind="post_approved", message=_approved_message(post), params={"title": post.title}
+    )
     return transition
 
 
-def _approved_message(post: Post) -> str:
+def _approved_message(post: Post) -> Promise:
     if post.state == PostState.LIVE:
-        return _("Your post “%(title)s” was approved and is live.") % {"title": post.title}
+        return gettext_lazy("Your post “%(title)s” was approved and is live.")
     if post.state == PostState.SCHEDULED:
-        return _(
+        return gettext_lazy(
             "Your post “%(title)s” was approved and is scheduled: it goes live when its "
             "window starts."
-        ) % {"title": post.title}
-    return _("Your post “%(title)s” was approved.") % {"title": post.title}
+        )
+    return gettext_lazy("Your post “%(title)s” was approved.")
 
 
 @transaction.atomic
 def post_reject(*, post: Post, actor: User, reason: str) -> PostTransition:
     _lock(post)
-    _require_state(post, [PostState.IN_REVIEW], "rejected")
+    _require_state(post, [PostState.IN_REVIEW], "reject")
     reason = reason.strip()
     if not reason:
-        raise ValidationError({"reason": "Say why the post is rejected, so it can be fixed."})
+        raise ValidationError({"reason": _("Say why the post is rejected, so it can be fixed.")})
     post.rejection_reason = reason[:2000]
     transition = _transition(
         post,
@@ -624,7 +662,10 @@ def post_reject(*, post: Post, actor: User, reason: str) -> PostTransition:
         fields=["rejection_reason"],
     )
     _notify_author(
-        post, kind="post_rejected", message=f"Your post “{post.title}” was rejected: {reason}"
+        post,
+        kind="post_rejected",
+        message=gettext_lazy("Your post “%(title)s” was rejected: %(reason)s"),
+        params={"title": post.title, "reason": reason},
     )
     return transition
 
@@ -637,7 +678,7 @@ def _window_over_message() -> str:
 def post_publish(*, post: Post, actor: User | None) -> PostTransition:
     """An approved post goes live now, or is scheduled until its window starts."""
     _lock(post)
-    _require_state(post, [PostState.APPROVED], "published")
+    _require_state(post, [PostState.APPROVED], "publish")
     if post_window_over(post):
         raise ValidationError(_window_over_message())
     return _publish(post, actor=actor)
@@ -665,7 +706,7 @@ def post_archive(*, post: Post, actor: User | None, reason: str = "") -> PostTra
     """Content's part of chorus.actions.posts.post_archive (which also cancels the post's
     pending shares): pages and the API call that."""
     _lock(post)
-    _require_state(post, APPROVED_STATES, "archived")
+    _require_state(post, APPROVED_STATES, "archive")
     transition = _transition(
         post,
         to_state=PostState.ARCHIVED,
@@ -744,15 +785,19 @@ def _megabytes(size: int) -> str:
 
 def post_image_validate(upload: UploadedFile) -> str:
     """The image's format; ValidationError naming the file when it is not one we accept."""
-    name = upload.name or "The file"
+    name = upload.name or _("The file")
     size = upload.size or 0
     if size > settings.POST_IMAGE_MAX_BYTES:
         raise ValidationError(
-            f"{name} is {_megabytes(size)}; an image may be at most "
-            f"{_megabytes(settings.POST_IMAGE_MAX_BYTES)}."
+            _("%(name)s is %(size)s; an image may be at most %(limit)s.")
+            % {
+                "name": name,
+                "size": _megabytes(size),
+                "limit": _megabytes(settings.POST_IMAGE_MAX_BYTES),
+            }
         )
     if size == 0:
-        raise ValidationError(f"{name} is empty.")
+        raise ValidationError(_("%(name)s is empty.") % {"name": name})
     allowed = ", ".join(settings.POST_IMAGE_TYPES)
     try:
         upload.seek(0)
@@ -764,7 +809,12 @@ def post_image_validate(upload: UploadedFile) -> str:
                 width, height = image.size
                 if image_format not in settings.POST_IMAGE_TYPES:
                     raise ValidationError(
-                        f"{name} is a {image_format or 'unknown'} image; allowed: {allowed}."
+                        _("%(name)s is a %(format)s image; allowed: %(allowed)s.")
+                        % {
+                            "name": name,
+                            "format": image_format or _("unknown"),
+                            "allowed": allowed,
+                        }
                     )
                 if width * height > settings.POST_IMAGE_MAX_PIXELS:
                     raise _too_many_pixels(name, width * height)
@@ -775,7 +825,10 @@ def post_image_validate(upload: UploadedFile) -> str:
         raise _too_many_pixels(name, None) from error
     except Exception as error:
         # Pillow raises many kinds of errors on broken or hostile files; all mean the same.
-        raise ValidationError(f"{name} is not an image we can read ({allowed}).") from error
+        raise ValidationError(
+            _("%(name)s is not an image we can read (%(allowed)s).")
+            % {"name": name, "allowed": allowed}
+        ) from error
     finally:
         upload.seek(0)
     return image_format
@@ -783,9 +836,17 @@ def post_image_validate(upload: UploadedFile) -> str:
 
 def _too_many_pixels(name: str, pixels: int | None) -> ValidationError:
     limit = settings.POST_IMAGE_MAX_PIXELS / 1_000_000
-    found = f" ({pixels / 1_000_000:.1f} megapixels)" if pixels else ""
+    params = {"name": name, "limit": f"{limit:g}"}
+    if pixels:
+        return ValidationError(
+            _(
+                "%(name)s has too many pixels (%(pixels)s megapixels); an image may have at "
+                "most %(limit)s megapixels."
+            )
+            % {**params, "pixels": f"{pixels / 1_000_000:.1f}"}
+        )
     return ValidationError(
-        f"{name} has too many pixels{found}; an image may have at most {limit:g} megapixels."
+        _("%(name)s has too many pixels; an image may have at most %(limit)s megapixels.") % params
     )
 
 

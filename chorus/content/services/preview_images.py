@@ -13,6 +13,7 @@ import logging
 
 from django.core.files.storage import default_storage
 from django.db import transaction
+from django.utils.translation import gettext
 
 from chorus.content.models import Post
 from chorus.content.preview import fetch_preview_image
@@ -47,7 +48,7 @@ def preview_image_fields(*, post: Post, image_url: str) -> dict[str, object]:
         return {}  # The same image, already stored.
     try:
         data = fetch_preview_image(image_url)
-        image = image_open(data, name="The preview's image")
+        image = image_open(data, name=gettext("The preview's image"))
         large = image_encode(
             image, max_width=PREVIEW_IMAGE_WIDTH, max_height=PREVIEW_IMAGE_WIDTH * MAX_HEIGHT_RATIO
         )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext, gettext_lazy
 
 from chorus.accounts.models import Organization, User
 from chorus.content.compliance import fold_term, normalize_domain, url_host
@@ -16,23 +17,39 @@ from chorus.content.models import (
 from chorus.core.audit import audit_record
 
 _DOMAIN_KINDS = (RuleKind.ALLOWED_DOMAIN, RuleKind.DENIED_DOMAIN)
+_ALREADY = {
+    RuleKind.BLOCKED_TERM: gettext_lazy(
+        "There is already a rule for the blocked term “%(value)s”."
+    ),
+    RuleKind.DISCLOSURE: gettext_lazy(
+        "There is already a rule for the required disclosure “%(value)s”."
+    ),
+    RuleKind.ALLOWED_DOMAIN: gettext_lazy(
+        "There is already a rule for the allowed link domain “%(value)s”."
+    ),
+    RuleKind.DENIED_DOMAIN: gettext_lazy(
+        "There is already a rule for the denied link domain “%(value)s”."
+    ),
+}
 
 
 def _rule_value(*, kind: str, value: str) -> str:
     """The value as stored: a domain cut down to its host, a term with tidy whitespace."""
     if kind not in RuleKind.values:
-        raise ValidationError("Choose a kind of rule.")
+        raise ValidationError(gettext("Choose a kind of rule."))
     if "\x00" in value:
-        raise ValidationError("Text must not contain NUL characters.")
+        raise ValidationError(gettext("Text must not contain NUL characters."))
     if kind in _DOMAIN_KINDS:
         return normalize_domain(value)
     value = " ".join(value.split())
     if not value:
-        raise ValidationError("Enter the term or the disclosure text.")
+        raise ValidationError(gettext("Enter the term or the disclosure text."))
     if len(value) > 300:
-        raise ValidationError("Keep it under 300 characters.")
+        raise ValidationError(gettext("Keep it under 300 characters."))
     if not fold_term(value):
-        raise ValidationError(f"“{value}” has nothing a caption could contain.")
+        raise ValidationError(
+            gettext("“%(value)s” has nothing a caption could contain.") % {"value": value}
+        )
     return value
 
 
@@ -48,17 +65,16 @@ def _rule_check_unique(
         others = others.exclude(pk=rule_id)
     for other in others:
         if key(other.value) == key(value):
-            label = RuleKind(kind).label.lower()
-            raise ValidationError(f"There is already a rule for the {label} “{other.value}”.")
+            raise ValidationError(str(_ALREADY[RuleKind(kind)]) % {"value": other.value})
 
 
 def _rule_fields(
     *, kind: str, value: str, action: str, auto_append: bool, note: str
 ) -> dict[str, object]:
     if action not in RuleAction.values:
-        raise ValidationError("Choose block or warn.")
+        raise ValidationError(gettext("Choose block or warn."))
     if "\x00" in note:
-        raise ValidationError("Text must not contain NUL characters.")
+        raise ValidationError(gettext("Text must not contain NUL characters."))
     return {
         "value": _rule_value(kind=kind, value=value),
         "action": action,
@@ -146,7 +162,7 @@ def policy_update(
 ) -> ContentPolicy:
     """Change the organization's content policy; None leaves a switch as it is."""
     if length_action is not None and length_action not in RuleAction.values:
-        raise ValidationError("Choose block or warn.")
+        raise ValidationError(gettext("Choose block or warn."))
     policy, _ = ContentPolicy.objects.select_for_update().get_or_create(organization=organization)
     wanted = {
         "length_action": length_action,

@@ -301,11 +301,11 @@ def source_item_create_draft(*, item: SourceItem, actor: User | None) -> Post:
     """Turn a queue item into a draft post (title, link, summary as commentary)."""
     item = SourceItem.objects.select_for_update().get(pk=item.pk)
     if item.status == ItemStatus.USED:
-        raise ValidationError("This item is already a post.")
+        raise ValidationError(_("This item is already a post."))
     post = post_create(
         organization=item.organization,
         actor=actor,
-        title=item.title or item.url or "Untitled item",
+        title=item.title or item.url or _("Untitled item"),
         commentary=summary_text(item.summary),
         link_url=item.url,
     )
@@ -324,7 +324,7 @@ def source_item_create_draft(*, item: SourceItem, actor: User | None) -> Post:
 
 def source_item_dismiss(*, item: SourceItem, actor: User | None) -> SourceItem:
     if item.status == ItemStatus.USED:
-        raise ValidationError("This item is already a post; archive the post instead.")
+        raise ValidationError(_("This item is already a post; archive the post instead."))
     item.status = ItemStatus.DISMISSED
     item.save(update_fields=["status"])
     audit_record(

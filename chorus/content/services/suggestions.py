@@ -6,6 +6,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import number_format
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from chorus.accounts.models import Membership, User
 from chorus.content.models import (
@@ -27,7 +30,7 @@ SUGGESTION_DECLINE_MAX_LENGTH = 1000
 def suggestion_clean_url(url: str) -> str:
     """A web link (http or https only: never javascript:, data: or a file), or a refusal."""
     if not url.strip():
-        raise ValidationError("Enter the link you suggest.")
+        raise ValidationError(_("Enter the link you suggest."))
     return web_url_clean(url)
 
 
@@ -36,7 +39,10 @@ def _suggestion_clean_text(text: str, *, max_length: int, missing: str) -> str:
     if not text:
         raise ValidationError(missing)
     if len(text) > max_length:
-        raise ValidationError(f"Please keep it under {max_length:,} characters.")
+        raise ValidationError(
+            _("Please keep it under %(count)s characters.")
+            % {"count": number_format(max_length, force_grouping=True)}
+        )
     return text
 
 
@@ -44,17 +50,17 @@ def suggestion_create(*, membership: Membership, url: str, reason: str) -> Sugge
     """A member suggests a link for the communications team, saying why it matters."""
     # Suggesting is an advocacy action: only members who joined (and stayed) may do it.
     if not membership.is_advocate:
-        raise PermissionDenied("Join the advocacy program to suggest content.")
+        raise PermissionDenied(_("Join the advocacy program to suggest content."))
     url = suggestion_clean_url(url)
     reason = _suggestion_clean_text(
-        reason, max_length=SUGGESTION_REASON_MAX_LENGTH, missing="Tell us why it matters."
+        reason, max_length=SUGGESTION_REASON_MAX_LENGTH, missing=_("Tell us why it matters.")
     )
     pending = Suggestion.objects.filter(
         membership=membership, url=url, status=SuggestionStatus.PENDING
     )
     if pending.exists():
         raise ValidationError(
-            "You already suggested this link; a curator will look at it soon. Thank you!"
+            _("You already suggested this link; a curator will look at it soon. Thank you!")
         )
     suggestion = Suggestion.objects.create(
         organization_id=membership.organization_id, membership=membership, url=url, reason=reason
@@ -75,7 +81,7 @@ def _shorten(url: str, length: int = 80) -> str:
 def _suggestion_title(url: str) -> str:
     """A working title for the draft made from a suggestion (the curator edits it)."""
     readable = url.split("://", 1)[-1].rstrip("/")
-    return f"Suggested: {readable}"[:200]
+    return (_("Suggested: %(link)s") % {"link": readable})[:200]
 
 
 def _suggestion_decide(
@@ -86,7 +92,7 @@ def _suggestion_decide(
         status=status, decided_by=actor, decided_at=timezone.now(), **fields
     )
     if not decided:
-        raise ValidationError("This suggestion was already decided.")
+        raise ValidationError(_("This suggestion was already decided."))
     suggestion.refresh_from_db()
 
 
@@ -98,7 +104,7 @@ def suggestion_accept(*, suggestion: Suggestion, actor: User, title: str = "") -
     member's points): pages and the API call that.
     """
     if suggestion.status != SuggestionStatus.PENDING:
-        raise ValidationError("This suggestion was already decided.")
+        raise ValidationError(_("This suggestion was already decided."))
     post = post_create(
         organization=suggestion.organization,
         actor=actor,
@@ -120,8 +126,10 @@ def suggestion_accept(*, suggestion: Suggestion, actor: User, title: str = "") -
     notification_create(
         membership=suggestion.membership,
         kind="suggestion.accepted",
-        message=f"Your suggestion {_shorten(suggestion.url)} was accepted and will become a post. "
-        "Thank you!",
+        message=gettext_lazy(
+            "Your suggestion %(link)s was accepted and will become a post. Thank you!"
+        ),
+        params={"link": _shorten(suggestion.url)},
         url=reverse("my_suggestions"),
     )
     return post
@@ -133,10 +141,10 @@ def suggestion_decline(*, suggestion: Suggestion, actor: User, reason: str) -> S
     reason = _suggestion_clean_text(
         reason,
         max_length=SUGGESTION_DECLINE_MAX_LENGTH,
-        missing="Say why the suggestion is declined: the member will read it.",
+        missing=_("Say why the suggestion is declined: the member will read it."),
     )
     if suggestion.status != SuggestionStatus.PENDING:
-        raise ValidationError("This suggestion was already decided.")
+        raise ValidationError(_("This suggestion was already decided."))
     _suggestion_decide(
         suggestion=suggestion, actor=actor, status=SuggestionStatus.DECLINED, decline_reason=reason
     )
@@ -150,7 +158,8 @@ def suggestion_decline(*, suggestion: Suggestion, actor: User, reason: str) -> S
     notification_create(
         membership=suggestion.membership,
         kind="suggestion.declined",
-        message=f"Your suggestion {_shorten(suggestion.url)} was declined: {reason}",
+        message=gettext_lazy("Your suggestion %(link)s was declined: %(reason)s"),
+        params={"link": _shorten(suggestion.url), "reason": reason},
         url=reverse("my_suggestions"),
     )
     return suggestion

@@ -12,6 +12,9 @@ from django.db.models import Q, QuerySet
 from django.http import HttpResponse, QueryDict
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.dateformat import format as date_format
+from django.utils.dates import MONTHS, WEEKDAYS_ABBR
+from django.utils.translation import gettext as _
 
 from chorus.accounts.access import MemberRequest, role_required
 from chorus.accounts.models import Group
@@ -79,19 +82,19 @@ def _parse(request: MemberRequest, campaigns: list[str]) -> Filters:
     problems = []
     view = request.GET.get("view", "month")
     if view not in ("month", "week"):
-        problems.append("Unknown view: showing the month.")
+        problems.append(_("Unknown view: showing the month."))
         view = "month"
     anchor = timezone.localdate()
     raw_date = request.GET.get("date", "")
     if raw_date:
         day = _read_date(raw_date)
         if day is None:
-            problems.append("That date could not be read (use YYYY-MM-DD): showing today.")
+            problems.append(_("That date could not be read (use YYYY-MM-DD): showing today."))
         else:
             anchor = day
     campaign = request.GET.get("campaign", "")
     if campaign and campaign not in campaigns:
-        problems.append("Unknown campaign: showing every campaign.")
+        problems.append(_("Unknown campaign: showing every campaign."))
         campaign = ""
     group = None
     raw_group = request.GET.get("group", "")
@@ -99,7 +102,7 @@ def _parse(request: MemberRequest, campaigns: list[str]) -> Filters:
         if raw_group.isdigit() and len(raw_group) < 18:
             group = Group.objects.filter(organization=request.organization, pk=raw_group).first()
         if group is None:
-            problems.append("Unknown group: showing every group.")
+            problems.append(_("Unknown group: showing every group."))
     return Filters(view, anchor, campaign, group, problems)
 
 
@@ -208,7 +211,7 @@ def calendar(request: MemberRequest) -> HttpResponse:
         "filters": filters,
         "weeks": [days[index : index + 7] for index in range(0, len(days), 7)],
         "agenda": [day for day in days if day.in_period and day.entries],
-        "weekdays": list(calendar_module.day_abbr),
+        "weekdays": [WEEKDAYS_ABBR[weekday] for weekday in range(7)],
         "title": _title(filters, first, last),
         "previous_query": _query(filters, date=previous.isoformat()),
         "next_query": _query(filters, date=following.isoformat()),
@@ -224,5 +227,8 @@ def calendar(request: MemberRequest) -> HttpResponse:
 
 def _title(filters: Filters, first: date, last: date) -> str:
     if filters.view == "month":
-        return f"{calendar_module.month_name[filters.anchor.month]} {filters.anchor.year}"
-    return f"Week of {first.day} {first:%b} to {last.day} {last:%b %Y}"
+        return f"{MONTHS[filters.anchor.month]} {filters.anchor.year}"
+    return _("Week of %(first)s to %(last)s") % {
+        "first": date_format(first, "j M"),
+        "last": date_format(last, "j M Y"),
+    }

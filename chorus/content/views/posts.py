@@ -16,6 +16,7 @@ from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from chorus.accounts.access import MemberRequest, role_required
@@ -38,7 +39,11 @@ from chorus.writing.selectors.settings import writing_enabled
 
 POSTS_PER_PAGE = 30
 # Fields shown in a version, in this order, for the full text and the diff.
-VERSION_FIELDS = [("title", "Title"), ("commentary", "Commentary"), ("link_url", "Link")]
+VERSION_FIELDS = [
+    ("title", gettext_lazy("Title")),
+    ("commentary", gettext_lazy("Commentary")),
+    ("link_url", gettext_lazy("Link")),
+]
 
 
 def _user(request: MemberRequest) -> User:
@@ -143,7 +148,7 @@ def post_create(request: MemberRequest) -> HttpResponse:
         except ValidationError as error:
             _apply_errors(form, error)
         else:
-            messages.success(request, "Draft saved.")
+            messages.success(request, _("Draft saved."))
             return redirect("post_detail", post_id=post.pk)
     status = 400 if form.is_bound else 200
     return render(
@@ -172,7 +177,7 @@ def _create(request: MemberRequest, form: PostForm) -> Post:
 def post_edit(request: MemberRequest, post_id: int) -> HttpResponse:
     post = _post_or_404(request, post_id)
     if post.state == PostState.ARCHIVED:
-        messages.error(request, "An archived post can't be edited.")
+        messages.error(request, _("An archived post can't be edited."))
         return redirect("post_detail", post_id=post.pk)
     form = PostForm(
         request.POST or None,
@@ -198,13 +203,15 @@ def post_edit(request: MemberRequest, post_id: int) -> HttpResponse:
             _apply_errors(form, error)
         else:
             if not changed:
-                messages.info(request, "Nothing changed.")
+                messages.info(request, _("Nothing changed."))
             elif post.state != was:
                 messages.warning(
-                    request, "Saved. The post changed after approval: it is back in review."
+                    request, _("Saved. The post changed after approval: it is back in review.")
                 )
             else:
-                messages.success(request, f"Saved as version {post.version}.")
+                messages.success(
+                    request, _("Saved as version %(version)s.") % {"version": post.version}
+                )
             return redirect("post_detail", post_id=post.pk)
     if form.is_bound:
         post.refresh_from_db()
@@ -220,7 +227,7 @@ def post_caption_check(request: MemberRequest) -> HttpResponse:
     """The compliance verdict of one caption as it is typed (htmx)."""
     network = request.POST.get("network", "")
     if network not in Network.values:
-        return HttpResponse("Unknown network.", status=400)
+        return HttpResponse(_("Unknown network."), status=400)
     text = _clean_text(request.POST.get(f"caption_{network}", ""), 70000)
     link_url = _clean_text(request.POST.get("link_url", ""), 2000)
     result = check_text(
@@ -362,7 +369,7 @@ def post_version(request: MemberRequest, post_id: int, version_id: int) -> HttpR
     previous = post_selectors.post_version_previous(version=version)
     labels = dict(Network.choices)
     fields = [
-        (label, getattr(version, name), getattr(previous, name, None))
+        (str(label), getattr(version, name), getattr(previous, name, None))
         for name, label in VERSION_FIELDS
     ]
     captions = version.captions if isinstance(version.captions, dict) else {}
@@ -373,7 +380,7 @@ def post_version(request: MemberRequest, post_id: int, version_id: int) -> HttpR
         if network in captions or network in old_captions:
             fields.append(
                 (
-                    f"Caption for {labels[network]}",
+                    _("Caption for %(network)s") % {"network": labels[network]},
                     str(captions.get(network, "")),
                     str(old_captions.get(network, "")) if previous is not None else None,
                 )
@@ -443,9 +450,9 @@ def post_image_alt(request: MemberRequest, post_id: int, image_id: int) -> HttpR
         post_services.post_image_update(
             image=image, actor=_user(request), alt_text=form.cleaned_data["alt_text"]
         )
-        messages.success(request, "Alt text saved.")
+        messages.success(request, _("Alt text saved."))
     else:
-        messages.error(request, "Alt text can be at most 500 characters long.")
+        messages.error(request, _("Alt text can be at most 500 characters long."))
     return redirect("post_detail", post_id=post_id)
 
 
@@ -454,7 +461,7 @@ def post_image_alt(request: MemberRequest, post_id: int, image_id: int) -> HttpR
 def post_image_delete(request: MemberRequest, post_id: int, image_id: int) -> HttpResponse:
     image = _image_or_404(request, post_id, image_id)
     post_services.post_image_delete(image=image, actor=_user(request))
-    messages.success(request, "Image removed.")
+    messages.success(request, _("Image removed."))
     return redirect("post_detail", post_id=post_id)
 
 
@@ -467,18 +474,18 @@ def _run(request: MemberRequest, post_id: int, action: str) -> HttpResponse:
     try:
         if action == "submit":
             post_services.post_submit(post=post, actor=actor)
-            messages.success(request, "Sent to the approvers.")
+            messages.success(request, _("Sent to the approvers."))
         elif action == "publish":
             post_services.post_publish(post=post, actor=actor)
             if post.state == PostState.SCHEDULED:
-                messages.success(request, "Scheduled: it goes live when its window starts.")
+                messages.success(request, _("Scheduled: it goes live when its window starts."))
             else:
-                messages.success(request, "Live: members see it in their feed.")
+                messages.success(request, _("Live: members see it in their feed."))
         else:
             post_actions.post_archive(
                 post=post, actor=actor, reason=_clean_text(request.POST.get("reason", ""), 2000)
             )
-            messages.success(request, "Archived.")
+            messages.success(request, _("Archived."))
     except ValidationError as error:
         for message in error.messages:
             messages.error(request, message)

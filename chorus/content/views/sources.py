@@ -36,8 +36,8 @@ class SourceAddForm(forms.Form):
 
 
 class SourceEditForm(forms.Form):
-    title = forms.CharField(max_length=300, required=False)
-    enabled = forms.BooleanField(required=False, label="Poll this source")
+    title = forms.CharField(max_length=300, required=False, label=gettext_lazy("Title"))
+    enabled = forms.BooleanField(required=False, label=gettext_lazy("Poll this source"))
 
 
 def _source_or_404(request: MemberRequest, source_id: int) -> Source:
@@ -128,7 +128,7 @@ def source_detail(request: MemberRequest, source_id: int) -> HttpResponse:
             title=_clean_text(form.cleaned_data["title"]),
             enabled=form.cleaned_data["enabled"],
         )
-        messages.success(request, "Source saved.")
+        messages.success(request, _("Source saved."))
         return redirect("source_detail", source_id=source.pk)
     items = source_selectors.source_item_list(
         organization=request.organization, source_id=source.pk
@@ -145,7 +145,7 @@ def source_delete(request: MemberRequest, source_id: int) -> HttpResponse:
     source = _source_or_404(request, source_id)
     name = str(source)
     source_services.source_delete(source=source, actor=request.user)  # type: ignore[arg-type]
-    messages.success(request, f"Source {name} deleted.")
+    messages.success(request, _("Source %(source)s deleted.") % {"source": name})
     return redirect("sources")
 
 
@@ -154,10 +154,10 @@ def source_delete(request: MemberRequest, source_id: int) -> HttpResponse:
 def source_poll(request: MemberRequest, source_id: int) -> HttpResponse:
     source = _source_or_404(request, source_id)
     if not source.enabled:
-        messages.error(request, "This source is switched off; switch it on to poll it.")
+        messages.error(request, _("This source is switched off; switch it on to poll it."))
     else:
         source_services.source_poll_now(source=source, actor=request.user)  # type: ignore[arg-type]
-        messages.success(request, f"{source} will be polled in a moment.")
+        messages.success(request, _("%(source)s will be polled in a moment.") % {"source": source})
     if request.POST.get("next") == "list":
         return redirect("sources")
     return redirect("source_detail", source_id=source.pk)
@@ -184,7 +184,7 @@ def curation_queue(request: MemberRequest) -> HttpResponse:
     context: dict[str, Any] = {
         "page": page,
         "status": status,
-        "statuses": [*ItemStatus.choices, ("all", "All")],
+        "statuses": [*ItemStatus.choices, ("all", _("All"))],
         "sources": sources,
         "source_id": source_id,
     }
@@ -234,8 +234,10 @@ def queue_item_draft(request: MemberRequest, item_id: int) -> HttpResponse:
         return _row_response(request, item, error=error.messages[0])
     item.refresh_from_db()
     if request.htmx:  # type: ignore[attr-defined]
-        return _row_response(request, item, notice="Draft created.")
-    messages.success(request, f"Draft created from “{item.title or item.url}”.")
+        return _row_response(request, item, notice=_("Draft created."))
+    messages.success(
+        request, _("Draft created from “%(item)s”.") % {"item": item.title or item.url}
+    )
     return redirect(_post_url(post))
 
 
@@ -247,4 +249,4 @@ def queue_item_dismiss(request: MemberRequest, item_id: int) -> HttpResponse:
         source_services.source_item_dismiss(item=item, actor=request.user)  # type: ignore[arg-type]
     except ValidationError as error:
         return _row_response(request, item, error=error.messages[0])
-    return _row_response(request, item, notice="Dismissed.")
+    return _row_response(request, item, notice=_("Dismissed."))

@@ -10,6 +10,8 @@ from django.db.models import Case, IntegerField, QuerySet, Value, When
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from chorus.accounts.access import MemberRequest, member_required, role_required
@@ -22,16 +24,16 @@ PER_PAGE = 25
 
 class SuggestionForm(forms.Form):
     url = forms.CharField(
-        label="Link",
+        label=_("Link"),
         max_length=2000,
         widget=forms.URLInput(attrs={"placeholder": "https://", "inputmode": "url"}),
-        help_text="An article, a video or a page worth sharing (http or https).",
+        help_text=_("An article, a video or a page worth sharing (http or https)."),
     )
     reason = forms.CharField(
-        label="Why it matters",
+        label=_("Why it matters"),
         max_length=suggestion_services.SUGGESTION_REASON_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 4}),
-        help_text="A sentence or two for the communications team.",
+        help_text=_("A sentence or two for the communications team."),
     )
 
     def clean_url(self) -> str:
@@ -39,7 +41,7 @@ class SuggestionForm(forms.Form):
 
 
 class AcceptForm(forms.Form):
-    title = forms.CharField(label="Post title", max_length=200, required=False)
+    title = forms.CharField(label=_("Post title"), max_length=200, required=False)
 
 
 def _paginate(request: MemberRequest, suggestions: QuerySet[Suggestion]) -> Page[Suggestion]:
@@ -75,7 +77,7 @@ def suggestion_create(request: MemberRequest) -> HttpResponse:
         except PermissionDenied:
             return render(request, "content/suggestion_join.html", status=403)
         else:
-            messages.success(request, "Thank you! A curator will look at your suggestion.")
+            messages.success(request, gettext("Thank you! A curator will look at your suggestion."))
             return redirect("my_suggestions")
     status = 400 if form.is_bound else 200
     return render(request, "content/suggestion_form.html", {"form": form}, status=status)
@@ -137,7 +139,7 @@ def suggestion_accept(request: MemberRequest, suggestion_id: int) -> HttpRespons
     except ValidationError as error:
         messages.error(request, error.messages[0])
         return redirect("suggestions")
-    messages.success(request, "Suggestion accepted: here is its draft post.")
+    messages.success(request, gettext("Suggestion accepted: here is its draft post."))
     return redirect(post_url(post))
 
 
@@ -155,5 +157,5 @@ def suggestion_decline(request: MemberRequest, suggestion_id: int) -> HttpRespon
     except ValidationError as error:
         messages.error(request, error.messages[0])
     else:
-        messages.success(request, "Suggestion declined; the member has been told why.")
+        messages.success(request, gettext("Suggestion declined; the member has been told why."))
     return redirect("suggestions")
