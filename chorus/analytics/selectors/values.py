@@ -61,9 +61,10 @@ def earned_media_value(
     terms = [f"{count:,} {label} {TIMES} {money(value, currency)}" for count, label, value in parts]
     if settings.cpm is not None:
         reach = int(totals.get("potential_reach") or 0)
+        potential_reach = gettext("potential reach")
         amount += Decimal(reach) / 1000 * settings.cpm
         terms.append(
-            f"{reach:,} {gettext('potential reach')} {DIVIDED} 1,000 {TIMES} "
+            f"{reach:,} {potential_reach} {DIVIDED} 1,000 {TIMES} "
             f"{money(settings.cpm, currency)} CPM"
         )
     amount = amount.quantize(Decimal("0.01"))

@@ -478,3 +478,16 @@ def test_top_members_sum_everyone_when_a_steady_member_could_beat_the_leaders(
     )
     rows, _sql = ranked(organization, filters, limit=2)
     assert rows == [("Eve", 27), ("Ada", 10)]
+
+
+def test_the_groups_help_says_when_no_headcount_is_taken_yet(client, organization):
+    curator = MembershipFactory(organization=organization, is_curator=True)
+    sales = GroupFactory(organization=organization, name="Sales")
+    sales.members.add(*MembershipFactory.create_batch(5, organization=organization))
+    client.force_login(curator.user)
+    page = client.get("/analytics/").content.decode()
+    help_text = page.split('id="groups-help">')[1].split("</p>")[0]
+    assert "headcount of ." not in help_text and "headcount of" not in help_text
+    assert "show once the first headcount is taken" in help_text
+    row = page.split('<th scope="row">Sales</th>')[1].split("</tr>")[0]
+    assert '<td class="num">–</td>' in row  # members not known yet, rather than 0
