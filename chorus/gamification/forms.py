@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from chorus.gamification.services.settings import MAX_RULE_VALUE, RANGE_MESSAGE, RuleSetting
 
@@ -28,17 +30,23 @@ class GamificationSettingsForm(forms.Form):
     """The switch, then each rule's points and daily cap ("<rule>_points", "<rule>_daily_cap")."""
 
     enabled = forms.BooleanField(
-        label="Points, rankings and badges",
+        label=gettext_lazy("Points, rankings and badges"),
         required=False,
-        help_text="Off: nobody earns points, and no points, ranks or badges are shown anywhere.",
+        help_text=gettext_lazy(
+            "Off: nobody earns points, and no points, ranks or badges are shown anywhere."
+        ),
     )
 
     def __init__(self, *args: Any, rules: list[RuleSetting], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.rules = rules
         for setting in rules:
-            self.fields[f"{setting.rule}_points"] = _whole_number(f"{setting.label}: points")
-            self.fields[f"{setting.rule}_daily_cap"] = _whole_number(f"{setting.label}: daily cap")
+            self.fields[f"{setting.rule}_points"] = _whole_number(
+                _("%(rule)s: points") % {"rule": setting.label}
+            )
+            self.fields[f"{setting.rule}_daily_cap"] = _whole_number(
+                _("%(rule)s: daily cap") % {"rule": setting.label}
+            )
 
     def rule_rows(self) -> list[tuple[RuleSetting, forms.BoundField, forms.BoundField]]:
         return [

@@ -15,19 +15,22 @@ from typing import Any
 
 from django.db import models
 from django.utils import timezone
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 
 from chorus.core.models import AppendOnlyError, TenantModel
 from chorus.core.tenancy import TenantManager
 
 
 class Rule(models.TextChoices):
-    SHARE = "share", "Sharing a post"
-    CLICK = "click", "A new visitor opening your link"
-    ENGAGEMENT = "engagement", "Reactions, reposts and replies to your shares"
-    SUGGESTION = "suggestion", "A suggestion of yours accepted"
-    COURSE = "course", "A course completed"
-    CARE_REPLY = "care_reply", "A customer answered"
-    REWARD = "reward", "A reward redeemed"
+    SHARE = "share", _("Sharing a post")
+    CLICK = "click", _("A new visitor opening your link")
+    ENGAGEMENT = "engagement", _("Reactions, reposts and replies to your shares")
+    SUGGESTION = "suggestion", _("A suggestion of yours accepted")
+    COURSE = "course", _("A course completed")
+    CARE_REPLY = "care_reply", _("A customer answered")
+    REWARD = "reward", _("A reward redeemed")
 
 
 # (points, daily cap in points; 0: no cap) when the organization has not set a rule.
@@ -42,20 +45,20 @@ DEFAULT_RULES: dict[str, tuple[int, int]] = {
 
 
 class Source(models.TextChoices):
-    SHARE = "share", "Share"
-    CLICK = "click", "Click"
-    METRICS = "metrics", "Engagement snapshot"
-    SUGGESTION = "suggestion", "Suggestion"
-    COURSE = "course", "Course"
-    CARE_REPLY = "care_reply", "Customer answer"
-    REWARD_REQUEST = "reward_request", "Reward request"
+    SHARE = "share", _("Share")
+    CLICK = "click", _("Click")
+    METRICS = "metrics", _("Engagement snapshot")
+    SUGGESTION = "suggestion", _("Suggestion")
+    COURSE = "course", _("Course")
+    CARE_REPLY = "care_reply", _("Customer answer")
+    REWARD_REQUEST = "reward_request", _("Reward request")
 
 
 class Period(models.TextChoices):
-    WEEK = "week", "This week"
-    MONTH = "month", "This month"
-    QUARTER = "quarter", "This quarter"
-    ALL = "all", "All time"
+    WEEK = "week", _("This week")
+    MONTH = "month", _("This month")
+    QUARTER = "quarter", _("This quarter")
+    ALL = "all", _("All time")
 
 
 ALL_TIME_START = date(2000, 1, 1)
@@ -67,7 +70,7 @@ class GamificationSettings(TenantModel):
     organization = models.OneToOneField(
         "accounts.Organization", on_delete=models.CASCADE, related_name="gamification"
     )
-    enabled = models.BooleanField("Points, rankings and badges", default=True)
+    enabled = models.BooleanField(_("Points, rankings and badges"), default=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     def __str__(self) -> str:
@@ -79,7 +82,7 @@ class PointRule(TenantModel):
 
     rule = models.CharField(max_length=20, choices=Rule.choices)
     points = models.PositiveIntegerField()
-    daily_cap = models.PositiveIntegerField(help_text="Points a day at most; 0: no cap.")
+    daily_cap = models.PositiveIntegerField(help_text=_("Points a day at most; 0: no cap."))
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -189,7 +192,7 @@ class Reward(TenantModel):
 
     name = models.CharField(max_length=120)
     description = models.TextField(blank=True, max_length=2000)
-    price = models.PositiveIntegerField("Price in points")
+    price = models.PositiveIntegerField(_("Price in points"))
     # Decremented when a member requests the reward, given back on decline or cancel.
     stock = models.PositiveIntegerField()
     active = models.BooleanField(default=True)
@@ -220,10 +223,10 @@ class Reward(TenantModel):
 
 
 class RewardStatus(models.TextChoices):
-    REQUESTED = "requested", "Waiting for approval"
-    APPROVED = "approved", "Approved"
-    DECLINED = "declined", "Declined"
-    CANCELLED = "cancelled", "Cancelled"
+    REQUESTED = "requested", _("Waiting for approval")
+    APPROVED = "approved", _("Approved")
+    DECLINED = "declined", _("Declined")
+    CANCELLED = "cancelled", _("Cancelled")
 
 
 class RewardRequest(TenantModel):
@@ -233,7 +236,7 @@ class RewardRequest(TenantModel):
     membership = models.ForeignKey(
         "accounts.Membership", on_delete=models.CASCADE, related_name="reward_requests"
     )
-    points = models.PositiveIntegerField(help_text="The price paid (the reward's at the time).")
+    points = models.PositiveIntegerField(help_text=_("The price paid (the reward's at the time)."))
     status = models.CharField(
         max_length=10, choices=RewardStatus.choices, default=RewardStatus.REQUESTED
     )
@@ -265,14 +268,14 @@ class RewardRequest(TenantModel):
 
 
 class Criterion(models.TextChoices):
-    FIRST_SHARE = "first_share", "First share"
-    SHARES = "shares", "Shares"
-    UNIQUE_CLICKS = "unique_clicks", "Unique clicks on your links"
-    NETWORKS = "networks", "Networks shared to"
-    STREAK_WEEKS = "streak_weeks", "Weekly sharing streak"
-    SUGGESTION_ACCEPTED = "suggestion_accepted", "A suggestion accepted"
+    FIRST_SHARE = "first_share", _("First share")
+    SHARES = "shares", _("Shares")
+    UNIQUE_CLICKS = "unique_clicks", _("Unique clicks on your links")
+    NETWORKS = "networks", _("Networks shared to")
+    STREAK_WEEKS = "streak_weeks", _("Weekly sharing streak")
+    SUGGESTION_ACCEPTED = "suggestion_accepted", _("A suggestion accepted")
     # Training lands later: the choice is kept, nothing awards it yet.
-    CERTIFIED = "certified", "Certified (training, later)"
+    CERTIFIED = "certified", _("Certified (training, later)")
 
 
 # Each criterion's emblem: an interface icon (lucide, in the sprite) on the accent colour.
@@ -285,6 +288,54 @@ CRITERION_ICONS: dict[str, str] = {
     Criterion.SUGGESTION_ACCEPTED: "lightbulb",
     Criterion.CERTIFIED: "graduation-cap",
 }
+
+
+# The badges Chorus suggests (name, description, criterion, threshold). They are added in
+# English and shown in the reader's language for as long as an admin keeps their text
+# (Badge.shown_name, Badge.shown_description); a name an admin writes is shown as written.
+SUGGESTED_BADGES: list[tuple[str, str, str, int]] = [
+    (
+        gettext_noop("First share"),
+        gettext_noop("You shared for the first time."),
+        Criterion.FIRST_SHARE,
+        1,
+    ),
+    (gettext_noop("10 shares"), gettext_noop("You shared ten times."), Criterion.SHARES, 10),
+    (
+        gettext_noop("100 unique clicks"),
+        gettext_noop("A hundred people opened your links."),
+        Criterion.UNIQUE_CLICKS,
+        100,
+    ),
+    (
+        gettext_noop("Shared on 3 networks"),
+        gettext_noop("You shared on three different networks."),
+        Criterion.NETWORKS,
+        3,
+    ),
+    (
+        gettext_noop("4-week streak"),
+        gettext_noop("You shared every week for four weeks."),
+        Criterion.STREAK_WEEKS,
+        4,
+    ),
+    (
+        gettext_noop("Suggestion accepted"),
+        gettext_noop("A post you suggested was accepted."),
+        Criterion.SUGGESTION_ACCEPTED,
+        1,
+    ),
+]
+_SUGGESTED_TEXTS = {
+    (criterion, text)
+    for name, description, criterion, _threshold in SUGGESTED_BADGES
+    for text in (name, description)
+}
+
+
+def _suggested_text(criterion: str, text: str) -> str | Promise:
+    """A suggested badge's own text in the reader's language (lazy); any other as written."""
+    return _(text) if (criterion, text) in _SUGGESTED_TEXTS else text
 
 
 class Badge(TenantModel):
@@ -308,6 +359,16 @@ class Badge(TenantModel):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def shown_name(self) -> str | Promise:
+        """The name to show: a suggested badge's in the reader's language (see
+        SUGGESTED_BADGES), an admin's own as written."""
+        return _suggested_text(self.criterion, self.name)
+
+    @property
+    def shown_description(self) -> str | Promise:
+        return _suggested_text(self.criterion, self.description)
 
     @property
     def icon(self) -> str:
@@ -335,9 +396,9 @@ class BadgeAward(TenantModel):
 
 
 class ChallengeMetric(models.TextChoices):
-    SHARES = "shares", "Shares"
-    UNIQUE_CLICKS = "unique_clicks", "New visitors on shared links"
-    POINTS = "points", "Points earned"
+    SHARES = "shares", _("Shares")
+    UNIQUE_CLICKS = "unique_clicks", _("New visitors on shared links")
+    POINTS = "points", _("Points earned")
 
 
 class Challenge(TenantModel):
@@ -354,8 +415,8 @@ class Challenge(TenantModel):
     metric = models.CharField(max_length=16, choices=ChallengeMetric.choices)
     # Shares and clicks only: posts of this campaign (Post.campaign); empty, every post.
     campaign = models.CharField(max_length=100, blank=True)
-    target = models.PositiveIntegerField("Group goal")
-    member_target = models.PositiveIntegerField("Personal goal", null=True, blank=True)
+    target = models.PositiveIntegerField(_("Group goal"))
+    member_target = models.PositiveIntegerField(_("Personal goal"), null=True, blank=True)
     # Both days included, site time zone.
     starts_on = models.DateField()
     ends_on = models.DateField()

@@ -11,6 +11,7 @@ from datetime import date
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 
 from chorus.accounts.models import Membership
@@ -117,7 +118,7 @@ def _day(value: str, name: str) -> date:
     try:
         return date.fromisoformat(value)
     except ValueError:
-        raise ValidationError({name: "Give a date as YYYY-MM-DD."}) from None
+        raise ValidationError({name: _("Give a date as YYYY-MM-DD.")}) from None
 
 
 def _fields(payload: ChallengeIn) -> services.ChallengeFields:

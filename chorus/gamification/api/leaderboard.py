@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import date
 
 from django.http import Http404, HttpRequest
+from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 from ninja.errors import HttpError
 
@@ -65,7 +66,7 @@ def leaderboard_read(request: HttpRequest, params: Query[LeaderboardIn]) -> Lead
     if not gamification_enabled(organization_id=organization.pk):
         raise Http404("Points are switched off in this organization.")
     if not (caller.is_advocate or caller.has_role("curator")):
-        raise HttpError(403, "Join the advocacy program to see the leaderboard.")
+        raise HttpError(403, _("Join the advocacy program to see the leaderboard."))
     period = selectors.period_parse(params.period)
     group_id = selectors.group_id_parse(params.group)
     groups = selectors.visible_groups(organization=organization, viewer=caller)

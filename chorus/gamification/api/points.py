@@ -10,6 +10,7 @@ from datetime import date, datetime
 
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest
+from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema
 
 from chorus.api.auth import api_roles, calling_member
@@ -160,7 +161,9 @@ def gamification_settings_put(request: HttpRequest, body: SettingsIn) -> Setting
     rules: dict[str, tuple[int, int]] = {}
     for item in body.rules:
         if item.rule in rules:
-            raise ValidationError(f"The rule {item.rule!r} is listed twice.")
+            raise ValidationError(
+                _("The rule %(rule)s is listed twice.") % {"rule": repr(item.rule)}
+            )
         rules[item.rule] = (item.points, item.daily_cap)
     gamification_settings_update(
         organization=member.organization,

@@ -13,9 +13,11 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from django.db.models import Count, Q, QuerySet, Sum
 from django.db.models.functions import TruncDate
+from django.utils.translation import ngettext_lazy
 
 from chorus.accounts.models import Membership, Organization
 from chorus.analytics.rollups import site_zone, today
@@ -26,15 +28,36 @@ from chorus.sharing.models import Share, ShareStatus
 
 WEEK = timedelta(days=7)
 
-# What the progress line counts ("7 of 10 shares").
-UNITS: dict[str, tuple[str, str]] = {
-    Criterion.FIRST_SHARE: ("share", "shares"),
-    Criterion.SHARES: ("share", "shares"),
-    Criterion.UNIQUE_CLICKS: ("unique click", "unique clicks"),
-    Criterion.NETWORKS: ("network", "networks"),
-    Criterion.STREAK_WEEKS: ("week in a row", "weeks in a row"),
-    Criterion.SUGGESTION_ACCEPTED: ("suggestion accepted", "suggestions accepted"),
-    Criterion.CERTIFIED: ("certification", "certifications"),
+# What the progress line counts ("7 of 10 shares"), by the threshold.
+_SHARES = ngettext_lazy(
+    "%(value)s of %(threshold)s share", "%(value)s of %(threshold)s shares", "threshold"
+)
+PROGRESS: dict[str, Any] = {
+    Criterion.FIRST_SHARE: _SHARES,
+    Criterion.SHARES: _SHARES,
+    Criterion.UNIQUE_CLICKS: ngettext_lazy(
+        "%(value)s of %(threshold)s unique click",
+        "%(value)s of %(threshold)s unique clicks",
+        "threshold",
+    ),
+    Criterion.NETWORKS: ngettext_lazy(
+        "%(value)s of %(threshold)s network", "%(value)s of %(threshold)s networks", "threshold"
+    ),
+    Criterion.STREAK_WEEKS: ngettext_lazy(
+        "%(value)s of %(threshold)s week in a row",
+        "%(value)s of %(threshold)s weeks in a row",
+        "threshold",
+    ),
+    Criterion.SUGGESTION_ACCEPTED: ngettext_lazy(
+        "%(value)s of %(threshold)s suggestion accepted",
+        "%(value)s of %(threshold)s suggestions accepted",
+        "threshold",
+    ),
+    Criterion.CERTIFIED: ngettext_lazy(
+        "%(value)s of %(threshold)s certification",
+        "%(value)s of %(threshold)s certifications",
+        "threshold",
+    ),
 }
 # Criteria met or not (their threshold is always 1).
 YES_NO = frozenset({Criterion.FIRST_SHARE, Criterion.SUGGESTION_ACCEPTED, Criterion.CERTIFIED})
@@ -60,9 +83,9 @@ class BadgeProgress:
     @property
     def progress(self) -> str:
         """'7 of 10 shares' (capped at the threshold)."""
-        singular, plural = UNITS[self.badge.criterion]
-        return f"{min(self.value, self.threshold)} of {self.threshold} " + (
-            singular if self.threshold == 1 else plural
+        return str(
+            PROGRESS[self.badge.criterion]
+            % {"value": min(self.value, self.threshold), "threshold": self.threshold}
         )
 
     @property

@@ -20,6 +20,9 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Q, QuerySet
+from django.utils.functional import Promise
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from chorus.accounts.models import Group, Membership, Organization
 from chorus.analytics.rollups import today
@@ -31,6 +34,14 @@ TOP = 50
 NEIGHBOURS = 2
 DEFAULT_PERIOD = Period.MONTH
 MAX_ID = 2**62
+# A period within a sentence ("12 points this month", "Top 50, this month").
+PERIOD_PHRASES: dict[str, Promise] = {
+    Period.WEEK: gettext_lazy("this week"),
+    Period.MONTH: gettext_lazy("this month"),
+    Period.QUARTER: gettext_lazy("this quarter"),
+    # Translators: a period within a sentence, as in "12 points all time".
+    Period.ALL: gettext_lazy("all time"),
+}
 # What a line reads: who, their points, and what it takes to name them.
 LINE_FIELDS = (
     "membership_id",
@@ -70,7 +81,7 @@ def period_parse(value: str | None) -> str:
     if not value:
         return DEFAULT_PERIOD
     if value not in Period.values:
-        raise ValidationError("Choose a period: week, month, quarter or all.")
+        raise ValidationError(_("Choose a period: week, month, quarter or all."))
     return value
 
 
@@ -83,7 +94,7 @@ def group_id_parse(value: str | None) -> int | None:
     except ValueError:
         group_id = 0
     if not 0 < group_id <= MAX_ID:
-        raise ValidationError("Choose a group from the list.")
+        raise ValidationError(_("Choose a group from the list."))
     return group_id
 
 

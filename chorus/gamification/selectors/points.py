@@ -8,6 +8,8 @@ from datetime import date, datetime
 
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from chorus.accounts.models import Membership
 from chorus.analytics.rollups import local_day
@@ -25,7 +27,15 @@ from chorus.links.models import Click
 from chorus.sharing.models import Share, ShareMetrics
 
 HISTORY_PAGE_SIZE = 50
-GONE = "a post no longer in Chorus"
+GONE = gettext_lazy("a post no longer in Chorus")
+# Why points were taken back, as the ledger's notes say it (chorus.gamification.awards,
+# chorus.actions.clicks, the rewards services), shown in the reader's language.
+REVERSALS = {
+    "Undone within the hour": gettext_lazy("Reversed: undone within the hour"),
+    "Counted as a bot": gettext_lazy("Reversed: counted as a bot"),
+    "Reward declined": gettext_lazy("Reversed: reward declined"),
+    "Reward request cancelled": gettext_lazy("Reversed: reward request cancelled"),
+}
 
 
 @dataclass(frozen=True)
@@ -66,7 +76,7 @@ def points_totals(*, membership: Membership, day: date | None = None) -> list[Pe
     return [
         PeriodTotal(
             period=period.value,
-            label=period.label,
+            label=str(period.label),
             starts=starts[period],
             points=found.get((period.value, starts[period]), 0),
         )
@@ -116,27 +126,35 @@ def _titles(entries: Sequence[PointEntry], organization_id: int) -> dict[tuple[s
 
 
 def _describe(entry: PointEntry, title: str | None) -> str:
-    post = title or GONE
+    post = {"post": title or GONE}
     if entry.source == Source.SHARE:
-        return f"Share of {post}"
+        return _("Share of %(post)s") % post
     if entry.source == Source.CLICK:
-        return f"A new visitor opened your link to {post}"
+        return _("A new visitor opened your link to %(post)s") % post
     if entry.source == Source.METRICS:
-        return f"Reactions, reposts and replies to your share of {post}"
+        return _("Reactions, reposts and replies to your share of %(post)s") % post
     if entry.source == Source.SUGGESTION:
-        return f"Your suggestion {title} was accepted" if title else "Your suggestion was accepted"
+        if title:
+            return _("Your suggestion %(title)s was accepted") % {"title": title}
+        return _("Your suggestion was accepted")
     if entry.source == Source.REWARD_REQUEST and title:
-        return f"Reward: {title}"
+        return _("Reward: %(name)s") % {"name": title}
     # Courses and customer answers name themselves in the entry's note.
     original_note = entry.note if entry.reverses_id is None else ""
-    return original_note or Rule(entry.rule).label
+    return original_note or str(Rule(entry.rule).label)
 
 
 def _reversal(entry: PointEntry) -> str:
     if entry.reverses_id is None:
         return ""
     note = entry.note.strip()
-    return f"Reversed: {note[:1].lower()}{note[1:]}" if note else "Reversed"
+    if note in REVERSALS:
+        return str(REVERSALS[note])
+    return (
+        _("Reversed: %(note)s") % {"note": f"{note[:1].lower()}{note[1:]}"}
+        if note
+        else _("Reversed")
+    )
 
 
 def history_rows(*, entries: Iterable[PointEntry], organization_id: int) -> list[HistoryRow]:
@@ -149,7 +167,7 @@ def history_rows(*, entries: Iterable[PointEntry], organization_id: int) -> list
             created_at=entry.created_at,
             day=entry.day,
             rule=entry.rule,
-            rule_label=Rule(entry.rule).label,
+            rule_label=str(Rule(entry.rule).label),
             description=_describe(entry, titles.get((entry.source, entry.source_id))),
             points=entry.points,
             source=entry.source,

@@ -16,13 +16,15 @@ from dataclasses import dataclass
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from chorus.accounts.models import Membership, Organization, User
 from chorus.content.models import Suggestion, SuggestionStatus
 from chorus.core.audit import audit_record
-from chorus.gamification.models import Badge, BadgeAward, Criterion
+from chorus.gamification.models import SUGGESTED_BADGES, Badge, BadgeAward, Criterion
 from chorus.gamification.selectors.badges import YES_NO, badges_active, member_figures
-from chorus.gamification.services.items import active_set, name_and_description_clean
+from chorus.gamification.services.items import active_set, grouped, name_and_description_clean
 from chorus.gamification.services.points import gamification_enabled
 from chorus.links.models import Link
 from chorus.notifications.services.notifications import notification_create
@@ -33,14 +35,8 @@ MAX_DESCRIPTION = 300
 MAX_THRESHOLD = 1_000_000
 CHECK_BATCH = 500
 
-SUGGESTED: list[tuple[str, str, str, int]] = [
-    ("First share", "You shared for the first time.", Criterion.FIRST_SHARE, 1),
-    ("10 shares", "You shared ten times.", Criterion.SHARES, 10),
-    ("100 unique clicks", "A hundred people opened your links.", Criterion.UNIQUE_CLICKS, 100),
-    ("Shared on 3 networks", "You shared on three different networks.", Criterion.NETWORKS, 3),
-    ("4-week streak", "You shared every week for four weeks.", Criterion.STREAK_WEEKS, 4),
-    ("Suggestion accepted", "A post you suggested was accepted.", Criterion.SUGGESTION_ACCEPTED, 1),
-]
+# Added in English: each reader sees them in their own language (Badge.shown_name).
+SUGGESTED = SUGGESTED_BADGES
 
 
 @dataclass(frozen=True)
@@ -60,16 +56,18 @@ def badge_fields_clean(fields: BadgeFields) -> BadgeFields:
     name, description = name_and_description_clean(
         name=fields.name,
         description=fields.description,
-        noun="badge",
+        missing_name=_("A badge needs a name."),
         max_name=MAX_NAME,
         max_description=MAX_DESCRIPTION,
         errors=errors,
     )
     if fields.criterion not in Criterion.values:
-        errors["criterion"] = "Choose a criterion from the list."
+        errors["criterion"] = _("Choose a criterion from the list.")
     threshold = 1 if fields.criterion in YES_NO else fields.threshold
     if not 1 <= threshold <= MAX_THRESHOLD:
-        errors["threshold"] = f"The threshold is a whole number from 1 to {MAX_THRESHOLD:,}."
+        errors["threshold"] = _("The threshold is a whole number from 1 to %(max)s.") % {
+            "max": grouped(MAX_THRESHOLD)
+        }
     if errors:
         raise ValidationError(errors)
     return BadgeFields(
@@ -149,7 +147,7 @@ def badges_add_suggested(*, organization: Organization, actor: User) -> list[Bad
         # Lock the organization's row so two clicks at once add them once.
         Organization.objects.select_for_update().filter(pk=organization.pk).exists()
         if Badge.objects.filter(organization=organization).exists():
-            raise ValidationError("The organization already has badges.")
+            raise ValidationError(_("The organization already has badges."))
         badges = [
             Badge.objects.create(
                 organization=organization,
@@ -180,7 +178,8 @@ def _award(badge: Badge, membership: Membership) -> bool:
             notification_create(
                 membership=membership,
                 kind="badge.earned",
-                message=f"You earned the badge {badge.name}",
+                message=gettext_lazy("You earned the badge %(name)s"),
+                params={"name": badge.shown_name},
                 url=reverse("badges"),
             )
     except IntegrityError:

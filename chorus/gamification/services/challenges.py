@@ -12,6 +12,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from chorus.accounts.models import Group, Organization, User
 from chorus.accounts.selectors.groups import group_list_by_ids
@@ -19,6 +21,7 @@ from chorus.analytics.rollups import today
 from chorus.core.audit import audit_record
 from chorus.gamification.models import Challenge, ChallengeMetric
 from chorus.gamification.selectors import challenges as selectors
+from chorus.gamification.services.items import grouped
 from chorus.gamification.services.points import gamification_enabled
 from chorus.notifications.services.notifications import notification_create
 
@@ -58,34 +61,42 @@ def challenge_fields_clean(
     campaign = fields.campaign.strip()
     prize = fields.prize.strip()
     if not title:
-        errors["title"] = "A challenge needs a title."
+        errors["title"] = _("A challenge needs a title.")
     elif len(title) > MAX_TITLE:
-        errors["title"] = f"A title has at most {MAX_TITLE} characters."
+        errors["title"] = _("A title has at most %(max)s characters.") % {"max": MAX_TITLE}
     if len(description) > MAX_DESCRIPTION:
-        errors["description"] = f"A description has at most {MAX_DESCRIPTION} characters."
+        errors["description"] = _("A description has at most %(max)s characters.") % {
+            "max": MAX_DESCRIPTION
+        }
     if fields.metric not in ChallengeMetric.values:
-        errors["metric"] = "Choose what counts: shares, new visitors or points."
+        errors["metric"] = _("Choose what counts: shares, new visitors or points.")
     if len(campaign) > MAX_CAMPAIGN:
-        errors["campaign"] = f"A campaign name has at most {MAX_CAMPAIGN} characters."
+        errors["campaign"] = _("A campaign name has at most %(max)s characters.") % {
+            "max": MAX_CAMPAIGN
+        }
     elif campaign and fields.metric == ChallengeMetric.POINTS:
-        errors["campaign"] = "A campaign only narrows shares and new visitors, not points."
+        errors["campaign"] = _("A campaign only narrows shares and new visitors, not points.")
     if len(prize) > MAX_PRIZE:
-        errors["prize"] = f"A prize has at most {MAX_PRIZE} characters."
+        errors["prize"] = _("A prize has at most %(max)s characters.") % {"max": MAX_PRIZE}
     if not 1 <= fields.target <= MAX_TARGET:
-        errors["target"] = f"The group goal is a number from 1 to {MAX_TARGET:,}."
+        errors["target"] = _("The group goal is a number from 1 to %(max)s.") % {
+            "max": grouped(MAX_TARGET)
+        }
     if fields.member_target is not None and not 1 <= fields.member_target <= MAX_TARGET:
-        errors["member_target"] = f"The personal goal is a number from 1 to {MAX_TARGET:,}."
+        errors["member_target"] = _("The personal goal is a number from 1 to %(max)s.") % {
+            "max": grouped(MAX_TARGET)
+        }
     if fields.ends_on < fields.starts_on:
-        errors["ends_on"] = "The last day cannot be before the first day."
+        errors["ends_on"] = _("The last day cannot be before the first day.")
     elif (fields.ends_on - fields.starts_on) >= timedelta(days=MAX_DAYS):
-        errors["ends_on"] = f"A challenge lasts at most {MAX_DAYS} days."
+        errors["ends_on"] = _("A challenge lasts at most %(max)s days.") % {"max": MAX_DAYS}
     if fields.starts_on < today():
-        errors["starts_on"] = "A challenge cannot start in the past."
+        errors["starts_on"] = _("A challenge cannot start in the past.")
     wanted = set(fields.group_ids)
     try:
         groups = group_list_by_ids(organization=organization, group_ids=wanted)
     except ValidationError:
-        errors["groups"] = "Choose groups from the list."
+        errors["groups"] = _("Choose groups from the list.")
     if errors:
         raise ValidationError(errors)
     cleaned = ChallengeFields(
@@ -150,7 +161,9 @@ def challenge_create(
 
 def _check_not_started(challenge: Challenge) -> None:
     if challenge.starts_on <= today():
-        raise ValidationError("This challenge has started: it can no longer be changed or deleted.")
+        raise ValidationError(
+            _("This challenge has started: it can no longer be changed or deleted.")
+        )
 
 
 def challenge_update(*, challenge: Challenge, actor: User, fields: ChallengeFields) -> Challenge:
@@ -188,11 +201,29 @@ def challenge_delete(*, challenge: Challenge, actor: User) -> None:
         locked.delete()
 
 
-def results_message(challenge: Challenge, total: int, mine: int) -> str:
-    return (
-        f"The challenge “{challenge.title}” ended: the group reached {total:,} of "
-        f"{challenge.target:,}; you did {mine:,}."
-    )
+RESULTS_MESSAGE = gettext_lazy(
+    "The challenge “%(title)s” ended: the group reached %(total)s of %(target)s; you did %(mine)s."
+)
+
+
+class _Grouped:
+    """A number shown with the thousands separator of the language it is written in."""
+
+    def __init__(self, number: int) -> None:
+        self.number = number
+
+    def __str__(self) -> str:
+        return grouped(self.number)
+
+
+def results_params(challenge: Challenge, total: int, mine: int) -> dict[str, object]:
+    """The figures of RESULTS_MESSAGE, written in each recipient's language."""
+    return {
+        "title": challenge.title,
+        "total": _Grouped(total),
+        "target": _Grouped(challenge.target),
+        "mine": _Grouped(mine),
+    }
 
 
 def challenge_send_results(*, challenge: Challenge) -> int:
@@ -218,7 +249,8 @@ def challenge_send_results(*, challenge: Challenge) -> int:
             notification_create(
                 membership=member,
                 kind="challenge.ended",
-                message=results_message(challenge, total, values.get(member.pk, 0)),
+                message=RESULTS_MESSAGE,
+                params=results_params(challenge, total, values.get(member.pk, 0)),
                 url=url,
             )
         audit_record(

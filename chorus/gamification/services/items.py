@@ -4,6 +4,8 @@ same way, and taken out of use or put back the same way."""
 from __future__ import annotations
 
 from django.db import transaction
+from django.utils.formats import number_format
+from django.utils.translation import gettext as _
 
 from chorus.accounts.models import User
 from chorus.core.audit import audit_record
@@ -14,22 +16,29 @@ def name_and_description_clean(
     *,
     name: str,
     description: str,
-    noun: str,
+    missing_name: str,
     max_name: int,
     max_description: int,
     errors: dict[str, str],
 ) -> tuple[str, str]:
-    """The name and description trimmed; a problem goes in `errors` ("A <noun> needs a
-    name.", or one that is too long)."""
+    """The name and description trimmed; a problem goes in `errors` (`missing_name`, or
+    one that is too long)."""
     name = name.strip()
     description = description.strip()
     if not name:
-        errors["name"] = f"A {noun} needs a name."
+        errors["name"] = missing_name
     elif len(name) > max_name:
-        errors["name"] = f"A name has at most {max_name} characters."
+        errors["name"] = _("A name has at most %(max)s characters.") % {"max": max_name}
     if len(description) > max_description:
-        errors["description"] = f"A description has at most {max_description} characters."
+        errors["description"] = _("A description has at most %(max)s characters.") % {
+            "max": max_description
+        }
     return name, description
+
+
+def grouped(number: int) -> str:
+    """The number with the reader's thousands separator ("10,000", "10.000")."""
+    return number_format(number, force_grouping=True)
 
 
 def active_set(*, item: Badge | Reward, actor: User, active: bool, kind: str) -> bool:

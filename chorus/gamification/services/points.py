@@ -14,6 +14,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F, Sum
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from chorus.accounts.models import Membership
 from chorus.analytics.rollups import local_day
@@ -180,13 +181,15 @@ def points_spend(
     if points <= 0:
         raise ValueError("A spend is a positive number of points.")
     if not membership.is_active or not gamification_enabled(organization_id=organization_id):
-        raise ValidationError("Points are not available.")
+        raise ValidationError(_("Points are not available."))
     with transaction.atomic():
         _lock_member(membership)
         balance = points_balance(membership=membership)
         if balance < points:
             raise ValidationError(
-                f"This costs {points} points and your balance is {balance}.", code="balance"
+                _("This costs %(points)s points and your balance is %(balance)s.")
+                % {"points": points, "balance": balance},
+                code="balance",
             )
         entry = PointEntry.objects.create(
             organization_id=organization_id,

@@ -13,6 +13,7 @@ flows can deadlock with another.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
@@ -20,6 +21,8 @@ from django.db import transaction
 from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from chorus.accounts.models import Membership, Organization, User
 from chorus.core.audit import audit_record
@@ -32,9 +35,12 @@ from chorus.gamification.models import (
     Rule,
     Source,
 )
-from chorus.gamification.services.items import active_set, name_and_description_clean
+from chorus.gamification.services.items import active_set, grouped, name_and_description_clean
 from chorus.gamification.services.points import gamification_enabled, points_reverse, points_spend
 from chorus.notifications.services.notifications import notification_create
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrPromise
 
 MAX_NAME = 120
 MAX_DESCRIPTION = 2000
@@ -60,15 +66,19 @@ def reward_fields_clean(fields: RewardFields) -> RewardFields:
     name, description = name_and_description_clean(
         name=fields.name,
         description=fields.description,
-        noun="reward",
+        missing_name=_("A reward needs a name."),
         max_name=MAX_NAME,
         max_description=MAX_DESCRIPTION,
         errors=errors,
     )
     if not 1 <= fields.price <= MAX_PRICE:
-        errors["price"] = f"The price is a number of points from 1 to {MAX_PRICE:,}."
+        errors["price"] = _("The price is a number of points from 1 to %(max)s.") % {
+            "max": grouped(MAX_PRICE)
+        }
     if not 0 <= fields.stock <= MAX_STOCK:
-        errors["stock"] = f"The stock is a number of items from 0 to {MAX_STOCK:,}."
+        errors["stock"] = _("The stock is a number of items from 0 to %(max)s.") % {
+            "max": grouped(MAX_STOCK)
+        }
     if errors:
         raise ValidationError(errors)
     return RewardFields(
@@ -82,7 +92,7 @@ def reward_fields_clean(fields: RewardFields) -> RewardFields:
 
 def _check_enabled(organization_id: int) -> None:
     if not gamification_enabled(organization_id=organization_id):
-        raise ValidationError("Points and rewards are turned off in this organization.")
+        raise ValidationError(_("Points and rewards are turned off in this organization."))
 
 
 def reward_create(*, organization: Organization, actor: User, fields: RewardFields) -> Reward:
@@ -143,7 +153,7 @@ def reward_request(*, membership: Membership, reward: Reward) -> RewardRequest:
         raise ValueError("The reward belongs to another organization.")
     _check_enabled(membership.organization_id)
     if not membership.is_active:
-        raise ValidationError("Only active members can request rewards.")
+        raise ValidationError(_("Only active members can request rewards."))
     with transaction.atomic():
         # The reward's row lock, held to the commit, is where concurrent requests queue.
         taken = Reward.objects.filter(pk=reward.pk, active=True, stock__gt=0).update(
@@ -152,8 +162,8 @@ def reward_request(*, membership: Membership, reward: Reward) -> RewardRequest:
         if not taken:
             current = Reward.objects.filter(pk=reward.pk).values_list("active", flat=True).first()
             if not current:
-                raise ValidationError("This reward is no longer in the catalogue.")
-            raise ValidationError("This reward is out of stock.")
+                raise ValidationError(_("This reward is no longer in the catalogue."))
+            raise ValidationError(_("This reward is out of stock."))
         price = Reward.objects.values_list("price", flat=True).get(pk=reward.pk)
         request = RewardRequest.objects.create(
             organization_id=membership.organization_id,
@@ -179,6 +189,25 @@ def reward_request(*, membership: Membership, reward: Reward) -> RewardRequest:
     return request
 
 
+# A request decided or cancelled already, by its status.
+ALREADY_DECIDED: dict[str, StrPromise] = {
+    RewardStatus.APPROVED: gettext_lazy("This request was already approved."),
+    RewardStatus.DECLINED: gettext_lazy("This request was already declined."),
+    RewardStatus.CANCELLED: gettext_lazy("This request was already cancelled."),
+}
+# What the member is told: (approved, with a reason) -> the message.
+DECIDED_MESSAGES = {
+    (True, False): gettext_lazy("Your reward “%(name)s” was approved."),
+    (True, True): gettext_lazy("Your reward “%(name)s” was approved. %(reason)s"),
+    (False, False): gettext_lazy(
+        "Your reward “%(name)s” was declined; %(points)s points are back."
+    ),
+    (False, True): gettext_lazy(
+        "Your reward “%(name)s” was declined; %(points)s points are back. %(reason)s"
+    ),
+}
+
+
 def _spend_entry(request: RewardRequest) -> PointEntry:
     return PointEntry.objects.get(
         organization_id=request.organization_id,
@@ -196,9 +225,7 @@ def _close(
     item and the points back. ValidationError when it was decided already."""
     locked = RewardRequest.objects.select_for_update().select_related("reward").get(pk=request.pk)
     if locked.status != RewardStatus.REQUESTED:
-        raise ValidationError(
-            f"This request was already {locked.get_status_display().lower()}.", code="decided"
-        )
+        raise ValidationError(ALREADY_DECIDED[locked.status], code="decided")
     locked.status = status
     locked.decided_by = actor
     locked.decided_at = timezone.now()
@@ -213,7 +240,7 @@ def _close(
 def reason_clean(reason: str) -> str:
     reason = " ".join(reason.split())
     if len(reason) > MAX_REASON:
-        raise ValidationError(f"A reason has at most {MAX_REASON} characters.")
+        raise ValidationError(_("A reason has at most %(max)s characters.") % {"max": MAX_REASON})
     return reason
 
 
@@ -229,16 +256,11 @@ def reward_decide(
             request, status=status, actor=actor, reason=reason, refund_note="Reward declined"
         )
         name = decided.reward.name
-        if approve:
-            message = f"Your reward “{name}” was approved."
-        else:
-            message = f"Your reward “{name}” was declined; {decided.points} points are back."
-        if reason:
-            message += f" {reason}"
         notification_create(
             membership=decided.membership,
             kind="reward_approved" if approve else "reward_declined",
-            message=message,
+            message=DECIDED_MESSAGES[(approve, bool(reason))],
+            params={"name": name, "points": decided.points, "reason": reason},
             url=reverse("rewards"),
         )
         audit_record(

@@ -12,6 +12,8 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.functional import lazy
+from django.utils.translation import gettext
 
 from chorus.accounts.models import Organization, User
 from chorus.core.audit import audit_record
@@ -20,7 +22,13 @@ from chorus.gamification.models import DEFAULT_RULES, GamificationSettings, Poin
 MAX_RULE_VALUE = 10_000
 # Every rule an admin sets (a reward's price is set on the reward itself).
 CONFIGURABLE_RULES: list[Rule] = [rule for rule in Rule if rule != Rule.REWARD]
-RANGE_MESSAGE = f"Enter a whole number from 0 to {MAX_RULE_VALUE:,}."
+
+
+def _range_message() -> str:
+    return gettext("Enter a whole number from 0 to %(max)s.") % {"max": f"{MAX_RULE_VALUE:,}"}
+
+
+RANGE_MESSAGE = lazy(_range_message, str)()
 
 
 @dataclass(frozen=True)
@@ -52,7 +60,7 @@ def rule_settings(*, organization: Organization) -> list[RuleSetting]:
         settings.append(
             RuleSetting(
                 rule=rule.value,
-                label=rule.label,
+                label=str(rule.label),
                 points=points,
                 daily_cap=cap,
                 default_points=default_points,
@@ -92,18 +100,25 @@ def gamification_settings_update(
     for rule, (points, cap) in rules.items():
         if rule not in configurable:
             errors.setdefault("rules", []).append(
-                f"{rule!r} is not a rule; the rules are {', '.join(sorted(configurable))}."
+                gettext("%(rule)s is not a rule; the rules are %(rules)s.")
+                % {"rule": repr(rule), "rules": ", ".join(sorted(configurable))}
             )
             continue
         checked_points, checked_cap = _whole_number(points), _whole_number(cap)
         if checked_points is None:
-            errors[f"{rule}_points"] = [f"{Rule(rule).label}: points: {RANGE_MESSAGE}"]
+            errors[f"{rule}_points"] = [
+                gettext("%(rule)s: points: %(problem)s")
+                % {"rule": Rule(rule).label, "problem": RANGE_MESSAGE}
+            ]
         if checked_cap is None:
-            errors[f"{rule}_daily_cap"] = [f"{Rule(rule).label}: daily cap: {RANGE_MESSAGE}"]
+            errors[f"{rule}_daily_cap"] = [
+                gettext("%(rule)s: daily cap: %(problem)s")
+                % {"rule": Rule(rule).label, "problem": RANGE_MESSAGE}
+            ]
         if checked_points is not None and checked_cap is not None:
             wanted[rule] = (checked_points, checked_cap)
     if not isinstance(enabled, bool):
-        errors["enabled"] = ["Say whether points are on: true or false."]
+        errors["enabled"] = [gettext("Say whether points are on: true or false.")]
     if errors:
         raise ValidationError(errors)
 

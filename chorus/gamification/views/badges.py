@@ -12,6 +12,8 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from chorus.accounts.access import MemberRequest, admin_required, member_required
@@ -23,17 +25,24 @@ from chorus.gamification.views.manage import active_set_from_post, form_save
 
 
 class BadgeForm(forms.Form):
-    name = forms.CharField(max_length=services.MAX_NAME)
-    description = forms.CharField(required=False, max_length=services.MAX_DESCRIPTION)
-    criterion = forms.ChoiceField(choices=Criterion.choices)
+    name = forms.CharField(label=gettext_lazy("Name"), max_length=services.MAX_NAME)
+    description = forms.CharField(
+        label=gettext_lazy("Description"), required=False, max_length=services.MAX_DESCRIPTION
+    )
+    criterion = forms.ChoiceField(label=gettext_lazy("Criterion"), choices=Criterion.choices)
     threshold = forms.IntegerField(
+        label=gettext_lazy("Threshold"),
         min_value=1,
         max_value=services.MAX_THRESHOLD,
         initial=1,
-        help_text="N shares, clicks, networks or weeks; 1 for first share, "
-        "suggestion accepted and certified.",
+        help_text=gettext_lazy(
+            "N shares, clicks, networks or weeks; 1 for first share, "
+            "suggestion accepted and certified."
+        ),
     )
-    active = forms.BooleanField(required=False, initial=True, label="Active (members can earn it)")
+    active = forms.BooleanField(
+        required=False, initial=True, label=gettext_lazy("Active (members can earn it)")
+    )
 
     def fields_value(self) -> services.BadgeFields:
         data = self.cleaned_data
@@ -77,7 +86,7 @@ def manage_badges(request: MemberRequest) -> HttpResponse:
             ),
         )
         if created is not None:
-            messages.success(request, f"Badge “{created.name}” added.")
+            messages.success(request, _("Badge “%(name)s” added.") % {"name": created.name})
             return redirect("manage_badges")
     context: dict[str, Any] = {
         "form": form,
@@ -101,7 +110,13 @@ def manage_badges_suggested(request: MemberRequest) -> HttpResponse:
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
-        messages.success(request, f"{len(added)} suggested badges added.")
+        messages.success(
+            request,
+            ngettext(
+                "%(count)s suggested badge added.", "%(count)s suggested badges added.", len(added)
+            )
+            % {"count": len(added)},
+        )
     return redirect("manage_badges")
 
 
@@ -125,7 +140,10 @@ def manage_badge_edit(request: MemberRequest, badge_id: int) -> HttpResponse:
             )
             is not None
         ):
-            messages.success(request, f"Badge “{form.cleaned_data['name'].strip()}” saved.")
+            messages.success(
+                request,
+                _("Badge “%(name)s” saved.") % {"name": form.cleaned_data["name"].strip()},
+            )
             return redirect("manage_badges")
     else:
         form = BadgeForm(
@@ -155,10 +173,10 @@ def manage_badge_active(request: MemberRequest, badge_id: int) -> HttpResponse:
             actor=request.user,  # type: ignore[arg-type]
             active=active,
         ),
-        unclear="Choose whether the badge is active or not.",
+        unclear=_("Choose whether the badge is active or not."),
         done=(
-            f"Badge “{badge.name}” deactivated (members keep it if earned).",
-            f"Badge “{badge.name}” active again.",
+            _("Badge “%(name)s” deactivated (members keep it if earned).") % {"name": badge.name},
+            _("Badge “%(name)s” active again.") % {"name": badge.name},
         ),
         back="manage_badges",
     )

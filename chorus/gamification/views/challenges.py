@@ -12,6 +12,8 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from chorus.accounts.access import MemberRequest, member_required, role_required
@@ -27,35 +29,48 @@ PAST_SHOWN = 10
 
 
 class ChallengeForm(forms.Form):
-    title = forms.CharField(max_length=services.MAX_TITLE)
+    title = forms.CharField(label=gettext_lazy("Title"), max_length=services.MAX_TITLE)
     description = forms.CharField(
+        label=gettext_lazy("Description"),
         required=False,
         max_length=services.MAX_DESCRIPTION,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
-    metric = forms.ChoiceField(label="What counts", choices=ChallengeMetric.choices)
+    metric = forms.ChoiceField(label=gettext_lazy("What counts"), choices=ChallengeMetric.choices)
     campaign = forms.CharField(
+        label=gettext_lazy("Campaign"),
         required=False,
         max_length=services.MAX_CAMPAIGN,
-        help_text="Only posts of this campaign count (shares and new visitors). Empty: every post.",
+        help_text=gettext_lazy(
+            "Only posts of this campaign count (shares and new visitors). Empty: every post."
+        ),
     )
-    target = forms.IntegerField(label="Group goal", min_value=1, max_value=services.MAX_TARGET)
+    target = forms.IntegerField(
+        label=gettext_lazy("Group goal"), min_value=1, max_value=services.MAX_TARGET
+    )
     member_target = forms.IntegerField(
-        label="Personal goal",
+        label=gettext_lazy("Personal goal"),
         required=False,
         min_value=1,
         max_value=services.MAX_TARGET,
-        help_text="Optional: what each member aims for.",
+        help_text=gettext_lazy("Optional: what each member aims for."),
     )
-    starts_on = forms.DateField(label="First day", widget=forms.DateInput(attrs={"type": "date"}))
-    ends_on = forms.DateField(label="Last day", widget=forms.DateInput(attrs={"type": "date"}))
+    starts_on = forms.DateField(
+        label=gettext_lazy("First day"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    ends_on = forms.DateField(
+        label=gettext_lazy("Last day"), widget=forms.DateInput(attrs={"type": "date"})
+    )
     groups = forms.ModelMultipleChoiceField(
+        label=gettext_lazy("Groups"),
         queryset=Group.objects.none(),
         required=False,
-        help_text="Nobody chosen: everyone in the program.",
-        error_messages={"invalid_choice": "Choose groups from the list."},
+        help_text=gettext_lazy("Nobody chosen: everyone in the program."),
+        error_messages={"invalid_choice": gettext_lazy("Choose groups from the list.")},
     )
-    prize = forms.CharField(required=False, max_length=services.MAX_PRIZE)
+    prize = forms.CharField(
+        label=gettext_lazy("Prize"), required=False, max_length=services.MAX_PRIZE
+    )
 
     def __init__(self, *args: Any, organization: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -158,7 +173,9 @@ def manage_challenges(request: MemberRequest) -> HttpResponse:
     if form.is_bound and form.is_valid():
         created = _save(request, form, None)
         if created is not None:
-            messages.success(request, f"Challenge “{created.title}” created.")
+            messages.success(
+                request, _("Challenge “%(title)s” created.") % {"title": created.title}
+            )
             return redirect("manage_challenge", challenge_id=created.pk)
     rows = [
         {
@@ -192,11 +209,14 @@ def manage_challenge(request: MemberRequest, challenge_id: int) -> HttpResponse:
     state = selectors.state_of(challenge)
     if request.method == "POST":
         if state != "upcoming":
-            messages.error(request, "This challenge has started: it can no longer be changed.")
+            messages.error(request, _("This challenge has started: it can no longer be changed."))
             return redirect("manage_challenge", challenge_id=challenge.pk)
         form = ChallengeForm(request.POST, organization=request.organization)
         if form.is_valid() and _save(request, form, challenge) is not None:
-            messages.success(request, f"Challenge “{form.cleaned_data['title'].strip()}” saved.")
+            messages.success(
+                request,
+                _("Challenge “%(title)s” saved.") % {"title": form.cleaned_data["title"].strip()},
+            )
             return redirect("manage_challenge", challenge_id=challenge.pk)
     else:
         form = ChallengeForm(initial=_initial(challenge), organization=request.organization)
@@ -229,5 +249,5 @@ def manage_challenge_delete(request: MemberRequest, challenge_id: int) -> HttpRe
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
         return redirect("manage_challenge", challenge_id=challenge.pk)
-    messages.success(request, f"Challenge “{challenge.title}” deleted.")
+    messages.success(request, _("Challenge “%(title)s” deleted.") % {"title": challenge.title})
     return redirect("manage_challenges")

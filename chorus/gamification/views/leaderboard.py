@@ -55,6 +55,7 @@ def leaderboard(request: MemberRequest) -> HttpResponse:
     context.update(
         period=period,
         period_label=Period(period).label,
+        period_phrase=selectors.PERIOD_PHRASES[period],
         starts=selectors.period_start(period),
         group=group,
         lines=selectors.leaderboard(

@@ -31,18 +31,26 @@ RECENT_DECISIONS = 20
 
 
 class RewardForm(forms.Form):
-    name = forms.CharField(max_length=services.MAX_NAME)
+    name = forms.CharField(label=gettext_lazy("Name"), max_length=services.MAX_NAME)
     description = forms.CharField(
+        label=gettext_lazy("Description"),
         required=False,
         max_length=services.MAX_DESCRIPTION,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
-    price = forms.IntegerField(label="Price in points", min_value=1, max_value=services.MAX_PRICE)
+    price = forms.IntegerField(
+        label=gettext_lazy("Price in points"), min_value=1, max_value=services.MAX_PRICE
+    )
     stock = forms.IntegerField(
-        min_value=0, max_value=services.MAX_STOCK, help_text="Items left to request."
+        label=gettext_lazy("Stock"),
+        min_value=0,
+        max_value=services.MAX_STOCK,
+        help_text=gettext_lazy("Items left to request."),
     )
     active = forms.BooleanField(
-        required=False, initial=True, label="In the catalogue (members can request it)"
+        required=False,
+        initial=True,
+        label=gettext_lazy("In the catalogue (members can request it)"),
     )
     picture = forms.FileField(
         required=False,
@@ -90,11 +98,15 @@ def _save_with_picture(
 
 
 class DecideForm(forms.Form):
-    decision = forms.ChoiceField(choices=[("approve", "Approve"), ("decline", "Decline")])
+    decision = forms.ChoiceField(
+        label=gettext_lazy("Decision"),
+        choices=[("approve", gettext_lazy("Approve")), ("decline", gettext_lazy("Decline"))],
+    )
     reason = forms.CharField(
+        label=gettext_lazy("Reason"),
         required=False,
         max_length=services.MAX_REASON,
-        help_text="Optional; the member reads it in their notification.",
+        help_text=gettext_lazy("Optional; the member reads it in their notification."),
     )
 
 
@@ -130,8 +142,11 @@ def reward_request(request: MemberRequest, reward_id: int) -> HttpResponse:
     else:
         messages.success(
             request,
-            f"You requested “{reward.name}” for {made.points} points. "
-            "An admin will approve it soon; you will be told.",
+            _(
+                "You requested “%(name)s” for %(points)s points. "
+                "An admin will approve it soon; you will be told."
+            )
+            % {"name": reward.name, "points": made.points},
         )
     return redirect("rewards")
 
@@ -151,7 +166,10 @@ def reward_cancel(request: MemberRequest, reward_request_id: int) -> HttpRespons
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
-        messages.success(request, f"Request cancelled: your {cancelled.points} points are back.")
+        messages.success(
+            request,
+            _("Request cancelled: your %(points)s points are back.") % {"points": cancelled.points},
+        )
     return redirect("rewards")
 
 
@@ -180,7 +198,7 @@ def manage_rewards(request: MemberRequest) -> HttpResponse:
             ),
         )
         if created is not None:
-            messages.success(request, f"“{created.name}” is in the catalogue.")
+            messages.success(request, _("“%(name)s” is in the catalogue.") % {"name": created.name})
             return redirect("manage_rewards")
     context: dict[str, Any] = {
         "form": form,
@@ -219,7 +237,9 @@ def manage_reward_edit(request: MemberRequest, reward_id: int) -> HttpResponse:
             )
             is not None
         ):
-            messages.success(request, f"“{form.cleaned_data['name'].strip()}” saved.")
+            messages.success(
+                request, _("“%(name)s” saved.") % {"name": form.cleaned_data["name"].strip()}
+            )
             return redirect("manage_rewards")
     else:
         form = RewardForm(
@@ -267,10 +287,10 @@ def manage_reward_active(request: MemberRequest, reward_id: int) -> HttpResponse
             actor=request.user,  # type: ignore[arg-type]
             active=active,
         ),
-        unclear="Choose whether the reward is in the catalogue or not.",
+        unclear=_("Choose whether the reward is in the catalogue or not."),
         done=(
-            f"“{reward.name}” is out of the catalogue.",
-            f"“{reward.name}” is back in the catalogue.",
+            _("“%(name)s” is out of the catalogue.") % {"name": reward.name},
+            _("“%(name)s” is back in the catalogue.") % {"name": reward.name},
         ),
         back="manage_rewards",
     )
@@ -288,11 +308,15 @@ def manage_reward_decide(request: MemberRequest, reward_request_id: int) -> Http
     form = DecideForm(request.POST)
     if not form.is_valid():
         problems = [
-            f"{form.fields[name].label or name.title()}: {' '.join(map(str, errors))}"
+            _("%(field)s: %(problems)s")
+            % {
+                "field": form.fields[name].label or name.title(),
+                "problems": " ".join(map(str, errors)),
+            }
             for name, errors in form.errors.items()
             if name in form.fields
         ]
-        messages.error(request, "Nothing decided. " + " ".join(problems))
+        messages.error(request, " ".join([_("Nothing decided."), *problems]))
         return redirect("manage_rewards")
     approve = form.cleaned_data["decision"] == "approve"
     try:
@@ -305,7 +329,10 @@ def manage_reward_decide(request: MemberRequest, reward_request_id: int) -> Http
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
-        who = pending.membership.user
-        verb = "approved" if approve else "declined (item and points given back)"
-        messages.success(request, f"“{pending.reward.name}” for {who} {verb}.")
+        names = {"name": pending.reward.name, "member": str(pending.membership.user)}
+        if approve:
+            done = _("“%(name)s” for %(member)s approved.") % names
+        else:
+            done = _("“%(name)s” for %(member)s declined (item and points given back).") % names
+        messages.success(request, done)
     return redirect("manage_rewards")

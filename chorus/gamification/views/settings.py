@@ -6,9 +6,11 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 
 from chorus.accounts.access import MemberRequest, admin_required
 from chorus.gamification.forms import GamificationSettingsForm
+from chorus.gamification.services.items import grouped
 from chorus.gamification.services.points import gamification_enabled
 from chorus.gamification.services.settings import (
     MAX_RULE_VALUE,
@@ -43,12 +45,12 @@ def gamification_settings(request: MemberRequest) -> HttpResponse:
                 for field, errors in error.message_dict.items():
                     form.add_error(field if field in form.fields else None, errors)
             else:
-                messages.success(request, "The gamification settings were saved.")
+                messages.success(request, _("The gamification settings were saved."))
                 return redirect("gamification_settings")
         status = 400
     return render(
         request,
         "gamification/settings.html",
-        {"form": form, "enabled": enabled, "max_value_text": f"{MAX_RULE_VALUE:,}"},
+        {"form": form, "enabled": enabled, "max_value_text": grouped(MAX_RULE_VALUE)},
         status=status,
     )

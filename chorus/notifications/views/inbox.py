@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from chorus.accounts.access import MemberRequest, member_required
@@ -37,7 +38,7 @@ def notifications_read_all(request: MemberRequest) -> HttpResponse:
     if request.htmx:  # type: ignore[attr-defined]
         return notifications(request)
     if count:
-        messages.success(request, "All notifications marked read.")
+        messages.success(request, _("All notifications marked read."))
     return redirect("notifications")
 
 
