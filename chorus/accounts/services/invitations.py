@@ -169,7 +169,7 @@ def invitation_accept(*, invitation: Invitation, user: User) -> Membership:
             _("This invitation is %(status)s.") % {"status": invitation.status_label.lower()}
         )
     if user.email.lower() != invitation.email.lower():
-        raise PermissionDenied("This invitation was sent to another address.")
+        raise PermissionDenied(_("This invitation was sent to another address."))
     roles = set(invitation.roles)
     membership, _created = Membership.objects.get_or_create(
         organization=invitation.organization,

@@ -30,7 +30,7 @@ def program_join(*, membership: Membership, actor: User, terms_version: int) -> 
     version the member was shown; joining fails if the terms changed meanwhile.
     """
     if membership.user_id != actor.pk:
-        raise PermissionDenied("Only members themselves can join the program.")
+        raise PermissionDenied(_("Only members themselves can join the program."))
     organization = membership.organization
     if terms_version != organization.program_terms_version:
         raise ValidationError(_("The program terms have changed; please read them again."))
@@ -50,7 +50,7 @@ def program_leave(*, membership: Membership, actor: User) -> Membership:
     """Leave the advocacy program. Everything done in the member's name must stop:
     features check `Membership.is_advocate` before acting."""
     if membership.user_id != actor.pk:
-        raise PermissionDenied("Only members themselves can leave the program.")
+        raise PermissionDenied(_("Only members themselves can leave the program."))
     if membership.program_status != ProgramStatus.JOINED:
         return membership
     with transaction.atomic():
