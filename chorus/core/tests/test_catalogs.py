@@ -17,7 +17,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-import polib
+import polib  # type: ignore[import-untyped]
 import pytest
 from django.conf import settings
 
@@ -97,7 +97,8 @@ def test_the_catalogs_hold_every_wrapped_string(tmp_path: Path) -> None:
     shutil.copytree(
         CHORUS, copy, ignore=shutil.ignore_patterns("static", "tests", "tests_browser", "*.mo")
     )
-    subprocess.run(  # noqa: S603 (our own interpreter and arguments)
+    # Our own interpreter and arguments.
+    subprocess.run(
         [
             sys.executable,
             "-m",

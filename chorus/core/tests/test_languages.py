@@ -4,6 +4,7 @@ visitor picks one on the sign-in page."""
 from __future__ import annotations
 
 import re
+from typing import cast
 
 import pytest
 from django.test import Client
@@ -15,8 +16,11 @@ from chorus.factories import MembershipFactory
 
 @pytest.fixture
 def german_member(organization: object) -> Membership:
-    return MembershipFactory(
-        organization=organization, user__email="jonas@acme.test", user__language="de"
+    return cast(
+        Membership,
+        MembershipFactory(
+            organization=organization, user__email="jonas@acme.test", user__language="de"
+        ),
     )
 
 

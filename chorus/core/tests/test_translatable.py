@@ -122,7 +122,7 @@ def test_the_checker_finds_plain_words_and_passes_translated_ones(tmp_path: Path
     template.write_text(
         "{% load i18n %}<h1>Your shares</h1>\n"
         '<p title="{% translate "Hello" %}">{% translate "Welcome" %} {{ user.name }}</p>\n'
-        '<button aria-label="Close">×</button>\n'
+        '<button aria-label="Close">×</button>\n'  # noqa: RUF001 (a close button's sign)
         "{% blocktranslate with name=user.name %}Hi {{ name }}{% endblocktranslate %}\n"
         "<code>GET /api/v1/posts</code> <span>LinkedIn</span>\n"
         "{% comment %}Not shown{% endcomment %}<p>{% if x %}Later{% endif %}</p>\n"
