@@ -11,7 +11,7 @@ import uuid
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from chorus.core.crypto import EncryptedTextField
 from chorus.core.models import TenantModel
@@ -55,8 +55,8 @@ class MastodonApp(models.Model):
 
 
 class ConnectionStatus(models.TextChoices):
-    ACTIVE = "active", _("Connected")
-    EXPIRED = "expired", _("Needs reconnecting")
+    ACTIVE = "active", pgettext_lazy("connection status", "Connected")
+    EXPIRED = "expired", pgettext_lazy("connection status", "Needs reconnecting")
 
 
 class NetworkConnection(TenantModel):
@@ -97,27 +97,27 @@ class NetworkConnection(TenantModel):
 
 
 class ShareMethod(models.TextChoices):
-    INTENT = "intent", _("Share link")
-    API = "api", _("Published by Chorus")
+    INTENT = "intent", pgettext_lazy("share method", "Share link")
+    API = "api", pgettext_lazy("share method", "Published by Chorus")
 
 
 class ShareStatus(models.TextChoices):
     # Intent shares: opened, then marked done (or undone) by the member.
-    OPENED = "opened", _("Opened, not confirmed")
-    SHARED = "shared", _("Shared")
-    UNDONE = "undone", _("Undone")
+    OPENED = "opened", pgettext_lazy("share status", "Opened, not confirmed")
+    SHARED = "shared", pgettext_lazy("share status", "Shared")
+    UNDONE = "undone", pgettext_lazy("share status", "Undone")
     # API shares: scheduled or queued, then published, failed or cancelled.
-    SCHEDULED = "scheduled", _("Scheduled")
-    PUBLISHING = "publishing", _("Publishing")
-    FAILED = "failed", _("Failed")
-    CANCELLED = "cancelled", _("Cancelled")
+    SCHEDULED = "scheduled", pgettext_lazy("share status", "Scheduled")
+    PUBLISHING = "publishing", pgettext_lazy("share status", "Publishing")
+    FAILED = "failed", pgettext_lazy("share status", "Failed")
+    CANCELLED = "cancelled", pgettext_lazy("share status", "Cancelled")
     # An edited text that broke a rule, when the organization routes those to an approver
     # (ContentPolicy.route_edited_captions_to_approver): nothing goes out while it waits.
-    IN_REVIEW = "in_review", _("Waiting for approval")
+    IN_REVIEW = "in_review", pgettext_lazy("share status", "Waiting for approval")
     # Intent shares: approved, for the member to open (then OPENED as usual). API shares
     # go straight back to SCHEDULED when approved.
-    APPROVED = "approved", _("Approved, ready to open")
-    REJECTED = "rejected", _("Not approved")
+    APPROVED = "approved", pgettext_lazy("share status", "Approved, ready to open")
+    REJECTED = "rejected", pgettext_lazy("share status", "Not approved")
 
 
 class Share(TenantModel):
@@ -183,13 +183,13 @@ class Share(TenantModel):
 
 
 class AttemptOutcome(models.TextChoices):
-    STARTED = "started", _("Started")
-    PUBLISHED = "published", _("Published")
-    RATE_LIMITED = "rate_limited", _("Rate limited")
-    AUTH_EXPIRED = "auth_expired", _("Token expired")
-    REJECTED = "rejected", _("Rejected")
-    UNAVAILABLE = "unavailable", _("Network unavailable")
-    ERROR = "error", _("Error")
+    STARTED = "started", pgettext_lazy("publish attempt", "Started")
+    PUBLISHED = "published", pgettext_lazy("publish attempt", "Published")
+    RATE_LIMITED = "rate_limited", pgettext_lazy("publish attempt", "Rate limited")
+    AUTH_EXPIRED = "auth_expired", pgettext_lazy("publish attempt", "Token expired")
+    REJECTED = "rejected", pgettext_lazy("publish attempt", "Rejected")
+    UNAVAILABLE = "unavailable", pgettext_lazy("publish attempt", "Network unavailable")
+    ERROR = "error", pgettext_lazy("publish attempt", "Error")
 
 
 class PublishAttempt(models.Model):
