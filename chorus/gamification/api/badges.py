@@ -98,8 +98,9 @@ def my_badges(request: HttpRequest) -> MyBadgesOut:
         badges=[
             MyBadgeOut(
                 id=item.badge.pk,
-                name=item.badge.name,
-                description=item.badge.description,
+                # A suggested badge in the caller's language, like its progress.
+                name=str(item.badge.shown_name),
+                description=str(item.badge.shown_description),
                 criterion=Criterion(item.badge.criterion),
                 threshold=item.threshold,
                 earned=item.earned,
