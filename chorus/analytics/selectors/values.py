@@ -7,7 +7,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.utils.translation import gettext
+from django.utils.formats import number_format
+from django.utils.translation import gettext, pgettext
 
 from chorus.accounts.models import Organization
 from chorus.analytics.models import (
@@ -21,9 +22,20 @@ DIVIDED = "\u00f7"
 SYMBOLS = {"EUR": "€", "USD": "$", "GBP": "£", "JPY": "¥", "CHF": "CHF "}
 
 
+def number(value: int | Decimal, *, decimals: int | None = None) -> str:
+    """The number in the active language's format, thousands grouped ("1,450", "1.450")."""
+    return number_format(value, decimal_pos=decimals, use_l10n=True, force_grouping=True)
+
+
 def money(amount: Decimal, currency: str) -> str:
+    """The amount with its currency, as the active language writes it ("€0.50", "0,50 €")."""
     symbol = SYMBOLS.get(currency, f"{currency} ")
-    return f"{symbol}{amount.quantize(Decimal('0.01')):,}"
+    # Translators: an amount of money; put %(symbol)s where your language writes the currency.
+    written = pgettext("money", "%(symbol)s%(amount)s") % {
+        "symbol": symbol,
+        "amount": number(amount.quantize(Decimal("0.01")), decimals=2),
+    }
+    return " ".join(written.split())
 
 
 @dataclass(frozen=True)
@@ -58,13 +70,15 @@ def earned_media_value(
         (int(totals.get("replies") or 0), gettext("replies"), settings.per_reply),
     ]
     amount = sum((Decimal(count) * value for count, _, value in parts), Decimal("0"))
-    terms = [f"{count:,} {label} {TIMES} {money(value, currency)}" for count, label, value in parts]
+    terms = [
+        f"{number(count)} {label} {TIMES} {money(value, currency)}" for count, label, value in parts
+    ]
     if settings.cpm is not None:
         reach = int(totals.get("potential_reach") or 0)
         potential_reach = gettext("potential reach")
         amount += Decimal(reach) / 1000 * settings.cpm
         terms.append(
-            f"{reach:,} {potential_reach} {DIVIDED} 1,000 {TIMES} "
+            f"{number(reach)} {potential_reach} {DIVIDED} {number(1000)} {TIMES} "
             f"{money(settings.cpm, currency)} CPM"
         )
     amount = amount.quantize(Decimal("0.01"))

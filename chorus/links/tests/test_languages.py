@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from django.conf import settings
 from django.urls import reverse
+from django.utils import translation
 
 from chorus.factories import MembershipFactory
 from chorus.links.edge import LinkEdge, LinkResolver
@@ -11,6 +13,13 @@ from chorus.links.sinks import FileSink
 from chorus.links.tests.edge_client import call, django_app
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _english_afterwards():
+    """A request leaves its language active in the thread: later tests expect English."""
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
 
 
 def test_an_admin_who_chose_german_gets_the_visitors_page_in_german(client, organization):
