@@ -151,6 +151,7 @@ def _sharing_todos(organization: Organization, membership: Membership) -> list[T
                     "Connect your %(networks)s account and Chorus can publish your shares for "
                     "you, now or at a time you choose. Optional: share links always work."
                 )
+                # Translators: joins network names, as in "Mastodon or Bluesky".
                 % {"networks": _(" or ").join(found.can_connect)},
                 _("Connect an account"),
                 connections,

@@ -14,7 +14,7 @@ from typing import Any
 
 from django.http import HttpRequest
 from django.urls import reverse
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from chorus.gamification.services.points import gamification_enabled
 
@@ -46,62 +46,106 @@ class Section:
     current: bool = False
 
 
+# Labels are translated in the "navigation" context: the same English word elsewhere
+# ("Share" as a noun, "Review" as a verb) may read differently there.
 def _sections(membership: Any, points: bool) -> list[Section]:
     advocate = membership.is_advocate
     curator = membership.is_curator or membership.is_admin
     approver = membership.is_approver or membership.is_admin
     admin = membership.is_admin
-    share = Section(_("Share"))
+    share = Section(pgettext_lazy("navigation", "Share"))
     if advocate:
         share.items += [
-            Item(_("Feed"), "feed", "newspaper", ("share_dialog", "share_")),
-            Item(_("Your shares"), "share_history", "share-2"),
-            Item(_("Your topics"), "topic_follows", "tag"),
-            Item(_("Connected accounts"), "connections", "plug", ("connection_",)),
+            Item(
+                pgettext_lazy("navigation", "Feed"), "feed", "newspaper", ("share_dialog", "share_")
+            ),
+            Item(pgettext_lazy("navigation", "Your shares"), "share_history", "share-2"),
+            Item(pgettext_lazy("navigation", "Your topics"), "topic_follows", "tag"),
+            Item(
+                pgettext_lazy("navigation", "Connected accounts"),
+                "connections",
+                "plug",
+                ("connection_",),
+            ),
         ]
     else:
-        share.items.append(Item(_("Join the program"), "program", "flag"))
-    share.items.append(Item(_("Suggest content"), "my_suggestions", "lightbulb", ("suggest_",)))
-    you = Section(_("You"))
+        share.items.append(Item(pgettext_lazy("navigation", "Join the program"), "program", "flag"))
+    share.items.append(
+        Item(
+            pgettext_lazy("navigation", "Suggest content"),
+            "my_suggestions",
+            "lightbulb",
+            ("suggest_",),
+        )
+    )
+    you = Section(pgettext_lazy("navigation", "You"))
     if advocate:
-        you.items.append(Item(_("Your stats"), "analytics_me", "chart-column"))
+        you.items.append(
+            Item(pgettext_lazy("navigation", "Your stats"), "analytics_me", "chart-column")
+        )
     if points:
         if advocate:
-            you.items.append(Item(_("Points"), "my_points", "star"))
+            you.items.append(Item(pgettext_lazy("navigation", "Points"), "my_points", "star"))
         if advocate or curator:
-            you.items.append(Item(_("Leaderboard"), "leaderboard", "trophy"))
+            you.items.append(
+                Item(pgettext_lazy("navigation", "Leaderboard"), "leaderboard", "trophy")
+            )
         if advocate:
-            you.items.append(Item(_("Challenges"), "challenges", "flag", ("challenge_detail",)))
+            you.items.append(
+                Item(
+                    pgettext_lazy("navigation", "Challenges"),
+                    "challenges",
+                    "flag",
+                    ("challenge_detail",),
+                )
+            )
         you.items += [
-            Item(_("Badges"), "badges", "award"),
-            Item(_("Rewards"), "rewards", "gift", ("reward_",)),
+            Item(pgettext_lazy("navigation", "Badges"), "badges", "award"),
+            Item(pgettext_lazy("navigation", "Rewards"), "rewards", "gift", ("reward_",)),
         ]
     sections = [share, you]
     if curator:
         # An admin's own work is administration: their other sections start closed.
-        content = Section(_("Content"), open=membership.is_curator)
+        content = Section(pgettext_lazy("navigation", "Content"), open=membership.is_curator)
         content.items += [
-            Item(_("Posts"), "posts", "file-text", ("post_",)),
-            Item(_("Calendar"), "calendar", "calendar"),
-            Item(_("Feed queue"), "curation_queue", "inbox", ("curation_",)),
-            Item(_("Sources"), "sources", "rss", ("source_",)),
-            Item(_("Topics"), "topics_manage", "tag"),
-            Item(_("Suggestions"), "suggestions", "message-square-quote", ("suggestion_",)),
+            Item(pgettext_lazy("navigation", "Posts"), "posts", "file-text", ("post_",)),
+            Item(pgettext_lazy("navigation", "Calendar"), "calendar", "calendar"),
+            Item(
+                pgettext_lazy("navigation", "Feed queue"), "curation_queue", "inbox", ("curation_",)
+            ),
+            Item(pgettext_lazy("navigation", "Sources"), "sources", "rss", ("source_",)),
+            Item(pgettext_lazy("navigation", "Topics"), "topics_manage", "tag"),
+            Item(
+                pgettext_lazy("navigation", "Suggestions"),
+                "suggestions",
+                "message-square-quote",
+                ("suggestion_",),
+            ),
         ]
         if points:
             content.items.append(
-                Item(_("Challenges"), "manage_challenges", "trophy", ("manage_challenge",))
+                Item(
+                    pgettext_lazy("navigation", "Challenges"),
+                    "manage_challenges",
+                    "trophy",
+                    ("manage_challenge",),
+                )
             )
         sections.append(content)
     if approver:
         sections.append(
             Section(
-                _("Review"),
+                pgettext_lazy("navigation", "Review"),
                 open=membership.is_approver,
                 items=[
-                    Item(_("Review queue"), "review_queue", "circle-check", ("review_",)),
                     Item(
-                        _("Edited captions"),
+                        pgettext_lazy("navigation", "Review queue"),
+                        "review_queue",
+                        "circle-check",
+                        ("review_",),
+                    ),
+                    Item(
+                        pgettext_lazy("navigation", "Edited captions"),
                         "caption_review_queue",
                         "shield-check",
                         ("caption_review_",),
@@ -112,10 +156,10 @@ def _sections(membership: Any, points: bool) -> list[Section]:
     if curator or approver:
         sections.append(
             Section(
-                _("Insights"),
+                pgettext_lazy("navigation", "Insights"),
                 [
                     Item(
-                        _("Analytics"),
+                        pgettext_lazy("navigation", "Analytics"),
                         "analytics_dashboard",
                         "layout-dashboard",
                         ("analytics_post",),
@@ -124,30 +168,55 @@ def _sections(membership: Any, points: bool) -> list[Section]:
             )
         )
     if admin:
-        administration = Section(_("Administration"))
+        administration = Section(pgettext_lazy("navigation", "Administration"))
         administration.items += [
-            Item(_("Members"), "members", "users", ("member_",)),
-            Item(_("Invitations"), "invitations", "mail", ("invitation", "member_import")),
-            Item(_("Groups"), "groups", "users", ("group_",)),
-            Item(_("Compliance rules"), "rules", "shield", ("rule_", "content_policy")),
-            Item(_("Networks"), "network_settings", "share-2"),
+            Item(pgettext_lazy("navigation", "Members"), "members", "users", ("member_",)),
             Item(
-                _("Suspicious visitors"),
+                pgettext_lazy("navigation", "Invitations"),
+                "invitations",
+                "mail",
+                ("invitation", "member_import"),
+            ),
+            Item(pgettext_lazy("navigation", "Groups"), "groups", "users", ("group_",)),
+            Item(
+                pgettext_lazy("navigation", "Compliance rules"),
+                "rules",
+                "shield",
+                ("rule_", "content_policy"),
+            ),
+            Item(pgettext_lazy("navigation", "Networks"), "network_settings", "share-2"),
+            Item(
+                pgettext_lazy("navigation", "Suspicious visitors"),
                 "suspicious_visitors",
                 "eye-off",
                 ("suspicious_", "visitor_"),
             ),
-            Item(_("Gamification"), "gamification_settings", "star"),
-            Item(_("Writing help"), "writing_settings", "lightbulb"),
+            Item(pgettext_lazy("navigation", "Gamification"), "gamification_settings", "star"),
+            Item(pgettext_lazy("navigation", "Writing help"), "writing_settings", "lightbulb"),
         ]
         if points:
             administration.items += [
-                Item(_("Reward requests"), "manage_rewards", "gift", ("manage_reward",)),
-                Item(_("Badges"), "manage_badges", "award", ("manage_badge",)),
+                Item(
+                    pgettext_lazy("navigation", "Reward requests"),
+                    "manage_rewards",
+                    "gift",
+                    ("manage_reward",),
+                ),
+                Item(
+                    pgettext_lazy("navigation", "Badges"),
+                    "manage_badges",
+                    "award",
+                    ("manage_badge",),
+                ),
             ]
         administration.items += [
-            Item(_("Audit log"), "audit_log", "scroll-text"),
-            Item(_("Organization"), "organization_settings", "building-2", ("organization_",)),
+            Item(pgettext_lazy("navigation", "Audit log"), "audit_log", "scroll-text"),
+            Item(
+                pgettext_lazy("navigation", "Organization"),
+                "organization_settings",
+                "building-2",
+                ("organization_",),
+            ),
         ]
         sections.append(administration)
     return [section for section in sections if section.items]
@@ -155,28 +224,34 @@ def _sections(membership: Any, points: bool) -> list[Section]:
 
 def _tabs(membership: Any, points: bool) -> list[Item]:
     """The phone's tab bar: the pages this member opens most, then notifications."""
-    notifications = Item(_("Alerts"), "notifications", "bell", ("notification_",))
+    notifications = Item(
+        pgettext_lazy("navigation", "Alerts"), "notifications", "bell", ("notification_",)
+    )
     if membership.is_advocate:
         third = (
-            Item(_("Points"), "my_points", "star")
+            Item(pgettext_lazy("navigation", "Points"), "my_points", "star")
             if points
-            else Item(_("Stats"), "analytics_me", "chart-column")
+            else Item(pgettext_lazy("navigation", "Stats"), "analytics_me", "chart-column")
         )
         return [
-            Item(_("Feed"), "feed", "newspaper", ("share_dialog", "share_")),
-            Item(_("Shares"), "share_history", "share-2"),
+            Item(
+                pgettext_lazy("navigation", "Feed"), "feed", "newspaper", ("share_dialog", "share_")
+            ),
+            Item(pgettext_lazy("navigation", "Shares"), "share_history", "share-2"),
             third,
             notifications,
         ]
     if membership.is_admin:
-        work = Item(_("Members"), "members", "users", ("member_",))
+        work = Item(pgettext_lazy("navigation", "Members"), "members", "users", ("member_",))
     elif membership.is_curator:
-        work = Item(_("Posts"), "posts", "file-text", ("post_",))
+        work = Item(pgettext_lazy("navigation", "Posts"), "posts", "file-text", ("post_",))
     elif membership.is_approver:
-        work = Item(_("Review"), "review_queue", "circle-check", ("review_",))
+        work = Item(
+            pgettext_lazy("navigation", "Review"), "review_queue", "circle-check", ("review_",)
+        )
     else:
-        work = Item(_("Program"), "program", "flag")
-    return [Item(_("Home"), "home", "house"), work, notifications]
+        work = Item(pgettext_lazy("navigation", "Program"), "program", "flag")
+    return [Item(pgettext_lazy("navigation", "Home"), "home", "house"), work, notifications]
 
 
 def navigation(request: HttpRequest) -> dict[str, Any]:
@@ -195,7 +270,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     tabs = _tabs(membership, points)
     return {
         "gamification_on": points,
-        "nav_home": Item(_("Home"), "home", "house"),
+        "nav_home": Item(pgettext_lazy("navigation", "Home"), "home", "house"),
         "nav_sections": sections,
         "nav_tabs": tabs,
         "nav_current": current,

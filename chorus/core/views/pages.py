@@ -6,6 +6,7 @@ from django.db import connection
 from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect, JsonResponse
 from django.shortcuts import redirect, render
 from django.templatetags.static import static
+from django.utils import timezone
 
 from chorus import home as homes
 from chorus.accounts.access import public
@@ -19,7 +20,7 @@ def home(request: HttpRequest) -> HttpResponse:
     if membership is None:
         return redirect("no_organization")
     home = homes.home_for(organization=membership.organization, membership=membership)
-    return render(request, "core/home.html", {"home": home})
+    return render(request, "core/home.html", {"home": home, "today": timezone.localdate()})
 
 
 @public
