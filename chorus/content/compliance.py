@@ -560,7 +560,8 @@ def policy_for(*, organization: Organization) -> ContentPolicy:
 
 
 def _quote(text: str) -> str:
-    return f"“{' '.join(text.split())}”"
+    # Translators: quotation marks around a term or domain in a compliance message.
+    return gettext("“%(text)s”") % {"text": " ".join(text.split())}
 
 
 def _with_note(message: str, rule: ComplianceRule) -> str:

@@ -514,10 +514,15 @@ _REQUIRED_STATE = {
 }
 
 
+def post_state_in_sentence(state: str) -> str:
+    """The state as a sentence names it ("…; this one is live."), in the active language."""
+    return str(_STATE_IN_SENTENCE[PostState(state)])
+
+
 def _require_state(post: Post, allowed: Iterable[str], action: str) -> None:
     """Refuse `action` (a key of _REQUIRED_STATE) unless the post is in one of `allowed`."""
     if post.state not in list(allowed):
-        state = _STATE_IN_SENTENCE[PostState(post.state)]
+        state = post_state_in_sentence(post.state)
         raise ValidationError(str(_REQUIRED_STATE[action]) % {"state": state})
 
 

@@ -74,7 +74,12 @@ def review_post(request: MemberRequest, post_id: int) -> HttpResponse:
         pk=post_id,
         organization=request.organization,
     )
-    context = {"item": _item(request, post), "on_page": True, **_decision_context(request)}
+    context = {
+        "item": _item(request, post),
+        "on_page": True,
+        "state_in_sentence": post_services.post_state_in_sentence(post.state),
+        **_decision_context(request),
+    }
     return render(request, "content/review_post.html", context)
 
 
