@@ -21,7 +21,7 @@ from typing import Any, cast
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse, StreamingHttpResponse
 from django.utils.translation import gettext as _
-from django.utils.translation import pgettext_lazy
+from django.utils.translation import ngettext, pgettext_lazy
 from openpyxl import Workbook  # type: ignore[import-untyped]
 from openpyxl.cell import WriteOnlyCell  # type: ignore[import-untyped]
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE  # type: ignore[import-untyped]
@@ -298,7 +298,11 @@ def _funnel(organization: Organization, filters: Filters) -> Table:
     if adoption.concentration is not None:
         rows.append(
             (
-                _("Activity by the top 10%% (%(count)s members)")
+                ngettext(
+                    "Activity by the top 10%% (%(count)s member)",
+                    "Activity by the top 10%% (%(count)s members)",
+                    adoption.top_members_counted,
+                )
                 % {"count": adoption.top_members_counted},
                 "",
                 adoption.concentration,

@@ -31,7 +31,7 @@ def test_a_member_who_chose_german_gets_the_dashboard_in_german(client, organiza
     assert "Eigene Worte nach Kampagne" in page
     assert 'lang="de"' in page
     mine = client.get(reverse("analytics_me")).content.decode()
-    assert "<h1>Deine Statistiken</h1>" in mine
+    assert "<h1>Deine Statistik</h1>" in mine
 
 
 def test_a_member_without_a_choice_gets_the_dashboard_in_english(client, organization):
