@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
+import time_machine
 from django.conf import settings
 from django.urls import reverse
 from django.utils import translation
@@ -23,6 +24,7 @@ def _english_afterwards():
     translation.activate(settings.LANGUAGE_CODE)
 
 
+@time_machine.travel("2026-03-31 12:00:00+00:00", tick=False)
 def test_a_member_who_chose_german_gets_the_dashboard_in_german(client, organization):
     curator = MembershipFactory(organization=organization, is_curator=True, user__language="de")
     client.force_login(curator.user)
@@ -30,15 +32,18 @@ def test_a_member_who_chose_german_gets_the_dashboard_in_german(client, organiza
     assert "<h1>Analysen des Programms</h1>" in page
     assert "Eigene Worte nach Kampagne" in page
     assert 'lang="de"' in page
+    assert "2. März 2026 \u2013 31. März 2026 (30 Tage)" in page
     mine = client.get(reverse("analytics_me")).content.decode()
     assert "<h1>Deine Statistik</h1>" in mine
 
 
+@time_machine.travel("2026-03-31 12:00:00+00:00", tick=False)
 def test_a_member_without_a_choice_gets_the_dashboard_in_english(client, organization):
     curator = MembershipFactory(organization=organization, is_curator=True, user__language="")
     client.force_login(curator.user)
     page = client.get(reverse("analytics_dashboard")).content.decode()
     assert "<h1>Program analytics</h1>" in page
+    assert "2 Mar 2026 \u2013 31 Mar 2026 (30 days)" in page
     assert "Analysen des Programms" not in page
 
 
