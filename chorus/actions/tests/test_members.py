@@ -2,28 +2,33 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django.utils import translation
 
-from chorus.accounts.models import ProgramStatus
+from chorus.accounts.models import Membership, ProgramStatus
 from chorus.actions.members import member_leave_program, member_set_active
 from chorus.factories import MembershipFactory, ShareFactory
 from chorus.sharing.models import Share, ShareStatus
 
 
 def scheduled_share(member: Any) -> Share:
-    share: Share = ShareFactory(
-        membership=member, post__organization=member.organization, status=ShareStatus.SCHEDULED
+    return cast(
+        Share,
+        ShareFactory(
+            membership=member, post__organization=member.organization, status=ShareStatus.SCHEDULED
+        ),
     )
-    return share
 
 
 def test_a_german_member_who_leaves_reads_why_their_shares_stopped_in_german(
     organization: Any,
 ) -> None:
-    member = MembershipFactory(
-        organization=organization, program_status=ProgramStatus.JOINED, user__language="de"
+    member = cast(
+        Membership,
+        MembershipFactory(
+            organization=organization, program_status=ProgramStatus.JOINED, user__language="de"
+        ),
     )
     share = scheduled_share(member)
     member_leave_program(membership=member, actor=member.user)
@@ -35,7 +40,10 @@ def test_a_german_member_who_leaves_reads_why_their_shares_stopped_in_german(
 def test_the_reason_follows_the_member_not_the_admin_who_deactivates_them(
     admin_member: Any, organization: Any
 ) -> None:
-    member = MembershipFactory(organization=organization, program_status=ProgramStatus.JOINED)
+    member = cast(
+        Membership,
+        MembershipFactory(organization=organization, program_status=ProgramStatus.JOINED),
+    )
     share = scheduled_share(member)
     with translation.override("de"):
         member_set_active(membership=member, actor=admin_member.user, active=False)
