@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from django.conf import settings as django_settings
+from django.utils import translation
 
 from chorus.core.tenancy import across_organizations
 from chorus.factories import MembershipFactory, OrganizationFactory
@@ -28,6 +30,15 @@ def _tests_see_every_organization() -> Any:
     production, so a query missing its scope there still raises."""
     with across_organizations("a test builds and checks its world"):
         yield
+
+
+@pytest.fixture(autouse=True)
+def _each_test_starts_in_english() -> Any:
+    """A request in German leaves German active in its thread: each test starts and ends
+    in the default language, whatever the previous one asked for."""
+    translation.activate(django_settings.LANGUAGE_CODE)
+    yield
+    translation.activate(django_settings.LANGUAGE_CODE)
 
 
 @pytest.fixture
