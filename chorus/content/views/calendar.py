@@ -5,7 +5,7 @@ from __future__ import annotations
 import calendar as calendar_module
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib import messages
 from django.db.models import Q, QuerySet
@@ -15,15 +15,26 @@ from django.utils import timezone
 from django.utils.dateformat import format as date_format
 from django.utils.dates import MONTHS, WEEKDAYS_ABBR
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext_lazy
 
 from chorus.accounts.access import MemberRequest, role_required
-from chorus.accounts.models import Group
+from chorus.accounts.models import Group, GroupKind
 from chorus.content.models import Post, PostState
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 # Posts that have (or had) a place in the publishing schedule.
 CALENDAR_STATES = [PostState.APPROVED, PostState.SCHEDULED, PostState.LIVE, PostState.EXPIRED]
 # Far beyond any real month; keeps a hostile organization from making one page huge.
 MAX_POSTS = 1000
+# A group's kind after its name in the group filter: "Sales (department)".
+KIND_IN_FILTER: dict[str, StrOrPromise] = {
+    GroupKind.DEPARTMENT: pgettext_lazy("group kind, after a group's name", "department"),
+    GroupKind.REGION: pgettext_lazy("group kind, after a group's name", "region"),
+    GroupKind.LANGUAGE: pgettext_lazy("group kind, after a group's name", "language"),
+    GroupKind.CUSTOM: pgettext_lazy("group kind, after a group's name", "custom"),
+}
 # Navigation stays in years where dates and their neighbours always exist.
 MIN_YEAR, MAX_YEAR = 1970, 2999
 
@@ -219,7 +230,12 @@ def calendar(request: MemberRequest) -> HttpResponse:
         "month_query": _query(filters, view="month"),
         "week_query": _query(filters, view="week"),
         "campaigns": campaigns,
-        "groups": Group.objects.filter(organization=request.organization).order_by("kind", "name"),
+        "groups": [
+            (group, f"{group.name} ({KIND_IN_FILTER.get(group.kind, group.kind)})")
+            for group in Group.objects.filter(organization=request.organization).order_by(
+                "kind", "name"
+            )
+        ],
         "truncated": len(posts) >= MAX_POSTS,
     }
     return render(request, "content/calendar.html", context)
