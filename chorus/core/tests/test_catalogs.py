@@ -122,3 +122,22 @@ def test_the_catalogs_hold_every_wrapped_string(tmp_path: Path) -> None:
         if lacking:
             missing[str(committed.relative_to(ROOT))] = lacking[:10]
     assert not missing, f"strings not in the catalogs (run `make messages`): {missing}"
+
+
+def test_the_same_words_read_the_same_everywhere() -> None:
+    """When two apps' catalogs translate the same English, the first in LOCALE_PATHS wins
+    on every page: they must agree (a context, pgettext, tells different meanings apart)."""
+    translations: dict[tuple[str, str, str], dict[str, str]] = {}
+    for path in CATALOGS:
+        for entry in polib.pofile(str(path)).translated_entries():
+            key = (entry.msgctxt or "", entry.msgid, entry.msgid_plural or "")
+            text = entry.msgstr or " | ".join(
+                entry.msgstr_plural[index] for index in sorted(entry.msgstr_plural)
+            )
+            translations.setdefault(key, {})[catalog_id(path)] = text
+    disagreements = {
+        key[1]: catalogs
+        for key, catalogs in translations.items()
+        if len(set(catalogs.values())) > 1
+    }
+    assert not disagreements, disagreements
