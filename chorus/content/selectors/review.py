@@ -12,6 +12,7 @@ from typing import Any
 from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from chorus.accounts.models import GroupKind, Organization, User
 from chorus.content.compliance import CheckResult
@@ -151,7 +152,8 @@ def _baseline(post: Post) -> tuple[Baseline | None, PostVersion | None]:
 def _when(moment: datetime | None, missing: str) -> str:
     if moment is None:
         return missing
-    return date_format(timezone.localtime(moment), "j M Y H:i")
+    # Translators: a date format (see Django's date filter): "4 Dec 2026 20:57".
+    return date_format(timezone.localtime(moment), pgettext("date format", "j M Y H:i"))
 
 
 def _kind_label(kind: str) -> str:

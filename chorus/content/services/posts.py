@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.dateformat import format as date_format
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, pgettext_lazy
+from django.utils.translation import gettext_lazy, pgettext, pgettext_lazy
 from PIL import Image
 
 from chorus.accounts.models import Group, Membership, Organization, User
@@ -104,7 +104,11 @@ def _check_details(*, organization: Organization, details: PostDetails, post: Po
         if other is not None:
             errors["post_of_the_day"] = _(
                 "“%(title)s” is already the post of the day on %(day)s."
-            ) % {"title": other.title, "day": date_format(details.post_of_the_day, "d F Y")}
+            ) % {
+                "title": other.title,
+                # Translators: a date format (see Django's date filter): "04 December 2026".
+                "day": date_format(details.post_of_the_day, pgettext("date format", "d F Y")),
+            }
     if errors:
         raise ValidationError(errors)
 

@@ -12,10 +12,10 @@ from django.db.models import Q, QuerySet
 from django.http import HttpResponse, QueryDict
 from django.shortcuts import render
 from django.utils import timezone
-from django.utils.dateformat import format as date_format
 from django.utils.dates import MONTHS, WEEKDAYS_ABBR
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
-from django.utils.translation import pgettext_lazy
+from django.utils.translation import pgettext, pgettext_lazy
 
 from chorus.accounts.access import MemberRequest, role_required
 from chorus.accounts.models import Group, GroupKind
@@ -245,6 +245,7 @@ def _title(filters: Filters, first: date, last: date) -> str:
     if filters.view == "month":
         return f"{MONTHS[filters.anchor.month]} {filters.anchor.year}"
     return _("Week of %(first)s to %(last)s") % {
-        "first": date_format(first, "j M"),
-        "last": date_format(last, "j M Y"),
+        # Translators: a date format (see Django's date filter): "4 Dec".
+        "first": date_format(first, pgettext("date format", "j M")),
+        "last": date_format(last, "DATE_FORMAT"),
     }

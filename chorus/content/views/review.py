@@ -14,6 +14,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views.decorators.http import require_GET, require_POST
 
 from chorus.accounts.access import MemberRequest, role_required
@@ -118,7 +119,9 @@ def _approved(request: MemberRequest, post: Post) -> str:
             "title": post.title
         }
     if post.state == PostState.SCHEDULED and post.publish_start is not None:
-        when = date_format(timezone.localtime(post.publish_start), "j M Y H:i")
+        # Translators: a date format (see Django's date filter): "4 Dec 2026 20:57".
+        datetime_format = pgettext("date format", "j M Y H:i")
+        when = date_format(timezone.localtime(post.publish_start), datetime_format)
         return _("Approved and scheduled: “%(title)s” goes live on %(when)s.") % {
             "title": post.title,
             "when": when,
