@@ -10,6 +10,7 @@ from typing import cast
 
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from chorus.networks.base import Adapter, OAuthAdapter, PublishingAdapter
 
@@ -35,7 +36,7 @@ CHANNEL_CHOICES = [
     ("bluesky", "Bluesky"),
     ("xing", "Xing"),
     ("whatsapp", "WhatsApp"),
-    ("email", "Email"),
+    ("email", gettext_lazy("Email")),
 ]
 # Channels without a caption of their own in a post borrow this network's caption.
 CAPTION_FALLBACK = {"whatsapp": "linkedin", "email": "linkedin"}

@@ -16,7 +16,6 @@ from chorus.networks.registry import CHANNEL_CHOICES
 register = template.Library()
 
 LABELS = dict(CHANNEL_CHOICES)
-KEYS_BY_LABEL = {label: key for key, label in CHANNEL_CHOICES}
 # Channels that are not a network with a logo of their own.
 ICONS = {"email": "mail"}
 
@@ -24,7 +23,7 @@ ICONS = {"email": "mail"}
 @register.simple_tag
 def network_mark(network: str) -> SafeString:
     """The mark of `network`, given by its key ("linkedin") or its label ("LinkedIn")."""
-    key = network if network in LABELS else KEYS_BY_LABEL.get(network, "")
+    key = network if network in LABELS else _key_by_label(network)
     # Always escaped: even a value a template marked safe is only ever a name here.
     label = escape(LABELS.get(key, network))
     if not key:
@@ -34,6 +33,11 @@ def network_mark(network: str) -> SafeString:
         icon(ICONS.get(key, f"network-{key}")),
         label,
     )
+
+
+def _key_by_label(label: str) -> str:
+    # A label may be translated ("E-Mail" for "Email"): compared in the page's language.
+    return next((key for key, name in CHANNEL_CHOICES if str(name) == label), "")
 
 
 @register.filter
