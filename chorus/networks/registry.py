@@ -27,7 +27,9 @@ ADAPTERS: dict[str, str] = {
     "email": "chorus.networks.email.adapter.Email",
 }
 CHANNELS = tuple(ADAPTERS)
-CHANNEL_CHOICES = [
+# The networks' own names are the same in every language; "Email" is translated when shown
+# (a lazy string, typed as the str it becomes).
+CHANNEL_CHOICES: list[tuple[str, str]] = [
     ("linkedin", "LinkedIn"),
     ("x", "X"),
     ("facebook", "Facebook"),
@@ -36,7 +38,7 @@ CHANNEL_CHOICES = [
     ("bluesky", "Bluesky"),
     ("xing", "Xing"),
     ("whatsapp", "WhatsApp"),
-    ("email", gettext_lazy("Email")),
+    ("email", cast(str, gettext_lazy("Email"))),
 ]
 # Channels without a caption of their own in a post borrow this network's caption.
 CAPTION_FALLBACK = {"whatsapp": "linkedin", "email": "linkedin"}

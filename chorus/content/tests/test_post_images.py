@@ -162,3 +162,68 @@ def test_employee_cannot_delete_an_image(employee_client, organization):
     url = reverse("post_image_delete", args=[post.pk, image.pk])
     assert employee_client.post(url).status_code == 403
     assert PostImage.objects.filter(pk=image.pk).exists()
+
+
+def stored(image: PostImage) -> Image.Image:
+    image.image.open("rb")
+    try:
+        return Image.open(io.BytesIO(image.image.read()))
+    finally:
+        image.image.close()
+
+
+def test_an_upload_is_stored_as_a_new_file_without_its_metadata(organization):
+    """A photo keeps its format but loses what the camera wrote: where and with what."""
+    exif = Image.Exif()
+    exif[0x010F] = "Spy Camera Inc."  # Make
+    exif[0x8825] = {2: (48.0, 8.0, 0.0)}  # GPS latitude
+    buffer = io.BytesIO()
+    Image.new("RGB", (64, 48), "teal").save(buffer, format="JPEG", exif=exif.tobytes())
+    assert Image.open(io.BytesIO(buffer.getvalue())).getexif()  # the upload has it
+    post = PostFactory(organization=organization)
+    image = post_services.post_image_add(
+        post=post, actor=None, upload=SimpleUploadedFile("holiday.jpg", buffer.getvalue())
+    )
+    picture = stored(image)
+    assert picture.format == "JPEG" and image.image.name.endswith(".jpg")
+    assert not picture.getexif() and "exif" not in picture.info
+    assert (image.width, image.height) == (64, 48)
+
+
+def test_a_huge_picture_is_stored_at_most_4096_pixels_a_side(organization):
+    post = PostFactory(organization=organization)
+    image = post_services.post_image_add(
+        post=post, actor=None, upload=image_file("wide.png", size=(8192, 1024))
+    )
+    assert (image.width, image.height) == (4096, 512)
+    assert stored(image).size == (4096, 512)
+
+
+def test_gif_and_webp_become_formats_every_network_takes(organization):
+    post = PostFactory(organization=organization)
+    gif = io.BytesIO()
+    frame = Image.new("P", (20, 20), 0)
+    frame.info["transparency"] = 0
+    frame.save(gif, format="GIF")
+    webp = io.BytesIO()
+    Image.new("RGB", (20, 20), "navy").save(webp, format="WEBP")
+    transparent = post_services.post_image_add(
+        post=post, actor=None, upload=SimpleUploadedFile("spark.gif", gif.getvalue())
+    )
+    opaque = post_services.post_image_add(
+        post=post, actor=None, upload=SimpleUploadedFile("photo.webp", webp.getvalue())
+    )
+    assert stored(transparent).format == "PNG" and transparent.image.name.endswith(".png")
+    assert stored(opaque).format == "JPEG" and opaque.image.name.endswith(".jpg")
+
+
+def test_an_svg_drawing_is_refused_with_the_reason(curator_client, organization):
+    post = PostFactory(organization=organization)
+    drawing = b'<?xml version="1.0"?><svg xmlns="http://www.w3.org/2000/svg"><script/></svg>'
+    response = curator_client.post(
+        reverse("post_edit", args=[post.pk]),
+        edit_data(post, images=[SimpleUploadedFile("logo.svg", drawing)]),
+    )
+    assert response.status_code == 400
+    assert "logo.svg is an SVG drawing" in response.content.decode()
+    assert not post.images.exists()
