@@ -4,10 +4,13 @@ A share through a network's share page is OPENED when the member opened that pag
 Chorus cannot see whether they then posted it. A person's click on the member's tracked
 link after the share was opened (not a bot, preview, HEAD or prefetch, not the member's
 own click, not one that found a withdrawn post's dead end) proves the text went out: the
-share becomes SHARED, as if the member had pressed "Done", and `shared_at` is the moment
-of that first click. Points and the analytics rollups follow by themselves: both read the
-shares changed since their watermarks (by `updated_at`) and rebuild or award from
-`shared_at`.
+share becomes SHARED, as if the member had pressed "Done", `shared_at` is the moment of
+that first click, and the member is told. Points and the analytics rollups follow by
+themselves: both read the shares changed since their watermarks (by `updated_at`) and
+rebuild or award from `shared_at`.
+
+A click later reclassified as a bot does not undo the confirmation: a network's crawler
+fetching the link also shows that the text was posted.
 
 Clicks are stored by the drainer in links, a layer below sharing; this periodic pass
 reads them (chorus.sharing.tasks.shares_confirm_clicked) instead of the drainer calling up.
@@ -21,9 +24,13 @@ from __future__ import annotations
 
 from django.db import transaction
 from django.db.models import Exists, F, Min, OuterRef, Q, QuerySet
+from django.urls import reverse
+from django.utils.translation import gettext_lazy
 
 from chorus.core.audit import audit_record
 from chorus.links.models import Click, ClickKind, ClickOutcome
+from chorus.networks.registry import CHANNEL_CHOICES
+from chorus.notifications.services.notifications import notification_create
 from chorus.sharing.models import Share, ShareMethod, ShareStatus
 
 BATCH = 500
@@ -79,7 +86,7 @@ def share_confirm_by_click(*, share_id: int) -> bool:
     with transaction.atomic():
         share = (
             Share.objects.select_for_update(of=("self",))  # the share only: its link may be null
-            .select_related("organization", "link")
+            .select_related("organization", "link", "post", "membership__user")
             .filter(pk=share_id, status=ShareStatus.OPENED, method=ShareMethod.INTENT)
             .first()
         )
@@ -106,5 +113,17 @@ def share_confirm_by_click(*, share_id: int) -> bool:
             action="share.confirmed_by_click",
             target=share,
             data={"post": share.post_id, "network": share.network, "first_click": str(first_click)},
+        )
+        notification_create(
+            membership=share.membership,
+            kind="share_confirmed",
+            message=gettext_lazy(
+                "Your share of “%(title)s” on %(network)s is confirmed: someone followed your link."
+            ),
+            params={
+                "title": share.post.title,
+                "network": dict(CHANNEL_CHOICES).get(share.network, share.network),
+            },
+            url=reverse("share_history"),
         )
     return True

@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 import time_machine
+from django.urls import reverse
 
 from chorus.accounts.models import ProgramStatus
 from chorus.analytics import rollups
@@ -25,6 +26,7 @@ from chorus.gamification.models import PointEntry, Rule
 from chorus.links.models import Link
 from chorus.links.services.links import clicks_store
 from chorus.links.sinks import ClickRecord
+from chorus.notifications.models import Notification
 from chorus.sharing import tasks
 from chorus.sharing.models import Share, ShareMethod, ShareStatus
 from chorus.sharing.services.confirm import shares_confirm_clicked
@@ -123,6 +125,10 @@ def test_a_click_from_someone_else_confirms_an_opened_share_at_that_click(link):
     assert share.shared_at == first
     event = AuditEvent.objects.get(action="share.confirmed_by_click")
     assert event.target_id == str(share.pk) and event.actor is None
+    # The member hears of it, in their own words: once, pointing at their shares.
+    notice = Notification.objects.get(membership=share.membership, kind="share_confirmed")
+    assert f"“{share.post.title}” on X is confirmed" in notice.message
+    assert notice.url == reverse("share_history")
 
 
 def test_confirming_again_changes_nothing(link):
@@ -132,6 +138,17 @@ def test_confirming_again_changes_nothing(link):
     assert shares_confirm_clicked() == 1
     assert shares_confirm_clicked() == 0
     assert refreshed(share).status == ShareStatus.SHARED
+    assert Notification.objects.filter(kind="share_confirmed").count() == 1
+
+
+def test_a_german_member_is_told_in_german(link):
+    share = opened(link)
+    share.membership.user.language = "de"
+    share.membership.user.save(update_fields=["language"])
+    click(link, OPENED_AT + timedelta(minutes=20))
+    shares_confirm_clicked()
+    notice = Notification.objects.get(kind="share_confirmed")
+    assert notice.message.startswith("Dein geteilter Beitrag")
 
 
 @pytest.mark.parametrize(
