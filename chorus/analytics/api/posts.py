@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
-from ninja import Router, Schema
+from ninja import Field, Router, Schema
 
 from chorus.analytics.api.dashboard import (
     ANALYSTS,
@@ -30,6 +30,11 @@ class PostStatsOut(Schema):
     potential_reach: int
     networks: list[RowOut]
     earned_media_value: ValueOut
+    opened: int = Field(
+        description="Share pages opened and not confirmed yet (not counted in shares): they "
+        "count once the member says they posted or a click on their link confirms it"
+    )
+    opened_by_network: dict[str, int] = Field(description="The same, by network key")
 
 
 @router.get(
@@ -42,6 +47,7 @@ def analytics_post(request: HttpRequest, post_id: PathId) -> PostStatsOut:
     caller = require_roles(request)
     post = get_object_or_404(Post, pk=post_id, organization=caller.organization)
     funnel = post_selectors.post_funnel(organization=caller.organization, post=post)
+    opened = post_selectors.post_opened_by_network(organization=caller.organization, post=post)
     return PostStatsOut(
         post_id=post.pk,
         members_reached=funnel.reached,
@@ -51,4 +57,6 @@ def analytics_post(request: HttpRequest, post_id: PathId) -> PostStatsOut:
         potential_reach=funnel.potential_reach,
         networks=_rows(funnel.networks),  # type: ignore[arg-type]
         earned_media_value=_value(funnel.value),
+        opened=sum(opened.values()),
+        opened_by_network=opened,
     )

@@ -60,15 +60,20 @@ def post_funnel(*, organization: Organization, post: Post) -> PostFunnel:
     )
 
 
-def post_opened_shares(*, organization: Organization, post: Post) -> tuple[tuple[str, int], ...]:
-    """Share pages of the post opened and not confirmed (yet), by network label, in the
-    dialog's order. They count as shares once the member says so or a click confirms them."""
-    counts = dict(
+def post_opened_by_network(*, organization: Organization, post: Post) -> dict[str, int]:
+    """Share pages of the post opened and not confirmed (yet), by network key. They count
+    as shares once the member says so or a click confirms them."""
+    return dict(
         Share.objects.filter(organization=organization, post=post, status=ShareStatus.OPENED)
         .values_list("network")
         .annotate(count=Count("id"))
         .order_by()
     )
+
+
+def post_opened_shares(*, organization: Organization, post: Post) -> tuple[tuple[str, int], ...]:
+    """The same by network label, in the dialog's order."""
+    counts = post_opened_by_network(organization=organization, post=post)
     return tuple(
         (label, counts[network]) for network, label in CHANNEL_CHOICES if network in counts
     )

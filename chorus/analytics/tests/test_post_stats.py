@@ -84,3 +84,9 @@ def test_opened_shares_are_told_apart_from_confirmed_shares(client, world):
     assert 'id="post-shares">4<' in page
     assert "and 3 share pages opened, not confirmed yet" in page
     assert "X 2, Mastodon 1" in page
+    # The API says the same: opened pages apart from shares, by network key.
+    from chorus.analytics.tests.test_api import call
+
+    stats = call(client, world.ada, f"/analytics/posts/{world.launch.pk}").json()
+    assert (stats["shares"], stats["opened"]) == (4, 3)
+    assert stats["opened_by_network"] == {"x": 2, "mastodon": 1}
