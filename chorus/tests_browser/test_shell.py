@@ -137,3 +137,35 @@ def test_every_role_sees_the_shell_without_sideways_scrolling_or_barriers(
         if violations:
             problems[name] = violations
     assert problems == {}
+
+
+@pytest.mark.skipif(not AXE.exists(), reason="axe-core is installed by make install (npm)")
+@pytest.mark.parametrize("role", PAGES)
+def test_in_german_every_role_s_pages_fit_a_phone_without_barriers(page, acme, role):
+    """German words run long: the same pages, in German, on the phone."""
+    user = acme[role].user
+    user.language = "de"
+    user.save(update_fields=["language"])
+    sign_in(page, user.email)
+    problems: dict[str, object] = {}
+    for name in PAGES[role]:
+        page.goto(reverse(name))
+        page.wait_for_load_state("networkidle")
+        assert page.evaluate("document.documentElement.lang") == "de", name
+        width = page.evaluate("document.documentElement.scrollWidth")
+        if width > VIEWPORTS["phone"][0]:
+            problems[f"{name} width"] = width
+        violations = axe_violations(page)
+        if violations:
+            problems[name] = violations
+    assert problems == {}
+
+
+def test_a_visitor_switches_the_sign_in_page_to_german(page):
+    page.goto("/accounts/login/")
+    page.get_by_label("Language").select_option("de")
+    page.get_by_role("button", name="Switch language").click()
+    page.wait_for_load_state("networkidle")
+    assert page.get_by_role("button", name="Anmelden").is_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= VIEWPORTS["phone"][0]
+    assert axe_violations(page) == []
