@@ -115,6 +115,7 @@ INSTALLED_APPS = [
     "chorus.analytics",
     "chorus.gamification",
     "chorus.writing",
+    "chorus.training",
     "chorus.demo",
 ]
 

@@ -87,6 +87,7 @@ class Role(models.TextChoices):
     EMPLOYEE = "employee", _("Employee")
     CURATOR = "curator", _("Curator")
     APPROVER = "approver", _("Approver")
+    TRAINER = "trainer", _("Trainer")
     ADMIN = "admin", _("Admin")
 
 
@@ -95,6 +96,7 @@ ROLE_NAMES: dict[str, Promise] = {
     Role.EMPLOYEE: pgettext_lazy("role in a list", "employee"),
     Role.CURATOR: pgettext_lazy("role in a list", "curator"),
     Role.APPROVER: pgettext_lazy("role in a list", "approver"),
+    Role.TRAINER: pgettext_lazy("role in a list", "trainer"),
     Role.ADMIN: pgettext_lazy("role in a list", "admin"),
 }
 
@@ -121,6 +123,8 @@ class Membership(TenantModel):
     is_employee = models.BooleanField(default=True)
     is_curator = models.BooleanField(default=False)
     is_approver = models.BooleanField(default=False)
+    # Writes courses, quizzes and practice scenarios, runs sessions, reviews practice answers.
+    is_trainer = models.BooleanField(default=False)
     is_admin = models.BooleanField(default=False)
     is_active = models.BooleanField(default=True)
     program_status = models.CharField(
