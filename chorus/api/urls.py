@@ -36,6 +36,8 @@ from chorus.sharing.api.network_settings import router as network_settings_route
 from chorus.sharing.api.reviews import router as share_reviews_router
 from chorus.sharing.api.shares import router as shares_router
 from chorus.sharing.api.topics import router as topics_router
+from chorus.training.api.courses import router as training_courses_router
+from chorus.training.api.scenarios import router as training_scenarios_router
 from chorus.writing.api.suggestions import router as writing_router
 
 api = NinjaAPI(
@@ -80,6 +82,8 @@ api.add_router("/", gamification_rewards_router)
 api.add_router("/", gamification_challenges_router)
 api.add_router("/", gamification_badges_router)
 api.add_router("/", writing_router)
+api.add_router("/", training_courses_router)
+api.add_router("/", training_scenarios_router)
 
 
 @api.exception_handler(ValidationError)

@@ -1,0 +1,7 @@
+"""The training API: scenarios."""
+
+from __future__ import annotations
+
+from ninja import Router
+
+router = Router(tags=["training"])
