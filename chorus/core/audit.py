@@ -108,6 +108,11 @@ ACTION_LABELS: dict[str, Any] = {
     "suggestion.accepted": _("Accepted a suggestion"),
     "suggestion.created": _("Suggested content"),
     "suggestion.declined": _("Declined a suggestion"),
+    "training.scenario_created": _("Created a practice scenario"),
+    "training.scenario_passed": _("Passed an answer to a practice scenario"),
+    "training.scenario_retry": _("Asked for another try at a practice scenario"),
+    "training.scenario_submitted": _("Sent an answer to a practice scenario"),
+    "training.scenario_updated": _("Changed a practice scenario"),
     "value_settings.updated": _("Changed the earned media values"),
     "writing.settings_changed": _("Changed the writing help settings"),
 }
