@@ -113,6 +113,7 @@ ACTION_LABELS: dict[str, Any] = {
     "training.scenario_retry": _("Asked for another try at a practice scenario"),
     "training.scenario_submitted": _("Sent an answer to a practice scenario"),
     "training.scenario_updated": _("Changed a practice scenario"),
+    "training.starter_added": _("Added the starter curriculum"),
     "value_settings.updated": _("Changed the earned media values"),
     "writing.settings_changed": _("Changed the writing help settings"),
 }
