@@ -7,7 +7,7 @@ Writes go through chorus.accounts.services, like the views.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Literal, get_args
 
 from django.core.validators import validate_email
 from django.db.models import Q, QuerySet
@@ -57,7 +57,9 @@ class InvitationIn(Input):
     email: str = Field(max_length=254, json_schema_extra={"format": "email"})
     name: str = Field("", max_length=150)
     title: str = Field("", max_length=150)
-    roles: list[RoleName] = Field(default_factory=_employee_only, max_length=4)
+    roles: list[RoleName] = Field(
+        default_factory=_employee_only, max_length=len(get_args(RoleName))
+    )
     group_ids: list[Id] = Field(default_factory=list, max_length=1000)
 
 

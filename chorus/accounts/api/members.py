@@ -7,7 +7,7 @@ Writes go through chorus.accounts.services, like the views.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Literal, get_args
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -29,7 +29,7 @@ from chorus.api.schema import Error, Id, Input, PathId
 
 router = Router(tags=["accounts"])
 
-RoleName = Literal["employee", "curator", "approver", "admin"]
+RoleName = Literal["employee", "curator", "approver", "trainer", "admin"]
 
 
 ProgramStatusName = Literal["not_joined", "joined", "left"]
@@ -75,7 +75,7 @@ class MemberFilters(Input):
 
 
 class MemberPatch(Input):
-    roles: list[RoleName] | None = Field(None, min_length=1, max_length=4)
+    roles: list[RoleName] | None = Field(None, min_length=1, max_length=len(get_args(RoleName)))
     title: str | None = Field(None, max_length=150)
     group_ids: list[Id] | None = Field(None, max_length=1000)
     is_active: bool | None = None
