@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from chorus.accounts.models import Membership
 from chorus.content.models import ItemStatus, Post, PostState, SourceItem
+from chorus.demo.management.commands.seed_demo import DEMO_PASSWORD
 from chorus.links.models import Click
 from chorus.sharing.models import Share, ShareStatus
 
@@ -137,8 +138,19 @@ def check_posts_and_shares_are_in_every_state() -> None:
     assert oldest.created_at < timezone.now() - timedelta(days=80)
 
 
+def check_the_trainer_signs_in_with_the_demo_password(output: str) -> None:
+    trainer = Membership.objects.get(user__email="trainer@acme.example")
+    assert trainer.user.name == "Tess Trainer"
+    assert trainer.roles == ["employee", "trainer"]
+    assert trainer.user.check_password(DEMO_PASSWORD)
+    assert f"trainer   trainer@acme.example  password: {DEMO_PASSWORD}" in output
+    assert Client().login(email="trainer@acme.example", password=DEMO_PASSWORD)
+
+
 def test_the_demo_has_something_true_on_every_page_a_buyer_opens(db: None) -> None:
-    call_command("seed_demo", stdout=StringIO())
+    output = StringIO()
+    call_command("seed_demo", stdout=output)
+    check_the_trainer_signs_in_with_the_demo_password(output.getvalue())
     check_analytics_show_ninety_days_of_shares_and_clicks()
     check_maya_has_points_badges_a_rank_and_a_challenge_under_way()
     check_maya_and_the_admin_have_notifications()

@@ -30,7 +30,11 @@ STAFF = [
     ("admin@acme.example", "Ada Admin", {"is_admin": True}, "Communications", "Europe"),
     ("curator@acme.example", "Cory Curator", {"is_curator": True}, "Communications", "Europe"),
     ("approver@acme.example", "Alex Approver", {"is_approver": True}, "Legal", "North America"),
+    ("trainer@acme.example", "Tess Trainer", {"is_trainer": True}, "People", "Europe"),
 ]
+# Employees are numbered after the first three staff members, whatever staff came later:
+# their number picks their language group, the pilot cohort and whether they joined.
+FIRST_EMPLOYEE_NUMBER = 3
 DEPARTMENTS = ["Sales", "Engineering", "Marketing", "Customer Success", "People"]
 REGIONS = ["Europe", "North America", "Asia Pacific"]
 LANGUAGES = ["English", "German", "French"]
@@ -107,7 +111,7 @@ class Command(BaseCommand):
         Returns how many members, posts and shares were added."""
         created = members_create(acme)
         staff = {email: User.objects.get(email=email) for email, *_rest in STAFF}
-        admin, curator, approver = (staff[email] for email, *_rest in STAFF)
+        admin, curator, approver = (staff[email] for email, *_rest in STAFF[:3])
         maya = Membership.objects.get(organization=acme, user__email=MAYA)
         if not ComplianceRule.objects.filter(organization=acme).exists():
             rules_create(acme, curator)
@@ -177,11 +181,15 @@ def members_create(acme: Organization) -> int:
                 organization=acme, kind=kind, name=name
             )
 
-    people = [(email, name, roles, dept, region) for email, name, roles, dept, region in STAFF]
+    people = [
+        (index, email, name, roles, dept, region)
+        for index, (email, name, roles, dept, region) in enumerate(STAFF)
+    ]
     for index, first in enumerate(FIRST):
         last = LAST[index % len(LAST)]
         people.append(
             (
+                FIRST_EMPLOYEE_NUMBER + index,
                 f"{first.lower()}.{last.lower()}@acme.example",
                 f"{first} {last}",
                 {},
@@ -194,7 +202,7 @@ def members_create(acme: Organization) -> int:
     # One hash for the one demo password (hashing is slow on purpose: 25 of them took
     # half the seed's time).
     password: str | None = None
-    for index, (email, name, roles, department, region) in enumerate(people):
+    for index, email, name, roles, department, region in people:
         user = User.objects.filter(email=email).first()
         if user is None:
             password = password or make_password(DEMO_PASSWORD)
