@@ -3,11 +3,11 @@
 An employee in the program gets the post of the day, what would help them share, the new
 posts of their feed, their week and the challenge running for them; a curator, the posts
 to publish or rework, members' suggestions and new feed items, what is scheduled and the
-best posts of the week; an approver, what waits for their review; an admin, what is
-broken, the invitations and reward requests waiting, and the program's health. Someone
-with several roles gets all of theirs. A member not in the program is invited to join,
-without pressure. A queue with nothing in it is not a card: it is one line of "All
-caught up".
+best posts of the week; an approver, what waits for their review; a trainer, the practice
+answers waiting for their feedback; an admin, what is broken, the invitations and reward
+requests waiting, and the program's health. Someone with several roles gets all of theirs.
+A member not in the program is invited to join, without pressure. A queue with nothing in
+it is not a card: it is one line of "All caught up".
 
 Every figure is read by the selectors of the app that owns it (`<app>/selectors/home.py`);
 this module only chooses and orders. Above every app in the import layers, as
@@ -32,9 +32,11 @@ from chorus.analytics.rollups import today as site_today
 from chorus.analytics.selectors import home as analytics_home
 from chorus.content.models import PostState
 from chorus.content.selectors import home as content_home
+from chorus.core.waiting import waiting
 from chorus.gamification.selectors import home as gamification_home
 from chorus.gamification.services.points import gamification_enabled
 from chorus.sharing.selectors import home as sharing_home
+from chorus.training.selectors.scenarios import responses_for_review
 
 # How urgent a section is: the page shows the most urgent first (then in role order).
 BROKEN = 0  # something stopped working
@@ -248,6 +250,22 @@ def _approver(home: Home, organization: Organization) -> None:
         home.all_clear.append(_("Nothing is waiting for your review."))
 
 
+# How many waiting practice answers the trainer's card names.
+PRACTICE_ANSWERS_SHOWN = 3
+
+
+def _trainer(home: Home, organization: Organization, membership: Membership) -> None:
+    # A trainer's own answers wait for another trainer: not counted as theirs to review.
+    answers = waiting(
+        responses_for_review(organization=organization).exclude(membership=membership),
+        limit=PRACTICE_ANSWERS_SHOWN,
+    )
+    if answers:
+        home.sections.append(Section("practice_reviews", DECIDE + 2, answers))
+    else:
+        home.all_clear.append(_("No practice answer is waiting for your feedback."))
+
+
 def _attention(home: Home, organization: Organization, *, admin: bool) -> None:
     """What stopped working: failing sources (curators and admins), connected accounts and
     network settings (admins)."""
@@ -293,6 +311,8 @@ def home_for(*, organization: Organization, membership: Membership) -> Home:
         _curator(home, organization)
     if membership.is_approver:
         _approver(home, organization)
+    if membership.is_trainer:
+        _trainer(home, organization, membership)
     if membership.is_admin:
         _admin(home, organization, points)
     if not membership.is_advocate:

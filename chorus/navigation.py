@@ -46,12 +46,24 @@ class Section:
     current: bool = False
 
 
+# A trainer's pages of one course: the course, its lessons and its questions.
+COURSE_PAGES = (
+    "training_course",
+    "training_course_",
+    "training_lesson",
+    "training_lesson_",
+    "training_question",
+    "training_question_",
+)
+
+
 # Labels are translated in the "navigation" context: the same English word elsewhere
 # ("Share" as a noun, "Review" as a verb) may read differently there.
 def _sections(membership: Any, points: bool) -> list[Section]:
     advocate = membership.is_advocate
     curator = membership.is_curator or membership.is_admin
     approver = membership.is_approver or membership.is_admin
+    trainer = membership.is_trainer or membership.is_admin
     admin = membership.is_admin
     share = Section(pgettext_lazy("navigation", "Share"))
     if advocate:
@@ -83,6 +95,15 @@ def _sections(membership: Any, points: bool) -> list[Section]:
         you.items.append(
             Item(pgettext_lazy("navigation", "Your stats"), "analytics_me", "chart-column")
         )
+    # Every member may learn, in the program or not (certification can come before joining).
+    you.items.append(
+        Item(
+            pgettext_lazy("navigation", "Learning"),
+            "learning",
+            "graduation-cap",
+            ("course_detail", "lesson_", "quiz_", "practice", "practice_"),
+        )
+    )
     if points:
         if advocate:
             you.items.append(Item(pgettext_lazy("navigation", "Points"), "my_points", "star"))
@@ -149,6 +170,33 @@ def _sections(membership: Any, points: bool) -> list[Section]:
                         "caption_review_queue",
                         "shield-check",
                         ("caption_review_",),
+                    ),
+                ],
+            )
+        )
+    if trainer:
+        sections.append(
+            Section(
+                pgettext_lazy("navigation", "Training"),
+                open=membership.is_trainer,
+                items=[
+                    Item(
+                        pgettext_lazy("navigation", "Courses"),
+                        "training_courses",
+                        "graduation-cap",
+                        COURSE_PAGES,
+                    ),
+                    Item(
+                        pgettext_lazy("navigation", "Practice scenarios"),
+                        "training_scenarios",
+                        "message-square-quote",
+                        ("training_scenario_new", "training_scenario_edit"),
+                    ),
+                    Item(
+                        pgettext_lazy("navigation", "Practice reviews"),
+                        "training_scenario_reviews",
+                        "circle-check",
+                        ("training_scenario_review",),
                     ),
                 ],
             )
@@ -248,6 +296,13 @@ def _tabs(membership: Any, points: bool) -> list[Item]:
     elif membership.is_approver:
         work = Item(
             pgettext_lazy("navigation", "Review"), "review_queue", "circle-check", ("review_",)
+        )
+    elif membership.is_trainer:
+        work = Item(
+            pgettext_lazy("navigation", "Courses"),
+            "training_courses",
+            "graduation-cap",
+            COURSE_PAGES,
         )
     else:
         work = Item(pgettext_lazy("navigation", "Program"), "program", "flag")

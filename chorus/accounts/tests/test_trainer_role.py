@@ -9,11 +9,13 @@ from typing import Any, cast
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import timezone
 
-from chorus.accounts.models import Invitation, MemberImport, Membership
+from chorus.accounts.models import Invitation, MemberImport, Membership, ProgramStatus
 from chorus.accounts.services import tokens as token_services
 from chorus.core.models import AuditEvent
 from chorus.factories import MembershipFactory
+from chorus.training.models import ResponseState, Scenario, ScenarioResponse, ScenarioState
 
 
 def make_member(**fields: Any) -> Membership:
@@ -177,3 +179,115 @@ def test_the_openapi_document_names_the_trainer_role(client, db):
     document = client.get("/api/v1/openapi.json").json()
     patch = document["components"]["schemas"]["MemberPatch"]["properties"]["roles"]
     assert "trainer" in json.dumps(patch)
+
+
+# The shell ---------------------------------------------------------------------------
+
+
+def shell(client: Any, member: Membership, page: str = "home") -> tuple[dict[str, Any], Any]:
+    """The member's navigation sections by title, and the page's response."""
+    client.force_login(member.user)
+    response = client.get(reverse(page))
+    assert response.status_code == 200
+    return {str(section.title): section for section in response.context["nav_sections"]}, response
+
+
+def test_every_member_finds_their_learning_in_the_program_or_not(client, organization):
+    for member in (
+        make_member(organization=organization),
+        make_member(organization=organization, program_status=ProgramStatus.JOINED),
+    ):
+        sections, response = shell(client, member)
+        assert "learning" in [item.url_name for item in sections["You"].items]
+        assert f'href="{reverse("learning")}"' in response.content.decode()
+
+
+def test_the_training_section_is_for_trainers_and_admins_only(client, organization):
+    trainer = make_member(organization=organization, is_trainer=True)
+    sections, response = shell(client, trainer)
+    training = sections["Training"]
+    assert [item.url_name for item in training.items] == [
+        "training_courses",
+        "training_scenarios",
+        "training_scenario_reviews",
+    ]
+    assert training.open  # a trainer's own work
+    assert [str(tab.label) for tab in response.context["nav_tabs"]] == [
+        "Home",
+        "Courses",
+        "Alerts",
+    ]
+    admin = make_member(organization=organization, is_admin=True)
+    sections, _response = shell(client, admin)
+    assert "Training" in sections
+    assert not sections["Training"].open  # an admin's own work is administration
+    for others in (
+        make_member(organization=organization),
+        make_member(organization=organization, is_curator=True, is_approver=True),
+        make_member(organization=organization, program_status=ProgramStatus.JOINED),
+    ):
+        sections, response = shell(client, others)
+        assert "Training" not in sections
+        assert reverse("training_courses") not in response.content.decode()
+        assert client.get(reverse("training_courses")).status_code == 403
+
+
+def test_the_training_section_opens_on_the_page_it_stands_for(client, admin_member):
+    sections, response = shell(client, admin_member, "training_scenario_reviews")
+    assert sections["Training"].open and sections["Training"].current
+    assert 'aria-current="page"' in response.content.decode()
+
+
+# The trainer's home ------------------------------------------------------------------
+
+
+def answer(member: Membership, scenario: Scenario, state: str = ResponseState.SUBMITTED) -> Any:
+    return ScenarioResponse.objects.create(
+        organization=member.organization,
+        scenario=scenario,
+        membership=member,
+        text="Thanks for telling us, we are on it.",
+        state=state,
+        submitted_at=timezone.now(),
+    )
+
+
+def published_scenario(organization: Any, title: str) -> Scenario:
+    return Scenario.objects.create(
+        organization=organization,
+        title=title,
+        situation="A customer complains on X.",
+        state=ScenarioState.PUBLISHED,
+    )
+
+
+def test_a_trainer_s_home_shows_the_practice_answers_waiting_for_feedback(client, organization):
+    trainer = make_member(organization=organization, is_trainer=True)
+    scenario = published_scenario(organization, "An angry customer on X")
+    waiting = answer(make_member(organization=organization, user__name="Maya Member"), scenario)
+    answer(make_member(organization=organization), scenario, ResponseState.PASSED)
+    answer(make_member(organization=organization), scenario, ResponseState.DRAFT)
+    answer(trainer, scenario)  # their own: another trainer reviews it
+    elsewhere = make_member(is_trainer=True)
+    answer(
+        make_member(organization=elsewhere.organization),
+        published_scenario(elsewhere.organization, "Foreign scenario"),
+    )
+    client.force_login(trainer.user)
+    response = client.get(reverse("home"))
+    home = response.context["home"]
+    card = next(section for section in home.sections if section.name == "practice_reviews")
+    assert card.data.count == 1
+    assert card.data.first == [waiting]
+    page = response.content.decode()
+    assert reverse("training_scenario_review", args=[waiting.pk]) in page
+    assert "An answer waits for your feedback" in page
+    assert "Foreign scenario" not in page
+
+
+def test_a_trainer_with_nothing_to_review_is_told_in_one_line(client, organization):
+    trainer = make_member(organization=organization, is_trainer=True)
+    client.force_login(trainer.user)
+    response = client.get(reverse("home"))
+    assert "practice_reviews" not in [section.name for section in response.context["home"].sections]
+    assert "No practice answer is waiting for your feedback." in response.content.decode()
