@@ -145,6 +145,9 @@ def check_the_trainer_signs_in_with_the_demo_password(output: str) -> None:
     assert trainer.user.check_password(DEMO_PASSWORD)
     assert f"trainer   trainer@acme.example  password: {DEMO_PASSWORD}" in output
     assert Client().login(email="trainer@acme.example", password=DEMO_PASSWORD)
+    courses = _as("trainer@acme.example").get(reverse("training_courses"))
+    assert courses.status_code == 200
+    assert "Training" in [str(section.title) for section in courses.context["nav_sections"]]
 
 
 def test_the_demo_has_something_true_on_every_page_a_buyer_opens(db: None) -> None:
