@@ -145,26 +145,32 @@ def question_delete(*, membership: Membership, question: Question) -> None:
 
 
 def attempts_blocked_until(*, membership: Membership, course: Course) -> datetime | None:
-    """When the member may try again, after using every attempt allowed within the
-    cool-down (counted from the last failed one); None when they may try now."""
+    """When the member may try again after failing every attempt allowed: the cool-down runs
+    from the last of them, then the count starts again. None when they may try now."""
     if course.attempts_allowed == 0:
         return None
-    since = timezone.now() - timedelta(hours=course.cooldown_hours)
-    failed = list(
-        QuizAttempt.objects.filter(
-            organization=membership.organization,
-            membership=membership,
-            course=course,
-            major_version=course.major_version,
-            passed=False,
-            submitted_at__gt=since,
-        )
-        .order_by("-submitted_at")
-        .values_list("submitted_at", flat=True)
-    )
-    if len(failed) < course.attempts_allowed or failed[0] is None:
-        return None
-    return failed[0] + timedelta(hours=course.cooldown_hours)
+    failures = QuizAttempt.objects.filter(
+        organization=membership.organization,
+        membership=membership,
+        course=course,
+        major_version=course.major_version,
+        passed=False,
+        submitted_at__isnull=False,
+    ).order_by("submitted_at")
+    cooldown = timedelta(hours=course.cooldown_hours)
+    count = 0
+    blocked_until: datetime | None = None
+    for submitted_at in failures.values_list("submitted_at", flat=True):
+        if submitted_at is None:
+            continue
+        if blocked_until is not None and submitted_at < blocked_until:
+            continue  # cannot happen through the services; ignore rather than extend
+        count += 1
+        if count == course.attempts_allowed:
+            blocked_until, count = submitted_at + cooldown, 0
+    if blocked_until is not None and timezone.now() < blocked_until:
+        return blocked_until
+    return None
 
 
 def attempt_open(*, membership: Membership, course: Course) -> QuizAttempt | None:
