@@ -59,6 +59,9 @@ def test_a_course_has_two_to_four_lessons_and_eight_to_twelve_questions(
     assert 50 <= course.pass_mark <= 100
     assert course.minutes >= sum(lesson.minutes for lesson in course.lessons)
     assert len({lesson.title for lesson in course.lessons}) == len(course.lessons)
+    # They fit their columns (Course.title, Lesson.title, Choice.text).
+    assert len(course.title) <= 200 and all(len(les.title) <= 200 for les in course.lessons)
+    assert all(len(c.text) <= 500 for question in course.questions for c in question.choices)
 
 
 @pytest.mark.parametrize("course", STARTER_COURSES, ids=_ids)
