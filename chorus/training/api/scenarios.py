@@ -11,6 +11,8 @@ from ninja import Field, Query, Router, Schema
 from chorus.accounts.models import Membership
 from chorus.api.auth import api_roles, calling_member
 from chorus.api.schema import Error, Input, PathId
+from chorus.content.compliance import policy_for
+from chorus.content.models import ComplianceRule
 from chorus.training.models import ResponseState, Scenario, ScenarioResponse
 from chorus.training.selectors import scenarios as selectors
 from chorus.training.services import scenarios as services
@@ -96,8 +98,12 @@ def _member_scenario(caller: Membership, scenario_id: int) -> Scenario:
     return scenario
 
 
-def _checked(caller: Membership, answer: ScenarioResponse) -> ScenarioAnswerCheckedOut:
-    result = services.scenario_check(membership=caller, scenario=answer.scenario, text=answer.text)
+def _checked(
+    caller: Membership, answer: ScenarioResponse, loaded: dict[str, Any] | None = None
+) -> ScenarioAnswerCheckedOut:
+    result = services.scenario_check(
+        membership=caller, scenario=answer.scenario, text=answer.text, **(loaded or {})
+    )
     return ScenarioAnswerCheckedOut(
         **_answer_out(answer),
         blocked=result.blocked,
@@ -180,7 +186,10 @@ def scenario_submit(
     "/training/scenario-responses",
     response={200: list[ScenarioAnswerCheckedOut]},
     summary="Answers to review",
-    description="Trainers: members' answers in a state (waiting for feedback by default).",
+    description=(
+        "Trainers: members' answers in a state (waiting for feedback by default), the "
+        "oldest first, at most 200, each with its compliance verdict."
+    ),
 )
 @api_roles("trainer")
 def scenario_response_list(
@@ -188,7 +197,12 @@ def scenario_response_list(
 ) -> list[ScenarioAnswerCheckedOut]:
     caller = calling_member(request)
     found = selectors.responses_for_review(organization=caller.organization, state=filters.state)
-    return [_checked(caller, answer) for answer in found[:200]]
+    # The rules and policy once for every answer, not once each.
+    loaded: dict[str, Any] = {
+        "rules": list(ComplianceRule.objects.filter(organization=caller.organization)),
+        "policy": policy_for(organization=caller.organization),
+    }
+    return [_checked(caller, answer, loaded) for answer in found[:200]]
 
 
 @router.post(

@@ -5,7 +5,7 @@ Every function checks who may do it, so pages and the API refuse the same things
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy
 
 from chorus.accounts.models import Group, Membership
 from chorus.content.compliance import CheckResult, check_text
-from chorus.content.models import Network
+from chorus.content.models import ComplianceRule, ContentPolicy, Network
 from chorus.core.audit import audit_record
 from chorus.notifications.services.notifications import notification_create
 from chorus.training.models import (
@@ -59,13 +59,23 @@ def _clean_text(value: str, *, limit: int, name: str) -> str:
     return value
 
 
-def scenario_check(*, membership: Membership, scenario: Scenario, text: str) -> CheckResult:
+def scenario_check(
+    *,
+    membership: Membership,
+    scenario: Scenario,
+    text: str,
+    rules: Sequence[ComplianceRule] | None = None,
+    policy: ContentPolicy | None = None,
+) -> CheckResult:
     """The compliance verdict of an answer, as the organization's rules and the scenario's
-    network (its length limit) judge it."""
+    network (its length limit) judge it. `rules` and `policy` may be passed when already
+    loaded (checking many answers)."""
     return check_text(
         organization=membership.organization,
         network=scenario.network,
         text=text[: MAX_ANSWER * 2],
+        rules=rules,
+        policy=policy,
     )
 
 

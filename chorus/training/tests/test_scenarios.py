@@ -364,3 +364,39 @@ def test_api_foreign_and_untargeted_ids_are_404(client, world, tokens):
         headers=tokens.trainer,
     )
     assert response.status_code == 404
+
+
+def test_a_refused_answer_keeps_what_was_typed(client, world):
+    login(client, world.emma)
+    url = f"/learning/practice/{world.scenario.pk}/"
+    typed = "Dear customer " + "x" * services.MAX_ANSWER
+    refused = client.post(url, {"text": typed, "action": "submit"})
+    assert refused.status_code == 400
+    page = refused.content.decode()
+    assert "at most" in page and typed in page
+    assert not ScenarioResponse.objects.filter(membership=world.emma).exists()
+
+
+def test_the_situation_is_rendered_from_markdown_without_raw_html(client, world):
+    world.scenario.situation = "**Broken** <script>alert(1)</script>"
+    world.scenario.save(update_fields=["situation"])
+    page = login(client, world.emma).get(f"/learning/practice/{world.scenario.pk}/")
+    html = page.content.decode()
+    assert "<strong>Broken</strong>" in html
+    assert "<script>alert(1)</script>" not in html
+
+
+def test_the_review_list_checks_answers_in_a_flat_number_of_queries(client, world, tokens):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    url = "/api/v1/training/scenario-responses"
+    services.response_submit(membership=world.emma, scenario=world.scenario, text="One")
+    client.get(url, headers=tokens.trainer)  # the token's first use is recorded once
+    with CaptureQueriesContext(connection) as one:
+        assert len(client.get(url, headers=tokens.trainer).json()) == 1
+    for member in (world.sam, world.other_trainer):
+        services.response_submit(membership=member, scenario=world.scenario, text="More")
+    with CaptureQueriesContext(connection) as three:
+        assert len(client.get(url, headers=tokens.trainer).json()) == 3
+    assert len(three) == len(one)
