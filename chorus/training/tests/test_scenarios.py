@@ -223,6 +223,11 @@ def test_draft_submit_retry_and_pass(client, world):
     assert [answer.state for answer in answers] == [ResponseState.SUBMITTED, ResponseState.RETRY]
     second = answers[0]
     assert passed_scenarios(world.emma) == set()
+    # The trainer reads the new answer beside the earlier one and its feedback.
+    login(client, world.other_trainer)
+    page = client.get(f"/manage/training/scenarios/reviews/{second.pk}/").content.decode()
+    assert "Sorry Ana, we fix it" in page
+    assert "Earlier answers" in page and "Apologise by name." in page
 
     reviewed = services.response_review(
         reviewer=world.other_trainer, response=second, decision="pass", feedback="Good."

@@ -203,6 +203,13 @@ def _review_context(request: MemberRequest, response: ScenarioResponse) -> dict[
         "result": services.scenario_check(
             membership=request.membership, scenario=scenario, text=response.text
         ),
+        "earlier": [
+            item
+            for item in selectors.responses_of_member(
+                membership=response.membership, scenario=scenario
+            )
+            if item.pk != response.pk and item.state != ResponseState.DRAFT
+        ],
         "own": response.membership_id == request.membership.pk,
         "waiting": response.state == ResponseState.SUBMITTED,
     }
