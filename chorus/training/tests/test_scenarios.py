@@ -405,3 +405,12 @@ def test_the_review_list_checks_answers_in_a_flat_number_of_queries(client, worl
     with CaptureQueriesContext(connection) as three:
         assert len(client.get(url, headers=tokens.trainer).json()) == 3
     assert len(three) == len(one)
+
+
+def test_the_trainers_list_counts_answers_waiting_for_them_not_their_own(client, world):
+    services.response_submit(membership=world.emma, scenario=world.scenario, text="Emma's")
+    services.response_submit(membership=world.trainer, scenario=world.scenario, text="Mine")
+    page = login(client, world.trainer).get("/manage/training/scenarios/").content.decode()
+    assert "Review answers (1 waiting)" in page
+    page = login(client, world.other_trainer).get("/manage/training/scenarios/").content.decode()
+    assert "Review answers (2 waiting)" in page

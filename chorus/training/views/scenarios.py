@@ -133,7 +133,12 @@ def _save_scenario(
 def training_scenarios(request: MemberRequest) -> HttpResponse:
     """The trainers' list of scenarios, with how many answers wait for feedback."""
     scenarios = _labelled(selectors.scenarios_for_trainers(organization=request.organization))
-    waiting = selectors.responses_for_review(organization=request.organization).count()
+    # A trainer's own answers wait for another trainer: not counted as theirs to review.
+    waiting = (
+        selectors.responses_for_review(organization=request.organization)
+        .exclude(membership=request.membership)
+        .count()
+    )
     return render(
         request, "training/scenarios_manage.html", {"scenarios": scenarios, "waiting": waiting}
     )
