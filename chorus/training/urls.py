@@ -48,7 +48,7 @@ urlpatterns = [
         name="training_lesson_image_add",
     ),
     path(
-        "manage/training/images/<int:image_id>/delete/",
+        "manage/training/images/<int:lesson_image_id>/delete/",
         courses.training_lesson_image_delete,
         name="training_lesson_image_delete",
     ),
@@ -72,7 +72,7 @@ urlpatterns = [
     path("learning/<int:course_id>/", learning.course_detail, name="course_detail"),
     path("learning/lessons/<int:lesson_id>/", learning.lesson_detail, name="lesson_detail"),
     path("learning/lessons/<int:lesson_id>/read/", learning.lesson_read, name="lesson_read"),
-    path("learning/images/<int:image_id>/", learning.lesson_image, name="lesson_image"),
+    path("learning/images/<int:lesson_image_id>/", learning.lesson_image, name="lesson_image"),
     path("learning/<int:course_id>/quiz/", quizzes.quiz_start, name="quiz_start"),
     path("learning/attempts/<int:attempt_id>/", quizzes.quiz_attempt, name="quiz_attempt"),
     path("learning/attempts/<int:attempt_id>/answer/", quizzes.quiz_answer, name="quiz_answer"),

@@ -195,7 +195,8 @@ def test_the_question_page_reveals_no_right_answer(
     right = Choice.objects.get(question_id=question_id, is_correct=True)
     wrong = Choice.objects.filter(question_id=question_id, is_correct=False).first()
     assert wrong is not None
-    assert form.count(f'value="{right.pk}"') == form.count(f'value="{wrong.pk}"') == 1
+    assert form.count(f'name="choice" value="{right.pk}"') == 1
+    assert form.count(f'name="choice" value="{wrong.pk}"') == 1
 
 
 def test_answering_shows_right_or_wrong_and_the_explanation(

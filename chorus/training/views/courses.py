@@ -239,8 +239,8 @@ def training_lesson_image_add(request: MemberRequest, lesson_id: int) -> HttpRes
 
 @require_POST
 @role_required("trainer")
-def training_lesson_image_delete(request: MemberRequest, image_id: int) -> HttpResponse:
-    image = selectors.lesson_image_get(organization=request.organization, image_id=image_id)
+def training_lesson_image_delete(request: MemberRequest, lesson_image_id: int) -> HttpResponse:
+    image = selectors.lesson_image_get(organization=request.organization, image_id=lesson_image_id)
     lesson_id = image.lesson_id
     lesson_services.lesson_image_delete(membership=request.membership, image=image)
     messages.success(request, gettext("Picture deleted."))

@@ -103,11 +103,11 @@ def lesson_read(request: MemberRequest, lesson_id: int) -> HttpResponse:
 
 @require_GET
 @role_required()
-def lesson_image(request: MemberRequest, image_id: int) -> HttpResponse:
+def lesson_image(request: MemberRequest, lesson_image_id: int) -> HttpResponse:
     """A lesson's picture, to members who may read its course (media files are not public)."""
     image = (
         LessonImage.objects.select_related("lesson__course")
-        .filter(pk=image_id, lesson__course__organization=request.organization)
+        .filter(pk=lesson_image_id, lesson__course__organization=request.organization)
         .first()
     )
     if image is None or not selectors.course_open_to(image.lesson.course, request.membership):
