@@ -134,10 +134,20 @@ def question_update(
     return question
 
 
+@transaction.atomic
 def question_delete(*, membership: Membership, question: Question) -> None:
+    """Delete the question; open attempts that drew it are scored without it, and those
+    left with every remaining question answered are finished."""
     require_trainer(membership)
     course, question_id = question.course, question.pk
     question.delete()
+    open_attempts = QuizAttempt.objects.filter(
+        organization=course.organization, course=course, submitted_at__isnull=True
+    ).select_related("membership__user", "course")
+    for attempt in open_attempts:
+        drew_it = any(int(item["question"]) == question_id for item in attempt.drawn)
+        if drew_it and attempt_next_question(attempt) is None:
+            _finish(attempt)
     _audit(membership, "question.deleted", course, question_id)
 
 
@@ -233,10 +243,18 @@ def attempt_start(*, membership: Membership, course: Course) -> QuizAttempt:
 def attempt_next_question(attempt: QuizAttempt) -> int | None:
     """The first drawn question not answered yet (None when all are)."""
     answered = set(attempt.answers.values_list("question_id", flat=True))
-    for item in attempt.drawn:
-        if item["question"] not in answered:
-            return int(item["question"])
+    for question_id in _drawn_still_there(attempt):
+        if question_id not in answered:
+            return question_id
     return None
+
+
+def _drawn_still_there(attempt: QuizAttempt) -> list[int]:
+    """The drawn questions in order, less any a trainer deleted since (so the attempt can
+    still finish; their answers went with them)."""
+    drawn = [int(item["question"]) for item in attempt.drawn]
+    existing = set(Question.objects.filter(pk__in=drawn).values_list("pk", flat=True))
+    return [question_id for question_id in drawn if question_id in existing]
 
 
 @dataclass
@@ -251,7 +269,7 @@ class AnswerResult:
 
 def _finish(attempt: QuizAttempt) -> None:
     answers = list(attempt.answers.values_list("correct", flat=True))
-    asked = len(attempt.drawn)
+    asked = len(_drawn_still_there(attempt))
     attempt.score = round(100 * sum(answers) / asked) if asked else 0
     attempt.passed = attempt.score >= attempt.course.pass_mark
     attempt.submitted_at = timezone.now()

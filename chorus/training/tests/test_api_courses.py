@@ -149,12 +149,27 @@ def test_foreign_and_hidden_ids_are_404(
 def test_trainers_list_and_create_courses(
     client: Client, organization: Any, trainer: Any, employee: Any
 ) -> None:
-    course_with_quiz(trainer)
+    course = course_with_quiz(trainer)
+    CourseCompletion.objects.create(
+        organization=organization,
+        membership=employee,
+        course=course,
+        major_version=1,
+        minor_version=0,
+    )
+    CourseCompletion.objects.create(
+        organization=organization,
+        membership=trainer,
+        course=course,
+        major_version=0,
+        minor_version=9,
+    )
     assert call(client, "GET", "/training/manage/courses", employee).status_code == 403
     listed = call(client, "GET", "/training/manage/courses", trainer).json()
-    assert [(item["title"], item["version"], item["state"]) for item in listed] == [
-        ("Disclosure", "1.0", "published")
-    ]
+    # Only completions of the current major version count.
+    assert [
+        (item["title"], item["version"], item["state"], item["completion_count"]) for item in listed
+    ] == [("Disclosure", "1.0", "published", 1)]
     group: Any = GroupFactory(organization=organization)
     created = call(
         client,

@@ -29,6 +29,7 @@ from chorus.training.services.quizzes import (
     attempt_answer,
     attempt_start,
     question_create,
+    question_delete,
     question_update,
 )
 
@@ -353,3 +354,18 @@ def test_no_quiz_on_a_draft_or_for_another_member(
     assert (
         client.post(reverse("quiz_answer", args=[attempt.pk]), {"question": 1}).status_code == 404
     )
+
+
+def test_an_attempt_still_finishes_when_a_drawn_question_is_deleted(
+    trainer: Any, employee: Any
+) -> None:
+    course = quiz_course(trainer, questions=2)
+    attempt = attempt_start(membership=employee, course=course)
+    first, second = (item["question"] for item in attempt.drawn)
+    attempt_answer(
+        membership=employee, attempt=attempt, question_id=first, choice_ids=right_ids(first)
+    )
+    question_delete(membership=trainer, question=Question.objects.get(pk=second))
+    attempt.refresh_from_db()
+    assert (attempt.score, attempt.passed) == (100, True)
+    assert attempt.submitted_at is not None
