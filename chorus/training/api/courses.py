@@ -19,7 +19,7 @@ from chorus.accounts.models import Group
 from chorus.api.auth import api_roles, calling_member
 from chorus.api.schema import Error, Id, Input, PathId
 from chorus.training.markdown import render_markdown
-from chorus.training.models import CourseState, Question, QuestionKind, QuizAttempt
+from chorus.training.models import Course, CourseState, Question, QuestionKind, QuizAttempt
 from chorus.training.selectors import courses as course_selectors
 from chorus.training.selectors import learning as selectors
 from chorus.training.selectors.learning import CourseStatus
@@ -389,3 +389,60 @@ def training_manage_course_create(
             completion_count=0,
         ),
     )
+
+
+class TrainingPublishIn(Input):
+    retake: bool = Field(
+        False, description="Members must retake it: a new major version (else a minor one)"
+    )
+    note: str = Field("", max_length=300, description="What changed")
+
+
+def _managed_out(course: Course) -> TrainingManagedCourseOut:
+    return TrainingManagedCourseOut(
+        id=course.pk,
+        title=course.title,
+        state=CourseState(course.state),
+        version=course.version_label,
+        required=course.required,
+        target_all=course.target_all,
+        target_group_ids=[group.pk for group in course.target_groups.all()],
+        completion_count=course_selectors.completion_count(course=course),
+    )
+
+
+@router.post(
+    "/training/manage/courses/{course_id}/publish",
+    response={200: TrainingManagedCourseOut, 403: Error, 404: Error, 422: Error},
+    summary="Publish a course version (trainers)",
+    description=(
+        "The first publication is 1.0; then retake=false makes a minor version (whoever "
+        "finished stays done), retake=true a major one (they take it again). 422 without lessons."
+    ),
+)
+@api_roles("trainer")
+def training_manage_course_publish(
+    request: HttpRequest, course_id: PathId, payload: TrainingPublishIn
+) -> TrainingManagedCourseOut:
+    caller = calling_member(request)
+    course = course_selectors.course_get(organization=caller.organization, course_id=course_id)
+    course_services.course_publish(
+        membership=caller, course=course, retake=payload.retake, note=payload.note
+    )
+    course.refresh_from_db()
+    return _managed_out(course)
+
+
+@router.post(
+    "/training/manage/courses/{course_id}/archive",
+    response={200: TrainingManagedCourseOut, 403: Error, 404: Error, 422: Error},
+    summary="Archive a course (trainers)",
+    description="Members no longer see it; completions are kept. 422 if already archived.",
+)
+@api_roles("trainer")
+def training_manage_course_archive(
+    request: HttpRequest, course_id: PathId
+) -> TrainingManagedCourseOut:
+    caller = calling_member(request)
+    course = course_selectors.course_get(organization=caller.organization, course_id=course_id)
+    return _managed_out(course_services.course_archive(membership=caller, course=course))

@@ -190,3 +190,27 @@ def test_trainers_list_and_create_courses(
     )
     assert refused.status_code == 422
     assert not Course.objects.filter(title="Nope").exists()
+
+
+def test_trainers_publish_and_archive_through_the_api(
+    client: Client, trainer: Any, employee: Any
+) -> None:
+    course = course_with_quiz(trainer, publish=False)
+    path = f"/training/manage/courses/{course.pk}"
+    assert call(client, "POST", f"{path}/publish", employee, {}).status_code == 403
+    assert call(client, "POST", f"{path}/publish", trainer, {}).json()["version"] == "1.0"
+    minor = call(client, "POST", f"{path}/publish", trainer, {"note": "Typo"}).json()
+    assert minor["version"] == "1.1"
+    major = call(client, "POST", f"{path}/publish", trainer, {"retake": True}).json()
+    assert major["version"] == "2.0"
+    archived = call(client, "POST", f"{path}/archive", trainer)
+    assert archived.json()["state"] == "archived"
+    assert call(client, "POST", f"{path}/archive", trainer).status_code == 422
+    stranger: Any = MembershipFactory(organization=OrganizationFactory(), is_trainer=True)
+    foreign = course_with_quiz(stranger)
+    assert (
+        call(
+            client, "POST", f"/training/manage/courses/{foreign.pk}/publish", trainer, {}
+        ).status_code
+        == 404
+    )

@@ -253,6 +253,12 @@ def test_lesson_pictures_are_reencoded_and_served_to_members_only(
     assert other.get(url).status_code == 404
     course_publish(membership=trainer, course=course)
     assert other.get(url).status_code == 200
+    # Shown in the lesson even when the text does not place it, and once when it does.
+    lesson_page = reverse("lesson_detail", args=[lesson.pk])
+    assert other.get(lesson_page).content.decode().count(f'src="{url}"') == 1
+    lesson.body = f"Look: ![A red square]({url})"
+    lesson.save()
+    assert other.get(lesson_page).content.decode().count(f'src="{url}"') == 1
     outsider: Any = MembershipFactory(organization=OrganizationFactory())
     other.force_login(outsider.user)
     assert other.get(url).status_code == 404

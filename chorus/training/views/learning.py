@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_POST
 
@@ -70,7 +71,12 @@ def lesson_detail(request: MemberRequest, lesson_id: int) -> HttpResponse:
         "course": course,
         "lesson": lesson,
         "body": render_markdown(lesson.body),
-        "images": lesson.images.all(),
+        # Pictures the text does not show itself come after it.
+        "images": [
+            image
+            for image in lesson.images.all()
+            if reverse("lesson_image", args=[image.pk]) not in lesson.body
+        ],
         "previous": lessons[index - 1] if index > 0 else None,
         "next": lessons[index + 1] if index + 1 < len(lessons) else None,
         "number": index + 1,
