@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
-from django.db.models import Count, F, Q, QuerySet
+from django.db.models import Case, Count, F, Q, QuerySet, Value, When
 from django.shortcuts import get_object_or_404
 
 from chorus.accounts.models import Organization
-from chorus.training.models import Course, CourseCompletion, Lesson, LessonImage, Question
+from chorus.training.models import (
+    Course,
+    CourseCompletion,
+    CourseState,
+    Lesson,
+    LessonImage,
+    Question,
+)
 
 
 def course_list(*, organization: Organization) -> QuerySet[Course]:
-    """Every course of the organization, with its completion count at the current major."""
+    """Every course of the organization (drafts, published, then archived), with its
+    completion count at the current major version."""
     return (
         Course.objects.filter(organization=organization)
         .prefetch_related("target_groups")
@@ -21,7 +29,14 @@ def course_list(*, organization: Organization) -> QuerySet[Course]:
                 distinct=True,
             )
         )
-        .order_by("state", "-required", "title", "id")
+        .annotate(
+            state_order=Case(
+                When(state=CourseState.DRAFT, then=Value(0)),
+                When(state=CourseState.PUBLISHED, then=Value(1)),
+                default=Value(2),
+            )
+        )
+        .order_by("state_order", "-required", "title", "id")
     )
 
 

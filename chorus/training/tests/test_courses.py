@@ -315,3 +315,16 @@ def test_the_trainer_pages_render(trainer: Any, trainer_client: Client) -> None:
     listing = trainer_client.get(reverse("training_courses")).content.decode()
     assert "Posting on LinkedIn" in listing
     assert "1.0" in listing
+
+
+def test_the_trainers_list_shows_drafts_then_published_then_archived(trainer: Any) -> None:
+    from chorus.training.selectors.courses import course_list
+
+    archived = make_course(trainer, "A archived")
+    course_publish(membership=trainer, course=archived)
+    course_archive(membership=trainer, course=archived)
+    published = make_course(trainer, "B published")
+    course_publish(membership=trainer, course=published)
+    make_course(trainer, "C draft")
+    titles = [course.title for course in course_list(organization=trainer.organization)]
+    assert titles == ["C draft", "B published", "A archived"]
