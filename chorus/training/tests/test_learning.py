@@ -152,3 +152,23 @@ def test_another_organizations_course_is_404(employee: Any, client: Client) -> N
     assert client.get(reverse("course_detail", args=[course.pk])).status_code == 404
     assert client.get(reverse("lesson_detail", args=[lesson.pk])).status_code == 404
     assert client.post(reverse("quiz_start", args=[course.pk])).status_code == 404
+
+
+def test_my_learning_reads_in_the_same_queries_however_many_courses(
+    trainer: Any, employee: Any, client: Client
+) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(reverse("learning")).status_code == 200
+        return len(captured)
+
+    client.force_login(employee.user)
+    read_all(employee, published(trainer, "First"))
+    queries()  # the session's first page does more (its messages, the sign-in)
+    few = queries()
+    for number in range(4):
+        read_all(employee, published(trainer, f"More {number}", lessons=3))
+    assert queries() == few
