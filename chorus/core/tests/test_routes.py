@@ -44,8 +44,24 @@ from chorus.gamification.services.rewards import reward_request
 from chorus.links.services.links import clicks_store, link_mint
 from chorus.links.sinks import ClickRecord
 from chorus.links.visitors import visitor_key
+from chorus.training.models import (
+    Course,
+    Lesson,
+    LessonImage,
+    Question,
+    QuizAttempt,
+    Scenario,
+    ScenarioResponse,
+)
 
 ID_PARAMETERS = {
+    "course_id",
+    "lesson_id",
+    "lesson_image_id",
+    "question_id",
+    "attempt_id",
+    "scenario_id",
+    "response_id",
     "member_id",
     "group_id",
     "invitation_id",
@@ -222,6 +238,26 @@ def tenant_objects(organization):
         "token_id": token.pk,
         "secret": "no-such-invitation",
     }
+    course = Course.objects.create(
+        organization=organization, title="Walk", state="published", major_version=1
+    )
+    lesson = Lesson.objects.create(course=course, title="One")
+    values["course_id"] = course.pk
+    values["lesson_id"] = lesson.pk
+    values["lesson_image_id"] = LessonImage.objects.create(
+        lesson=lesson, image="training/none.png", width=1, height=1
+    ).pk
+    values["question_id"] = Question.objects.create(course=course, text="Q?").pk
+    values["attempt_id"] = QuizAttempt.objects.create(
+        organization=organization, membership=member, course=course, major_version=1
+    ).pk
+    scenario = Scenario.objects.create(
+        organization=organization, title="S", situation="S", state="published"
+    )
+    values["scenario_id"] = scenario.pk
+    values["response_id"] = ScenarioResponse.objects.create(
+        organization=organization, scenario=scenario, membership=member, state="submitted"
+    ).pk
     if apps.is_installed("chorus.accounts") and "memberimport" in apps.all_models["accounts"]:
         member_import = apps.get_model("accounts", "MemberImport").objects.create(
             organization=organization, rows=[]
