@@ -34,6 +34,11 @@ from chorus.links.services.links import new_code, short_url_base, tracked_destin
 from chorus.notifications.models import Notification
 from chorus.notifications.services.notifications import notifications_mark_read
 from chorus.sharing.services.topics import topic_follows_set
+from chorus.training.models import Choice, ScenarioState
+from chorus.training.services.lessons import lesson_mark_read
+from chorus.training.services.quizzes import attempt_answer, attempt_start
+from chorus.training.services.scenarios import response_submit, scenario_create
+from chorus.training.services.starter import starter_curriculum_add
 
 DAYS = 90
 # Of the benchmarks' full size (500,000 shares, 10 million clicks): about 300 shares and
@@ -313,3 +318,51 @@ def topic_follows_add(*, organization: Organization) -> int:
             topic_follows_set(membership=member, topic_ids=chosen)
             following += 1
     return following
+
+
+# Practice the trainer wrote, and Maya's answer waiting for her feedback.
+SCENARIO = (
+    "A customer complains on X",
+    "A customer posts on X: *“Third day without access to my Acme dashboard and support "
+    "still hasn't answered. Is anyone at Acme even listening?”* They tag the company and a "
+    "few colleagues, you among them. Write the reply you would post from your own account.",
+)
+MAYA_ANSWER = (
+    "I'm sorry, that's frustrating. I work at Acme (#employee) and I've passed this to our "
+    "support team; they'll reply to you here today. Could you DM them your ticket number?"
+)
+
+
+def training_add(*, organization: Organization, trainer: User, maya: Membership) -> None:
+    """The starter curriculum, with Maya done with the policy course (quiz passed), halfway
+    through LinkedIn, and a practice answer waiting for the trainer."""
+    courses = {
+        course.starter_key: course
+        for course in starter_curriculum_add(organization=organization, actor=trainer)
+    }
+    policy = courses["policy"]
+    for lesson in policy.lessons.all():
+        lesson_mark_read(membership=maya, lesson=lesson)
+    attempt = attempt_start(membership=maya, course=policy)
+    for drawn in attempt.drawn:
+        right = Choice.objects.filter(question_id=drawn["question"], is_correct=True)
+        attempt_answer(
+            membership=maya,
+            attempt=attempt,
+            question_id=drawn["question"],
+            choice_ids=list(right.values_list("pk", flat=True)),
+        )
+    first = courses["linkedin"].lessons.order_by("position", "pk").first()
+    if first is not None:
+        lesson_mark_read(membership=maya, lesson=first)
+    coach = Membership.objects.get(organization=organization, user=trainer)
+    title, situation = SCENARIO
+    scenario = scenario_create(
+        membership=coach,
+        title=title,
+        situation=situation,
+        network="x",
+        state=ScenarioState.PUBLISHED,
+        course=courses["crisis"],
+    )
+    response_submit(membership=maya, scenario=scenario, text=MAYA_ANSWER)

@@ -103,6 +103,21 @@ def check_acme_has_its_look_and_members_follow_topics() -> None:
     assert sum(figure.followers for figure in figures) >= 3
 
 
+def check_training_has_courses_progress_and_practice_waiting() -> None:
+    from chorus.training.models import CourseCompletion, ScenarioResponse
+
+    learning = _as(MAYA).get(reverse("learning"))
+    assert learning.status_code == 200
+    page = learning.content.decode()
+    assert "Social media policy" in page or "policy" in page.lower()
+    maya = Membership.objects.get(user__email=MAYA)
+    done = CourseCompletion.objects.filter(membership=maya)
+    assert [c.course.starter_key for c in done] == ["policy"]
+    assert ScenarioResponse.objects.filter(membership=maya, state="submitted").count() == 1
+    tess = _as("trainer@acme.example").get(reverse("home")).content.decode()
+    assert "A customer complains on X" in tess or "waits for your feedback" in tess
+
+
 def check_work_waits_for_the_approver_and_the_curator() -> None:
     queue = _as("approver@acme.example").get(reverse("review_queue"))
     assert len(queue.context["items"]) >= 2
@@ -159,5 +174,6 @@ def test_the_demo_has_something_true_on_every_page_a_buyer_opens(db: None) -> No
     check_maya_and_the_admin_have_notifications()
     check_the_feed_has_posts_with_pictures_and_the_post_of_the_day()
     check_acme_has_its_look_and_members_follow_topics()
+    check_training_has_courses_progress_and_practice_waiting()
     check_work_waits_for_the_approver_and_the_curator()
     check_posts_and_shares_are_in_every_state()

@@ -143,7 +143,7 @@ class Command(BaseCommand):
     def program(self, acme: Organization, *, history: int) -> None:
         """The headcounts of the history's days, then what runs around it: a challenge,
         rewards and requests, suggestions, the RSS source, Acme's logo and colour, the topics
-        members follow; older notifications read."""
+        members follow, the starter curriculum and practice; older notifications read."""
         admin = User.objects.get(email=STAFF[0][0])
         curator = User.objects.get(email=STAFF[1][0])
         maya = Membership.objects.get(organization=acme, user__email=MAYA)
@@ -161,10 +161,14 @@ class Command(BaseCommand):
             # Only with a new history: what an admin changed later is theirs to keep.
             activity.look_set(organization=acme, admin=admin)
             activity.topic_follows_add(organization=acme)
+            activity.training_add(
+                organization=acme, trainer=User.objects.get(email=TRAINER), maya=maya
+            )
             activity.notifications_tidy(organization=acme)
 
 
 MAYA = "maya.schmidt@acme.example"
+TRAINER = "trainer@acme.example"
 
 
 def members_create(acme: Organization) -> int:
