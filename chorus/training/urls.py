@@ -6,6 +6,7 @@ urlpatterns = [
     # Trainers
     path("manage/training/", courses.training_courses, name="training_courses"),
     path("manage/training/new/", courses.training_course_new, name="training_course_new"),
+    path("manage/training/starter/", courses.training_starter_add, name="training_starter_add"),
     path("manage/training/<int:course_id>/", courses.training_course, name="training_course"),
     path(
         "manage/training/<int:course_id>/edit/",

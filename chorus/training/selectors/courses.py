@@ -14,6 +14,7 @@ from chorus.training.models import (
     LessonImage,
     Question,
 )
+from chorus.training.services.starter import STARTER_COURSES, StarterCourse
 
 
 def course_list(*, organization: Organization) -> QuerySet[Course]:
@@ -75,3 +76,13 @@ def completion_count(*, course: Course) -> int:
     return CourseCompletion.objects.filter(
         organization_id=course.organization_id, course=course, major_version=course.major_version
     ).count()
+
+
+def starter_courses_missing(*, organization: Organization) -> list[StarterCourse]:
+    """The starter curriculum's courses the organization has not added (or deleted since)."""
+    added = set(
+        Course.objects.filter(organization=organization)
+        .exclude(starter_key="")
+        .values_list("starter_key", flat=True)
+    )
+    return [course for course in STARTER_COURSES if course.key not in added]

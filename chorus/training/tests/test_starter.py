@@ -240,3 +240,24 @@ def test_others_may_not_add_it_and_nothing_changes(organization: Any, who: str) 
 
     assert not Course.objects.exists()
     assert not AuditEvent.objects.filter(action="training.starter_added").exists()
+
+
+def test_a_trainer_adds_the_starter_curriculum_with_one_button(client, organization):
+    from django.urls import reverse
+
+    from chorus.factories import MembershipFactory
+
+    trainer = MembershipFactory(organization=organization, is_trainer=True)
+    employee = MembershipFactory(organization=organization)
+    client.force_login(employee.user)
+    assert client.post(reverse("training_starter_add")).status_code == 403
+    client.force_login(trainer.user)
+    page = client.get(reverse("training_courses")).content.decode()
+    assert "Add the starter curriculum" in page
+    response = client.post(reverse("training_starter_add"), follow=True)
+    body = response.content.decode()
+    assert f"Added {len(STARTER_COURSES)} starter courses" in body
+    assert "Add the starter curriculum" not in body  # nothing left to add
+    assert Course.objects.filter(organization=organization).count() == len(STARTER_COURSES)
+    again = client.post(reverse("training_starter_add"), follow=True).content.decode()
+    assert "Every starter course is already here." in again

@@ -9,7 +9,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from chorus.accounts.access import MemberRequest, role_required
@@ -20,6 +20,7 @@ from chorus.training.selectors import courses as selectors
 from chorus.training.services import courses as course_services
 from chorus.training.services import lessons as lesson_services
 from chorus.training.services import quizzes as quiz_services
+from chorus.training.services.starter import starter_curriculum_add
 
 
 def form_errors(form: forms.Form, error: ValidationError) -> None:
@@ -41,7 +42,30 @@ def _course(request: MemberRequest, course_id: int) -> Course:
 @role_required("trainer")
 def training_courses(request: MemberRequest) -> HttpResponse:
     courses = selectors.course_list(organization=request.organization)
-    return render(request, "training/courses_manage.html", {"courses": courses})
+    missing = selectors.starter_courses_missing(organization=request.organization)
+    return render(
+        request, "training/courses_manage.html", {"courses": courses, "starter_missing": missing}
+    )
+
+
+@require_POST
+@role_required("trainer")
+def training_starter_add(request: MemberRequest) -> HttpResponse:
+    """One button: the starter curriculum Chorus ships, published for everyone, editable."""
+    added = starter_curriculum_add(organization=request.organization, actor=request.membership.user)
+    if added:
+        messages.success(
+            request,
+            ngettext(
+                "Added %(count)s starter course, published for everyone: edit it as you like.",
+                "Added %(count)s starter courses, published for everyone: edit them as you like.",
+                len(added),
+            )
+            % {"count": len(added)},
+        )
+    else:
+        messages.info(request, gettext("Every starter course is already here."))
+    return redirect("training_courses")
 
 
 @require_http_methods(["GET", "POST"])
