@@ -40,6 +40,7 @@ PAGES = {
         "settings",
         "program",
         "my_suggestions",
+        "learning",
     ],
     "curator": [
         "home",
@@ -53,6 +54,14 @@ PAGES = {
         "manage_challenges",
     ],
     "approver": ["home", "review_queue", "caption_review_queue", "analytics_dashboard"],
+    "trainer": [
+        "home",
+        "learning",
+        "practice",
+        "training_courses",
+        "training_scenarios",
+        "training_scenario_reviews",
+    ],
     "admin": [
         "home",
         "members",
@@ -85,6 +94,9 @@ def acme():
         ),
         "approver": MembershipFactory(
             organization=organization, is_approver=True, user__email="alex@acme.test"
+        ),
+        "trainer": MembershipFactory(
+            organization=organization, is_trainer=True, user__email="tess@acme.test"
         ),
         "admin": MembershipFactory(
             organization=organization, is_admin=True, user__email="ada@acme.test"
