@@ -46,7 +46,15 @@ def test_an_employee_in_the_program_sees_sharing_and_their_own_progress(client, 
     html = client.get(reverse("feed")).content.decode()
     assert sections(html) == {
         "Share": ["Feed", "Your shares", "Your topics", "Connected accounts", "Suggest content"],
-        "You": ["Your stats", "Points", "Leaderboard", "Challenges", "Badges", "Rewards"],
+        "You": [
+            "Your stats",
+            "Learning",
+            "Points",
+            "Leaderboard",
+            "Challenges",
+            "Badges",
+            "Rewards",
+        ],
     }
     assert re.findall(r"<span>([^<]+)</span>", tabbar(html)) == [
         "Feed",
@@ -61,13 +69,23 @@ def test_an_employee_in_the_program_sees_sharing_and_their_own_progress(client, 
 def test_an_admin_sees_administration_with_the_rest_folded(admin_client):
     html = admin_client.get(reverse("members")).content.decode()
     found = sections(html)
-    assert list(found) == ["Share", "You", "Content", "Review", "Insights", "Administration"]
+    assert list(found) == [
+        "Share",
+        "You",
+        "Content",
+        "Review",
+        "Training",
+        "Insights",
+        "Administration",
+    ]
     assert "Members" in found["Administration"] and "Audit log" in found["Administration"]
     assert "Join the program" in found["Share"]  # admins are not in the program by default
     folded = re.findall(r'<details class="nav-section">\s*<summary>([^<]+)', sidebar(html))
-    assert [title.strip() for title in folded] == ["Content", "Review"]
+    assert [title.strip() for title in folded] == ["Content", "Review", "Training"]
     visible = sum(
-        len(items) for title, items in found.items() if title not in ("Content", "Review")
+        len(items)
+        for title, items in found.items()
+        if title not in ("Content", "Review", "Training")
     )
     assert visible <= 20  # nobody faces a menu of 30 links
 
@@ -89,7 +107,7 @@ def test_points_pages_leave_the_menu_when_points_are_off(client, advocate):
     )
     client.force_login(advocate.user)
     html = client.get(reverse("home")).content.decode()
-    assert sections(html)["You"] == ["Your stats"]
+    assert sections(html)["You"] == ["Your stats", "Learning"]
     assert "Points" not in tabbar(html) and "Stats" in tabbar(html)
 
 
