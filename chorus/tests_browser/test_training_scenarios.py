@@ -10,14 +10,13 @@ from typing import Any
 import pytest
 
 from chorus.factories import ComplianceRuleFactory, MembershipFactory, OrganizationFactory
-from chorus.tests_browser.conftest import browser, page  # noqa: F401 (fixtures)
 from chorus.training.models import ResponseState, ScenarioResponse, ScenarioState
 from chorus.training.services import scenarios as services
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 PASSWORD = "correct horse battery"
-AXE = Path(__file__).resolve().parents[3] / "node_modules" / "axe-core" / "axe.min.js"
+AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
 
 
 def sign_in(tab: Any, email: str) -> None:
@@ -41,7 +40,7 @@ def serious_axe_violations(tab: Any) -> list[str]:
     return [f"{v['id']}: {v['help']}" for v in result if v["impact"] in ("serious", "critical")]
 
 
-def test_a_member_answers_on_a_phone_and_a_trainer_asks_for_another_try(page):  # noqa: F811
+def test_a_member_answers_on_a_phone_and_a_trainer_asks_for_another_try(page):
     organization = OrganizationFactory(name="Acme", slug="acme")
     trainer = MembershipFactory(organization=organization, is_trainer=True, user__email="t@a.test")
     MembershipFactory(organization=organization, user__email="emma@a.test")

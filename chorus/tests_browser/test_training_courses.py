@@ -10,7 +10,6 @@ from typing import Any
 import pytest
 
 from chorus.factories import GroupFactory, MembershipFactory, OrganizationFactory
-from chorus.tests_browser.conftest import browser, page  # noqa: F401 (fixtures)
 from chorus.training.models import Choice, CourseCompletion, QuizAttempt
 from chorus.training.services.courses import CourseFields, course_create, course_publish
 from chorus.training.services.lessons import LessonFields, lesson_create
@@ -19,7 +18,7 @@ from chorus.training.services.quizzes import QuestionFields, question_create
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 PASSWORD = "correct horse battery"
-AXE = Path(__file__).resolve().parents[3] / "node_modules" / "axe-core" / "axe.min.js"
+AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
 
 
 def sign_in(tab: Any, email: str) -> None:
@@ -48,7 +47,7 @@ def check(tab: Any) -> None:
     assert serious_axe_violations(tab) == [], tab.url
 
 
-def test_a_member_reads_fails_and_passes_on_a_phone(page: Any) -> None:  # noqa: F811
+def test_a_member_reads_fails_and_passes_on_a_phone(page: Any) -> None:
     organization = OrganizationFactory(name="Acme", slug="acme")
     trainer: Any = MembershipFactory(
         organization=organization, is_trainer=True, user__email="t@a.test"
@@ -118,7 +117,7 @@ def test_a_member_reads_fails_and_passes_on_a_phone(page: Any) -> None:  # noqa:
 
 
 @pytest.mark.parametrize("width", [390, 1280])
-def test_trainer_pages_fit_and_are_accessible(page: Any, width: int) -> None:  # noqa: F811
+def test_trainer_pages_fit_and_are_accessible(page: Any, width: int) -> None:
     organization = OrganizationFactory(name="Acme", slug="acme")
     trainer: Any = MembershipFactory(
         organization=organization, is_trainer=True, user__email="t@a.test"
