@@ -168,6 +168,17 @@ def test_certified_is_never_awarded_yet(world):
     assert badges_check([world.emma.pk]) == 0
 
 
+def test_the_admin_page_does_not_offer_a_badge_nobody_can_earn(world, client):
+    client.force_login(world.admin.user)
+    page = client.get("/manage/badges/").content.decode()
+    assert 'value="first_share"' in page and 'value="certified"' not in page
+    response = client.post(
+        "/manage/badges/", {"name": "Certified", "criterion": "certified", "active": "on"}
+    )
+    assert response.status_code == 400 or "Select a valid choice" in response.content.decode()
+    assert not Badge.objects.filter(name="Certified").exists()
+
+
 def test_streak_badge_at_n_weeks(world):
     badge(world, Criterion.STREAK_WEEKS, 3, name="3 weeks")
     share(world, at=NOW - timedelta(weeks=1))
