@@ -275,7 +275,7 @@ class Criterion(models.TextChoices):
     STREAK_WEEKS = "streak_weeks", _("Weekly sharing streak")
     SUGGESTION_ACCEPTED = "suggestion_accepted", _("A suggestion accepted")
     # Training lands later: the choice is kept, nothing awards it yet.
-    CERTIFIED = "certified", _("Certified (training, later)")
+    CERTIFIED = "certified", _("Certified")
 
 
 # Each criterion's emblem: an interface icon (lucide, in the sprite) on the accent colour.
