@@ -350,7 +350,7 @@ def test_every_preview_fetcher_is_stored_as_a_preview_with_its_name(edge, link):
     drain(edge)
     link.refresh_from_db()
     assert (link.clicks, link.unique_clicks, link.previews) == (0, 0, len(PREVIEW_FETCHERS))
-    stored = list(Click.objects.values_list("kind", "bot_name", "device_class"))
+    stored = list(Click.objects.order_by("pk").values_list("kind", "bot_name", "device_class"))
     assert stored == [("bot", name, "bot") for _ua, name in PREVIEW_FETCHERS]
 
 
