@@ -1,4 +1,4 @@
-"""Training: courses of lessons, quizzes, practice scenarios, and what members did with them.
+"""Courses of lessons, quizzes, practice scenarios, and what members did with them.
 
 A course is written by trainers as ordered lessons in Markdown, with a question bank for its
 quiz. Publishing makes a version: fixing a typo is a minor version (whoever finished the
