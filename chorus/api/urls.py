@@ -36,8 +36,13 @@ from chorus.sharing.api.network_settings import router as network_settings_route
 from chorus.sharing.api.reviews import router as share_reviews_router
 from chorus.sharing.api.shares import router as shares_router
 from chorus.sharing.api.topics import router as topics_router
+from chorus.training.api.certifications import router as training_certifications_router
 from chorus.training.api.courses import router as training_courses_router
+from chorus.training.api.gates import router as training_gates_router
+from chorus.training.api.policy import router as training_policy_router
+from chorus.training.api.reports import router as training_reports_router
 from chorus.training.api.scenarios import router as training_scenarios_router
+from chorus.training.api.sessions import router as training_sessions_router
 from chorus.writing.api.suggestions import router as writing_router
 
 api = NinjaAPI(
@@ -84,6 +89,11 @@ api.add_router("/", gamification_badges_router)
 api.add_router("/", writing_router)
 api.add_router("/", training_courses_router)
 api.add_router("/", training_scenarios_router)
+api.add_router("/", training_certifications_router)
+api.add_router("/", training_gates_router)
+api.add_router("/", training_policy_router)
+api.add_router("/", training_sessions_router)
+api.add_router("/", training_reports_router)
 
 
 @api.exception_handler(ValidationError)

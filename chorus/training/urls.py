@@ -77,6 +77,11 @@ urlpatterns = [
     path("learning/<int:course_id>/quiz/", quizzes.quiz_start, name="quiz_start"),
     path("learning/attempts/<int:attempt_id>/", quizzes.quiz_attempt, name="quiz_attempt"),
     path("learning/attempts/<int:attempt_id>/answer/", quizzes.quiz_answer, name="quiz_answer"),
-    # Practice scenarios keep their own routes.
+    # Each further feature keeps its own routes.
     path("", include("chorus.training.scenario_urls")),
+    path("", include("chorus.training.certification_urls")),
+    path("", include("chorus.training.gate_urls")),
+    path("", include("chorus.training.policy_urls")),
+    path("", include("chorus.training.session_urls")),
+    path("", include("chorus.training.report_urls")),
 ]
