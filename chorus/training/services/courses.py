@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
@@ -19,6 +20,7 @@ from chorus.training.models import (
     LessonProgress,
     QuizAttempt,
 )
+from chorus.training.services.certification import certificates_award_due
 
 MAX_MINUTES = 1000
 MAX_QUESTIONS_PER_ATTEMPT = 200
@@ -224,8 +226,11 @@ def require_published(course: Course) -> None:
 
 def course_complete_if_done(*, membership: Membership, course: Course) -> CourseCompletion | None:
     """Record the completion at the current major version once every lesson is read and the
-    quiz is passed (or the course has no active questions). Idempotent: the existing
-    completion is returned."""
+    quiz is passed (or the course has no active questions). Taking the course again
+    refreshes it: a quiz passed again (or, without a quiz, every lesson read again) after
+    the completion moves its date (and score) to the retake, which is what renewing a
+    certificate asks for. Otherwise idempotent: the existing completion is returned. The
+    member's certificates now due are issued."""
     if course.state != CourseState.PUBLISHED or course.major_version == 0:
         return None
     existing = CourseCompletion.objects.filter(
@@ -234,32 +239,42 @@ def course_complete_if_done(*, membership: Membership, course: Course) -> Course
         course=course,
         major_version=course.major_version,
     ).first()
-    if existing is not None:
-        return existing
     lesson_ids = set(course.lessons.values_list("pk", flat=True))
-    read = set(
-        LessonProgress.objects.filter(
-            organization=membership.organization, membership=membership, lesson_id__in=lesson_ids
-        ).values_list("lesson_id", flat=True)
+    progress = LessonProgress.objects.filter(
+        organization=membership.organization, membership=membership, lesson_id__in=lesson_ids
     )
-    if lesson_ids - read:
-        return None
+    read = dict(progress.values_list("lesson_id", "completed_at"))
+    if lesson_ids - set(read):
+        return existing
     score: int | None = None
+    retaken_at = None
     if course.questions.filter(is_active=True).exists():
-        passed = (
-            QuizAttempt.objects.filter(
-                organization=membership.organization,
-                membership=membership,
-                course=course,
-                major_version=course.major_version,
-                passed=True,
-            )
-            .order_by("-score")
-            .first()
+        passed_attempts = QuizAttempt.objects.filter(
+            organization=membership.organization,
+            membership=membership,
+            course=course,
+            major_version=course.major_version,
+            passed=True,
         )
-        if passed is None:
-            return None
-        score = passed.score
+        if existing is not None:
+            latest = (
+                passed_attempts.filter(submitted_at__gt=existing.completed_at)
+                .order_by("-submitted_at", "-id")
+                .first()
+            )
+            if latest is not None:
+                score, retaken_at = latest.score, latest.submitted_at
+        else:
+            passed = passed_attempts.order_by("-score").first()
+            if passed is None:
+                return None
+            score = passed.score
+    elif existing is not None and read and min(read.values()) > existing.completed_at:
+        retaken_at = max(read.values())
+    if existing is not None:
+        if retaken_at is None:
+            return existing
+        return _completion_refresh(existing, course=course, score=score, at=retaken_at)
     try:
         with transaction.atomic():
             completion = CourseCompletion.objects.create(
@@ -284,4 +299,28 @@ def course_complete_if_done(*, membership: Membership, course: Course) -> Course
         target=course,
         data={"version": course.version_label, "score": score},
     )
+    certificates_award_due(membership=membership)
+    return completion
+
+
+def _completion_refresh(
+    completion: CourseCompletion, *, course: Course, score: int | None, at: datetime
+) -> CourseCompletion:
+    """The member took the course again: the completion moves to the retake."""
+    membership = completion.membership
+    completion.completed_at = at
+    completion.minor_version = course.minor_version
+    fields = ["completed_at", "minor_version"]
+    if score is not None:
+        completion.score = score
+        fields.append("score")
+    completion.save(update_fields=fields)
+    audit_record(
+        organization=membership.organization,
+        actor=membership.user,
+        action="course.retaken",
+        target=course,
+        data={"version": course.version_label, "score": score},
+    )
+    certificates_award_due(membership=membership)
     return completion

@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from chorus.accounts.models import Membership
@@ -181,16 +182,21 @@ def lesson_image_delete(*, membership: Membership, image: LessonImage) -> None:
 
 
 def lesson_mark_read(*, membership: Membership, lesson: Lesson) -> bool:
-    """The member read the lesson (idempotent). True when this finished the course."""
+    """The member read the lesson. True when the course is done. Reading it again moves
+    the date it was read (a course without a quiz is retaken by reading it all again)."""
     course = lesson.course
     if not course_open_to(course, membership):
         raise ValidationError(_("This course is not open to you."))
     require_published(course)
     try:
         with transaction.atomic():
-            LessonProgress.objects.get_or_create(
+            _progress, created = LessonProgress.objects.get_or_create(
                 organization=membership.organization, membership=membership, lesson=lesson
             )
     except IntegrityError:
-        pass
+        created = True  # read at the same moment elsewhere
+    if not created:
+        LessonProgress.objects.filter(
+            organization=membership.organization, membership=membership, lesson=lesson
+        ).update(completed_at=timezone.now())
     return course_complete_if_done(membership=membership, course=course) is not None

@@ -27,6 +27,7 @@ from chorus.training.models import (
     ScenarioState,
 )
 from chorus.training.selectors import scenarios as selectors
+from chorus.training.services.certification import certificates_award_due
 
 MAX_TITLE = 200
 MAX_SITUATION = 20000
@@ -304,4 +305,6 @@ def response_review(
             target_label=scenario.title,
             data={"member": response.membership_id},
         )
+        if passed:
+            certificates_award_due(membership=response.membership)
     return locked
