@@ -36,6 +36,7 @@ from chorus.core.waiting import waiting
 from chorus.gamification.selectors import home as gamification_home
 from chorus.gamification.services.points import gamification_enabled
 from chorus.sharing.selectors import home as sharing_home
+from chorus.training.selectors import policy as policy_selectors
 from chorus.training.selectors.scenarios import responses_for_review
 
 # How urgent a section is: the page shows the most urgent first (then in role order).
@@ -172,6 +173,11 @@ TODO_SOURCES: tuple[TodoSource, ...] = (_sharing_todos,)
 
 def _employee(home: Home, organization: Organization, membership: Membership, points: bool) -> None:
     day = site_today()
+    # Sharing waits for the current social media policy: acknowledging it comes first.
+    if policy_selectors.required_before_sharing(organization=organization):
+        due = policy_selectors.version_due(membership=membership)
+        if due is not None:
+            home.sections.append(Section("policy", SHARE, due, wide=True))
     feed = sharing_home.feed_glance(organization=organization, membership=membership, today=day)
     if feed.post_of_the_day is not None:
         home.sections.append(Section("post_of_the_day", SHARE, feed.post_of_the_day, wide=True))

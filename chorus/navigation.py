@@ -101,7 +101,7 @@ def _sections(membership: Any, points: bool) -> list[Section]:
             pgettext_lazy("navigation", "Learning"),
             "learning",
             "graduation-cap",
-            ("course_detail", "lesson_", "quiz_", "practice", "practice_"),
+            ("course_detail", "lesson_", "quiz_", "practice", "practice_", "policy", "policy_"),
         )
     )
     if points:
@@ -197,6 +197,12 @@ def _sections(membership: Any, points: bool) -> list[Section]:
                         "training_scenario_reviews",
                         "circle-check",
                         ("training_scenario_review",),
+                    ),
+                    Item(
+                        pgettext_lazy("navigation", "Social media policy"),
+                        "training_policy",
+                        "scroll-text",
+                        ("training_policy_",),
                     ),
                 ],
             )

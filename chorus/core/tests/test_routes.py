@@ -48,6 +48,8 @@ from chorus.training.models import (
     Course,
     Lesson,
     LessonImage,
+    Policy,
+    PolicyVersion,
     Question,
     QuizAttempt,
     Scenario,
@@ -84,6 +86,7 @@ ID_PARAMETERS = {
     "reward_request_id",
     "challenge_id",
     "badge_id",
+    "policy_version_id",
 }
 
 
@@ -257,6 +260,16 @@ def tenant_objects(organization):
     values["scenario_id"] = scenario.pk
     values["response_id"] = ScenarioResponse.objects.create(
         organization=organization, scenario=scenario, membership=member, state="submitted"
+    ).pk
+    policy, _created = Policy.objects.get_or_create(
+        organization=organization, defaults={"title": "Policy", "draft": "Be kind."}
+    )
+    values["policy_version_id"] = PolicyVersion.objects.create(
+        organization=organization,
+        policy=policy,
+        number=policy.versions.count() + 1,
+        title="Policy",
+        body="Be kind.",
     ).pk
     if apps.is_installed("chorus.accounts") and "memberimport" in apps.all_models["accounts"]:
         member_import = apps.get_model("accounts", "MemberImport").objects.create(

@@ -16,6 +16,7 @@ from chorus.accounts.access import MemberRequest, role_required
 from chorus.training.markdown import render_markdown
 from chorus.training.models import CourseState, LessonImage
 from chorus.training.selectors import learning as selectors
+from chorus.training.selectors import policy as policy_selectors
 from chorus.training.services import lessons as lesson_services
 from chorus.training.services import quizzes as quiz_services
 
@@ -27,6 +28,9 @@ def learning(request: MemberRequest) -> HttpResponse:
     context = {
         "required": [status for status in statuses if status.course.required],
         "optional": [status for status in statuses if not status.course.required],
+        # The social media policy: a prompt while its current version waits for them.
+        "policy_latest": policy_selectors.latest_version(organization=request.organization),
+        "policy_due": policy_selectors.version_due(membership=request.membership),
     }
     return render(request, "training/learning.html", context)
 
