@@ -204,6 +204,12 @@ def _sections(membership: Any, points: bool) -> list[Section]:
                         "scroll-text",
                         ("training_policy_",),
                     ),
+                    Item(
+                        pgettext_lazy("navigation", "Reports"),
+                        "training_reports",
+                        "chart-column",
+                        ("training_report",),
+                    ),
                 ],
             )
         )

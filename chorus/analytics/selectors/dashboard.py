@@ -22,7 +22,7 @@ from chorus.analytics.models import (
     DailyHeadcount,
     DailyShareStats,
 )
-from chorus.analytics.rollups import SMALLEST_GROUP, group_sizes
+from chorus.analytics.rollups import SMALLEST_GROUP, day_bounds, group_sizes
 from chorus.analytics.selectors.filters import (
     MEMBER_FIELDS,
     METRICS,
@@ -35,6 +35,7 @@ from chorus.analytics.selectors.filters import (
 )
 from chorus.analytics.selectors.values import EarnedMediaValue, earned_media_value, value_settings
 from chorus.networks.registry import CHANNEL_CHOICES
+from chorus.training.selectors import reports as training_reports
 
 # Groups smaller than rollups.SMALLEST_GROUP are one line, so nobody is singled out.
 # Marked for translation here, translated where shown (tests compare the English texts).
@@ -425,4 +426,18 @@ def adoption(*, organization: Organization, filters: Filters) -> Adoption:
         concentration=concentration,
         top_members_counted=counted,
         taken_at=latest.created_at if latest else None,
+    )
+
+
+def knowledge(
+    *, organization: Organization, filters: Filters
+) -> training_reports.KnowledgeSummary | None:
+    """Beside participation: the mean quiz score of the period (each member's first attempt
+    at a course in a month) and the share of active members certified now, for the
+    group filtered on; None when no quiz was taken (or the group is under 5 members)."""
+    return training_reports.knowledge_summary(
+        organization=organization,
+        start=day_bounds(filters.date_from)[0],
+        end=day_bounds(filters.date_to)[1],
+        group_id=filters.group_id,
     )

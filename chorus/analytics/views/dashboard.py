@@ -88,6 +88,7 @@ def dashboard(request: MemberRequest) -> HttpResponse:
         members=ranking_selectors.top_members(organization=organization, filters=filters),
         group_rows=dashboard_selectors.group_comparison(organization=organization, filters=filters),
         adoption=dashboard_selectors.adoption(organization=organization, filters=filters),
+        knowledge=dashboard_selectors.knowledge(organization=organization, filters=filters),
         chart=chart_data(filters, series, networks),
         tables=exports.TABLES,
     )
