@@ -1,14 +1,14 @@
 """Turning what happened into points (the periodic task, every minute).
 
 Read since the watermarks (analytics' RollupState, sources "points:..."): shares that
-became SHARED (by their last change), new clicks (by id) and new engagement snapshots (by
-id). Only what a person did counts: a click earns when it is a person's (not a bot
-preview, HEAD or prefetch), not the member's own, and the visitor's first on that link
-(not a repeat). A share undone within the hour of being shared gets its award reversed; a
-click later reclassified as a bot gets a reversal from chorus.actions.clicks. Awarding
-is idempotent (one award per source and rule), so reading a row twice earns nothing more,
-and a daily recheck reads the last two days of clicks again (ids committed out of order
-on PostgreSQL).
+became SHARED (by their last change), new clicks (by id), new engagement snapshots (by
+id), and courses completed and certificates earned (by id). Only what a person did
+counts: a click earns when it is a person's (not a bot preview, HEAD or prefetch), not
+the member's own, and the visitor's first on that link (not a repeat). A share undone
+within the hour of being shared gets its award reversed; a click later reclassified as a
+bot gets a reversal from chorus.actions.clicks. Awarding is idempotent (one award per
+source and rule), so reading a row twice earns nothing more, and a daily recheck reads
+the last two days of clicks again (ids committed out of order on PostgreSQL).
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ from chorus.gamification.services.badges import badges_check
 from chorus.gamification.services.points import points_award, points_reverse_sources
 from chorus.links.models import Click, ClickKind
 from chorus.sharing.models import Share, ShareMetrics, ShareStatus
+from chorus.training.models import Certificate, CourseCompletion
 
 UNDO_WINDOW = timedelta(hours=1)
 SHARES_OVERLAP = timedelta(minutes=2)  # updated_at is set before the commit
@@ -162,12 +163,50 @@ def award_engagement(*, seen: set[int] | None = None) -> int:
     return awarded
 
 
+def _award_new(
+    name: str,
+    model: type[CourseCompletion] | type[Certificate],
+    rule: str,
+    source: str,
+    seen: set[int],
+) -> int:
+    """Rows of `model` added since the watermark `name` earn `rule` once each."""
+    with transaction.atomic():
+        state = _state(name)
+        last = model.objects.aggregate(last=Max("id"))["last"] or state.last_id
+        first = state.last_id
+        state.last_id = last
+        state.save(update_fields=["last_id", "updated_at"])
+    rows = list(model.objects.filter(id__gt=first, id__lte=last).values_list("pk", "membership_id"))
+    members = _members({membership_id for _pk, membership_id in rows})
+    awarded = 0
+    for pk, membership_id in rows:
+        entry = points_award(
+            membership=members[membership_id], rule=rule, source=source, source_id=pk
+        )
+        awarded += entry is not None
+        seen.add(membership_id)
+    return awarded
+
+
+def award_training(*, seen: set[int]) -> dict[str, int]:
+    """Courses completed (each major version once) and certificates earned (each renewal
+    too) since the last look. The members are checked for badges ("Certified")."""
+    return {
+        "courses": _award_new("courses", CourseCompletion, Rule.COURSE, Source.COURSE, seen),
+        "certificates": _award_new(
+            "certificates", Certificate, Rule.CERTIFICATE, Source.CERTIFICATE, seen
+        ),
+    }
+
+
 def points_refresh() -> dict[str, int]:
     """Every minute: what happened since the last run, turned into points."""
     seen: set[int] = set()
     counts = award_shares(seen=seen)
     counts["clicks"] = award_clicks(seen=seen)
     counts["engagement"] = award_engagement(seen=seen)
+    counts.update(award_training(seen=seen))
     # Badges for the members who earned points or shared in this run.
     counts["badges"] = badges_check(seen)
     return counts

@@ -29,6 +29,7 @@ class Rule(models.TextChoices):
     ENGAGEMENT = "engagement", _("Reactions, reposts and replies to your shares")
     SUGGESTION = "suggestion", _("A suggestion of yours accepted")
     COURSE = "course", _("A course completed")
+    CERTIFICATE = "certificate", _("A certification earned")
     CARE_REPLY = "care_reply", _("A customer answered")
     REWARD = "reward", _("A reward redeemed")
 
@@ -40,6 +41,7 @@ DEFAULT_RULES: dict[str, tuple[int, int]] = {
     Rule.ENGAGEMENT: (1, 50),
     Rule.SUGGESTION: (20, 60),
     Rule.COURSE: (50, 0),
+    Rule.CERTIFICATE: (100, 0),
     Rule.CARE_REPLY: (10, 100),
 }
 
@@ -50,6 +52,7 @@ class Source(models.TextChoices):
     METRICS = "metrics", _("Engagement snapshot")
     SUGGESTION = "suggestion", _("Suggestion")
     COURSE = "course", _("Course")
+    CERTIFICATE = "certificate", _("Certificate")
     CARE_REPLY = "care_reply", _("Customer answer")
     REWARD_REQUEST = "reward_request", _("Reward request")
 
@@ -274,7 +277,7 @@ class Criterion(models.TextChoices):
     NETWORKS = "networks", _("Networks shared to")
     STREAK_WEEKS = "streak_weeks", _("Weekly sharing streak")
     SUGGESTION_ACCEPTED = "suggestion_accepted", _("A suggestion accepted")
-    # Training lands later: the choice is kept, nothing awards it yet.
+    # Holding a valid certificate of any certification (training).
     CERTIFIED = "certified", _("Certified")
 
 

@@ -17,6 +17,7 @@ from typing import Any
 
 from django.db.models import Count, Q, QuerySet, Sum
 from django.db.models.functions import TruncDate
+from django.utils import timezone
 from django.utils.translation import ngettext_lazy
 
 from chorus.accounts.models import Membership, Organization
@@ -25,6 +26,8 @@ from chorus.content.models import Suggestion, SuggestionStatus
 from chorus.gamification.models import Badge, BadgeAward, Criterion
 from chorus.links.models import Link
 from chorus.sharing.models import Share, ShareStatus
+from chorus.training.models import Certificate
+from chorus.training.selectors.certification import certificate_valid_q
 
 WEEK = timedelta(days=7)
 
@@ -174,7 +177,13 @@ def member_figures(membership_ids: Iterable[int]) -> dict[int, dict[str, int]]:
         figures[row["membership_id"]][Criterion.SUGGESTION_ACCEPTED] = row["accepted"]
     for pk, streak in sharing_streaks(ids).items():
         figures[pk][Criterion.STREAK_WEEKS] = streak.best
-    # Certification comes with training: nothing earns it yet (figure stays 0).
+    certified = (
+        Certificate.objects.filter(certificate_valid_q(timezone.now()), membership_id__in=ids)
+        .values("membership_id")
+        .annotate(held=Count("certification_id", distinct=True))
+    )
+    for row in certified:
+        figures[row["membership_id"]][Criterion.CERTIFIED] = row["held"]
     return figures
 
 

@@ -29,6 +29,7 @@ from chorus.gamification.services.points import gamification_enabled
 from chorus.links.models import Link
 from chorus.notifications.services.notifications import notification_create
 from chorus.sharing.models import Share, ShareStatus
+from chorus.training.models import Certificate
 
 MAX_NAME = 80
 MAX_DESCRIPTION = 300
@@ -188,11 +189,7 @@ def _award(badge: Badge, membership: Membership) -> bool:
 
 
 def _check_organization_members(organization_id: int, members: list[Membership]) -> int:
-    badges = [
-        badge
-        for badge in badges_active(organization=organization_id)
-        if badge.criterion != Criterion.CERTIFIED
-    ]
+    badges = list(badges_active(organization=organization_id))
     if not badges or not members:
         return 0
     held = set(
@@ -228,8 +225,8 @@ def badges_check(membership_ids: Iterable[int]) -> int:
 
 
 def badges_check_organization(*, organization_id: int) -> int:
-    """Check the members who could meet some badge already (they shared, have clicks or
-    an accepted suggestion): after a badge is added or changed."""
+    """Check the members who could meet some badge already (they shared, have clicks, an
+    accepted suggestion or a certificate): after a badge is added or changed."""
     if not gamification_enabled(organization_id=organization_id):
         return 0
     candidates = (
@@ -247,6 +244,11 @@ def badges_check_organization(*, organization_id: int) -> int:
             Suggestion.objects.filter(
                 organization_id=organization_id, status=SuggestionStatus.ACCEPTED
             ).values_list("membership_id", flat=True)
+        )
+        | set(
+            Certificate.objects.filter(organization_id=organization_id).values_list(
+                "membership_id", flat=True
+            )
         )
     )
     return badges_check(pk for pk in candidates if pk is not None)

@@ -28,6 +28,7 @@ from chorus.gamification.models import (
     BadgeAward,
     Criterion,
     GamificationSettings,
+    PointEntry,
     PointRule,
     Rule,
 )
@@ -38,6 +39,7 @@ from chorus.links.services.links import clicks_store
 from chorus.links.sinks import ClickRecord
 from chorus.notifications.models import Notification
 from chorus.sharing.models import ShareStatus
+from chorus.training.models import Certificate, Certification, Course, CourseCompletion
 
 NOW = datetime(2026, 5, 13, 12, 0, tzinfo=UTC)  # a Wednesday
 
@@ -162,21 +164,73 @@ def test_suggestion_accepted(world):
     assert badges_check([world.emma.pk]) == 1
 
 
-def test_certified_is_never_awarded_yet(world):
-    badge(world, Criterion.CERTIFIED)
-    share(world)
+def certificate(world, *, expires_at=None, revoked=False):
+    certification = Certification.objects.get_or_create(
+        organization=world.organization, name="Social media"
+    )[0]
+    return Certificate.objects.create(
+        organization=world.organization,
+        certification=certification,
+        membership=world.emma,
+        code=f"code-{Certificate.objects.count()}",
+        issued_at=NOW - timedelta(days=10),
+        expires_at=expires_at,
+        revoked_at=NOW if revoked else None,
+    )
+
+
+def test_certified_is_awarded_for_a_valid_certificate_only(world):
+    badge(world, Criterion.CERTIFIED, name="Certified")
+    certificate(world, expires_at=NOW - timedelta(days=1))
+    certificate(world, revoked=True)
     assert badges_check([world.emma.pk]) == 0
+    certificate(world, expires_at=NOW + timedelta(days=300))
+    assert badges_check([world.emma.pk]) == 1
+    assert BadgeAward.objects.get(membership=world.emma).badge.name == "Certified"
 
 
-def test_the_admin_page_does_not_offer_a_badge_nobody_can_earn(world, client):
+def test_points_for_a_completed_course_and_a_certificate_once_each(world):
+    badge(world, Criterion.CERTIFIED, name="Certified")
+    course = Course.objects.create(
+        organization=world.organization, title="Policy", state="published", major_version=1
+    )
+    completion = CourseCompletion.objects.create(
+        organization=world.organization,
+        membership=world.emma,
+        course=course,
+        major_version=1,
+        minor_version=0,
+    )
+    held = certificate(world, expires_at=NOW + timedelta(days=300))
+    counts = points_refresh()
+    assert (counts["courses"], counts["certificates"], counts["badges"]) == (1, 1, 1)
+    entries = PointEntry.objects.filter(membership=world.emma).order_by("rule")
+    assert [(e.rule, e.source_id, e.points) for e in entries] == [
+        (Rule.CERTIFICATE, held.pk, 100),
+        (Rule.COURSE, completion.pk, 50),
+    ]
+    assert points_refresh()["courses"] == 0
+    assert PointEntry.objects.filter(membership=world.emma).count() == 2
+
+
+def test_no_points_for_training_when_points_are_off(world):
+    GamificationSettings.objects.update_or_create(
+        organization=world.organization, defaults={"enabled": False}
+    )
+    certificate(world, expires_at=NOW + timedelta(days=300))
+    points_refresh()
+    assert not PointEntry.objects.filter(membership=world.emma).exists()
+
+
+def test_the_admin_page_offers_the_certified_badge(world, client):
     client.force_login(world.admin.user)
     page = client.get("/manage/badges/").content.decode()
-    assert 'value="first_share"' in page and 'value="certified"' not in page
-    response = client.post(
-        "/manage/badges/", {"name": "Certified", "criterion": "certified", "active": "on"}
+    assert 'value="certified"' in page
+    client.post(
+        "/manage/badges/",
+        {"name": "Certified", "criterion": "certified", "threshold": "1", "active": "on"},
     )
-    assert response.status_code == 400 or "Select a valid choice" in response.content.decode()
-    assert not Badge.objects.filter(name="Certified").exists()
+    assert Badge.objects.get(name="Certified").criterion == Criterion.CERTIFIED
 
 
 def test_streak_badge_at_n_weeks(world):

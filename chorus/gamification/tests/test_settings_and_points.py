@@ -42,6 +42,8 @@ DEFAULT_FORM = {
     "suggestion_daily_cap": "60",
     "course_points": "50",
     "course_daily_cap": "0",
+    "certificate_points": "100",
+    "certificate_daily_cap": "0",
     "care_reply_points": "10",
     "care_reply_daily_cap": "100",
 }
@@ -51,6 +53,7 @@ DEFAULT_SNAPSHOT = {
     "engagement": {"points": 1, "daily_cap": 50},
     "suggestion": {"points": 20, "daily_cap": 60},
     "course": {"points": 50, "daily_cap": 0},
+    "certificate": {"points": 100, "daily_cap": 0},
     "care_reply": {"points": 10, "daily_cap": 100},
 }
 
@@ -434,6 +437,7 @@ def test_api_settings_read_and_write(client, admin_member, organization):
         "engagement": (1, 50, True),
         "suggestion": (20, 60, True),
         "course": (50, 0, True),
+        "certificate": (100, 0, True),
         "care_reply": (10, 100, True),
     }
     response = client.put(

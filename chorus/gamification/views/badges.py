@@ -29,11 +29,7 @@ class BadgeForm(forms.Form):
     description = forms.CharField(
         label=gettext_lazy("Description"), required=False, max_length=services.MAX_DESCRIPTION
     )
-    # "Certified" is not offered: nobody can earn it before certification exists.
-    criterion = forms.ChoiceField(
-        label=gettext_lazy("Criterion"),
-        choices=[choice for choice in Criterion.choices if choice[0] != Criterion.CERTIFIED],
-    )
+    criterion = forms.ChoiceField(label=gettext_lazy("Criterion"), choices=Criterion.choices)
     threshold = forms.IntegerField(
         label=gettext_lazy("Threshold"),
         min_value=1,
