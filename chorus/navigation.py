@@ -101,7 +101,17 @@ def _sections(membership: Any, points: bool) -> list[Section]:
             pgettext_lazy("navigation", "Learning"),
             "learning",
             "graduation-cap",
-            ("course_detail", "lesson_", "quiz_", "practice", "practice_", "policy", "policy_"),
+            (
+                "course_detail",
+                "lesson_",
+                "quiz_",
+                "practice",
+                "practice_",
+                "my_certificates",
+                "certificate_detail",
+                "policy",
+                "policy_",
+            ),
         )
     )
     if points:
@@ -197,6 +207,16 @@ def _sections(membership: Any, points: bool) -> list[Section]:
                         "training_scenario_reviews",
                         "circle-check",
                         ("training_scenario_review",),
+                    ),
+                    Item(
+                        pgettext_lazy("navigation", "Certifications"),
+                        "training_certifications",
+                        "award",
+                        (
+                            "training_certification",
+                            "training_certification_",
+                            "training_certificate_",
+                        ),
                     ),
                     Item(
                         pgettext_lazy("navigation", "Social media policy"),

@@ -66,6 +66,8 @@ PERIODIC_SECONDS = {
     "chorus.gamification.tasks.points_recheck_recent": 86400,
     # Challenges that ended: the participants told the final figures, once.
     "chorus.gamification.tasks.challenges_send_results": 3600,
+    # Training: certificates about to expire (a reminder) or expired (a notice), once each.
+    "chorus.training.tasks.certificates_remind_and_expire": 3600,
 }
 PERIODIC_TASKS = tuple(PERIODIC_SECONDS)
 

@@ -31,5 +31,9 @@ urlpatterns: list[URLPattern] = [
     ),
     # Members
     path("learning/certificates/", certification.my_certificates, name="my_certificates"),
-    path("certificates/<str:code>/", certification.certificate_detail, name="certificate_detail"),
+    path(
+        "certificates/<str:certificate_code>/",
+        certification.certificate_detail,
+        name="certificate_detail",
+    ),
 ]

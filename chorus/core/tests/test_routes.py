@@ -45,6 +45,8 @@ from chorus.links.services.links import clicks_store, link_mint
 from chorus.links.sinks import ClickRecord
 from chorus.links.visitors import visitor_key
 from chorus.training.models import (
+    Certificate,
+    Certification,
     Course,
     Lesson,
     LessonImage,
@@ -64,6 +66,9 @@ ID_PARAMETERS = {
     "attempt_id",
     "scenario_id",
     "response_id",
+    "certification_id",
+    "certificate_id",
+    "certificate_code",
     "member_id",
     "group_id",
     "invitation_id",
@@ -261,6 +266,17 @@ def tenant_objects(organization):
     values["response_id"] = ScenarioResponse.objects.create(
         organization=organization, scenario=scenario, membership=member, state="submitted"
     ).pk
+    certification = Certification.objects.create(organization=organization, name="Walk")
+    certification.courses.add(course)
+    certificate = Certificate.objects.create(
+        organization=organization,
+        certification=certification,
+        membership=member,
+        code=f"walker-{organization.pk}-certificate",
+    )
+    values["certification_id"] = certification.pk
+    values["certificate_id"] = certificate.pk
+    values["certificate_code"] = certificate.code
     policy, _created = Policy.objects.get_or_create(
         organization=organization, defaults={"title": "Policy", "draft": "Be kind."}
     )

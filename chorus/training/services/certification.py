@@ -352,52 +352,59 @@ def certificates_remind_and_expire(*, now: datetime | None = None) -> dict[str, 
     A member who renewed (holds a later valid certificate) hears nothing about the old one."""
     moment = now or timezone.now()
     counts = {"reminded": 0, "expired": 0}
-    due = (
-        Certificate.objects.filter(
-            revoked_at__isnull=True, expires_at__isnull=False, membership__is_active=True
+    # Per certification (few), so only the certificates in their window are read.
+    for certification in Certification.objects.order_by("pk"):
+        window_opens = moment + timedelta(days=certification.reminder_days)
+        due = (
+            Certificate.objects.filter(
+                organization_id=certification.organization_id,
+                certification=certification,
+                revoked_at__isnull=True,
+                expires_at__isnull=False,
+                membership__is_active=True,
+            )
+            .filter(
+                Q(reminded_at__isnull=True, expires_at__gt=moment, expires_at__lte=window_opens)
+                | Q(expiry_told_at__isnull=True, expires_at__lte=moment)
+            )
+            .select_related("membership__user")
+            .order_by("pk")
         )
-        .filter(
-            Q(reminded_at__isnull=True, expires_at__gt=moment)
-            | Q(expiry_told_at__isnull=True, expires_at__lte=moment)
-        )
-        .select_related("certification", "membership__user", "membership__organization")
-        .order_by("pk")
-    )
-    for certificate in due.iterator(chunk_size=500):
-        assert certificate.expires_at is not None
-        certification = certificate.certification
-        expired = certificate.expires_at <= moment
-        if not expired:
-            opens = certificate.expires_at - timedelta(days=certification.reminder_days)
-            if moment < opens:
-                continue
-        renewed = Certificate.objects.filter(
-            certificate_valid_q(moment),
-            organization_id=certificate.organization_id,
-            membership_id=certificate.membership_id,
-            certification_id=certificate.certification_id,
-            issued_at__gt=certificate.issued_at,
-        ).exists()
-        field_name = "expiry_told_at" if expired else "reminded_at"
-        claimed = Certificate.objects.filter(
-            pk=certificate.pk, **{f"{field_name}__isnull": True}
-        ).update(**{field_name: moment})
-        if not claimed or renewed or not certification.is_active:
-            continue
-        language = certificate.membership.user.language or settings.LANGUAGE_CODE
-        with translation.override(language):
-            date = date_format(timezone.localtime(certificate.expires_at), "DATE_FORMAT")
-        params = {
-            "name": certification.name,
-            "date": date,
-            "courses": _courses_label(certification),
-        }
-        notification_create(
-            membership=certificate.membership,
-            kind="certificate_expired" if expired else "certificate_expiring",
-            message=EXPIRED_MESSAGE if expired else EXPIRING_MESSAGE,
-            params=params,
-            url=reverse("my_certificates"),
-        )
-        counts["expired" if expired else "reminded"] += 1
+        for certificate in due.iterator(chunk_size=500):
+            certificate.certification = certification
+            _remind_or_tell(certificate, moment, counts)
     return counts
+
+
+def _remind_or_tell(certificate: Certificate, moment: datetime, counts: dict[str, int]) -> None:
+    """Remind or tell the member about one certificate, once (claimed by an update). A
+    member who renewed since, or whose certification is no longer active, hears nothing."""
+    assert certificate.expires_at is not None
+    certification = certificate.certification
+    expired = certificate.expires_at <= moment
+    field_name = "expiry_told_at" if expired else "reminded_at"
+    claimed = Certificate.objects.filter(
+        pk=certificate.pk, **{f"{field_name}__isnull": True}
+    ).update(**{field_name: moment})
+    if not claimed or not certification.is_active:
+        return
+    renewed = Certificate.objects.filter(
+        certificate_valid_q(moment),
+        organization_id=certificate.organization_id,
+        membership_id=certificate.membership_id,
+        certification_id=certificate.certification_id,
+        issued_at__gt=certificate.issued_at,
+    ).exists()
+    if renewed:
+        return
+    language = certificate.membership.user.language or settings.LANGUAGE_CODE
+    with translation.override(language):
+        date = date_format(timezone.localtime(certificate.expires_at), "DATE_FORMAT")
+    notification_create(
+        membership=certificate.membership,
+        kind="certificate_expired" if expired else "certificate_expiring",
+        message=EXPIRED_MESSAGE if expired else EXPIRING_MESSAGE,
+        params={"name": certification.name, "date": date, "courses": _courses_label(certification)},
+        url=reverse("my_certificates"),
+    )
+    counts["expired" if expired else "reminded"] += 1

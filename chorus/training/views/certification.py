@@ -314,10 +314,12 @@ def my_certificates(request: MemberRequest) -> HttpResponse:
 
 @require_GET
 @member_required
-def certificate_detail(request: MemberRequest, code: str) -> HttpResponse:
+def certificate_detail(request: MemberRequest, certificate_code: str) -> HttpResponse:
     """The verification page: who, which certification, issued, valid until, and whether it
     is valid now. Any member of the same organization may open it; others get 404."""
-    certificate = selectors.certificate_by_code(membership=request.membership, code=code[:32])
+    certificate = selectors.certificate_by_code(
+        membership=request.membership, code=certificate_code[:32]
+    )
     if certificate is None:
         raise Http404
     state = selectors.certificate_state(certificate)
