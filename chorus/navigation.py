@@ -111,6 +111,8 @@ def _sections(membership: Any, points: bool) -> list[Section]:
                 "certificate_detail",
                 "policy",
                 "policy_",
+                "sessions",
+                "session_",
             ),
         )
     )
@@ -219,6 +221,12 @@ def _sections(membership: Any, points: bool) -> list[Section]:
                         ),
                     ),
                     Item(
+                        pgettext_lazy("navigation", "Sessions"),
+                        "training_sessions",
+                        "calendar",
+                        ("training_session", "training_session_"),
+                    ),
+                    Item(
                         pgettext_lazy("navigation", "Social media policy"),
                         "training_policy",
                         "scroll-text",
@@ -233,6 +241,15 @@ def _sections(membership: Any, points: bool) -> list[Section]:
                 ],
             )
         )
+        if admin:
+            sections[-1].items.append(
+                Item(
+                    pgettext_lazy("navigation", "What needs certification"),
+                    "training_gates",
+                    "shield-check",
+                    ("training_gate_",),
+                )
+            )
     if curator or approver:
         sections.append(
             Section(

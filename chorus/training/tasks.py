@@ -2,9 +2,88 @@
 
 from __future__ import annotations
 
+import logging
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.template.loader import render_to_string
+from django.utils import translation
+from django.utils.translation import gettext as _
 from django_tasks import task
 
-from chorus.core.tenancy import runs_across_organizations
+from chorus.accounts.models import Membership
+from chorus.accounts.selectors.branding import organization_logo_url
+from chorus.core.tenancy import runs_across_organizations, runs_in_organization_of
+from chorus.training.ical import session_ics, session_page_url, session_zone
+from chorus.training.models import TrainingSession
+
+logger = logging.getLogger(__name__)
+
+# Each kind of email about a session, and the iCalendar method its file carries.
+EMAIL_METHODS = {
+    "invitation": "REQUEST",
+    "update": "REQUEST",
+    "place": "REQUEST",
+    "cancel": "CANCEL",
+}
+
+
+def _subject(kind: str, title: str) -> str:
+    if kind == "invitation":
+        return _("Invitation: %(title)s") % {"title": title}
+    if kind == "update":
+        return _("Updated: %(title)s") % {"title": title}
+    if kind == "cancel":
+        return _("Cancelled: %(title)s") % {"title": title}
+    return _("You have a place: %(title)s") % {"title": title}
+
+
+@task()
+@runs_in_organization_of(TrainingSession, "session_id")
+def session_emails_send(*, session_id: int, membership_ids: list[int], kind: str) -> int:
+    """Email these members about the session (an invitation, an update, a cancellation or
+    a place from the waiting list), each in their language, with the session's iCalendar
+    file. Returns how many were sent."""
+    session = (
+        TrainingSession.objects.select_related("organization", "host").filter(pk=session_id).first()
+    )
+    if session is None or kind not in EMAIL_METHODS:
+        return 0
+    method = EMAIL_METHODS[kind]
+    organization = session.organization
+    zone = session_zone(session)
+    members = Membership.objects.select_related("user").filter(
+        organization=organization, pk__in=membership_ids, is_active=True
+    )
+    sent = 0
+    for member in members:
+        email = member.user.email
+        if not email:
+            continue
+        context = {
+            "session": session,
+            "kind": kind,
+            "zone": zone.key,
+            "member": member,
+            "link": session_page_url(session),
+            "logo_url": organization_logo_url(organization=organization),
+            "accent_color": organization.accent_color or "#3b4bdb",
+        }
+        with translation.override(member.user.language or settings.LANGUAGE_CODE):
+            subject = _subject(kind, session.title)
+            body = render_to_string("training/email/session.txt", context)
+            html = render_to_string("training/email/session.html", context)
+        message = EmailMultiAlternatives(subject, body, None, [email])
+        message.attach_alternative(html, "text/html")
+        ics = session_ics(session=session, method=method, attendee_email=email)
+        message.attach("session.ics", ics.decode(), f"text/calendar; method={method}")
+        try:
+            message.send()
+        except OSError:
+            logger.exception("Could not send the session email to member %s", member.pk)
+            continue
+        sent += 1
+    return sent
 
 
 @task()

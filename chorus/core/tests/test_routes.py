@@ -48,6 +48,7 @@ from chorus.training.models import (
     Certificate,
     Certification,
     Course,
+    Gate,
     Lesson,
     LessonImage,
     Policy,
@@ -56,6 +57,7 @@ from chorus.training.models import (
     QuizAttempt,
     Scenario,
     ScenarioResponse,
+    TrainingSession,
 )
 
 ID_PARAMETERS = {
@@ -66,9 +68,11 @@ ID_PARAMETERS = {
     "attempt_id",
     "scenario_id",
     "response_id",
+    "session_id",
     "certification_id",
     "certificate_id",
     "certificate_code",
+    "gate_id",
     "member_id",
     "group_id",
     "invitation_id",
@@ -158,6 +162,10 @@ def example_for(schema: dict[str, Any], components: dict[str, Any]) -> Any:
         return "someone@example.test"
     if schema.get("format") == "uri":
         return "https://example.test/"
+    if schema.get("format") == "date":
+        return "2030-01-01"
+    if schema.get("format") == "time":
+        return "10:00:00"
     if "enum" in schema:
         return schema["enum"][0]
     return "x"
@@ -265,6 +273,16 @@ def tenant_objects(organization):
     values["scenario_id"] = scenario.pk
     values["response_id"] = ScenarioResponse.objects.create(
         organization=organization, scenario=scenario, membership=member, state="submitted"
+    ).pk
+    # A session tomorrow (answers still open), meant for everyone.
+    values["session_id"] = TrainingSession.objects.create(
+        organization=organization,
+        title="Walk",
+        starts_at=timezone.now() + timedelta(days=1),
+        uid=f"walker-{organization.pk}@chorus",
+    ).pk
+    values["gate_id"] = Gate.objects.create(
+        organization=organization, action="care", requires_policy=True
     ).pk
     certification = Certification.objects.create(organization=organization, name="Walk")
     certification.courses.add(course)

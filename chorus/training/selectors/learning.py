@@ -34,6 +34,11 @@ def _member_group_ids(membership: Membership) -> set[int]:
     return set(membership.groups.values_list("pk", flat=True))
 
 
+# Public names for the other features targeted like courses (sessions).
+groups_target = _targets
+member_group_ids = _member_group_ids
+
+
 def course_targets(course: Course, membership: Membership) -> bool:
     """Whether the course is meant for this member (its audience, whatever its state)."""
     if course.organization_id != membership.organization_id or not membership.is_active:

@@ -17,6 +17,7 @@ from chorus.training.markdown import render_markdown
 from chorus.training.models import CourseState, LessonImage
 from chorus.training.selectors import learning as selectors
 from chorus.training.selectors import policy as policy_selectors
+from chorus.training.selectors import sessions as session_selectors
 from chorus.training.services import lessons as lesson_services
 from chorus.training.services import quizzes as quiz_services
 
@@ -28,6 +29,7 @@ def learning(request: MemberRequest) -> HttpResponse:
     context = {
         "required": [status for status in statuses if status.course.required],
         "optional": [status for status in statuses if not status.course.required],
+        "next_session": session_selectors.next_session_going(membership=request.membership),
         # The social media policy: a prompt while its current version waits for them.
         "policy_latest": policy_selectors.latest_version(organization=request.organization),
         "policy_due": policy_selectors.version_due(membership=request.membership),
