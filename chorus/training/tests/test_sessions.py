@@ -596,3 +596,62 @@ def test_the_api_hides_foreign_sessions(world, client):
             {"attended": {}},
         )
         assert response.status_code == 404
+
+
+def test_the_trainer_session_page_invites_changes_and_cancels(
+    world, client, django_capture_on_commit_callbacks
+):
+    with time_machine.travel(NOW, tick=False):
+        made = services.session_create(
+            membership=world.trainer, fields=fields(), frequency="weekly", occurrences=2
+        )
+        session = made[0]
+        services.rsvp_set(membership=world.emma, session=session, state="going")
+        client.force_login(world.trainer.user)
+        page = client.get(f"/manage/training/sessions/{session.pk}/")
+        assert page.status_code == 200
+        assert "Apply to the later sessions" in page.content.decode()
+        mail.outbox.clear()
+        with django_capture_on_commit_callbacks(execute=True):
+            invited = client.post(f"/manage/training/sessions/{session.pk}/invite/")
+        assert invited.status_code == 302
+        assert len(mail.outbox) == 4  # everyone: Tia, Emma, Sam, Kim
+        changed = client.post(
+            f"/manage/training/sessions/{session.pk}/",
+            {
+                "title": "Renamed",
+                "kind": "workshop",
+                "starts_on": "2026-03-19",
+                "starts_time": "10:30",
+                "time_zone": "Europe/Berlin",
+                "minutes": "45",
+                "capacity": "0",
+                "target": "all",
+                "apply_to_series": "on",
+            },
+        )
+        assert changed.status_code == 302
+        assert list(
+            TrainingSession.objects.order_by("starts_at").values_list("title", "sequence")
+        ) == [("Renamed", 1), ("Renamed", 1)]
+        cancelled = client.post(f"/manage/training/sessions/{session.pk}/cancel/", {"series": "1"})
+        assert cancelled.status_code == 302
+        assert not TrainingSession.objects.filter(cancelled_at__isnull=True).exists()
+        page = client.get(f"/manage/training/sessions/{session.pk}/")
+        assert "This session is cancelled." in page.content.decode()
+
+
+def test_the_member_session_page(world, client):
+    with time_machine.travel(NOW, tick=False):
+        session = plan(world.trainer, capacity=1, description="Bring **questions**.")
+        services.rsvp_set(membership=world.sam, session=session, state="going")
+        client.force_login(world.emma.user)
+        page = client.get(f"/learning/sessions/{session.pk}/").content.decode()
+        assert "<strong>questions</strong>" in page
+        assert "Join the waiting list" in page
+        client.post(f"/learning/sessions/{session.pk}/rsvp/", {"state": "going"})
+        page = client.get(f"/learning/sessions/{session.pk}/").content.decode()
+        assert "Waiting list: number 1" in page
+        refused = client.post(f"/learning/sessions/{session.pk}/rsvp/", {"state": "maybe"})
+        assert refused.status_code == 302
+    assert SessionRsvp.objects.get(membership=world.emma).state == RsvpState.WAITLIST
