@@ -439,3 +439,20 @@ def test_api_refuses_an_earlier_version(client, world, tokens):
     publish(world, body="New.", note="New")
     url = f"/api/v1/training/policy/versions/{old.pk}/acknowledge"
     assert client.post(url, headers=tokens.emma).status_code == 422
+
+
+def test_admin_page_shows_versions_and_the_switch(client, world):
+    first = publish(world)
+    services.policy_acknowledge(membership=world.emma, version=first)
+    publish(world, body="Second.", note="Shorter")
+    login(client, world.admin)
+    page = client.get("/manage/training/policy/").content.decode()
+    assert "Require it before sharing" in page
+    assert f"/policy/versions/{first.pk}/" in page and "Shorter" in page
+    assert "Version 2: 0 acknowledged, 3 not yet." in page
+    services.policy_require_before_sharing(membership=world.admin, required=True)
+    page = client.get("/manage/training/policy/").content.decode()
+    assert "Let members share without it" in page
+    login(client, world.trainer)
+    page = client.get("/manage/training/policy/").content.decode()
+    assert "Let members share without it" not in page and "Admins turn this on or off." in page
