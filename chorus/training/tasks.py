@@ -15,7 +15,7 @@ from chorus.accounts.models import Membership
 from chorus.accounts.selectors.branding import organization_logo_url
 from chorus.core.tenancy import runs_across_organizations, runs_in_organization_of
 from chorus.training.ical import session_ics, session_page_url, session_zone
-from chorus.training.models import TrainingSession
+from chorus.training.models import Certification, TrainingSession
 
 logger = logging.getLogger(__name__)
 
@@ -93,3 +93,13 @@ def certificates_remind_and_expire() -> dict[str, int]:
     from chorus.training.services.certification import certificates_remind_and_expire as run
 
     return run()
+
+
+@task()
+@runs_in_organization_of(Certification, "certification_id")
+def certificates_award_existing(*, certification_id: int) -> int:
+    """After a certification is created or changed: members who already meet it earn it."""
+    from chorus.training.services.certification import certificates_award_existing as award
+
+    certification = Certification.objects.filter(pk=certification_id).first()
+    return award(certification=certification) if certification is not None else 0

@@ -128,19 +128,32 @@ def certifications_overview(
         .annotate(count=Count("membership_id", distinct=True))
         .values_list("certification_id", "count")
     )
-    valid = Certificate.objects.filter(
-        certificate_valid_q(moment), organization=organization, expires_at__isnull=False
-    ).select_related("certification")
-    expiring: dict[int, set[int]] = {}
-    renewed: dict[int, set[int]] = {}
-    for certificate in valid:
-        bucket = expiring if certificate_state(certificate, moment) == EXPIRING else renewed
-        bucket.setdefault(certificate.certification_id, set()).add(certificate.membership_id)
     for certification in certifications:
         certification.holders = holders.get(certification.pk, 0)  # type: ignore[attr-defined]
-        soon = expiring.get(certification.pk, set()) - renewed.get(certification.pk, set())
-        certification.expiring = len(soon)  # type: ignore[attr-defined]
+        certification.expiring = expiring_count(  # type: ignore[attr-defined]
+            certification=certification, now=moment
+        )
     return certifications
+
+
+def expiring_count(*, certification: Certification, now: datetime | None = None) -> int:
+    """Holders whose every valid certificate is within its reminder days of expiry (one
+    query): those who have not renewed yet."""
+    moment = now or timezone.now()
+    soon = moment + timedelta(days=certification.reminder_days)
+    valid = Certificate.objects.filter(
+        certificate_valid_q(moment),
+        organization_id=certification.organization_id,
+        certification=certification,
+    )
+    lasting = valid.filter(Q(expires_at__isnull=True) | Q(expires_at__gt=soon))
+    return (
+        valid.filter(expires_at__lte=soon)
+        .exclude(membership_id__in=lasting.values("membership_id"))
+        .values("membership_id")
+        .distinct()
+        .count()
+    )
 
 
 @dataclass

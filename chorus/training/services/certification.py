@@ -27,7 +27,13 @@ from django.utils.translation import gettext_lazy
 from chorus.accounts.models import Membership
 from chorus.core.audit import audit_record
 from chorus.notifications.services.notifications import notification_create
-from chorus.training.models import Certificate, Certification, Course, Scenario
+from chorus.training.models import (
+    Certificate,
+    Certification,
+    Course,
+    ResponseState,
+    Scenario,
+)
 from chorus.training.selectors.certification import (
     certificate_valid_q,
     certification_progress,
@@ -247,6 +253,7 @@ def certification_create(*, membership: Membership, fields: CertificationFields)
             action="training.certification_created",
             target=certification,
         )
+        _award_existing_later(certification)
     return certification
 
 
@@ -268,7 +275,50 @@ def certification_update(
             action="training.certification_updated",
             target=certification,
         )
+        _award_existing_later(certification)
     return certification
+
+
+def _award_existing_later(certification: Certification) -> None:
+    """Members who already did what an (active) certification asks earn it in the
+    background once the change is saved, without having to finish something else."""
+    if not certification.is_active:
+        return
+    from chorus.training.tasks import certificates_award_existing
+
+    certification_id = certification.pk
+    transaction.on_commit(
+        lambda: certificates_award_existing.enqueue(certification_id=certification_id)
+    )
+
+
+def certificates_award_existing(*, certification: Certification) -> int:
+    """Issue the certification to every member who already meets it (after it was created
+    or changed); returns how many certificates were issued. Only members who did anything
+    that counts are looked at."""
+    if not certification.is_active:
+        return 0
+    organization_id = certification.organization_id
+    did_something = (
+        Q(course_completions__organization_id=organization_id)
+        | Q(scenario_responses__state=ResponseState.PASSED)
+        | Q(session_rsvps__attended=True)
+    )
+    candidates = (
+        Membership.objects.filter(organization_id=organization_id, is_active=True)
+        .filter(did_something)
+        .distinct()
+        .select_related("user", "organization")
+        .order_by("pk")
+    )
+    issued = 0
+    for membership in candidates.iterator(chunk_size=500):
+        issued += sum(
+            1
+            for certificate in certificates_award_due(membership=membership)
+            if certificate.certification_id == certification.pk
+        )
+    return issued
 
 
 def certificate_revoke(

@@ -29,6 +29,7 @@ from chorus.training.models import (
 )
 from chorus.training.selectors.certification import (
     certificate_valid_q,
+    certifications_overview,
     membership_certified,
 )
 from chorus.training.services import scenarios as scenario_services
@@ -517,3 +518,45 @@ def test_api_lists_verifies_and_checks_roles(client, world):
         client.get(f"/api/v1/training/certifications/{world.certification.pk}/holders").status_code
         == 404
     )
+
+
+def test_members_who_already_meet_a_new_certification_earn_it(
+    world, django_capture_on_commit_callbacks
+):
+    finish(world.emma, world.policy)
+    finish(world.colleague, world.x_course)
+    with django_capture_on_commit_callbacks(execute=True):
+        made = certification_create(
+            membership=world.trainer,
+            fields=CertificationFields(name="Knows the policy", courses=[world.policy]),
+        )
+    holders = Certificate.objects.filter(certification=made)
+    assert [c.membership for c in holders] == [world.emma]
+
+
+def test_the_overview_counts_holders_and_those_expiring_soon(world):
+    certificate = certified(world)
+    assert certificate.expires_at is not None
+    overview = certifications_overview(organization=world.org, now=START + timedelta(days=1))
+    assert [(c.holders, c.expiring) for c in overview] == [(1, 0)]
+    in_window = certificate.expires_at - timedelta(days=5)
+    overview = certifications_overview(organization=world.org, now=in_window)
+    assert [(c.holders, c.expiring) for c in overview] == [(1, 1)]
+    with time_machine.travel(in_window, tick=False):
+        take_quiz(world.emma, world.policy)  # renewed: no longer expiring
+    overview = certifications_overview(organization=world.org, now=in_window + timedelta(hours=1))
+    assert [(c.holders, c.expiring) for c in overview] == [(1, 0)]
+
+
+def test_api_revoke(client, world):
+    certificate = certified(world)
+    url = f"/api/v1/training/certificates/{certificate.code}/revoke"
+    login(client, world.colleague)
+    assert client.post(url, {"reason": "x"}, content_type="application/json").status_code == 403
+    login(client, world.trainer)
+    refused = client.post(url, {"reason": " "}, content_type="application/json")
+    assert refused.status_code == 422
+    done = client.post(url, {"reason": "Left"}, content_type="application/json")
+    assert done.status_code == 200
+    assert done.json()["state"] == "revoked" and done.json()["valid"] is False
+    assert not membership_certified(membership=world.emma, certification=world.certification)

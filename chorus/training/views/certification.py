@@ -22,6 +22,9 @@ from chorus.training.selectors.learning import current_completions
 from chorus.training.selectors.scenarios import passed_scenarios
 from chorus.training.services import certification as services
 
+# Each state's list on a certification's page shows at most this many members.
+HOLDERS_SHOWN = 200
+
 
 class CertificationForm(forms.Form):
     name = forms.CharField(label=gettext_lazy("Name"), max_length=services.MAX_NAME)
@@ -204,15 +207,28 @@ def training_certification(request: MemberRequest, certification_id: int) -> Htt
     }
     for holder in holders:
         groups[holder.state].append(holder)
+    headings = {
+        selectors.VALID: gettext_lazy("Valid"),
+        selectors.EXPIRING: gettext_lazy("Expiring soon"),
+        selectors.EXPIRED: gettext_lazy("Expired"),
+        selectors.REVOKED: gettext_lazy("Revoked"),
+    }
+    sections = [
+        {
+            "id": f"holders-{state}",
+            "heading": headings[state],
+            "holders": found[:HOLDERS_SHOWN],
+            "total": len(found),
+        }
+        for state, found in groups.items()
+    ]
     return render(
         request,
         "training/certification_holders.html",
         {
             "certification": certification,
-            "valid": groups[selectors.VALID],
-            "expiring": groups[selectors.EXPIRING],
-            "expired": groups[selectors.EXPIRED],
-            "revoked": groups[selectors.REVOKED],
+            "sections": sections,
+            "shown": HOLDERS_SHOWN,
             "refresher": selectors.refresher_courses(certification),
         },
     )
