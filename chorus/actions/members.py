@@ -17,6 +17,8 @@ from chorus.accounts.services import members as member_services
 from chorus.accounts.services import program as program_services
 from chorus.gamification.services.points import points_ranking_sync
 from chorus.sharing.services.cancel import shares_cancel_for_member
+from chorus.training.models import GateAction
+from chorus.training.selectors.gates import gate_require
 
 
 def _in_members_language(membership: Membership) -> translation.override:
@@ -50,8 +52,11 @@ def member_join_program(*, membership: Membership, actor: User, terms_version: i
     """The member's own consent to the program terms they were shown; they are ranked.
 
     Raises PermissionDenied when `actor` is not the member, ValidationError when the terms
-    changed since `terms_version`.
+    changed since `terms_version`, GateRefused (a ValidationError with the reasons and the
+    links that fix them) when joining needs a certification (or the policy) they lack.
     """
+    if membership.program_status != ProgramStatus.JOINED:
+        gate_require(membership=membership, action=GateAction.JOIN)
     program_services.program_join(membership=membership, actor=actor, terms_version=terms_version)
     points_ranking_sync(membership=membership)
     return membership

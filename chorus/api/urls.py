@@ -43,6 +43,7 @@ from chorus.training.api.policy import router as training_policy_router
 from chorus.training.api.reports import router as training_reports_router
 from chorus.training.api.scenarios import router as training_scenarios_router
 from chorus.training.api.sessions import router as training_sessions_router
+from chorus.training.selectors.gates import GateRefused
 from chorus.writing.api.suggestions import router as writing_router
 
 api = NinjaAPI(
@@ -100,6 +101,13 @@ api.add_router("/", training_reports_router)
 def validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
     """A service refused the input: say why, with the messages it gave."""
     return api.create_response(request, {"detail": " ".join(exc.messages)}, status=422)
+
+
+@api.exception_handler(GateRefused)
+def gate_refused(request: HttpRequest, exc: GateRefused) -> HttpResponse:
+    """A certification (or the policy) is missing: 403 with why and the link that fixes it
+    (`gates`: reason, fix_url, fix_label each)."""
+    return api.create_response(request, exc.verdict.as_error(), status=403)
 
 
 @api.exception_handler(PermissionDenied)

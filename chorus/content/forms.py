@@ -129,8 +129,9 @@ class PostForm(forms.Form):
     )
     requires_certification = forms.BooleanField(
         required=False,
-        label=_("Requires certification"),
-        help_text=_("Only certified members may share it (once training exists)."),
+        label=_("Only certified members may share this post"),
+        # The page names what the admin requires (training sits above content).
+        help_text=_("An admin sets which certification on the “What needs certification” page."),
     )
     campaign = forms.CharField(
         required=False,

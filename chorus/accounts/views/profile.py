@@ -18,6 +18,8 @@ from chorus.accounts.services import members as member_services
 from chorus.actions.members import member_join_program, member_leave_program
 from chorus.core.tenancy import across_organizations
 from chorus.sharing.selectors.topics import topic_choices
+from chorus.training.models import GateAction
+from chorus.training.selectors.gates import GateRefused, gate_check
 
 
 @member_required
@@ -34,13 +36,30 @@ def program(request: MemberRequest) -> HttpResponse:
                 actor=request.user,  # type: ignore[arg-type]
                 terms_version=form.cleaned_data["terms_version"],
             )
+        except GateRefused as refused:
+            # Joining needs a certification (or the policy): why, and the link to fix it.
+            consents = membership.consents.all()[:10]
+            return render(
+                request,
+                "accounts/program.html",
+                {"form": form, "consents": consents, "verdict": refused.verdict},
+                status=403,
+            )
         except ValidationError as error:
             messages.error(request, error.messages[0])
             return redirect("program")
         messages.success(request, _("Welcome to the advocacy program. Thank you for taking part!"))
         return redirect("home")
     consents = membership.consents.all()[:10]
-    return render(request, "accounts/program.html", {"form": form, "consents": consents})
+    # Training sits above accounts: the page (on top of every app) asks its gate.
+    verdict = (
+        gate_check(membership=membership, action=GateAction.JOIN)
+        if membership.program_status != "joined"
+        else None
+    )
+    return render(
+        request, "accounts/program.html", {"form": form, "consents": consents, "verdict": verdict}
+    )
 
 
 @require_POST

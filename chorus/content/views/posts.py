@@ -35,6 +35,7 @@ from chorus.content.selectors import posts as post_selectors
 from chorus.content.selectors import review as review_selectors
 from chorus.content.services import posts as post_services
 from chorus.core.images import content_type_of
+from chorus.training.selectors.gates import sensitive_post_help
 from chorus.writing.selectors.settings import writing_enabled
 
 POSTS_PER_PAGE = 30
@@ -122,6 +123,8 @@ def _form_context(request: MemberRequest, form: PostForm, post: Post | None) -> 
     reach = post_selectors.audience(
         organization=request.organization, target_all=target_all, groups=groups
     ).count()
+    certification_field: Any = form.fields["requires_certification"]
+    certification_field.help_text = sensitive_post_help(organization=request.organization)
     return {
         "form": form,
         "post": post,

@@ -26,6 +26,8 @@ from chorus.networks.registry import CHANNELS, adapter
 from chorus.sharing.compose import offered_fingerprint, share_check, text_fingerprint
 from chorus.sharing.models import NetworkSettings, Share, ShareMethod, ShareStatus
 from chorus.sharing.services.review import review_reasons, share_goes_to_review
+from chorus.training.models import GateAction
+from chorus.training.selectors.gates import gate_require
 
 
 @dataclass(frozen=True)
@@ -51,6 +53,8 @@ def _check_can_share(*, post: Post, membership: Membership, network: str) -> Non
         organization_id=post.organization_id, network=network, sharing_enabled=False
     ).exists():
         raise ValidationError(_("Your organization does not share to this network."))
+    # A missing certification (or policy) refuses with why and the link that fixes it.
+    gate_require(membership=membership, action=GateAction.SHARE, network=network, post=post)
 
 
 def share_intent_open(
@@ -117,6 +121,12 @@ def share_approved_open(*, share: Share, membership: Membership, instance: str =
             raise ValidationError(_("Join the advocacy program to share."))
         if locked.post.state != PostState.LIVE:
             raise ValidationError(_("This post is no longer live."))
+        gate_require(
+            membership=membership,
+            action=GateAction.SHARE,
+            network=locked.network,
+            post=locked.post,
+        )
         tracked = short_url(locked.link) if locked.link is not None else ""
         try:
             intent_url = adapter(locked.network).intent_url(locked.text, tracked, instance=instance)

@@ -47,6 +47,8 @@ from chorus.sharing.models import (
 from chorus.sharing.services.connections import connection_call
 from chorus.sharing.services.review import review_reasons, share_goes_to_review
 from chorus.sharing.services.settings import network_settings_for
+from chorus.training.models import GateAction
+from chorus.training.selectors.gates import GateVerdict, gate_check, gate_require
 
 logger = logging.getLogger(__name__)
 
@@ -128,13 +130,18 @@ def active_connection(*, membership: Membership, network: str) -> NetworkConnect
     ).first()
 
 
-def certification_ok(*, membership: Membership, post: Post) -> bool:
-    """Whether the member may share a post that requires a certification.
-
-    Training (certifications) arrives later; until then nothing is known to be missing.
-    When it lands, it answers here and calls `shares_cancel_uncertified` on a loss.
-    """
-    return True
+def certification_ok(
+    *, membership: Membership, post: Post, network: str = "", auto: bool = False
+) -> bool:
+    """Whether every gate on this share is met (certifications, the acknowledged policy):
+    sharing at all, to `network`, this post's campaign, topics or "requires certification"
+    flag, and for auto-share its own gates. One query (training.selectors.gates)."""
+    return gate_check(
+        membership=membership,
+        action=GateAction.AUTO_SHARE if auto else GateAction.SHARE,
+        network=network,
+        post=post,
+    ).allowed
 
 
 def share_create_api(
@@ -163,8 +170,13 @@ def share_create_api(
         raise ValidationError(_("This post is not live."))
     if not post_audience(post).filter(pk=membership.pk).exists():
         raise ValidationError(_("This post is not meant for you."))
-    if post.requires_certification and not certification_ok(membership=membership, post=post):
-        raise ValidationError(_("This post requires a certification you do not hold."))
+    # A missing certification (or policy) refuses with why and the link that fixes it.
+    gate_require(
+        membership=membership,
+        action=GateAction.AUTO_SHARE if auto else GateAction.SHARE,
+        network=network,
+        post=post,
+    )
     found = network_settings_for(organization=post.organization, network=network)
     if not (found.sharing_enabled and found.publishing_enabled):
         raise ValidationError(
@@ -348,6 +360,23 @@ def _notify_failed(share: Share, message: str) -> None:
     )
 
 
+def _notify_gated(share: Share, verdict: GateVerdict) -> None:
+    """A waiting share was cancelled because the member lost a certification (it expired,
+    it was revoked) or a new policy waits: say so, with the link that fixes it."""
+    first = verdict.first
+    notification_create(
+        membership=share.membership,
+        kind="share_gated",
+        message=gettext_lazy("Your %(network)s share of “%(title)s” was cancelled: %(reason)s"),
+        params={
+            "network": _label(share.network),
+            "title": share.post.title,
+            "reason": " ".join(verdict.reasons),
+        },
+        url=first.fix_url if first is not None else _history_url(),
+    )
+
+
 def _precondition_failure(share: Share) -> tuple[str, str, str] | None:
     """(status, kind, message) when the share must not be published any more."""
     label = _label(share.network)
@@ -355,10 +384,15 @@ def _precondition_failure(share: Share) -> tuple[str, str, str] | None:
         return ShareStatus.CANCELLED, "program", _("You are no longer in the advocacy program.")
     if share.post.state != PostState.LIVE:
         return ShareStatus.CANCELLED, "post", _("The post was withdrawn.")
-    if share.post.requires_certification and not certification_ok(
-        membership=share.membership, post=share.post
-    ):
-        return ShareStatus.CANCELLED, "certification", _("The post requires a certification.")
+    verdict = gate_check(
+        membership=share.membership,
+        action=GateAction.AUTO_SHARE if share.auto else GateAction.SHARE,
+        network=share.network,
+        post=share.post,
+    )
+    if not verdict.allowed:
+        _notify_gated(share, verdict)
+        return ShareStatus.CANCELLED, "certification", " ".join(verdict.reasons)
     found = network_settings_for(organization=share.post.organization, network=share.network)
     if not (found.sharing_enabled and found.publishing_enabled):
         return (

@@ -18,6 +18,7 @@ from chorus.accounts.models import Membership, User
 from chorus.content.models import Post, PostState
 from chorus.content.selectors.posts import post_audience
 from chorus.core.audit import audit_record
+from chorus.notifications.models import Notification
 from chorus.notifications.services.notifications import notification_create
 from chorus.sharing.models import (
     AutoShare,
@@ -28,10 +29,13 @@ from chorus.sharing.models import (
 )
 from chorus.sharing.services.publishing import share_create_api
 from chorus.sharing.services.settings import publishing_enabled
+from chorus.training.models import GateAction
+from chorus.training.selectors.gates import GateBlock, GateRefused, GateVerdict, gate_check
 
 logger = logging.getLogger(__name__)
 
 CONSENT_DAYS = 365
+AUTOSHARE_GATED = "autoshare_gated"
 # A day's share is made within this long after the member's chosen time; later than
 # that (the scheduler was down, the consent came in the evening) the day is skipped.
 CATCH_UP = timedelta(hours=3)
@@ -58,6 +62,17 @@ def autoshare_networks_available(*, membership: Membership) -> list[str]:
     ]
 
 
+def _require_gates(membership: Membership, networks: list[str]) -> None:
+    """Auto-share's gates (and sharing's, and each chosen network's), met; else GateRefused
+    with every reason and its link."""
+    blocks: list[GateBlock] = []
+    for network in networks or [""]:
+        verdict = gate_check(membership=membership, action=GateAction.AUTO_SHARE, network=network)
+        blocks += [block for block in verdict.blocks if block not in blocks]
+    if blocks:
+        raise GateRefused(GateVerdict(allowed=False, blocks=tuple(blocks)))
+
+
 def autoshare_enable(
     *, membership: Membership, actor: User, networks: list[str], time_of_day: time, tz: str
 ) -> AutoShare:
@@ -72,6 +87,7 @@ def autoshare_enable(
     chosen = sorted(set(networks))
     if not chosen:
         raise ValidationError(_("Choose at least one network."))
+    _require_gates(membership, chosen)
     available = set(autoshare_networks_available(membership=membership))
     unavailable = [network for network in chosen if network not in available]
     if unavailable:
@@ -150,6 +166,33 @@ def _expire(auto: AutoShare) -> None:
     )
 
 
+def _tell_gated(auto: AutoShare, verdict: GateVerdict) -> None:
+    """Tell the member once that auto-share waits for a certification (or the policy):
+    not again until an auto share went out since."""
+    since = (
+        Share.objects.filter(membership=auto.membership, auto=True)
+        .order_by("-created_at")
+        .values_list("created_at", flat=True)
+        .first()
+    )
+    since = max(since, auto.consented_at) if since is not None else auto.consented_at
+    told = Notification.objects.filter(
+        membership=auto.membership, kind=AUTOSHARE_GATED, created_at__gte=since
+    )
+    if told.exists():
+        return
+    first = verdict.first
+    notification_create(
+        membership=auto.membership,
+        kind=AUTOSHARE_GATED,
+        message=gettext_lazy(
+            "Auto-share is paused: %(reason)s It starts again by itself once that is done."
+        ),
+        params={"reason": " ".join(verdict.reasons)},
+        url=first.fix_url if first is not None else reverse("connections"),
+    )
+
+
 def _post_of_the_day(membership: Membership, day: date) -> Post | None:
     return Post.objects.filter(
         organization_id=membership.organization_id,
@@ -173,6 +216,12 @@ def autoshare_run_one(*, auto: AutoShare, now: datetime) -> int:
     post = _post_of_the_day(membership, local_now.date())
     if post is None or not post_audience(post).filter(pk=membership.pk).exists():
         return 0
+    verdict = gate_check(membership=membership, action=GateAction.AUTO_SHARE, post=post)
+    if not verdict.allowed:
+        # No longer certified (expired, revoked) or a new policy waits: skip the day and
+        # resume by itself once it is fixed.
+        _tell_gated(auto, verdict)
+        return 0
     made = 0
     for network in auto.networks:
         # Never twice for the same post, member and network: not after an earlier auto
@@ -183,6 +232,10 @@ def autoshare_run_one(*, auto: AutoShare, now: datetime) -> int:
         try:
             # The member's time has come (the run is a few minutes late at most): now.
             share_create_api(membership=membership, post=post, network=network, auto=True)
+        except GateRefused as refused:
+            # This network (or the post) needs a certification the member lost.
+            _tell_gated(auto, refused.verdict)
+            continue
         except ValidationError as error:
             # Over the cap, refused by the rules, connection gone...: skip this network today.
             logger.info(

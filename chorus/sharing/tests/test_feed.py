@@ -303,7 +303,7 @@ def test_feed_costs_a_bounded_number_of_queries(member_client, organization, mem
     assert small == large
     # At most the insert of the new views and one more run (unseen, then seen) on top.
     assert max(with_new_posts) <= large + 2
-    assert large <= 14
+    assert large <= 15  # one of them reads the organization's gates (training)
 
 
 def test_a_feed_read_again_writes_only_the_views_of_new_posts(member_client, organization, member):

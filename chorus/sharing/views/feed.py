@@ -4,15 +4,17 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from django.db.models import prefetch_related_objects
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from chorus.accounts.access import MemberRequest, member_required
-from chorus.sharing.selectors.feed import feed_filters, feed_page
+from chorus.sharing.selectors.feed import FeedCard, feed_filters, feed_page
 from chorus.sharing.selectors.topics import followed_topic_ids
 from chorus.sharing.services.feed import post_views_record
+from chorus.training.selectors.gates import gates_for_member
 
 MAX_PAGE = 1000
 
@@ -36,6 +38,19 @@ def _as_of(value: str | None) -> datetime:
     except (ValueError, OverflowError, OSError):
         return now
     return min(moment, now)
+
+
+def _mark_gated(request: MemberRequest, cards: list[FeedCard]) -> None:
+    """Each card's gate verdict (`card.gate`): a post the member may not share (a missing
+    certification, the policy) shows why and the course that fixes it instead of "Share".
+    A few queries for the whole page, none per post."""
+    gates = gates_for_member(membership=request.membership)
+    if not gates.gates:
+        return
+    if any(gate.topic_id is not None for gate in gates.gates):
+        prefetch_related_objects([card.post for card in cards], "topics")
+    for card in cards:
+        setattr(card, "gate", gates.post_verdict(card.post))  # noqa: B010
 
 
 @require_GET
@@ -73,6 +88,7 @@ def feed(request: MemberRequest) -> HttpResponse:
         membership=request.membership,
         post_ids=[card.post.pk for card in result.cards if not card.seen],
     )
+    _mark_gated(request, result.cards)
     context = {
         "feed": result,
         "topic_id": topic_id,

@@ -15,6 +15,8 @@ from chorus.networks.registry import CHANNEL_CHOICES
 from chorus.sharing.compose import suggested_caption
 from chorus.sharing.selectors.feed import enabled_networks, feed_post
 from chorus.sharing.selectors.shares import member_post_shares
+from chorus.training.models import GateAction
+from chorus.training.selectors.gates import gate_check
 
 NETWORK_LABELS = dict(CHANNEL_CHOICES)
 
@@ -60,5 +62,7 @@ def feed_post_page(request: MemberRequest, post_id: int) -> HttpResponse:
             "images": images,
             "captions": _offered_captions(post, networks),
             "shares": shares,
+            # A post the member may not share says why and links the course that fixes it.
+            "gate": gate_check(membership=request.membership, action=GateAction.SHARE, post=post),
         },
     )

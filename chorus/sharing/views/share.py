@@ -36,6 +36,8 @@ from chorus.sharing.services.publishing import (
 )
 from chorus.sharing.services.review import review_message, share_goes_to_review
 from chorus.sharing.services.settings import publishing_enabled
+from chorus.training.models import GateAction
+from chorus.training.selectors.gates import GateRefused, GateVerdict, gate_check, gates_for_member
 from chorus.writing.selectors.settings import writing_enabled
 
 MASTODON_SESSION_KEY = "mastodon_instance"
@@ -48,6 +50,31 @@ class NetworkChoice:
     network: str
     label: str
     takes_text: bool
+
+
+@dataclass(frozen=True)
+class GatedChoice(NetworkChoice):
+    gate: GateVerdict | None = None
+
+
+def _refused(
+    request: MemberRequest, *, post: Post, choice: NetworkChoice, error: ValidationError
+) -> HttpResponse:
+    """Not shared: the reasons (a missing certification with the link that fixes it), and
+    the member's text, kept so nothing they typed is lost."""
+    verdict = error.verdict if isinstance(error, GateRefused) else None
+    return render(
+        request,
+        "sharing/share_refused.html",
+        {
+            "post": post,
+            "choice": choice,
+            "messages_": [] if verdict is not None else error.messages,
+            "verdict": verdict,
+            "text": _text(request),
+        },
+        status=403 if verdict is not None else 400,
+    )
 
 
 def _text(request: MemberRequest) -> str:
@@ -100,7 +127,22 @@ def share_dialog(request: MemberRequest, post_id: int) -> HttpResponse:
     post = _post_or_404(request, post_id)
     if not request.membership.is_advocate:
         return render(request, "sharing/feed_join.html")
-    return render(request, "sharing/share.html", {"post": post, "choices": _choices(request)})
+    # A gated post (or network) says why and links the course that fixes it, instead of a
+    # button that fails. The gates are loaded once for the post and every network.
+    gates = gates_for_member(membership=request.membership)
+    gate = gates.post_verdict(post)
+    choices = [
+        GatedChoice(
+            choice.network,
+            choice.label,
+            choice.takes_text,
+            gates.verdict(action=GateAction.SHARE, network=choice.network, post=post),
+        )
+        for choice in _choices(request)
+    ]
+    return render(
+        request, "sharing/share.html", {"post": post, "choices": choices, "verdict": gate}
+    )
 
 
 @require_GET
@@ -113,6 +155,11 @@ def share_network(request: MemberRequest, post_id: int) -> HttpResponse:
     choice = _choice_or_400(request, request.GET.get("network"))
     if choice is None:
         return HttpResponseBadRequest(_("Choose a network."))
+    verdict = gate_check(
+        membership=request.membership, action=GateAction.SHARE, network=choice.network, post=post
+    )
+    if not verdict.allowed:
+        return render(request, "training/gate_blocks.html", {"verdict": verdict})
     try:
         text, link = share_compose(post=post, membership=request.membership, network=choice.network)
     except ValidationError as error:
@@ -215,12 +262,7 @@ def share_publish(request: MemberRequest, post_id: int) -> HttpResponse:
             )
             done = _("Posting on %(network)s now.") % {"network": choice.label}
     except ValidationError as error:
-        return render(
-            request,
-            "sharing/share_refused.html",
-            {"post": post, "choice": choice, "messages_": error.messages},
-            status=400,
-        )
+        return _refused(request, post=post, choice=choice, error=error)
     if share.status == ShareStatus.IN_REVIEW:
         messages.info(request, review_message(share))
     else:
@@ -271,12 +313,7 @@ def share_open(request: MemberRequest, post_id: int) -> HttpResponse:
             instance=instance,
         )
     except ValidationError as error:
-        return render(
-            request,
-            "sharing/share_refused.html",
-            {"post": post, "choice": choice, "messages_": error.messages},
-            status=400,
-        )
+        return _refused(request, post=post, choice=choice, error=error)
     if instance:
         # Asked once: the next Mastodon share goes to the same server.
         request.session[MASTODON_SESSION_KEY] = instance

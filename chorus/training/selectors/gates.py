@@ -32,7 +32,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from chorus.accounts.models import Membership
+from chorus.accounts.models import Membership, Organization
 from chorus.content.models import Network, Post
 from chorus.training.models import (
     Certificate,
@@ -341,6 +341,15 @@ def gate_require(
 # Many posts at once -----------------------------------------------------------------
 
 
+def _post_topic_ids(post: Post) -> set[int]:
+    """The post's topic ids, read once per post (prefetch `topics` for many posts)."""
+    found: set[int] | None = getattr(post, "_gate_topic_ids", None)
+    if found is None:
+        found = {topic.pk for topic in post.topics.all()}
+        setattr(post, "_gate_topic_ids", found)  # noqa: B010
+    return found
+
+
 @dataclass
 class MemberGates:
     """A member's gates, loaded once: decide any number of posts without more queries
@@ -364,7 +373,7 @@ class MemberGates:
             if gate.campaign:
                 return gate.campaign == post.campaign
             if gate.topic_id is not None:
-                return gate.topic_id in {topic.pk for topic in post.topics.all()}
+                return gate.topic_id in _post_topic_ids(post)
             return post.requires_certification
         return False
 
@@ -441,3 +450,20 @@ def gates_for_member(*, membership: Membership) -> MemberGates:
     return MemberGates(
         gates=gates, certified=certified, policy_met=policy_met, fix_courses=fix_courses
     )
+
+
+def sensitive_post_help(*, organization: Organization) -> str:
+    """The post form's help for "Only certified members may share this post": what the
+    admin requires for such posts, or where they set it."""
+    gates = Gate.objects.filter(
+        organization=organization, action=GateAction.SENSITIVE, campaign="", topic__isnull=True
+    ).select_related("certification")
+    needs: list[str] = []
+    for gate in gates:
+        needs += [need for need in gate_needs(gate) if need not in needs]
+    if not needs:
+        return _(
+            "Which certification it takes, an admin sets on the “What needs certification” "
+            "page; until then nothing is required."
+        )
+    return _("Members need: %(needs)s.") % {"needs": _(" and ").join(needs)}
