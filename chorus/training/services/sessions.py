@@ -359,8 +359,10 @@ def session_update(
             item.sequence += 1
             item.save()
             item.target_groups.set(cleaned.target_groups)
-            _promote(item)
-            _emails_on_commit(item, _answered_ids(item), "update")
+            # Whoever just got a place hears about it once, with the new details.
+            promoted = {rsvp.membership_id for rsvp in _promote(item)}
+            told = [member_id for member_id in _answered_ids(item) if member_id not in promoted]
+            _emails_on_commit(item, told, "update")
             changed.append(item)
         audit_record(
             organization=membership.organization,
