@@ -134,7 +134,7 @@ def share_list(request: HttpRequest) -> list[ShareOut]:
 
 @router.post(
     "/shares",
-    response={201: ShareOut, 404: Error, 422: Error},
+    response={201: ShareOut, 403: Error, 404: Error, 422: Error},
     summary="Publish a post on my connected account, now or later",
     description=(
         "Chorus publishes the text (or the post's suggested caption) with your tracked "
@@ -142,7 +142,10 @@ def share_list(request: HttpRequest) -> list[ShareOut]:
         "no active connection, the day's cap reached, a blocked term, a changed locked "
         "caption, a time in the past. When the organization sends edited texts that break "
         "a rule to an approver, such a text is answered 201 with the status `in_review` "
-        "and `review_reasons`: nothing is published until an approver approves it."
+        "and `review_reasons`: nothing is published until an approver approves it. 403 "
+        "when the caller lacks a certification (or the acknowledged policy) the "
+        "organization requires for this share: `detail` says why and `gates` lists each "
+        "`reason` with the `fix_url` of the course (or policy) that fixes it."
     ),
 )
 @api_roles()

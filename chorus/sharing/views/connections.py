@@ -39,6 +39,8 @@ from chorus.sharing.services.schedule import (
     autoshare_networks_available,
 )
 from chorus.sharing.services.settings import network_settings_all
+from chorus.training.models import GateAction
+from chorus.training.selectors.gates import gate_check
 
 SESSION_KEY = "sharing_oauth"
 
@@ -103,6 +105,8 @@ def _page_context(
         "auto": auto,
         "autoshare_form": autoshare_form,
         "autoshare_available": bool(available),
+        # Auto-share may need a certification (or the policy): why, and the course to take.
+        "autoshare_gate": gate_check(membership=membership, action=GateAction.AUTO_SHARE),
     }
 
 

@@ -659,3 +659,28 @@ def test_joining_the_program_can_need_a_certification(
     member_join_program(membership=newcomer, actor=newcomer.user, terms_version=terms)
     newcomer.refresh_from_db()
     assert newcomer.program_status == ProgramStatus.JOINED
+
+
+def test_the_auto_share_form_shows_why_instead_of_failing(
+    client: Client, sharing: SimpleNamespace
+) -> None:
+    client.force_login(sharing.maya.user)
+    assert 'name="consent"' in client.get("/connections/").content.decode()
+    gate(sharing, GateAction.AUTO_SHARE)
+    page = client.get("/connections/").content.decode()
+    assert "Auto-share needs the Social media certification." in page
+    assert f'href="/learning/{sharing.basics.pk}/"' in page
+    assert 'name="consent"' not in page
+    response = client.post(
+        "/connections/auto-share/",
+        {
+            "action": "enable",
+            "networks": ["mastodon"],
+            "time_of_day": "08:00",
+            "timezone": "UTC",
+            "consent": "on",
+        },
+    )
+    assert response.status_code == 422
+    assert "Auto-share needs the Social media certification." in response.content.decode()
+    assert not AutoShare.objects.exists()
