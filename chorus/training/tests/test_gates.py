@@ -458,7 +458,7 @@ def test_members_ask_the_api_whether_they_may(client: Client, world: SimpleNames
     )
     assert answer["gates"][0]["fix_url"] == f"/learning/{world.basics.pk}/"
     assert call(client, "GET", "/training/gate-check?action=share", world.maya).json()["allowed"]
-    foreign_post = PostFactory(organization=world.foreign_admin.organization)
+    foreign_post: Any = PostFactory(organization=world.foreign_admin.organization)
     assert (
         call(
             client, "GET", f"/training/gate-check?post_id={foreign_post.pk}", world.maya
