@@ -210,6 +210,10 @@ def test_the_training_section_is_for_trainers_and_admins_only(client, organizati
         "training_courses",
         "training_scenarios",
         "training_scenario_reviews",
+        "training_certifications",
+        "training_sessions",
+        "training_policy",
+        "training_reports",
     ]
     assert training.open  # a trainer's own work
     assert [str(tab.label) for tab in response.context["nav_tabs"]] == [
