@@ -9,7 +9,7 @@ Times carry the session's own time zone (TZID) with its VTIMEZONE.
 from __future__ import annotations
 
 import zoneinfo
-from datetime import timedelta
+from datetime import date, timedelta
 
 from django.conf import settings
 from django.urls import reverse
@@ -76,6 +76,9 @@ def session_ics(
         attendee.params["role"] = vText("REQ-PARTICIPANT")
         event.add("attendee", attendee)
     calendar.add_component(event)
-    calendar.add_missing_timezones()
+    # The zone's rules around the session only, not every change since 1970.
+    calendar.add_missing_timezones(
+        first_date=date(starts.year - 1, 1, 1), last_date=date(starts.year + 2, 1, 1)
+    )
     ics: bytes = calendar.to_ical()
     return ics
