@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
-from datetime import timedelta
+from datetime import time, timedelta
 from pathlib import Path
 
 from django.core.exceptions import ValidationError
@@ -34,10 +34,22 @@ from chorus.links.services.links import new_code, short_url_base, tracked_destin
 from chorus.notifications.models import Notification
 from chorus.notifications.services.notifications import notifications_mark_read
 from chorus.sharing.services.topics import topic_follows_set
-from chorus.training.models import Choice, ScenarioState
+from chorus.training.models import Choice, Course, GateAction, RsvpState, Scenario, ScenarioState
+from chorus.training.services.certification import (
+    CertificationFields,
+    certificates_award_due,
+    certification_create,
+)
+from chorus.training.services.gates import gate_add
 from chorus.training.services.lessons import lesson_mark_read
+from chorus.training.services.policy import (
+    policy_acknowledge,
+    policy_publish,
+    policy_start_from_template,
+)
 from chorus.training.services.quizzes import attempt_answer, attempt_start
 from chorus.training.services.scenarios import response_submit, scenario_create
+from chorus.training.services.sessions import SessionFields, rsvp_set, session_create
 from chorus.training.services.starter import starter_curriculum_add
 
 DAYS = 90
@@ -333,9 +345,12 @@ MAYA_ANSWER = (
 )
 
 
-def training_add(*, organization: Organization, trainer: User, maya: Membership) -> None:
+def training_add(
+    *, organization: Organization, admin: User, trainer: User, maya: Membership
+) -> None:
     """The starter curriculum, with Maya done with the policy course (quiz passed), halfway
-    through LinkedIn, and a practice answer waiting for the trainer."""
+    through LinkedIn, and a practice answer waiting for the trainer; then certifications,
+    the published policy and the coming sessions."""
     courses = {
         course.starter_key: course
         for course in starter_curriculum_add(organization=organization, actor=trainer)
@@ -366,3 +381,83 @@ def training_add(*, organization: Organization, trainer: User, maya: Membership)
         course=courses["crisis"],
     )
     response_submit(membership=maya, scenario=scenario, text=MAYA_ANSWER)
+    head = Membership.objects.get(organization=organization, user=admin)
+    certifications_add(admin=head, coach=coach, maya=maya, courses=courses, scenario=scenario)
+    policy_add(coach=coach, maya=maya)
+    sessions_add(coach=coach, maya=maya)
+
+
+def certifications_add(
+    *,
+    admin: Membership,
+    coach: Membership,
+    maya: Membership,
+    courses: dict[str, Course],
+    scenario: Scenario,
+) -> None:
+    """Two certifications: the social media one (the policy course, which Maya holds) that
+    sharing to X asks for, and customer care (the crisis course and the practice answer the
+    trainer has yet to review) that answering customers asks for."""
+    social = certification_create(
+        membership=coach,
+        fields=CertificationFields(
+            name="Social media certification",
+            description="The policy and disclosure: what every advocate knows before sharing.",
+            courses=[courses["policy"]],
+            refresher_courses=[courses["policy"]],
+            validity_months=12,
+        ),
+    )
+    care = certification_create(
+        membership=coach,
+        fields=CertificationFields(
+            name="Customer care certification",
+            description="Answering customers in public from your own account.",
+            courses=[courses["crisis"]],
+            scenarios=[scenario],
+            validity_months=12,
+        ),
+    )
+    certificates_award_due(membership=maya)
+    gate_add(membership=admin, action=GateAction.NETWORK, certification=social, network="x")
+    gate_add(membership=admin, action=GateAction.CARE, certification=care)
+
+
+def policy_add(*, coach: Membership, maya: Membership) -> None:
+    """The social media policy from Chorus's template, published; Maya acknowledged it."""
+    policy_start_from_template(membership=coach)
+    version = policy_publish(membership=coach, note="")
+    policy_acknowledge(membership=maya, version=version)
+
+
+def sessions_add(*, coach: Membership, maya: Membership) -> None:
+    """A LinkedIn profile clinic next week (Maya goes) and a monthly best-practice meeting."""
+    today = timezone.localdate()
+    clinic = session_create(
+        membership=coach,
+        fields=SessionFields(
+            title="LinkedIn profile clinic",
+            description="Bring your profile: we improve headline, photo and about together.",
+            starts_on=today + timedelta(days=6),
+            starts_time=time(11, 0),
+            time_zone="Europe/Berlin",
+            minutes=45,
+            location="Berlin office, room Spree",
+            capacity=12,
+        ),
+    )
+    rsvp_set(membership=maya, session=clinic[0], state=RsvpState.GOING)
+    session_create(
+        membership=coach,
+        fields=SessionFields(
+            title="Best-practice meeting",
+            description="What worked this month, and what did not: bring a share.",
+            starts_on=today + timedelta(days=13),
+            starts_time=time(16, 0),
+            time_zone="Europe/Berlin",
+            kind="meeting",
+            video_url="https://meet.acme.example/best-practice",
+        ),
+        frequency="monthly",
+        occurrences=3,
+    )

@@ -118,6 +118,26 @@ def check_training_has_courses_progress_and_practice_waiting() -> None:
     assert "A customer complains on X" in tess or "waits for your feedback" in tess
 
 
+def check_maya_is_certified_acknowledged_and_going_to_a_session() -> None:
+    from chorus.training.models import Certificate, Gate, PolicyAcknowledgement, SessionRsvp
+
+    maya = Membership.objects.get(user__email=MAYA)
+    held = Certificate.objects.get(membership=maya)
+    assert held.certification.name == "Social media certification" and held.is_valid()
+    assert held.expires_at is not None and held.expires_at > timezone.now() + timedelta(days=300)
+    certificates = _as(MAYA).get(
+        reverse("certificate_detail", kwargs={"certificate_code": held.code})
+    )
+    assert certificates.status_code == 200
+    assert Gate.objects.filter(action="network", network="x").exists()
+    assert PolicyAcknowledgement.objects.filter(membership=maya).count() == 1
+    going = SessionRsvp.objects.get(membership=maya, state="going")
+    assert going.session.title == "LinkedIn profile clinic"
+    assert going.session.starts_at > timezone.now()
+    sessions = _as(MAYA).get(reverse("sessions")).content.decode()
+    assert "Best-practice meeting" in sessions and "LinkedIn profile clinic" in sessions
+
+
 def check_work_waits_for_the_approver_and_the_curator() -> None:
     queue = _as("approver@acme.example").get(reverse("review_queue"))
     assert len(queue.context["items"]) >= 2
@@ -175,5 +195,6 @@ def test_the_demo_has_something_true_on_every_page_a_buyer_opens(db: None) -> No
     check_the_feed_has_posts_with_pictures_and_the_post_of_the_day()
     check_acme_has_its_look_and_members_follow_topics()
     check_training_has_courses_progress_and_practice_waiting()
+    check_maya_is_certified_acknowledged_and_going_to_a_session()
     check_work_waits_for_the_approver_and_the_curator()
     check_posts_and_shares_are_in_every_state()

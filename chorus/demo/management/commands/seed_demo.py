@@ -162,7 +162,7 @@ class Command(BaseCommand):
             activity.look_set(organization=acme, admin=admin)
             activity.topic_follows_add(organization=acme)
             activity.training_add(
-                organization=acme, trainer=User.objects.get(email=TRAINER), maya=maya
+                organization=acme, admin=admin, trainer=User.objects.get(email=TRAINER), maya=maya
             )
             activity.notifications_tidy(organization=acme)
 
