@@ -210,7 +210,13 @@ def _topic_ids(post: Post) -> list[int] | QuerySet[Any] | None:
     return Post.topics.through.objects.filter(post_id=post.pk).values("topic_id")
 
 
+def _action(action: str) -> str:
+    """NETWORK and SENSITIVE gates are parts of sharing: asking for them asks for a share."""
+    return GateAction.SHARE if action in (GateAction.NETWORK, GateAction.SENSITIVE) else action
+
+
 def _applicable(action: str, network: str, post: Post | None) -> Q:
+    action = _action(action)
     if action not in SHARING_ACTIONS:
         return Q(action=action)
     which = Q(action=GateAction.SHARE)
@@ -361,6 +367,7 @@ class MemberGates:
     fix_courses: dict[int, tuple[int, str]] = field(default_factory=dict)
 
     def _applies(self, gate: Gate, action: str, network: str, post: Post | None) -> bool:
+        action = _action(action)
         if action not in SHARING_ACTIONS:
             return gate.action == action
         if gate.action == GateAction.SHARE:

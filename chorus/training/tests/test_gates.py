@@ -684,3 +684,13 @@ def test_the_auto_share_form_shows_why_instead_of_failing(
     assert response.status_code == 422
     assert "Auto-share needs the Social media certification." in response.content.decode()
     assert not AutoShare.objects.exists()
+
+
+def test_asking_for_a_network_or_a_sensitive_post_asks_for_a_share(world: SimpleNamespace) -> None:
+    gate(world, GateAction.NETWORK, network="x")
+    assert allowed(world, GateAction.NETWORK, network="linkedin")
+    assert not allowed(world, GateAction.NETWORK, network="x")
+    assert allowed(world, GateAction.SENSITIVE, post=live(world))
+    gates = gates_for_member(membership=world.maya)
+    assert gates.verdict(action=GateAction.NETWORK, network="linkedin").allowed
+    assert not gates.verdict(action=GateAction.NETWORK, network="x").allowed
