@@ -8,10 +8,10 @@ line of its own but part of one "Other" line (each person once, whatever their g
 so that nobody is singled out. Analytics sits above training, so its constant
 (`analytics.rollups.SMALLEST_GROUP`) is mirrored here rather than imported.
 
-The knowledge score is the mean score of quiz attempts: each member's FIRST submitted
-attempt at a course in a month counts, their retakes that month do not (a retake right
-after failing measures the retry, not what the member knew), so a member weighs once per
-course and month however often they retried.
+The knowledge score is the mean score of quiz attempts: each member's FIRST attempt at a
+course in a month counts (the first started of those submitted), their retakes that month
+do not (a retake right after failing measures the retry, not what the member knew), so a
+member weighs once per course and month however often they retried.
 """
 
 from __future__ import annotations
@@ -20,18 +20,18 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from django.db import connection
 from django.db.models import (
     Avg,
+    Case,
     Count,
-    DateTimeField,
-    Exists,
-    ExpressionWrapper,
-    F,
-    OuterRef,
+    IntegerField,
+    Min,
     Q,
     QuerySet,
+    Value,
+    When,
 )
-from django.db.models.functions import TruncMonth
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext, gettext_noop
@@ -170,11 +170,23 @@ def group_set(*, organization: Organization, kind: str = "") -> GroupSet:
     groups = Group.objects.filter(organization=organization)
     if kind:
         groups = groups.filter(kind=kind)
-    sized = groups.annotate(size=Count("members", filter=Q(members__is_active=True))).values_list(
-        "pk", "name", "size"
-    )
+    names = dict(groups.values_list("pk", "name"))
+    # Every place in the groups, less those of deactivated members (few): read from the
+    # group places' index, without visiting each member.
+    inactive = Membership.objects.filter(organization=organization, is_active=False).values("pk")
+    sizes = {
+        row["group_id"]: row["places"] - row["inactive"]
+        for row in MEMBERS_OF_GROUPS.objects.filter(group_id__in=list(names) or [0])
+        .values("group_id")
+        .annotate(
+            places=Count("membership_id"),
+            inactive=Count("membership_id", filter=Q(membership_id__in=inactive)),
+        )
+        .order_by()
+    }
     large, small = [], []
-    for pk, name, size in sized:
+    for pk, name in names.items():
+        size = sizes.get(pk, 0)
         if size >= SMALLEST_GROUP:
             large.append((pk, name, size))
         else:
@@ -233,20 +245,154 @@ class Overview:
         return self.lines[-1]
 
 
-def _targeted(course: Course, organization: Organization) -> Members:
-    """The active members a course is meant for (as `learning.course_targets`, in SQL):
-    everyone, or the members of its groups, groups of one kind OR'ed, kinds AND'ed."""
-    members = _active_members(organization)
-    if course.target_all:
-        return members
-    by_kind: dict[str, list[int]] = {}
-    for group in course.target_groups.all():
-        by_kind.setdefault(group.kind, []).append(group.pk)
-    if not by_kind:
-        return members.none()
-    for ids in by_kind.values():
-        members = members.filter(pk__in=_in_groups(ids))
-    return members
+# The overview counts with one statement for the courses and one for the certifications.
+# Each first reduces the rows to one per member (which courses they completed and are meant
+# for, which certifications they hold: bits of an integer), then joins that to the group
+# memberships: about as many rows as group places (3 per member with departments, regions
+# and languages) instead of group places x completions. "Everyone" (key -1) and "Other"
+# (key -2, each person once) come from the same per-member rows.
+BITS = 30  # bits per statement (courses or certifications), within any integer type
+EVERYONE_KEY, OTHER_KEY = -1, -2
+COMPLETIONS = CourseCompletion._meta.db_table
+CERTIFICATES = Certificate._meta.db_table
+MEMBERSHIPS = Membership._meta.db_table
+GROUP_MEMBERS = MEMBERS_OF_GROUPS._meta.db_table
+
+
+def _marks(values: list[Any]) -> str:
+    return ", ".join(["%s"] * len(values))
+
+
+def _bit_sums(column: str, count: int) -> str:
+    """For bits 0..count-1, the number of rows with the bit set in the column: the sum of
+    the masked values divided by the bit (once per group, not once per row)."""
+    return ", ".join(f"SUM(m.{column} & {1 << bit}) / {1 << bit}" for bit in range(count))
+
+
+def _per_group(
+    cte: str, params: list[Any], sums: str, large_ids: list[int], small_ids: list[int]
+) -> dict[int, tuple[int, ...]]:
+    """Run a statement over the per-member rows `m` of `cte`: the sums per large group,
+    for everyone and for the members of the small groups."""
+    large = large_ids or [0]
+    small = small_ids or [0]
+    # CROSS JOIN keeps SQLite scanning the group places and finding each member's row
+    # (an automatic index); PostgreSQL plans it as any inner join.
+    sql = f"""{cte}
+        SELECT gm.group_id, {sums} FROM {GROUP_MEMBERS} gm CROSS JOIN m
+        WHERE m.mid = gm.membership_id AND gm.group_id IN ({_marks(large)})
+        GROUP BY gm.group_id
+        UNION ALL SELECT {EVERYONE_KEY}, {sums} FROM m
+        UNION ALL SELECT {OTHER_KEY}, {sums} FROM m WHERE m.mid IN (
+            SELECT membership_id FROM {GROUP_MEMBERS} WHERE group_id IN ({_marks(small)}))"""  # noqa: S608 (table names from the models, values as parameters)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, *large, *small])
+        # int(): PostgreSQL sums to numeric (Decimal), SQLite to integers.
+        return {int(row[0]): tuple(int(value or 0) for value in row[1:]) for row in cursor}
+
+
+def _chunks(items: list[Any]) -> list[list[Any]]:
+    return [items[index : index + BITS] for index in range(0, len(items), BITS)]
+
+
+def _course_counts(
+    organization: Organization, courses: list[Course], large_ids: list[int], small_ids: list[int]
+) -> dict[int, dict[int, Cell]]:
+    """{course id: {group id, EVERYONE_KEY or OTHER_KEY: Cell(completed, meant for)}}.
+
+    A course is meant for everyone, or for the members of its groups (as
+    `learning.course_targets`: groups of one kind OR'ed, kinds AND'ed); only active
+    members count, and only completions at the course's current major version."""
+    found: dict[int, dict[int, Cell]] = {}
+    for chunk in _chunks(courses):
+        done_cases, targeted_cases, params, target_params = [], [], [], []
+        for bit, course in enumerate(chunk):
+            done_cases.append(
+                f"WHEN %s THEN CASE WHEN cc.major_version = %s THEN {1 << bit} ELSE 0 END"
+            )
+            params += [course.pk, course.major_version]
+            if course.target_all:
+                targeted_cases.append(str(1 << bit))
+                continue
+            by_kind: dict[str, list[int]] = {}
+            for group in course.target_groups.all():
+                by_kind.setdefault(group.kind, []).append(group.pk)
+            if not by_kind:
+                continue
+            conditions = []
+            for ids in by_kind.values():
+                conditions.append(
+                    f"a.id IN (SELECT membership_id FROM {GROUP_MEMBERS}"  # noqa: S608 (as below)
+                    f" WHERE group_id IN ({_marks(ids)}))"
+                )
+                target_params += ids
+            targeted_cases.append(
+                f"CASE WHEN {' AND '.join(conditions)} THEN {1 << bit} ELSE 0 END"
+            )
+        ids = [course.pk for course in chunk]
+        cte = f"""WITH done AS (
+                SELECT cc.membership_id AS mid,
+                  SUM(CASE cc.course_id {" ".join(done_cases)} ELSE 0 END) AS mask
+                FROM {COMPLETIONS} cc WHERE cc.course_id IN ({_marks(ids)})
+                GROUP BY cc.membership_id),
+            m AS (
+                SELECT mid, completed & targeted AS completed, targeted FROM (
+                  SELECT a.id AS mid, COALESCE(done.mask, 0) AS completed,
+                    {" + ".join(targeted_cases) or "0"} AS targeted
+                  FROM {MEMBERSHIPS} a LEFT JOIN done ON done.mid = a.id
+                  WHERE a.organization_id = %s AND a.is_active) AS members)"""  # noqa: S608 (as above)
+        sums = f"{_bit_sums('targeted', len(chunk))}, {_bit_sums('completed', len(chunk))}"
+        rows = _per_group(
+            cte, [*params, *ids, *target_params, organization.pk], sums, large_ids, small_ids
+        )
+        for bit, course in enumerate(chunk):
+            found[course.pk] = {
+                key: Cell(count=values[len(chunk) + bit], of=values[bit])
+                for key, values in rows.items()
+            }
+    return found
+
+
+def _certification_counts(
+    organization: Organization,
+    certifications: list[Certification],
+    large_ids: list[int],
+    small_ids: list[int],
+    now: datetime,
+) -> dict[int, dict[int, tuple[int, int]]]:
+    """{certification id: {group id, EVERYONE_KEY or OTHER_KEY: (certified, lasting)}}:
+    active members holding a valid certificate now, and those of them holding one valid
+    beyond 30 days from now (or for good)."""
+    adapt = connection.ops.adapt_datetimefield_value
+    soon = adapt(now + timedelta(days=EXPIRING_DAYS))
+    moment = adapt(now)
+    found: dict[int, dict[int, tuple[int, int]]] = {}
+    for chunk in _chunks(certifications):
+        cases = " ".join(f"WHEN %s THEN {1 << bit}" for bit in range(len(chunk)))
+        ids = [certification.pk for certification in chunk]
+        cte = f"""WITH valid AS (
+                SELECT c.membership_id AS mid, c.certification_id AS cid,
+                  MAX(CASE WHEN c.expires_at IS NULL OR c.expires_at > %s THEN 1 ELSE 0 END)
+                    AS lasting
+                FROM {CERTIFICATES} c
+                WHERE c.certification_id IN ({_marks(ids)}) AND c.revoked_at IS NULL
+                  AND c.issued_at <= %s AND (c.expires_at IS NULL OR c.expires_at > %s)
+                GROUP BY c.membership_id, c.certification_id),
+            m AS (
+                SELECT valid.mid AS mid,
+                  SUM(CASE valid.cid {cases} ELSE 0 END) AS held,
+                  SUM(CASE WHEN valid.lasting = 1 THEN CASE valid.cid {cases} ELSE 0 END
+                    ELSE 0 END) AS lasts
+                FROM valid JOIN {MEMBERSHIPS} a ON a.id = valid.mid AND a.is_active
+                GROUP BY valid.mid)"""  # noqa: S608 (as above)
+        sums = f"{_bit_sums('held', len(chunk))}, {_bit_sums('lasts', len(chunk))}"
+        params = [soon, *ids, moment, moment, *ids, *ids]
+        rows = _per_group(cte, params, sums, large_ids, small_ids)
+        for bit, certification in enumerate(chunk):
+            found[certification.pk] = {
+                key: (values[bit], values[len(chunk) + bit]) for key, values in rows.items()
+            }
+    return found
 
 
 def training_overview(
@@ -254,7 +400,9 @@ def training_overview(
 ) -> Overview:
     """Per group: the members a required course is meant for and how many of them completed
     it at its current major version; per active certification, how many members hold it
-    now and how many of those lose it within 30 days (no valid certificate beyond then)."""
+    now and how many of those lose it within 30 days (no valid certificate beyond then).
+    Eight queries, whatever the number of members, groups, courses (up to 30) and
+    certifications (up to 30)."""
     filters = filters or ReportFilters()
     now = timezone.now()
     groups = group_set(organization=organization, kind=filters.kind)
@@ -268,144 +416,29 @@ def training_overview(
     certifications = list(certifications_query)
 
     lines = [Line(str(pk), name, size) for pk, name, size in groups.large]
-    by_group = {int(line.key): line for line in lines}
-    other = Line("other", gettext(OTHER_GROUP), groups.other_members)
-    everyone = Line("all", gettext(EVERYONE), groups.everyone)
-    large_ids = list(by_group)
-    small_members = _in_groups(groups.small)
+    large_ids = [pk for pk, _, _ in groups.large]
+    keyed = dict(zip(large_ids, lines, strict=True))
+    keyed[OTHER_KEY] = Line("other", gettext(OTHER_GROUP), groups.other_members)
+    keyed[EVERYONE_KEY] = Line("all", gettext(EVERYONE), groups.everyone)
 
-    # Courses for everyone: the group's active members are its audience; completions are
-    # counted per group and course in one query, and for "Other" and everyone in another.
-    for_all = [course for course in courses if course.target_all]
-    if for_all:
-        completions = CourseCompletion.objects.filter(
-            organization=organization,
-            course__in=for_all,
-            major_version=F("course__major_version"),
-            membership__is_active=True,
-        )
-        per_group: dict[int, dict[int, int]] = {}
-        if large_ids:
-            for row in (
-                completions.filter(membership__groups__in=large_ids)
-                .values("membership__groups", "course_id")
-                .annotate(done=Count("pk"))
-                .order_by()
-            ):
-                per_group.setdefault(row["course_id"], {})[row["membership__groups"]] = row["done"]
-        totals = {
-            row["course_id"]: row
-            for row in completions.values("course_id")
-            .annotate(
-                done=Count("pk"),
-                other=Count("pk", filter=Q(membership_id__in=small_members)),
-            )
-            .order_by()
-        }
-        for course in for_all:
-            row = totals.get(course.pk, {})
-            done_in = per_group.get(course.pk, {})
-            for pk, line in by_group.items():
-                line.courses[course.pk] = Cell(done_in.get(pk, 0), line.members)
-            other.courses[course.pk] = Cell(row.get("other", 0), other.members)
-            everyone.courses[course.pk] = Cell(row.get("done", 0), everyone.members)
-
-    # Courses for some groups: their audience is counted too, two queries each.
-    for course in courses:
-        if course.target_all:
-            continue
-        audience = _targeted(course, organization)
-        done = CourseCompletion.objects.filter(
-            organization=organization, course=course, major_version=course.major_version
-        ).values("membership_id")
-        figures: dict[int, dict[str, int]] = {}
-        if large_ids:
-            figures = {
-                row["group_id"]: row
-                for row in MEMBERS_OF_GROUPS.objects.filter(
-                    group_id__in=large_ids, membership_id__in=audience.values("pk")
-                )
-                .values("group_id")
-                .annotate(
-                    targeted=Count("membership_id"),
-                    done=Count("membership_id", filter=Q(membership_id__in=done)),
-                )
-                .order_by()
-            }
-        summed = audience.aggregate(
-            targeted=Count("pk"),
-            done=Count("pk", filter=Q(pk__in=done)),
-            other_targeted=Count("pk", filter=Q(pk__in=small_members)),
-            other_done=Count("pk", filter=Q(pk__in=small_members) & Q(pk__in=done)),
-        )
-        for pk, line in by_group.items():
-            found = figures.get(pk, {})
-            line.courses[course.pk] = Cell(found.get("done", 0), found.get("targeted", 0))
-        other.courses[course.pk] = Cell(summed["other_done"], summed["other_targeted"])
-        everyone.courses[course.pk] = Cell(summed["done"], summed["targeted"])
-
-    # Certifications: members holding a valid certificate now, and those whose every valid
-    # certificate ends within 30 days.
+    if courses:
+        counted = _course_counts(organization, courses, large_ids, groups.small)
+        for course in courses:
+            for key, line in keyed.items():
+                line.courses[course.pk] = counted[course.pk].get(key, Cell(0, 0))
     if certifications:
-        soon = now + timedelta(days=EXPIRING_DAYS)
-        valid = Certificate.objects.filter(
-            organization=organization,
-            certification__in=certifications,
-            revoked_at=None,
-            issued_at__lte=now,
-            membership__is_active=True,
-        ).filter(Q(expires_at=None) | Q(expires_at__gt=now))
-        lasting = Q(expires_at=None) | Q(expires_at__gt=soon)
-        held: dict[int, dict[int, tuple[int, int]]] = {}
-        if large_ids:
-            for row in (
-                valid.filter(membership__groups__in=large_ids)
-                .values("membership__groups", "certification_id")
-                .annotate(
-                    certified=Count("membership_id", distinct=True),
-                    lasting=Count("membership_id", distinct=True, filter=lasting),
-                )
-                .order_by()
-            ):
-                held.setdefault(row["certification_id"], {})[row["membership__groups"]] = (
-                    row["certified"],
-                    row["lasting"],
-                )
-        in_small = Q(membership_id__in=small_members)
-        summed_rows = {
-            row["certification_id"]: row
-            for row in valid.values("certification_id")
-            .annotate(
-                certified=Count("membership_id", distinct=True),
-                lasting=Count("membership_id", distinct=True, filter=lasting),
-                other=Count("membership_id", distinct=True, filter=in_small),
-                other_lasting=Count("membership_id", distinct=True, filter=in_small & lasting),
-            )
-            .order_by()
-        }
+        held = _certification_counts(organization, certifications, large_ids, groups.small, now)
         for certification in certifications:
-            mine = held.get(certification.pk, {})
-            for pk, line in by_group.items():
-                certified, lasts = mine.get(pk, (0, 0))
+            for key, line in keyed.items():
+                certified, lasting = held[certification.pk].get(key, (0, 0))
                 line.certifications[certification.pk] = Cell(
-                    certified, line.members, certified - lasts
+                    certified, line.members, certified - lasting
                 )
-            row = summed_rows.get(certification.pk, {})
-            other.certifications[certification.pk] = Cell(
-                row.get("other", 0),
-                other.members,
-                row.get("other", 0) - row.get("other_lasting", 0),
-            )
-            everyone.certifications[certification.pk] = Cell(
-                row.get("certified", 0),
-                everyone.members,
-                row.get("certified", 0) - row.get("lasting", 0),
-            )
 
     shown = [*lines]
     if groups.has_other:
-        shown.append(other)
-    shown.append(everyone)
+        shown.append(keyed[OTHER_KEY])
+    shown.append(keyed[EVERYONE_KEY])
     for line in shown:
         line.course_cells = [line.courses[course.pk] for course in courses]
         line.certification_cells = [line.certifications[item.pk] for item in certifications]
@@ -506,20 +539,55 @@ def question_analysis(*, organization: Organization, course: Course) -> list[Que
 # -- knowledge score ----------------------------------------------------------------------------
 
 
-def first_attempts(*, organization: Organization) -> QuerySet[QuizAttempt]:
-    """Submitted attempts that were the member's first at the course in their month."""
-    earlier = QuizAttempt.objects.filter(
-        organization=organization,
-        membership_id=OuterRef("membership_id"),
-        course_id=OuterRef("course_id"),
-        submitted_at__lt=OuterRef("submitted_at"),
-        submitted_at__gte=TruncMonth(
-            ExpressionWrapper(OuterRef("submitted_at"), output_field=DateTimeField())
-        ),
+def _month_start(day: date) -> datetime:
+    """The first moment of the day's month in the site's time zone."""
+    return timezone.make_aware(datetime.combine(day.replace(day=1), datetime.min.time()))
+
+
+def _next_month(day: date) -> date:
+    return date(day.year + day.month // 12, day.month % 12 + 1, 1)
+
+
+def month_bounds(start: datetime, end: datetime) -> list[datetime]:
+    """The starts of the months from start's to the one after end's (local time)."""
+    bounds = []
+    day = timezone.localtime(start).date().replace(day=1)
+    last = timezone.localtime(end).date()
+    while True:
+        bounds.append(_month_start(day))
+        if day > last:
+            return bounds
+        day = _next_month(day)
+
+
+def _month_index(bounds: list[datetime]) -> Case:
+    """Which month an attempt was submitted in (0: the first of `bounds`), in plain SQL
+    (SQLite truncates dates with a Python function, far slower over many rows)."""
+    return Case(
+        *[
+            When(submitted_at__lt=bound, then=Value(index))
+            for index, bound in enumerate(bounds[1:])
+        ],
+        default=Value(len(bounds)),
+        output_field=IntegerField(),
     )
-    return QuizAttempt.objects.filter(
-        organization=organization, submitted_at__isnull=False, score__isnull=False
-    ).exclude(Exists(earlier))
+
+
+def first_attempts(*, organization: Organization, bounds: list[datetime]) -> QuerySet[QuizAttempt]:
+    """Attempts submitted within the months of `bounds` that were the member's first at
+    the course in their month (the first started: attempt ids grow as attempts start)."""
+    submitted = QuizAttempt.objects.filter(
+        organization=organization,
+        submitted_at__gte=bounds[0],
+        submitted_at__lt=bounds[-1],
+        score__isnull=False,
+    )
+    firsts = (
+        submitted.values("membership_id", "course_id", month=_month_index(bounds))
+        .annotate(first=Min("pk"))
+        .values("first")
+    )
+    return submitted.filter(pk__in=firsts)
 
 
 @dataclass(frozen=True)
@@ -545,20 +613,8 @@ class KnowledgeOverTime:
         return any(score.attempts for line in self.lines for score in line.scores)
 
 
-def _month_starts(today: date, count: int) -> list[date]:
-    months = []
-    year, month = today.year, today.month
-    for _ in range(count):
-        months.append(date(year, month, 1))
-        year, month = (year, month - 1) if month > 1 else (year - 1, 12)
-    return months[::-1]
-
-
-def _score(row: dict[str, Any] | None) -> Score:
-    if not row:
-        return Score(0, None)
-    attempts = int(row["attempts"] or 0)
-    mean = row["mean"]
+def _score(attempts: Any, mean: Any) -> Score:
+    attempts = int(attempts or 0)
     if attempts < FEWEST_ATTEMPTS or mean is None:
         return Score(attempts, None)
     return Score(attempts, round(float(mean), 1))
@@ -569,65 +625,59 @@ def knowledge_over_time(
 ) -> KnowledgeOverTime:
     """Per group and month (the last `months` months, this one included): the mean score of
     the first attempts (see the module's note) by the group's active members. A month with
-    fewer than 5 such attempts in a line shows no mean, only the count."""
-    starts = _month_starts(timezone.localdate(), months)
-    first_moment = timezone.make_aware(datetime.combine(starts[0], datetime.min.time()))
+    fewer than 5 such attempts in a line shows no mean, only the count.
+
+    One statement, like the overview's: per member, their first attempts and the sum of
+    their scores in each month, then summed per group."""
+    today = timezone.localdate()
+    first = today.replace(day=1)
+    for _ in range(months - 1):
+        first = (first - timedelta(days=1)).replace(day=1)
+    bounds = month_bounds(_month_start(first), timezone.now())
+    starts = [timezone.localtime(bound).date() for bound in bounds[:-1]]
     groups = group_set(organization=organization, kind=kind)
-    attempts = first_attempts(organization=organization).filter(
-        submitted_at__gte=first_moment, membership__is_active=True
+    adapt = connection.ops.adapt_datetimefield_value
+    moments = [adapt(bound) for bound in bounds]
+    # The month of an attempt as a CASE on its date (SQLite truncates dates with a Python
+    # function, far slower over many rows).
+    month = (
+        "CASE "
+        + " ".join(f"WHEN q.submitted_at < %s THEN {index}" for index in range(len(starts)))
+        + f" ELSE {len(starts)} END"
     )
+    columns = ", ".join(
+        f"SUM(CASE WHEN f.month = {index} THEN 1 ELSE 0 END) AS attempts_{index},"
+        f" SUM(CASE WHEN f.month = {index} THEN q.score ELSE 0 END) AS points_{index}"
+        for index in range(len(starts))
+    )
+    cte = f"""WITH firsts AS (
+            SELECT MIN(q.id) AS id, {month} AS month FROM {QuizAttempt._meta.db_table} q
+            WHERE q.organization_id = %s AND q.submitted_at >= %s AND q.submitted_at < %s
+              AND q.score IS NOT NULL
+            GROUP BY q.membership_id, q.course_id, {month}),
+        m AS (
+            SELECT q.membership_id AS mid, {columns}
+            FROM firsts f JOIN {QuizAttempt._meta.db_table} q ON q.id = f.id
+            JOIN {MEMBERSHIPS} a ON a.id = q.membership_id AND a.is_active
+            GROUP BY q.membership_id)"""  # noqa: S608 (table names from the models, values as parameters)
+    sums = ", ".join(
+        f"SUM(m.attempts_{index}), SUM(m.points_{index})" for index in range(len(starts))
+    )
+    params = [*moments[1:], organization.pk, moments[0], moments[-1], *moments[1:]]
+    rows = _per_group(cte, params, sums, [pk for pk, _, _ in groups.large], groups.small)
 
-    def month_key(value: Any) -> date:
-        return value.date() if isinstance(value, datetime) else value
+    def scores(key: int) -> list[Score]:
+        values = rows.get(key, ())
+        found = []
+        for index in range(len(starts)):
+            attempts, points = (values[2 * index], values[2 * index + 1]) if values else (0, 0)
+            found.append(_score(attempts, points / attempts if attempts else None))
+        return found
 
-    per_group: dict[tuple[int, date], dict[str, Any]] = {}
-    large_ids = [pk for pk, _name, _size in groups.large]
-    if large_ids:
-        for row in (
-            attempts.filter(membership__groups__in=large_ids)
-            .values("membership__groups", month=TruncMonth("submitted_at"))
-            .annotate(attempts=Count("pk"), mean=Avg("score"))
-            .order_by()
-        ):
-            per_group[(row["membership__groups"], month_key(row["month"]))] = row
-    small = Q(membership_id__in=_in_groups(groups.small))
-    totals: dict[date, dict[str, Any]] = {}
-    for row in (
-        attempts.values(month=TruncMonth("submitted_at"))
-        .annotate(
-            attempts=Count("pk"),
-            mean=Avg("score"),
-            other_attempts=Count("pk", filter=small),
-            other_mean=Avg("score", filter=small),
-        )
-        .order_by()
-    ):
-        totals[month_key(row["month"])] = row
-    lines = [
-        ScoreLine(str(pk), name, [_score(per_group.get((pk, month))) for month in starts])
-        for pk, name, _size in groups.large
-    ]
+    lines = [ScoreLine(str(pk), name, scores(pk)) for pk, name, _size in groups.large]
     if groups.has_other:
-        lines.append(
-            ScoreLine(
-                "other",
-                gettext(OTHER_GROUP),
-                [
-                    _score(
-                        {
-                            "attempts": totals[month]["other_attempts"],
-                            "mean": totals[month]["other_mean"],
-                        }
-                        if month in totals
-                        else None
-                    )
-                    for month in starts
-                ],
-            )
-        )
-    lines.append(
-        ScoreLine("all", gettext(EVERYONE), [_score(totals.get(month)) for month in starts])
-    )
+        lines.append(ScoreLine("other", gettext(OTHER_GROUP), scores(OTHER_KEY)))
+    lines.append(ScoreLine("all", gettext(EVERYONE), scores(EVERYONE_KEY)))
     return KnowledgeOverTime(months=starts, lines=lines)
 
 
@@ -678,7 +728,7 @@ def knowledge_summary(
     if group_id is not None and counts["members"] < SMALLEST_GROUP:
         return None
     scored = (
-        first_attempts(organization=organization)
+        first_attempts(organization=organization, bounds=month_bounds(start, end))
         .filter(submitted_at__gte=start, submitted_at__lt=end, membership__in=members)
         .aggregate(attempts=Count("pk"), mean=Avg("score"))
     )

@@ -211,7 +211,7 @@ def test_the_overview_reads_in_a_fixed_number_of_queries(
     for n in range(3):
         course(world.org, f"More {n}")
         Certification.objects.create(organization=world.org, name=f"Cert {n}")
-    with django_assert_max_num_queries(9):
+    with django_assert_max_num_queries(8):
         reports.training_overview(organization=world.org)
 
 
