@@ -52,11 +52,11 @@ class CertificateOut(Schema):
     revoked_at: datetime | None
 
 
-class HolderOut(CertificateOut):
+class CertificateHolderOut(CertificateOut):
     certificate_id: int
 
 
-class RevokeIn(Input):
+class CertificateRevokeIn(Input):
     reason: str = Field(max_length=services.MAX_REASON)
 
 
@@ -116,7 +116,7 @@ def certification_list(request: HttpRequest) -> list[CertificationOut]:
 
 @router.get(
     "/training/certifications/{certification_id}/holders",
-    response={200: list[HolderOut], 404: Error},
+    response={200: list[CertificateHolderOut], 404: Error},
     summary="A certification's holders",
     description=(
         "Trainers: everyone who held the certification, by their latest certificate (a valid "
@@ -124,7 +124,9 @@ def certification_list(request: HttpRequest) -> list[CertificationOut]:
     ),
 )
 @api_roles("trainer")
-def certification_holders(request: HttpRequest, certification_id: PathId) -> list[HolderOut]:
+def certification_holders(
+    request: HttpRequest, certification_id: PathId
+) -> list[CertificateHolderOut]:
     caller = calling_member(request)
     certification = selectors.certification_of_organization(
         organization=caller.organization, certification_id=certification_id
@@ -132,7 +134,9 @@ def certification_holders(request: HttpRequest, certification_id: PathId) -> lis
     if certification is None:
         raise Http404("No such certification.")
     return [
-        HolderOut(**_certificate_out(holder.certificate), certificate_id=holder.certificate.pk)
+        CertificateHolderOut(
+            **_certificate_out(holder.certificate), certificate_id=holder.certificate.pk
+        )
         for holder in selectors.certification_holders(certification=certification)
     ]
 
@@ -184,7 +188,7 @@ def certificate_verify(request: HttpRequest, certificate_code: CertificateCode) 
 )
 @api_roles("trainer")
 def certificate_revoke(
-    request: HttpRequest, certificate_code: CertificateCode, payload: RevokeIn
+    request: HttpRequest, certificate_code: CertificateCode, payload: CertificateRevokeIn
 ) -> CertificateOut:
     caller = calling_member(request)
     certificate = _by_code(caller, certificate_code)
