@@ -29,7 +29,7 @@ class PolicyVersionOut(Schema):
     published_at: datetime
 
 
-class PolicyOut(Schema):
+class SocialMediaPolicyOut(Schema):
     version: PolicyVersionOut | None = Field(
         description="The current version (none published: null)"
     )
@@ -87,18 +87,18 @@ def _version_out(version: PolicyVersion) -> PolicyVersionOut:
 
 @router.get(
     "/training/policy",
-    response={200: PolicyOut},
+    response={200: SocialMediaPolicyOut},
     summary="The social media policy and my acknowledgement",
     description="The current version, and when the caller acknowledged it.",
 )
 @api_roles()
-def policy_detail(request: HttpRequest) -> PolicyOut:
+def policy_detail(request: HttpRequest) -> SocialMediaPolicyOut:
     caller = calling_member(request)
     latest = selectors.latest_version(organization=caller.organization)
     acknowledgement = (
         selectors.acknowledgement_of(membership=caller, version=latest) if latest else None
     )
-    return PolicyOut(
+    return SocialMediaPolicyOut(
         version=_version_out(latest) if latest is not None else None,
         acknowledged_at=acknowledgement.acknowledged_at if acknowledgement else None,
         required_before_sharing=selectors.required_before_sharing(organization=caller.organization),

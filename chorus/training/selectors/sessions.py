@@ -148,10 +148,10 @@ def session_rsvps(*, session: TrainingSession) -> list[SessionRsvp]:
     return sorted(found, key=lambda rsvp: order.get(rsvp.state, 3))
 
 
-def next_session_going(
-    *, membership: Membership, now: datetime | None = None
-) -> TrainingSession | None:
-    """The next session the member is going to (not cancelled, not ended)."""
+def sessions_going(
+    *, membership: Membership, now: datetime | None = None, limit: int = 5
+) -> list[TrainingSession]:
+    """The next sessions the member is going to (not cancelled, not ended), soonest first."""
     moment = now or timezone.now()
     rsvps = (
         SessionRsvp.objects.filter(
@@ -164,7 +164,18 @@ def next_session_going(
         .select_related("session")
         .order_by("session__starts_at", "session_id")
     )
-    for rsvp in rsvps:
+    going: list[TrainingSession] = []
+    for rsvp in rsvps.iterator(chunk_size=limit + 5):
         if session_ends_at(rsvp.session) > moment:
-            return rsvp.session
-    return None
+            going.append(rsvp.session)
+            if len(going) == limit:
+                break
+    return going
+
+
+def next_session_going(
+    *, membership: Membership, now: datetime | None = None
+) -> TrainingSession | None:
+    """The next session the member is going to (not cancelled, not ended)."""
+    going = sessions_going(membership=membership, now=now, limit=1)
+    return going[0] if going else None

@@ -2,15 +2,24 @@
 
 from __future__ import annotations
 
+from datetime import date, time, timedelta
 from typing import Any
 
 import pytest
 from django.http import Http404
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from chorus.factories import GroupFactory, MembershipFactory, OrganizationFactory
-from chorus.training.models import Course, CourseCompletion, LessonProgress
+from chorus.training.models import (
+    Certificate,
+    Certification,
+    Course,
+    CourseCompletion,
+    LessonProgress,
+    RsvpState,
+)
 from chorus.training.selectors.learning import (
     course_for_member,
     current_completions,
@@ -18,6 +27,7 @@ from chorus.training.selectors.learning import (
 )
 from chorus.training.services.courses import CourseFields, course_create, course_publish
 from chorus.training.services.lessons import LessonFields, lesson_create, lesson_mark_read
+from chorus.training.services.sessions import SessionFields, rsvp_set, session_create
 
 pytestmark = pytest.mark.django_db
 
@@ -172,3 +182,41 @@ def test_my_learning_reads_in_the_same_queries_however_many_courses(
     for number in range(4):
         read_all(employee, published(trainer, f"More {number}", lessons=3))
     assert queries() == few
+
+
+def test_my_learning_shows_progress_done_certificates_and_sessions(
+    organization: Any, trainer: Any, employee: Any, client: Client
+) -> None:
+    started = published(trainer, "Started course", required=True)
+    published(trainer, "Untouched course")
+    finished = published(trainer, "Finished course")
+    lesson_mark_read(membership=employee, lesson=started.lessons.all()[0])
+    read_all(employee, finished)
+    certification = Certification.objects.create(organization=organization, name="Social media")
+    Certificate.objects.create(
+        organization=organization,
+        certification=certification,
+        membership=employee,
+        code="c1",
+        expires_at=timezone.now() - timedelta(days=1),
+    )
+    session = session_create(
+        membership=trainer,
+        fields=SessionFields(
+            title="Profile clinic",
+            starts_on=date.today() + timedelta(days=3),
+            starts_time=time(10, 0),
+            time_zone="Europe/Berlin",
+        ),
+    )[0]
+    rsvp_set(membership=employee, session=session, state=RsvpState.GOING)
+    client.force_login(employee.user)
+    response = client.get(reverse("learning"))
+    context = response.context
+    assert [s.course.title for s in context["in_progress"]] == ["Started course"]
+    assert [s.course.title for s in context["to_start"]] == ["Untouched course"]
+    assert [s.course.title for s in context["done"]] == ["Finished course"]
+    page = response.content.decode()
+    assert "Social media" in page and "Expired" in page
+    assert "Profile clinic" in page and "(Europe/Berlin)" in page
+    assert "1 in progress · 1 done" in page

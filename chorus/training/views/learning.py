@@ -9,12 +9,14 @@ from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_POST
 
 from chorus.accounts.access import MemberRequest, role_required
 from chorus.training.markdown import render_markdown
-from chorus.training.models import CourseState, LessonImage
+from chorus.training.models import Certificate, CourseState, LessonImage
+from chorus.training.selectors import certification as certification_selectors
 from chorus.training.selectors import learning as selectors
 from chorus.training.selectors import policy as policy_selectors
 from chorus.training.selectors import sessions as session_selectors
@@ -25,14 +27,27 @@ from chorus.training.services import quizzes as quiz_services
 @require_GET
 @role_required()
 def learning(request: MemberRequest) -> HttpResponse:
-    statuses = selectors.my_learning(membership=request.membership)
+    """My learning: courses in progress, to start and done; certificates with their expiry;
+    the sessions the member goes to; the policy when a version waits for them."""
+    membership = request.membership
+    statuses = selectors.my_learning(membership=membership)
+    open_ = [status for status in statuses if not status.done]
+    now = timezone.now()
+    latest: dict[int, Certificate] = {}
+    for certificate in certification_selectors.certificates_of_member(membership=membership):
+        latest.setdefault(certificate.certification_id, certificate)
     context = {
-        "required": [status for status in statuses if status.course.required],
-        "optional": [status for status in statuses if not status.course.required],
-        "next_session": session_selectors.next_session_going(membership=request.membership),
+        "in_progress": [s for s in open_ if s.lessons_read or s.retake_needed],
+        "to_start": [s for s in open_ if not s.lessons_read and not s.retake_needed],
+        "done": [status for status in statuses if status.done],
+        "certificates": [
+            (certificate, certification_selectors.certificate_state(certificate, now))
+            for certificate in latest.values()
+        ],
+        "sessions_going": session_selectors.sessions_going(membership=membership, now=now),
         # The social media policy: a prompt while its current version waits for them.
         "policy_latest": policy_selectors.latest_version(organization=request.organization),
-        "policy_due": policy_selectors.version_due(membership=request.membership),
+        "policy_due": policy_selectors.version_due(membership=membership),
     }
     return render(request, "training/learning.html", context)
 
