@@ -68,6 +68,8 @@ PERIODIC_SECONDS = {
     "chorus.gamification.tasks.challenges_send_results": 3600,
     # Training: certificates about to expire (a reminder) or expired (a notice), once each.
     "chorus.training.tasks.certificates_remind_and_expire": 3600,
+    # Training reports: counted ahead for their pages (50,000 members take too long).
+    "chorus.training.tasks.training_reports_refresh": 600,
 }
 PERIODIC_TASKS = tuple(PERIODIC_SECONDS)
 

@@ -9,6 +9,7 @@ from ninja import Field, Query, Router, Schema
 from chorus.api.auth import api_roles, calling_member
 from chorus.api.schema import Error, Input, PathId
 from chorus.training.selectors import reports as selectors
+from chorus.training.services import reports as report_services
 
 router = Router(tags=["training"])
 
@@ -83,7 +84,9 @@ def training_report_overview(
             "kind": filters.kind,
         },
     )
-    overview = selectors.training_overview(organization=caller.organization, filters=parsed)
+    overview = report_services.training_report(
+        organization=caller.organization, filters=parsed
+    ).overview
 
     def cells(
         items: list[tuple[int, selectors.Cell]],
@@ -107,8 +110,18 @@ def training_report_overview(
                 key=line.key,
                 label=line.label,
                 members=line.members,
-                courses=cells(list(line.courses.items())),
-                certifications=cells(list(line.certifications.items())),
+                courses=cells(
+                    list(zip([c.pk for c in overview.courses], line.course_cells, strict=True))
+                ),
+                certifications=cells(
+                    list(
+                        zip(
+                            [item.pk for item in overview.certifications],
+                            line.certification_cells,
+                            strict=True,
+                        )
+                    )
+                ),
             )
             for line in overview.lines
         ],

@@ -28,6 +28,7 @@ from chorus.training.models.courses import (
     lesson_image_path,
 )
 from chorus.training.models.policy import Policy, PolicyAcknowledgement, PolicyVersion
+from chorus.training.models.reports import TrainingReportSnapshot
 from chorus.training.models.sessions import (
     RsvpState,
     SessionFrequency,
@@ -66,6 +67,7 @@ __all__ = [
     "SessionKind",
     "SessionRsvp",
     "SessionSeries",
+    "TrainingReportSnapshot",
     "TrainingSession",
     "lesson_image_path",
 ]

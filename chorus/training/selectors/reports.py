@@ -47,6 +47,7 @@ from chorus.training.models import (
     Question,
     QuizAnswer,
     QuizAttempt,
+    TrainingReportSnapshot,
 )
 
 SMALLEST_GROUP = 5  # as analytics.rollups.SMALLEST_GROUP: smaller groups are one "Other" line
@@ -740,3 +741,116 @@ def knowledge_summary(
         members=int(counts["members"]),
         certified=int(counts["certified"]),
     )
+
+
+# -- the stored report --------------------------------------------------------------------------
+
+# The periodic task counts every 10 minutes; a report older than this is counted again
+# when a page asks (the task may not run, as in development).
+SNAPSHOT_FRESH = timedelta(minutes=20)
+
+
+@dataclass(frozen=True)
+class TrainingReport:
+    overview: Overview
+    knowledge: KnowledgeOverTime
+    taken_at: datetime
+
+
+def report_snapshot_data(*, organization: Organization, kind: str = "") -> dict[str, Any]:
+    """The overview (every course and certification) and the knowledge score per month for
+    the groups of a kind, counted now, as JSON for `TrainingReportSnapshot.data`."""
+    overview = training_overview(organization=organization, filters=ReportFilters(kind=kind))
+    knowledge = knowledge_over_time(organization=organization, kind=kind)
+    return {
+        "courses": [course.pk for course in overview.courses],
+        "certifications": [item.pk for item in overview.certifications],
+        "lines": [
+            {
+                "key": line.key,
+                "members": line.members,
+                "courses": {str(pk): [cell.count, cell.of] for pk, cell in line.courses.items()},
+                "certifications": {
+                    str(pk): [cell.count, cell.of, cell.expiring]
+                    for pk, cell in line.certifications.items()
+                },
+            }
+            for line in overview.lines
+        ],
+        "months": [month.isoformat() for month in knowledge.months],
+        "knowledge": [
+            {"key": line.key, "scores": [[score.attempts, score.mean] for score in line.scores]}
+            for line in knowledge.lines
+        ],
+    }
+
+
+def _label(key: str, names: dict[int, str]) -> str | None:
+    if key == "other":
+        return gettext(OTHER_GROUP)
+    if key == "all":
+        return gettext(EVERYONE)
+    return names.get(int(key))
+
+
+def report_from_snapshot(
+    *, organization: Organization, snapshot: Any, filters: ReportFilters
+) -> TrainingReport | None:
+    """The stored report, narrowed to the filters; None when it no longer matches the
+    organization (a course published or retired, a certification added, a group gone)."""
+    data = snapshot.data
+    courses = list(report_courses(organization=organization))
+    certifications = list(report_certifications(organization=organization))
+    if [course.pk for course in courses] != data.get("courses") or [
+        item.pk for item in certifications
+    ] != data.get("certifications"):
+        return None
+    names = dict(Group.objects.filter(organization=organization).values_list("pk", "name"))
+    lines = []
+    for stored in data["lines"]:
+        label = _label(stored["key"], names)
+        if label is None:
+            return None
+        line = Line(stored["key"], label, stored["members"])
+        line.courses = {int(pk): Cell(*cell) for pk, cell in stored["courses"].items()}
+        line.certifications = {
+            int(pk): Cell(*cell) for pk, cell in stored["certifications"].items()
+        }
+        lines.append(line)
+    if filters.course_id:
+        courses = [course for course in courses if course.pk == filters.course_id]
+    if filters.certification_id:
+        certifications = [item for item in certifications if item.pk == filters.certification_id]
+    for line in lines:
+        line.course_cells = [line.courses[course.pk] for course in courses]
+        line.certification_cells = [line.certifications[item.pk] for item in certifications]
+    score_lines = []
+    for stored in data["knowledge"]:
+        label = _label(stored["key"], names)
+        if label is None:
+            return None
+        score_lines.append(
+            ScoreLine(stored["key"], label, [Score(*score) for score in stored["scores"]])
+        )
+    return TrainingReport(
+        overview=Overview(
+            filters=filters,
+            courses=courses,
+            certifications=certifications,
+            lines=lines,
+            as_of=snapshot.taken_at,
+        ),
+        knowledge=KnowledgeOverTime(
+            months=[date.fromisoformat(month) for month in data["months"]], lines=score_lines
+        ),
+        taken_at=snapshot.taken_at,
+    )
+
+
+def report_snapshot_get(*, organization: Organization, kind: str = "") -> Any:
+    """The stored report of the groups of a kind if it is fresh, else None."""
+    return TrainingReportSnapshot.objects.filter(
+        organization=organization,
+        kind=kind,
+        taken_at__gt=timezone.now() - SNAPSHOT_FRESH,
+    ).first()

@@ -31,8 +31,10 @@ from chorus.training.models import (
     Question,
     QuizAnswer,
     QuizAttempt,
+    TrainingReportSnapshot,
 )
 from chorus.training.selectors import reports
+from chorus.training.services import reports as report_services
 
 pytestmark = pytest.mark.django_db
 NOW = datetime(2026, 6, 15, 12, 0, tzinfo=timezone.get_default_timezone())
@@ -466,3 +468,47 @@ def test_the_analytics_dashboard_shows_the_knowledge_score(world: Any, client: C
         group_id=world.tiny.pk,
     )
     assert tiny is None
+
+
+# The stored report -----------------------------------------------------------------------------
+
+
+def test_pages_read_the_stored_report_until_it_is_old(world: Any, client: Client) -> None:
+    client.force_login(world.trainer.user)
+    url = reverse("training_reports")
+    assert "0 / 6" in client.get(url).content.decode()
+    assert TrainingReportSnapshot.objects.filter(organization=world.org, kind="").exists()
+    complete(world.sellers[0], world.basics)
+    page = client.get(url).content.decode()
+    assert "0 / 6" in page and "Counted at" in page  # as counted, until counted again
+    with time_machine.travel(NOW + timedelta(minutes=25), tick=False):
+        assert "1 / 6" in client.get(url).content.decode()
+
+
+def test_a_new_course_counts_the_report_again_at_once(world: Any, client: Client) -> None:
+    client.force_login(world.trainer.user)
+    client.get(reverse("training_reports"))
+    course(world.org, "Brand new")
+    assert "Brand new" in client.get(reverse("training_reports")).content.decode()
+
+
+def test_the_stored_report_is_narrowed_by_the_filters(world: Any) -> None:
+    second = course(world.org, "Advanced")
+    complete(world.sellers[0], second)
+    filters = reports.ReportFilters(course_id=second.pk)
+    report = report_services.training_report(organization=world.org, filters=filters)
+    again = report_services.training_report(organization=world.org, filters=filters)
+    assert [found.title for found in again.overview.courses] == ["Advanced"]
+    sales = line(again.overview, str(world.sales.pk))
+    assert [(cell.count, cell.of) for cell in sales.course_cells] == [(1, 6)]
+    assert again.taken_at == report.taken_at  # read, not counted again
+
+
+def test_the_periodic_task_counts_every_kind(world: Any) -> None:
+    from chorus.training.tasks import training_reports_refresh
+
+    training_reports_refresh.call()
+    kinds = set(
+        TrainingReportSnapshot.objects.filter(organization=world.org).values_list("kind", flat=True)
+    )
+    assert kinds == {"", *GroupKind.values}

@@ -18,6 +18,7 @@ from chorus.accounts.access import MemberRequest, role_required
 from chorus.accounts.models import GroupKind
 from chorus.analytics import exports
 from chorus.training.selectors import reports as selectors
+from chorus.training.services import reports as report_services
 
 
 def _figure(value: float | None) -> float | str:
@@ -105,17 +106,16 @@ def _bad_request(error: ValidationError) -> HttpResponse:
 def training_reports(request: MemberRequest) -> HttpResponse:
     organization = request.organization
     filters = selectors.report_filters_parse(organization=organization, params=request.GET)
-    overview = selectors.training_overview(organization=organization, filters=filters)
+    report = report_services.training_report(organization=organization, filters=filters)
     return render(
         request,
         "training/reports.html",
         {
             "filters": filters,
             "query": filters.query(),
-            "overview": overview,
-            "knowledge": selectors.knowledge_over_time(
-                organization=organization, kind=filters.kind
-            ),
+            "overview": report.overview,
+            "knowledge": report.knowledge,
+            "taken_at": report.taken_at,
             "all_courses": selectors.report_courses(organization=organization),
             "all_certifications": selectors.report_certifications(organization=organization),
             "kinds": GroupKind.choices,
@@ -129,7 +129,7 @@ def training_reports(request: MemberRequest) -> HttpResponse:
 def training_reports_export(request: MemberRequest) -> HttpResponse:
     organization = request.organization
     filters = selectors.report_filters_parse(organization=organization, params=request.GET)
-    overview = selectors.training_overview(organization=organization, filters=filters)
+    overview = report_services.training_report(organization=organization, filters=filters).overview
     try:
         return exports.response(
             overview_table(overview),
