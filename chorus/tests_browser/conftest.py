@@ -40,6 +40,11 @@ def browser() -> Iterator[Any]:
 
 @pytest.fixture
 def page(browser: Any, live_server: Any) -> Iterator[Any]:
+    # Sign-ins are rate limited per address (allauth: 30 a minute) in the cache, which lives
+    # as long as the test run: each test starts with none counted.
+    from django.core.cache import cache
+
+    cache.clear()
     context = browser.new_context(base_url=live_server.url, viewport={"width": 390, "height": 844})
     page = context.new_page()
     errors: list[str] = []

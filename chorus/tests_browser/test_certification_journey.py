@@ -5,7 +5,8 @@ and requires it for sharing to X. A member, on a phone, is stopped in the share 
 reads why and follows the one link to the course, reads the lessons, fails the quiz once,
 passes, finds the certificate and its verification page, and shares to X. A year later
 (time-machine: the live server runs in this process, so it travels too) the certificate
-has expired and sharing to X is stopped again. Every member page fits 390 px and is axe
+has expired and sharing to X is stopped again, until the member retakes the course's
+quiz and the certificate is renewed. Every member page fits 390 px and is axe
 clean; so are the trainers' and members' certification, gate, policy, session and report
 pages.
 """
@@ -304,6 +305,20 @@ def test_a_member_earns_the_x_certification_shares_and_is_stopped_again_when_it_
         held.get_by_role("link", name=CERTIFICATION).click()
         page.get_by_text("This certificate is not valid now.").wait_for()
         check(page)
+        page.go_back()
+
+        # Retaking the refresher renews it, and X opens again.
+        held.get_by_role("link", name=course.title).click()
+        page.get_by_role("heading", name=course.title, level=1).wait_for()
+        page.get_by_role("button", name="Take the quiz again").click()
+        answer_the_quiz(page, right=True)
+        page.get_by_text("Passed.", exact=True).wait_for()
+        renewed = Certificate.objects.filter(membership=member).order_by("-issued_at").first()
+        assert renewed is not None and renewed.pk != certificate.pk and renewed.renewal
+        page.goto("/learning/certificates/")
+        assert held.locator(".status-accepted").inner_text() == "Valid"
+        open_x(page, post)
+        page.locator("#text-x").wait_for()
         assert Share.objects.filter(membership=member).count() == 1
 
 
