@@ -67,6 +67,26 @@ X_COURSE = "x"  # the starter curriculum's X course (chorus/training/curriculum/
 CERTIFICATION = "X best practice"
 
 
+def cut_selects(tab: Any) -> list[str]:
+    """The pickers in the page showing their own words (the empty choice: "Every active
+    certification") cut short. A chosen name may be longer than a phone is wide."""
+    return list(
+        tab.evaluate(
+            """() => [...document.querySelectorAll("main select")].filter(select => {
+              const probe = select.cloneNode(false);
+              const chosen = select.options[select.selectedIndex];
+              if (!chosen || chosen.value !== "") return false;
+              probe.appendChild(chosen.cloneNode(true));
+              probe.style.width = "max-content";
+              select.after(probe);
+              const needed = probe.getBoundingClientRect().width;
+              probe.remove();
+              return select.getBoundingClientRect().width + 0.5 < needed;
+            }).map(select => select.name + ": " + select.options[select.selectedIndex].text)"""
+        )
+    )
+
+
 def desktop_page(browser: Any, live_server: Any, errors: list[str]) -> Any:
     context = browser.new_context(base_url=live_server.url, viewport={"width": 1280, "height": 900})
     tab = context.new_page()
@@ -436,6 +456,7 @@ def test_certification_gate_policy_session_and_report_pages_fit_a_phone(page: An
         response = page.goto(url)
         assert response is not None and response.status == 200, url
         check(page)
+        assert cut_selects(page) == [], url
     page.context.clear_cookies()
     sign_in(page, "maya@acme.test")
     for url in (
@@ -452,3 +473,4 @@ def test_certification_gate_policy_session_and_report_pages_fit_a_phone(page: An
         response = page.goto(url)
         assert response is not None and response.status == 200, url
         check(page)
+        assert cut_selects(page) == [], url

@@ -5,6 +5,7 @@ first choice after the whole list)."""
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from django import forms
 from django.template.loader import render_to_string
@@ -46,3 +47,15 @@ def test_errors_and_help_stay_with_their_list() -> None:
     fieldset = re.search(r"<fieldset class=\"checks has-error\">.*?</fieldset>", html, re.S)
     assert fieldset is not None and "<legend>Kind" in fieldset.group(0)
     assert '<small class="error">This field is required.</small>' in fieldset.group(0)
+
+
+def test_an_empty_list_says_there_is_nothing_to_choose() -> None:
+    form = ChoicesForm()
+    courses: Any = form.fields["courses"]
+    courses.choices = []
+    html = render_to_string("core/form.html", {"form": form})
+    fieldset = re.search(
+        r"<fieldset class=\"checks\">\s*<legend>Required courses.*?</fieldset>", html, re.S
+    )
+    assert fieldset is not None
+    assert '<p class="muted">Nothing to choose from yet.</p>' in fieldset.group(0)
