@@ -1,6 +1,16 @@
-from django.urls import include, path
+from django.urls import path
 
-from chorus.training.views import courses, learning, quizzes
+from chorus.training.views import (
+    certification,
+    courses,
+    gates,
+    learning,
+    policy,
+    quizzes,
+    reports,
+    scenarios,
+    sessions,
+)
 
 urlpatterns = [
     # Trainers
@@ -77,11 +87,170 @@ urlpatterns = [
     path("learning/<int:course_id>/quiz/", quizzes.quiz_start, name="quiz_start"),
     path("learning/attempts/<int:attempt_id>/", quizzes.quiz_attempt, name="quiz_attempt"),
     path("learning/attempts/<int:attempt_id>/answer/", quizzes.quiz_answer, name="quiz_answer"),
-    # Each further feature keeps its own routes.
-    path("", include("chorus.training.scenario_urls")),
-    path("", include("chorus.training.certification_urls")),
-    path("", include("chorus.training.gate_urls")),
-    path("", include("chorus.training.policy_urls")),
-    path("", include("chorus.training.session_urls")),
-    path("", include("chorus.training.report_urls")),
+    # Practice scenarios
+    path("manage/training/scenarios/", scenarios.training_scenarios, name="training_scenarios"),
+    path(
+        "manage/training/scenarios/new/",
+        scenarios.training_scenario_new,
+        name="training_scenario_new",
+    ),
+    path(
+        "manage/training/scenarios/<int:scenario_id>/",
+        scenarios.training_scenario_edit,
+        name="training_scenario_edit",
+    ),
+    path(
+        "manage/training/scenarios/reviews/",
+        scenarios.training_scenario_reviews,
+        name="training_scenario_reviews",
+    ),
+    path(
+        "manage/training/scenarios/reviews/<int:response_id>/",
+        scenarios.training_scenario_review,
+        name="training_scenario_review",
+    ),
+    path("learning/practice/", scenarios.practice, name="practice"),
+    path(
+        "learning/practice/<int:scenario_id>/",
+        scenarios.practice_scenario,
+        name="practice_scenario",
+    ),
+    path(
+        "learning/practice/<int:scenario_id>/check/",
+        scenarios.practice_scenario_check,
+        name="practice_scenario_check",
+    ),
+    # Certifications and certificates
+    # Trainers
+    path(
+        "manage/training/certifications/",
+        certification.training_certifications,
+        name="training_certifications",
+    ),
+    path(
+        "manage/training/certifications/new/",
+        certification.training_certification_new,
+        name="training_certification_new",
+    ),
+    path(
+        "manage/training/certifications/<int:certification_id>/",
+        certification.training_certification,
+        name="training_certification",
+    ),
+    path(
+        "manage/training/certifications/<int:certification_id>/edit/",
+        certification.training_certification_edit,
+        name="training_certification_edit",
+    ),
+    path(
+        "manage/training/certificates/<int:certificate_id>/revoke/",
+        certification.training_certificate_revoke,
+        name="training_certificate_revoke",
+    ),
+    # Members
+    path("learning/certificates/", certification.my_certificates, name="my_certificates"),
+    path(
+        "certificates/<str:certificate_code>/",
+        certification.certificate_detail,
+        name="certificate_detail",
+    ),
+    # What needs certification
+    path("manage/training/gates/", gates.training_gates, name="training_gates"),
+    path(
+        "manage/training/gates/<int:gate_id>/remove/",
+        gates.training_gate_remove,
+        name="training_gate_remove",
+    ),
+    # The social media policy
+    path("manage/training/policy/", policy.training_policy, name="training_policy"),
+    path(
+        "manage/training/policy/template/",
+        policy.training_policy_template,
+        name="training_policy_template",
+    ),
+    path(
+        "manage/training/policy/publish/",
+        policy.training_policy_publish,
+        name="training_policy_publish",
+    ),
+    path(
+        "manage/training/policy/sharing/",
+        policy.training_policy_sharing,
+        name="training_policy_sharing",
+    ),
+    path(
+        "manage/training/policy/acknowledgements/",
+        policy.training_policy_acknowledgements,
+        name="training_policy_acknowledgements",
+    ),
+    path(
+        "manage/training/policy/acknowledgements/export/",
+        policy.training_policy_export,
+        name="training_policy_export",
+    ),
+    path("policy/", policy.policy, name="policy"),
+    path("policy/acknowledge/", policy.policy_acknowledge, name="policy_acknowledge"),
+    path(
+        "policy/versions/<int:policy_version_id>/",
+        policy.policy_version,
+        name="policy_version",
+    ),
+    # Sessions
+    # Trainers
+    path("manage/training/sessions/", sessions.training_sessions, name="training_sessions"),
+    path(
+        "manage/training/sessions/new/",
+        sessions.training_session_new,
+        name="training_session_new",
+    ),
+    path(
+        "manage/training/sessions/<int:session_id>/",
+        sessions.training_session,
+        name="training_session",
+    ),
+    path(
+        "manage/training/sessions/<int:session_id>/cancel/",
+        sessions.training_session_cancel,
+        name="training_session_cancel",
+    ),
+    path(
+        "manage/training/sessions/<int:session_id>/invite/",
+        sessions.training_session_invite,
+        name="training_session_invite",
+    ),
+    path(
+        "manage/training/sessions/<int:session_id>/attendance/",
+        sessions.training_session_attendance,
+        name="training_session_attendance",
+    ),
+    # Members
+    path("learning/sessions/", sessions.sessions, name="sessions"),
+    path("learning/sessions/<int:session_id>/", sessions.session_detail, name="session_detail"),
+    path(
+        "learning/sessions/<int:session_id>/rsvp/",
+        sessions.session_rsvp,
+        name="session_rsvp",
+    ),
+    path(
+        "learning/sessions/<int:session_id>/calendar.ics",
+        sessions.session_calendar,
+        name="session_calendar",
+    ),
+    # Reports
+    path("manage/training/reports/", reports.training_reports, name="training_reports"),
+    path(
+        "manage/training/reports/export/",
+        reports.training_reports_export,
+        name="training_reports_export",
+    ),
+    path(
+        "manage/training/reports/courses/<int:course_id>/questions/",
+        reports.training_report_questions,
+        name="training_report_questions",
+    ),
+    path(
+        "manage/training/reports/courses/<int:course_id>/questions/export/",
+        reports.training_report_questions_export,
+        name="training_report_questions_export",
+    ),
 ]
