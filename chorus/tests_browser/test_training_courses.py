@@ -43,6 +43,8 @@ def serious_axe_violations(tab: Any) -> list[str]:
 
 
 def check(tab: Any) -> None:
+    # Measured once the stylesheet applies: a layout read while it still loads is unstyled.
+    tab.wait_for_load_state("load")
     assert fits(tab), tab.url
     assert serious_axe_violations(tab) == [], tab.url
 

@@ -36,6 +36,7 @@ from chorus.accounts.models import Membership, Organization
 from chorus.content.models import Network, Post
 from chorus.training.models import (
     Certificate,
+    Certification,
     Course,
     CourseCompletion,
     CourseState,
@@ -276,6 +277,19 @@ def _unfinished_courses(membership: Membership) -> QuerySet[Course]:
     ).exclude(Exists(done))
 
 
+def _retake_courses(certification: Any, *, nested: Any = None) -> QuerySet[Course]:
+    """What renews a certification whose courses are all done (the certificate expired or
+    was revoked): its refresher courses, or its required courses when none is marked.
+    `certification` is an id or an OuterRef; inside a subquery, `nested` is the same
+    reference one level further out (for the test "has refresher courses")."""
+    marked = Certification.refresher_courses.through.objects.filter(
+        certification_id=certification if nested is None else nested
+    )
+    return Course.objects.filter(state=CourseState.PUBLISHED).filter(
+        Q(refresher_for=certification) | (Q(certifications=certification) & ~Exists(marked))
+    )
+
+
 def gate_check(
     *, membership: Membership, action: str, network: str = "", post: Post | None = None
 ) -> GateVerdict:
@@ -288,6 +302,9 @@ def gate_check(
     first_course = _unfinished_courses(membership).filter(
         certifications=OuterRef("certification_id")
     )
+    retake = _retake_courses(
+        OuterRef("certification_id"), nested=OuterRef(OuterRef("certification_id"))
+    ).order_by("-required", "title", "pk")
     gates = (
         Gate.objects.filter(organization_id=membership.organization_id)
         .filter(_applicable(action, network, post))
@@ -302,17 +319,27 @@ def gate_check(
             policy_acknowledged=_policy_acknowledged(membership),
             fix_course_id=Subquery(first_course.values("pk")[:1]),
             fix_course_title=Subquery(first_course.values("title")[:1]),
+            # Certified before (expired, revoked): renewing takes retaking a course.
+            held_before=Exists(
+                Certificate.objects.filter(
+                    organization_id=membership.organization_id,
+                    membership_id=membership.pk,
+                    certification_id=OuterRef("certification_id"),
+                )
+            ),
+            retake_course_id=Subquery(retake.values("pk")[:1]),
+            retake_course_title=Subquery(retake.values("title")[:1]),
         )
         .order_by("action", "pk")
     )
     blocks: list[GateBlock] = []
     for gate in gates:
         if gate.certification_id is not None and not gate.certified:  # type: ignore[attr-defined]
-            fix = (
-                (gate.fix_course_id, gate.fix_course_title)  # type: ignore[attr-defined]
-                if gate.fix_course_id is not None  # type: ignore[attr-defined]
-                else None
-            )
+            fix: tuple[int, str] | None = None
+            if gate.fix_course_id is not None:  # type: ignore[attr-defined]
+                fix = (gate.fix_course_id, gate.fix_course_title)  # type: ignore[attr-defined]
+            elif gate.held_before and gate.retake_course_id is not None:  # type: ignore[attr-defined]
+                fix = (gate.retake_course_id, gate.retake_course_title)  # type: ignore[attr-defined]
             blocks.append(_certification_block(gate, fix))
         if (
             gate.requires_policy
@@ -454,6 +481,22 @@ def gates_for_member(*, membership: Membership) -> MemberGates:
         )
         for certification_id, course_id, title in rows:
             fix_courses.setdefault(certification_id, (course_id, title))
+    held_before = set(
+        Certificate.objects.filter(
+            organization_id=membership.organization_id,
+            membership_id=membership.pk,
+            certification_id__in=missing - set(fix_courses),
+        ).values_list("certification_id", flat=True)
+    )
+    for certification_id in held_before:
+        course = (
+            _retake_courses(certification_id)
+            .order_by("-required", "title", "pk")
+            .values_list("pk", "title")
+            .first()
+        )
+        if course is not None:
+            fix_courses[certification_id] = course
     return MemberGates(
         gates=gates, certified=certified, policy_met=policy_met, fix_courses=fix_courses
     )

@@ -694,3 +694,26 @@ def test_asking_for_a_network_or_a_sensitive_post_asks_for_a_share(world: Simple
     gates = gates_for_member(membership=world.maya)
     assert gates.verdict(action=GateAction.NETWORK, network="linkedin").allowed
     assert not gates.verdict(action=GateAction.NETWORK, network="x").allowed
+
+
+def test_an_expired_certificate_links_to_the_course_to_retake(world: SimpleNamespace) -> None:
+    gate(world, GateAction.NETWORK, network="x")
+    for course in (world.basics, world.advanced):
+        CourseCompletion.objects.create(
+            organization=world.org,
+            membership=world.maya,
+            course=course,
+            major_version=1,
+            minor_version=0,
+        )
+    certify(world.maya, world.social, expires_at=timezone.now() - timedelta(days=1))
+    verdict = gate_check(membership=world.maya, action=GateAction.SHARE, network="x")
+    assert not verdict.allowed
+    assert verdict.blocks[0].fix_url == f"/learning/{world.basics.pk}/"
+    # The course marked refresher is the one to retake.
+    world.social.refresher_courses.set([world.advanced])
+    verdict = gate_check(membership=world.maya, action=GateAction.SHARE, network="x")
+    assert verdict.blocks[0].fix_url == f"/learning/{world.advanced.pk}/"
+    assert "Take" in verdict.blocks[0].fix_label
+    feed = gates_for_member(membership=world.maya).verdict(action=GateAction.SHARE, network="x")
+    assert feed.blocks[0].fix_url == f"/learning/{world.advanced.pk}/"
