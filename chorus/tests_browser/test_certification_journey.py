@@ -197,7 +197,7 @@ def test_a_member_earns_the_x_certification_shares_and_is_stopped_again_when_it_
     admin.locator("#id_certification").select_option(label=CERTIFICATION)
     admin.locator("#id_network").select_option(label="X")
     admin.get_by_role("button", name="Require it").click()
-    sentence = f"Sharing to X needs: {CERTIFICATION} certification"
+    sentence = f"Sharing to X needs: the certification “{CERTIFICATION}”"
     admin.get_by_role("cell", name=sentence, exact=True).wait_for()
     gate = Gate.objects.get(organization=acme)
     assert (gate.action, gate.network, gate.certification) == (
@@ -220,7 +220,9 @@ def test_a_member_earns_the_x_certification_shares_and_is_stopped_again_when_it_
     page.locator("#share-x summary").click()
     blocks = page.locator("#share-x .gate-blocks")
     blocks.wait_for()
-    assert blocks.inner_text().startswith(f"Sharing to X needs the {CERTIFICATION} certification.")
+    assert blocks.inner_text().startswith(
+        f"Sharing to X needs the certification “{CERTIFICATION}”."
+    )
     assert page.locator("#text-x").count() == 0
     check(page)
     links = blocks.get_by_role("link")
@@ -307,7 +309,7 @@ def test_a_member_earns_the_x_certification_shares_and_is_stopped_again_when_it_
         blocks = body.locator(".gate-blocks")
         blocks.wait_for()
         assert blocks.inner_text().startswith(
-            f"Sharing to X needs the {CERTIFICATION} certification."
+            f"Sharing to X needs the certification “{CERTIFICATION}”."
         )
         assert page.locator("#text-x").count() == 0
         check(page)

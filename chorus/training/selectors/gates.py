@@ -157,7 +157,7 @@ def gate_needs(gate: Gate) -> list[str]:
     needs = []
     if gate.certification_id is not None:
         needs.append(
-            _("%(certification)s certification") % {"certification": gate.certification.name}  # type: ignore[union-attr]
+            _("the certification “%(certification)s”") % {"certification": gate.certification.name}  # type: ignore[union-attr]
         )
     if gate.requires_policy:
         needs.append(_("the current social media policy acknowledged"))
@@ -165,7 +165,7 @@ def gate_needs(gate: Gate) -> list[str]:
 
 
 def gate_sentence(gate: Gate) -> str:
-    """The gate in plain words: "Sharing to X needs: Social media certification"."""
+    """The gate in plain words: "Sharing to X needs: the certification “Social media”"."""
     return _("%(subject)s needs: %(needs)s") % {
         "subject": gate_subject(gate),
         "needs": _(" and ").join(gate_needs(gate)),
@@ -174,7 +174,7 @@ def gate_sentence(gate: Gate) -> str:
 
 def _certification_block(gate: Gate, fix_course: tuple[int, str] | None) -> GateBlock:
     name = gate.certification.name  # type: ignore[union-attr]
-    reason = _("%(subject)s needs the %(certification)s certification.") % {
+    reason = _("%(subject)s needs the certification “%(certification)s”.") % {
         "subject": gate_subject(gate),
         "certification": name,
     }

@@ -170,7 +170,7 @@ def test_network_gate_blocks_that_network_with_a_link_to_the_first_course_not_do
     post = live(world)
     verdict = gate_check(membership=world.maya, action=GateAction.SHARE, network="x", post=post)
     assert not verdict.allowed
-    assert verdict.reasons == ["Sharing to X needs the Social media certification."]
+    assert verdict.reasons == ["Sharing to X needs the certification “Social media”."]
     assert verdict.blocks[0].fix_url == f"/learning/{world.basics.pk}/"
     assert "Social basics" in verdict.blocks[0].fix_label
     assert allowed(world, GateAction.SHARE, network="linkedin", post=post)
@@ -210,7 +210,7 @@ def test_sensitive_gates_by_campaign_topic_and_the_post_flag(world: SimpleNamesp
     gate(world, GateAction.SENSITIVE, topic=world.topic)
     verdict = gate_check(membership=world.maya, action=GateAction.SHARE, post=topic_post)
     assert verdict.reasons == [
-        "Sharing posts about “Earnings” needs the Social media certification."
+        "Sharing posts about “Earnings” needs the certification “Social media”."
     ]
     assert allowed(world, GateAction.SHARE, post=campaign_post)
     assert allowed(world, GateAction.SHARE, post=flagged)
@@ -368,7 +368,7 @@ def test_the_gates_page_lists_in_plain_words_adds_and_removes(
     )
     assert response.status_code == 302
     page = client.get("/manage/training/gates/").content.decode()
-    assert "Sharing to X needs: Social media certification" in page
+    assert "Sharing to X needs: the certification “Social media”" in page
     assert "Theirs" not in page
     # Bad input: the form says why, nothing saved, what was chosen stays.
     response = client.post(
@@ -416,7 +416,8 @@ def test_the_gates_api_for_admins(client: Client, world: SimpleNamespace) -> Non
     assert response.status_code == 201, response.content
     created = response.json()
     assert (
-        created["description"] == "Sharing posts about “Earnings” needs: Social media certification"
+        created["description"]
+        == "Sharing posts about “Earnings” needs: the certification “Social media”"
     )
     listed = call(client, "GET", "/training/gates", world.admin).json()
     assert [item["id"] for item in listed] == [created["id"]]
@@ -454,7 +455,8 @@ def test_members_ask_the_api_whether_they_may(client: Client, world: SimpleNames
     answer = call(client, "GET", "/training/gate-check?action=care", world.maya).json()
     assert answer["allowed"] is False
     assert (
-        answer["gates"][0]["reason"] == "Answering customers needs the Social media certification."
+        answer["gates"][0]["reason"]
+        == "Answering customers needs the certification “Social media”."
     )
     assert answer["gates"][0]["fix_url"] == f"/learning/{world.basics.pk}/"
     assert call(client, "GET", "/training/gate-check?action=share", world.maya).json()["allowed"]
@@ -473,12 +475,12 @@ def test_the_post_form_names_what_sensitive_posts_need(
     assert "an admin sets" in sensitive_post_help(organization=world.org)
     gate(world, GateAction.SENSITIVE)
     assert sensitive_post_help(organization=world.org) == (
-        "Members need: Social media certification."
+        "Members need: the certification “Social media”."
     )
     client.force_login(world.admin.user)
     page = client.get("/manage/posts/new/").content.decode()
     assert "Only certified members may share this post" in page
-    assert "Members need: Social media certification." in page
+    assert "Members need: the certification “Social media”." in page
 
 
 # Enforced where members act -------------------------------------------------------------
@@ -500,7 +502,7 @@ def test_services_refuse_every_share_path(sharing: SimpleNamespace) -> None:
     gate(sharing, GateAction.SHARE)
     with pytest.raises(GateRefused) as refused:
         share_intent_open(post=sharing.post, membership=sharing.maya, network="x", text="Hi")
-    assert refused.value.verdict.reasons == ["Sharing needs the Social media certification."]
+    assert refused.value.verdict.reasons == ["Sharing needs the certification “Social media”."]
     with pytest.raises(GateRefused):
         share_publish_now(membership=sharing.maya, post=sharing.post, network="mastodon", text="Hi")
     assert not Share.objects.exists()
@@ -543,10 +545,10 @@ def test_the_api_refuses_with_403_the_reason_and_the_fix(
     )
     assert response.status_code == 403
     body = response.json()
-    assert body["detail"] == "Sharing to Mastodon needs the Social media certification."
+    assert body["detail"] == "Sharing to Mastodon needs the certification “Social media”."
     assert body["gates"] == [
         {
-            "reason": "Sharing to Mastodon needs the Social media certification.",
+            "reason": "Sharing to Mastodon needs the certification “Social media”.",
             "fix_url": f"/learning/{sharing.basics.pk}/",
             "fix_label": "Take “Social basics”",
         }
@@ -562,7 +564,10 @@ def test_pages_show_why_and_the_course_instead_of_a_failing_button(
     gate(sharing, GateAction.NETWORK, network="x")
     client.force_login(sharing.maya.user)
     link = f'href="/learning/{sharing.basics.pk}/"'
-    reason = "Sharing posts marked “only certified members may share” needs the Social media"
+    reason = (
+        "Sharing posts marked “only certified members may share” needs the certification "
+        "“Social media”"
+    )
     feed = client.get("/feed/").content.decode()
     assert reason in feed and link in feed
     assert f'href="/feed/{gated.pk}/share/"' not in feed
@@ -573,7 +578,7 @@ def test_pages_show_why_and_the_course_instead_of_a_failing_button(
     assert reason in dialog and link in dialog and "share/network/" not in dialog
     # The free post's dialog: X says why, the other networks open as before.
     dialog = client.get(f"/feed/{sharing.post.pk}/share/").content.decode()
-    assert "Sharing to X needs the Social media certification." in dialog
+    assert "Sharing to X needs the certification “Social media”." in dialog
     assert "share/network/?network=linkedin" in dialog
     assert 'share/network/?network=x"' not in dialog
     part = client.get(f"/feed/{sharing.post.pk}/share/network/", {"network": "x"})
@@ -593,7 +598,7 @@ def test_nothing_typed_is_lost_when_a_gate_refuses(
         response = client.post(f"/feed/{sharing.post.pk}/share/{path}/", data)
         assert response.status_code == 403
         body = response.content.decode()
-        assert "Sharing needs the Social media certification." in body
+        assert "Sharing needs the certification “Social media”." in body
         assert f'href="/learning/{sharing.basics.pk}/"' in body
         assert typed in body
     assert not Share.objects.exists()
@@ -603,7 +608,7 @@ def test_auto_share_refuses_and_skips_a_member_no_longer_certified_telling_them_
     sharing: SimpleNamespace,
 ) -> None:
     gate(sharing, GateAction.AUTO_SHARE)
-    with pytest.raises(GateRefused, match="Auto-share needs the Social media certification"):
+    with pytest.raises(GateRefused, match="Auto-share needs the certification “Social media”"):
         autoshare_enable(
             membership=sharing.maya,
             actor=sharing.maya.user,
@@ -651,7 +656,7 @@ def test_joining_the_program_can_need_a_certification(
     assert newcomer.program_status != ProgramStatus.JOINED
     client.force_login(newcomer.user)
     page = client.get("/program/").content.decode()
-    assert "Joining the advocacy program needs the Social media certification." in page
+    assert "Joining the advocacy program needs the certification “Social media”." in page
     assert f'href="/learning/{world.basics.pk}/"' in page
     response = client.post("/program/", {"terms_version": terms, "agree": "on"})
     assert response.status_code == 403
@@ -668,7 +673,7 @@ def test_the_auto_share_form_shows_why_instead_of_failing(
     assert 'name="consent"' in client.get("/connections/").content.decode()
     gate(sharing, GateAction.AUTO_SHARE)
     page = client.get("/connections/").content.decode()
-    assert "Auto-share needs the Social media certification." in page
+    assert "Auto-share needs the certification “Social media”." in page
     assert f'href="/learning/{sharing.basics.pk}/"' in page
     assert 'name="consent"' not in page
     response = client.post(
@@ -682,7 +687,7 @@ def test_the_auto_share_form_shows_why_instead_of_failing(
         },
     )
     assert response.status_code == 422
-    assert "Auto-share needs the Social media certification." in response.content.decode()
+    assert "Auto-share needs the certification “Social media”." in response.content.decode()
     assert not AutoShare.objects.exists()
 
 
