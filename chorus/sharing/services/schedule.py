@@ -7,10 +7,11 @@ import logging
 import zoneinfo
 from datetime import date, datetime, time, timedelta
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -216,6 +217,13 @@ def autoshare_run_one(*, auto: AutoShare, now: datetime) -> int:
     post = _post_of_the_day(membership, local_now.date())
     if post is None or not post_audience(post).filter(pk=membership.pk).exists():
         return 0
+    # What stops a share is told in the member's language (the reasons are written now).
+    with translation.override(membership.user.language or settings.LANGUAGE_CODE):
+        return _autoshare_post(auto, post)
+
+
+def _autoshare_post(auto: AutoShare, post: Post) -> int:
+    membership = auto.membership
     verdict = gate_check(membership=membership, action=GateAction.AUTO_SHARE, post=post)
     if not verdict.allowed:
         # No longer certified (expired, revoked) or a new policy waits: skip the day and

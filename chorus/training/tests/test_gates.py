@@ -644,6 +644,28 @@ def test_auto_share_refuses_and_skips_a_member_no_longer_certified_telling_them_
         assert autoshare_run_one(auto=auto, now=now + timedelta(minutes=10)) == 1
 
 
+def test_auto_share_tells_why_it_paused_in_the_members_language(
+    sharing: SimpleNamespace,
+) -> None:
+    sharing.maya.user.language = "de"
+    sharing.maya.user.save(update_fields=["language"])
+    now = timezone.now().replace(hour=8, minute=5, second=0, microsecond=0)
+    with time_machine.travel(now - timedelta(days=2), tick=False):
+        auto = autoshare_enable(
+            membership=sharing.maya,
+            actor=sharing.maya.user,
+            networks=["mastodon"],
+            time_of_day=time(8),
+            tz="UTC",
+        )
+    gate(sharing, GateAction.AUTO_SHARE)
+    type(sharing.post).objects.filter(pk=sharing.post.pk).update(post_of_the_day=now.date())
+    with time_machine.travel(now, tick=False):
+        assert autoshare_run_one(auto=auto, now=now) == 0
+    told = Notification.objects.get(membership=sharing.maya, kind="autoshare_gated")
+    assert "Automatisches Teilen erfordert die Zertifizierung „Social media“" in told.message
+
+
 def test_joining_the_program_can_need_a_certification(
     client: Client, world: SimpleNamespace
 ) -> None:
