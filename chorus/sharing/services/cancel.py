@@ -55,18 +55,6 @@ def shares_cancel_for_member(
     return cancelled
 
 
-def shares_cancel_uncertified(
-    *,
-    membership: Membership,
-    reason: str = "You no longer hold the certification this post requires.",
-) -> int:
-    """Cancel a member's pending shares of posts that require a certification they lost."""
-    return _cancel(
-        Share.objects.filter(membership=membership, post__requires_certification=True),
-        reason=reason,
-    )
-
-
 def shares_cancel_for_connection(
     *, connection: NetworkConnection, reason: str = "You disconnected this account."
 ) -> int:

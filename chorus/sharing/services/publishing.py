@@ -130,20 +130,6 @@ def active_connection(*, membership: Membership, network: str) -> NetworkConnect
     ).first()
 
 
-def certification_ok(
-    *, membership: Membership, post: Post, network: str = "", auto: bool = False
-) -> bool:
-    """Whether every gate on this share is met (certifications, the acknowledged policy):
-    sharing at all, to `network`, this post's campaign, topics or "requires certification"
-    flag, and for auto-share its own gates. One query (training.selectors.gates)."""
-    return gate_check(
-        membership=membership,
-        action=GateAction.AUTO_SHARE if auto else GateAction.SHARE,
-        network=network,
-        post=post,
-    ).allowed
-
-
 def share_create_api(
     *,
     membership: Membership,

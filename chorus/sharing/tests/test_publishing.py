@@ -32,7 +32,6 @@ from chorus.sharing.models import (
     ShareStatus,
 )
 from chorus.sharing.services import publishing
-from chorus.sharing.services.cancel import shares_cancel_uncertified
 from chorus.sharing.services.publishing import (
     MAX_ATTEMPTS,
     share_cancel,
@@ -497,17 +496,6 @@ def test_deactivating_a_member_cancels_their_pending_shares(
     pending.refresh_from_db()
     assert pending.status == ShareStatus.CANCELLED
     assert pending.cancel_reason == "Your membership was deactivated."
-
-
-def test_losing_a_certification_cancels_only_shares_of_posts_that_require_it(
-    organization: Any, member: Any, connection: Any, post: Any
-) -> None:
-    certified_only = live_post(organization, requires_certification=True)
-    needs = share_now(member, certified_only)
-    free = share_now(member, post)
-    assert shares_cancel_uncertified(membership=member) == 1
-    assert Share.objects.get(pk=needs.pk).status == ShareStatus.CANCELLED
-    assert Share.objects.get(pk=free.pk).status == ShareStatus.SCHEDULED
 
 
 def test_a_share_of_a_post_withdrawn_meanwhile_is_cancelled_at_publish_time(
