@@ -116,6 +116,7 @@ INSTALLED_APPS = [
     "chorus.gamification",
     "chorus.writing",
     "chorus.training",
+    "chorus.care",
     "chorus.demo",
 ]
 

@@ -15,6 +15,7 @@ urlpatterns = [
     path("", include("chorus.gamification.urls")),
     path("", include("chorus.writing.urls")),
     path("", include("chorus.training.urls")),
+    path("", include("chorus.care.urls")),
     path("accounts/", include("allauth.urls")),
     # The language picker on the signed-out pages (set_language, a POST with CSRF).
     path("i18n/", include("django.conf.urls.i18n")),

@@ -72,10 +72,22 @@ class Organization(models.Model):
     accent_color = models.CharField(
         max_length=7, blank=True, help_text=_("#rrggbb; empty for Chorus's own colour.")
     )
+    # A crisis pause (chorus/sharing/services/pause.py): while set, nothing is shared in the
+    # organization's name: scheduled shares, auto-share and the post of the day are held,
+    # and share buttons say why. Resuming releases what was held.
+    sharing_paused_at = models.DateTimeField(null=True, blank=True)
+    sharing_pause_reason = models.CharField(max_length=500, blank=True)
+    sharing_paused_by = models.ForeignKey(
+        "accounts.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def sharing_paused(self) -> bool:
+        return self.sharing_paused_at is not None
 
     @property
     def logo_file_name(self) -> str:

@@ -18,6 +18,14 @@ from chorus.analytics.api.dashboard import router as analytics_router
 from chorus.analytics.api.me import router as analytics_me_router
 from chorus.analytics.api.posts import router as analytics_posts_router
 from chorus.api.auth import SessionAuth, TokenAuth
+from chorus.care.api.agents import router as care_agents_router
+from chorus.care.api.crisis import router as care_crisis_router
+from chorus.care.api.inbox import router as care_inbox_router
+from chorus.care.api.replies import router as care_replies_router
+from chorus.care.api.reports import router as care_reports_router
+from chorus.care.api.settings import router as care_settings_router
+from chorus.care.api.sources import router as care_sources_router
+from chorus.care.api.templates import router as care_templates_router
 from chorus.content.api.posts import router as posts_router
 from chorus.content.api.review import router as post_review_router
 from chorus.content.api.rules import router as rules_router
@@ -95,6 +103,14 @@ api.add_router("/", training_gates_router)
 api.add_router("/", training_policy_router)
 api.add_router("/", training_sessions_router)
 api.add_router("/", training_reports_router)
+api.add_router("/", care_sources_router)
+api.add_router("/", care_inbox_router)
+api.add_router("/", care_agents_router)
+api.add_router("/", care_replies_router)
+api.add_router("/", care_templates_router)
+api.add_router("/", care_crisis_router)
+api.add_router("/", care_reports_router)
+api.add_router("/", care_settings_router)
 
 
 @api.exception_handler(ValidationError)

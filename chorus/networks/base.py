@@ -161,3 +161,77 @@ class OAuthAdapter(PublishingAdapter, Protocol):
 
     def refresh(self, connection: Connection) -> None:
         """New tokens into `connection` (and `refreshed` set), or AuthExpired."""
+
+
+# Customer care: listening to what people write to or about an organization, and replying
+# in their thread. -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Incoming:
+    """One public post read from a network: a mention, a search hit, a post a member sent
+    to care by its link. `root_id`/`parent_id` place it in its thread (empty: it starts
+    one); `extra` keeps what replying needs besides the id (Bluesky: the post's `cid`, the
+    root's `uri` and `cid`)."""
+
+    remote_id: str
+    url: str
+    text: str
+    author_handle: str
+    author_name: str = ""
+    author_url: str = ""
+    author_id: str = ""
+    posted_at: datetime | None = None
+    parent_id: str = ""
+    root_id: str = ""
+    language: str = ""
+    extra: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class IncomingPage:
+    """What one poll found, oldest first, and the cursor the next poll starts from
+    (Mastodon's newest id, Bluesky's `seenAt`/cursor, X's `newest_id`)."""
+
+    items: list[Incoming]
+    cursor: str = ""
+
+
+@dataclass(frozen=True)
+class ReplyTarget:
+    """The post a reply answers, as the network needs it: Mastodon `in_reply_to_id`,
+    X `reply.in_reply_to_tweet_id`, Bluesky `reply.root`/`reply.parent` (uri and cid)."""
+
+    remote_id: str
+    url: str = ""
+    root_id: str = ""
+    extra: dict[str, str] = field(default_factory=dict)
+
+
+class ListeningAdapter(Protocol):
+    """A network whose mentions and searches an organization's care inbox reads, with the
+    organization's own credentials (`Connection` of its official account or API key)."""
+
+    name: ClassVar[str]
+    label: ClassVar[str]
+
+    def mentions(self, account: Connection, *, cursor: str = "") -> IncomingPage: ...
+
+    def search(self, account: Connection, query: str, *, cursor: str = "") -> IncomingPage: ...
+
+    def lookup(self, url: str, *, account: Connection | None = None) -> Incoming:
+        """The public post at `url` (text and author), or NetworkError / ValueError."""
+
+
+class ReplyingAdapter(Protocol):
+    """A network where Chorus can post a reply in a thread from a member's own account."""
+
+    name: ClassVar[str]
+
+    def reply(
+        self, connection: Connection, text: str, target: ReplyTarget, idempotency_key: str
+    ) -> RemotePost: ...
+
+    def reply_intent_url(self, text: str, target: ReplyTarget, *, instance: str = "") -> str:
+        """Where a member replies by hand (the network's reply page, with the text where
+        the network takes it); the member confirms in Chorus afterwards."""

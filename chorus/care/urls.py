@@ -1,0 +1,23 @@
+from django.urls import URLPattern, URLResolver, path  # noqa: F401
+
+from chorus.care.views import (  # noqa: F401
+    agents,
+    crisis,
+    inbox,
+    replies,
+    reports,
+    settings,
+    sources,
+    templates,
+)
+
+urlpatterns: list[URLPattern | URLResolver] = [
+    # --- inbox (conversations, triage, claim, saved views) ---
+    # --- agents (my care profile, duty, the team) ---
+    # --- sources (listening, webhook, send to care, manual entry) ---
+    # --- replies (compose, approve, publish, escalate) ---
+    # --- templates (approved replies) ---
+    # --- crisis (flag, pause) ---
+    # --- reports (measuring, exports) ---
+    # --- settings ---
+]

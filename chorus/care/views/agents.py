@@ -1,0 +1,3 @@
+"""Care pages: agents."""
+
+from __future__ import annotations

@@ -1,0 +1,3 @@
+"""Care pages: crisis."""
+
+from __future__ import annotations

@@ -1,0 +1,3 @@
+"""Care pages: inbox."""
+
+from __future__ import annotations

@@ -1,0 +1,3 @@
+"""Care pages: replies."""
+
+from __future__ import annotations

@@ -1,0 +1,3 @@
+"""Care pages: reports."""
+
+from __future__ import annotations

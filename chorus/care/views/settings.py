@@ -1,0 +1,3 @@
+"""Care pages: settings."""
+
+from __future__ import annotations

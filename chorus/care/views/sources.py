@@ -1,0 +1,3 @@
+"""Care pages: sources."""
+
+from __future__ import annotations

@@ -1,0 +1,3 @@
+"""Care pages: templates."""
+
+from __future__ import annotations
