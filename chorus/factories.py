@@ -2,12 +2,25 @@
 
 from __future__ import annotations
 
+from datetime import time
+
 import factory
 from django.utils import timezone
 from factory.django import DjangoModelFactory
 
 from chorus.accounts.models import Group, GroupKind, Membership, Organization, User
 from chorus.analytics.models import DailyShareStats
+from chorus.care.models import (
+    CareAgent,
+    CareReply,
+    CareSource,
+    CareTag,
+    Conversation,
+    Message,
+    ReplyStatus,
+    ReplyTemplate,
+    SourceKind,
+)
 from chorus.content.models import (
     ComplianceRule,
     Post,
@@ -165,3 +178,97 @@ class DailyShareStatsFactory(DjangoModelFactory[DailyShareStats]):
     membership = None
     network = "linkedin"
     day = factory.LazyFunction(timezone.localdate)
+
+
+# Customer care -------------------------------------------------------------------------
+
+
+class CareTagFactory(DjangoModelFactory[CareTag]):
+    class Meta:
+        model = CareTag
+
+    organization = factory.SubFactory(OrganizationFactory)
+    name = factory.Sequence(lambda n: f"Area {n}")
+
+
+class CareSourceFactory(DjangoModelFactory[CareSource]):
+    """A Mastodon mentions source of the organization's official account."""
+
+    class Meta:
+        model = CareSource
+
+    organization = factory.SubFactory(OrganizationFactory)
+    kind = SourceKind.MASTODON_MENTIONS
+    name = factory.Sequence(lambda n: f"Source {n}")
+    instance = "https://mastodon.example"
+    handle = "@acme@mastodon.example"
+    secret = "official-account-token"
+
+
+class ConversationFactory(DjangoModelFactory[Conversation]):
+    class Meta:
+        model = Conversation
+
+    organization = factory.SubFactory(OrganizationFactory)
+    network = "mastodon"
+    thread_key = factory.Sequence(lambda n: f"mastodon:https://mastodon.example/@customer/{n}")
+    customer_handle = factory.Sequence(lambda n: f"@customer{n}@mastodon.example")
+    language = "en"
+
+
+class MessageFactory(DjangoModelFactory[Message]):
+    """A customer's post in the conversation's thread."""
+
+    class Meta:
+        model = Message
+
+    organization = factory.SelfAttribute("conversation.organization")
+    conversation = factory.SubFactory(ConversationFactory)
+    network = factory.SelfAttribute("conversation.network")
+    remote_id = factory.Sequence(lambda n: f"{n + 110000}")
+    remote_url = factory.LazyAttribute(
+        lambda m: f"https://mastodon.example/@customer/{m.remote_id}"
+    )
+    author_handle = factory.SelfAttribute("conversation.customer_handle")
+    text = "My order has not arrived yet, can you help?"
+
+
+class CareAgentFactory(DjangoModelFactory[CareAgent]):
+    """A member who opted in, is cleared and on duty (working hours: all day, every day)."""
+
+    class Meta:
+        model = CareAgent
+
+    organization = factory.SelfAttribute("membership.organization")
+    membership = factory.SubFactory(MembershipFactory)
+    opted_in = True
+    opted_in_at = factory.LazyFunction(timezone.now)
+    on_duty = True
+    cleared = True
+    work_days = factory.LazyFunction(lambda: [0, 1, 2, 3, 4, 5, 6])
+    work_start = time(0, 0)
+    work_end = time(23, 59)
+
+
+class ReplyTemplateFactory(DjangoModelFactory[ReplyTemplate]):
+    class Meta:
+        model = ReplyTemplate
+
+    organization = factory.SubFactory(OrganizationFactory)
+    name = factory.Sequence(lambda n: f"Template {n}")
+    body = "Hi {customer}, I am {first_name} from the team: we are on it. {link}"
+    link = "https://acme.example/help"
+
+
+class CareReplyFactory(DjangoModelFactory[CareReply]):
+    class Meta:
+        model = CareReply
+
+    organization = factory.SelfAttribute("conversation.organization")
+    conversation = factory.SubFactory(ConversationFactory)
+    membership = factory.SubFactory(
+        MembershipFactory, organization=factory.SelfAttribute("..organization")
+    )
+    text = "Hi, we are on it."
+    network = factory.SelfAttribute("conversation.network")
+    status = ReplyStatus.AWAITING_APPROVAL
