@@ -17,6 +17,8 @@ from chorus.care.models.inbox import (
 )
 from chorus.care.models.replies import (
     CareReply,
+    EscalationChannel,
+    EscalationDelivery,
     ReplyAttempt,
     ReplyAttemptOutcome,
     ReplyMethod,
@@ -35,6 +37,8 @@ __all__ = [
     "Conversation",
     "ConversationStatus",
     "CrisisFlag",
+    "EscalationChannel",
+    "EscalationDelivery",
     "Message",
     "MessageDirection",
     "Origin",

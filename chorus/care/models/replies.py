@@ -142,3 +142,29 @@ class ReplyAttempt(TenantModel):
 
     class Meta:
         ordering = ["started_at", "id"]
+
+
+class EscalationChannel(models.TextChoices):
+    EMAIL = "email", _("Email")
+    WEBHOOK = "webhook", _("Webhook")
+
+
+class EscalationDelivery(TenantModel):
+    """One escalation handed to the support team on one channel: sent once, retried with
+    back-off until it is delivered (or the tries run out, shown on the conversation)."""
+
+    conversation = models.ForeignKey(
+        "care.Conversation", on_delete=models.CASCADE, related_name="escalation_deliveries"
+    )
+    channel = models.CharField(max_length=10, choices=EscalationChannel.choices)
+    # The same id on every try, so the receiver can tell a retry from a new escalation.
+    message_id = models.CharField(max_length=100)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    error = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["delivered_at", "next_attempt_at"])]
