@@ -2,3 +2,46 @@
 reactions back, warning before targets are missed."""
 
 from __future__ import annotations
+
+from django_tasks import task
+
+from chorus.care.models import CareReply, Conversation
+from chorus.core.tenancy import runs_across_organizations, runs_in_organization_of
+
+# Replies and escalation ----------------------------------------------------------------
+
+
+@task()
+@runs_in_organization_of(CareReply, "reply_id")
+def care_reply_publish(*, reply_id: int) -> str:
+    """Post one reply in the customer's thread if it is due (idempotent)."""
+    from chorus.care.services.publishing import reply_publish_run
+
+    return reply_publish_run(reply_id=reply_id)
+
+
+@task()
+@runs_across_organizations("every organization's replies waiting to be posted")
+def care_replies_publish_due() -> int:
+    """Every minute: replies whose (re)try time came, and ones a dead worker left."""
+    from chorus.care.services.publishing import replies_publish_due
+
+    return replies_publish_due()
+
+
+@task()
+@runs_in_organization_of(Conversation, "conversation_id")
+def care_escalation_deliver(*, conversation_id: int) -> dict[str, str]:
+    """Send an escalated conversation to the support team (email, webhook)."""
+    from chorus.care.services.escalation import escalation_deliver_run
+
+    return escalation_deliver_run(conversation_id=conversation_id)
+
+
+@task()
+@runs_across_organizations("every organization's escalations not delivered yet")
+def care_escalations_deliver_due() -> int:
+    """Every minute: escalations to send again after a failure."""
+    from chorus.care.services.escalation import escalations_deliver_due
+
+    return escalations_deliver_due()
