@@ -80,6 +80,7 @@ def oauth_adapter(name: str) -> OAuthAdapter:
 # organization's account, and where Chorus posts a reply from a member's own account.
 CARE_ADAPTERS: dict[str, str] = {
     "mastodon": "chorus.networks.mastodon.care.MastodonCare",
+    "bluesky": "chorus.networks.bluesky.care.BlueskyCare",
 }
 LISTENING_NETWORKS = tuple(CARE_ADAPTERS)
 REPLYING_NETWORKS = tuple(CARE_ADAPTERS)

@@ -305,6 +305,11 @@ class Bluesky:
             facets=link_facets(text) or None,
             embed=self._link_card(connection, url) if url else None,
         )
+        return self._create_post(connection, record, rkey)
+
+    def _create_post(self, connection: Connection, record: Any, rkey: str) -> RemotePost:
+        """Write the post under `rkey`; when the key is taken by our own earlier attempt,
+        that post is the answer (so a retry with the same key posts nothing new)."""
         response = self._xrpc(
             connection,
             "POST",

@@ -32,6 +32,7 @@ def test_every_replying_network_posts_replies_and_has_a_reply_page(network: str)
 
 def test_replies_retried_safely_only_where_the_network_deduplicates() -> None:
     assert {"mastodon", "bluesky"} == IDEMPOTENT_REPLY_NETWORKS
+    assert set(REPLYING_NETWORKS) >= IDEMPOTENT_REPLY_NETWORKS
 
 
 @pytest.mark.parametrize("network", ["linkedin", "facebook", "threads", "xing", "nowhere"])
