@@ -19,5 +19,13 @@ urlpatterns: list[URLPattern | URLResolver] = [
     # --- templates (approved replies) ---
     # --- crisis (flag, pause) ---
     # --- reports (measuring, exports) ---
+    path("care/reports/", reports.care_reports, name="care_reports"),
+    path("care/reports/export/", reports.care_reports_export, name="care_reports_export"),
     # --- settings ---
+    path("care/settings/", settings.care_settings, name="care_settings"),
+    path(
+        "care/settings/webhook-secret/",
+        settings.care_settings_secret_rotate,
+        name="care_settings_secret_rotate",
+    ),
 ]
