@@ -81,6 +81,7 @@ def oauth_adapter(name: str) -> OAuthAdapter:
 CARE_ADAPTERS: dict[str, str] = {
     "mastodon": "chorus.networks.mastodon.care.MastodonCare",
     "bluesky": "chorus.networks.bluesky.care.BlueskyCare",
+    "x": "chorus.networks.x.care.XCare",
 }
 LISTENING_NETWORKS = tuple(CARE_ADAPTERS)
 REPLYING_NETWORKS = tuple(CARE_ADAPTERS)
