@@ -2,7 +2,8 @@
 
 Read since the watermarks (analytics' RollupState, sources "points:..."): shares that
 became SHARED (by their last change), new clicks (by id), new engagement snapshots (by
-id), and courses completed and certificates earned (by id). Only what a person did
+id), courses completed and certificates earned (by id), and replies to customers
+published (by their last change). Only what a person did
 counts: a click earns when it is a person's (not a bot preview, HEAD or prefetch), not
 the member's own, and the visitor's first on that link (not a repeat). A share undone
 within the hour of being shared gets its award reversed; a click later reclassified as a
@@ -23,6 +24,7 @@ from django.utils import timezone
 from chorus.accounts.models import Membership
 from chorus.analytics.models import RollupState
 from chorus.analytics.rollups import watermark
+from chorus.care.models import CareReply, ReplyStatus
 from chorus.gamification.models import Rule, Source
 from chorus.gamification.services.badges import badges_check
 from chorus.gamification.services.points import points_award, points_reverse_sources
@@ -200,6 +202,35 @@ def award_training(*, seen: set[int]) -> dict[str, int]:
     }
 
 
+def award_care(*, seen: set[int]) -> int:
+    """Replies to customers published since the last look (by their last change, as
+    shares): each earns "A customer answered" once, within the rule's caps."""
+    with transaction.atomic():
+        state = _state("care")
+        now = timezone.now()
+        changed = CareReply.objects.filter(updated_at__lte=now, status=ReplyStatus.PUBLISHED)
+        if state.last_at is not None:
+            changed = changed.filter(updated_at__gt=state.last_at - SHARES_OVERLAP)
+        rows = list(
+            changed.exclude(published_at=None).values_list("pk", "membership_id", "published_at")
+        )
+        state.last_at = now
+        state.save(update_fields=["last_at", "updated_at"])
+    members = _members({row[1] for row in rows})
+    awarded = 0
+    for pk, membership_id, published_at in rows:
+        entry = points_award(
+            membership=members[membership_id],
+            rule=Rule.CARE_REPLY,
+            source=Source.CARE_REPLY,
+            source_id=pk,
+            moment=published_at,
+        )
+        awarded += entry is not None
+        seen.add(membership_id)
+    return awarded
+
+
 def points_refresh() -> dict[str, int]:
     """Every minute: what happened since the last run, turned into points."""
     seen: set[int] = set()
@@ -207,6 +238,7 @@ def points_refresh() -> dict[str, int]:
     counts["clicks"] = award_clicks(seen=seen)
     counts["engagement"] = award_engagement(seen=seen)
     counts.update(award_training(seen=seen))
+    counts["care"] = award_care(seen=seen)
     # Badges for the members who earned points or shared in this run.
     counts["badges"] = badges_check(seen)
     return counts
