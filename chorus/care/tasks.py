@@ -45,3 +45,24 @@ def care_escalations_deliver_due() -> int:
     from chorus.care.services.escalation import escalations_deliver_due
 
     return escalations_deliver_due()
+
+
+# Measuring ------------------------------------------------------------------------------
+
+
+@task()
+@runs_across_organizations("every organization's conversations close to a target")
+def care_breach_warnings_send() -> int:
+    """Every 5 minutes: warn about conversations about to miss a target, once each."""
+    from chorus.care.services.warnings import breach_warnings_send_all
+
+    return breach_warnings_send_all()
+
+
+@task()
+@runs_across_organizations("every organization's published replies of the last 30 days")
+def care_replies_fetch_metrics() -> dict[str, int]:
+    """Every hour: read back the reactions to published replies."""
+    from chorus.care.services.metrics import replies_fetch_metrics
+
+    return replies_fetch_metrics()

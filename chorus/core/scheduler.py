@@ -70,6 +70,9 @@ PERIODIC_SECONDS = {
     "chorus.training.tasks.certificates_remind_and_expire": 3600,
     # Training reports: counted ahead for their pages (50,000 members take too long).
     "chorus.training.tasks.training_reports_refresh": 600,
+    # Care: warnings before a target is missed; the reactions to published replies.
+    "chorus.care.tasks.care_breach_warnings_send": 300,
+    "chorus.care.tasks.care_replies_fetch_metrics": 3600,
     # Care: replies whose retry time came; escalations the support team has not received.
     "chorus.care.tasks.care_replies_publish_due": 60,
     "chorus.care.tasks.care_escalations_deliver_due": 60,
