@@ -63,9 +63,26 @@ def claim_message(conversation: Conversation) -> str:
 
 def conversation_claim_check(conversation: Conversation, membership: Membership) -> None:
     """Raise ValidationError when someone else holds a live claim on the conversation
-    (the reply composer calls this before a member answers)."""
-    if claim_live(conversation) and conversation.claimed_by_id != membership.pk:
-        raise ValidationError(claim_message(conversation))
+    (the reply composer calls this before a member answers). The claim is read afresh:
+    the caller's copy may be older than someone else's claim."""
+    current = (
+        Conversation.objects.filter(
+            organization_id=conversation.organization_id, pk=conversation.pk
+        )
+        .select_related("claimed_by__user", "organization")
+        .only(
+            "pk",
+            "organization",
+            "claimed_by__user__name",
+            "claimed_by__user__email",
+            "claim_expires_at",
+        )
+        .first()
+    )
+    if current is None:
+        return
+    if claim_live(current) and current.claimed_by_id != membership.pk:
+        raise ValidationError(claim_message(current))
 
 
 def _locked(conversation: Conversation) -> Conversation:

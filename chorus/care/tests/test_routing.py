@@ -12,6 +12,7 @@ import pytest
 import time_machine
 from django.utils import timezone
 
+from chorus import factories
 from chorus.accounts.models import ProgramStatus
 from chorus.care.models import ConversationStatus, Priority
 from chorus.care.services.routing import (
@@ -21,17 +22,17 @@ from chorus.care.services.routing import (
     conversations_take_back,
 )
 from chorus.core.models import AuditEvent
-from chorus.factories import (
-    CareAgentFactory,
-    CareTagFactory,
-    ConversationFactory,
-    MembershipFactory,
-)
 from chorus.notifications.models import Notification
 from chorus.training.models import Certificate, Certification, Gate, GateAction
 
 # A Wednesday, 10:00 UTC.
 WEDNESDAY_MORNING = datetime(2025, 3, 12, 10, 0, tzinfo=ZoneInfo("UTC"))
+
+# Factories typed loosely: their instances are the models.
+CareAgentFactory: Any = factories.CareAgentFactory
+CareTagFactory: Any = factories.CareTagFactory
+ConversationFactory: Any = factories.ConversationFactory
+MembershipFactory: Any = factories.MembershipFactory
 
 
 def agent(organization: Any, **fields: Any) -> Any:

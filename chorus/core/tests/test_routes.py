@@ -22,16 +22,21 @@ from chorus.accounts.models import Invitation
 from chorus.accounts.services import tokens as services
 from chorus.accounts.tokens import hash_secret, new_secret
 from chorus.api.urls import api
+from chorus.care.models import CareAgent, CrisisFlag, SavedView
 from chorus.content.models import PostImage
 from chorus.content.services.posts import post_snapshot_version
 from chorus.factories import (
+    CareReplyFactory,
+    CareSourceFactory,
     ComplianceRuleFactory,
+    ConversationFactory,
     GroupFactory,
     MembershipFactory,
     NetworkConnectionFactory,
     NotificationFactory,
     OrganizationFactory,
     PostFactory,
+    ReplyTemplateFactory,
     ShareFactory,
     SourceFactory,
     SourceItemFactory,
@@ -96,6 +101,13 @@ ID_PARAMETERS = {
     "challenge_id",
     "badge_id",
     "policy_version_id",
+    "conversation_id",
+    "template_id",
+    "reply_id",
+    "care_source_id",
+    "crisis_flag_id",
+    "saved_view_id",
+    "agent_id",
 }
 
 
@@ -114,7 +126,7 @@ def page_routes() -> Iterator[tuple[str, URLPattern]]:
 
 def page_url(route: str, values: dict[str, Any]) -> str:
     url = "/" + route
-    for name in ID_PARAMETERS | {"secret"}:
+    for name in ID_PARAMETERS | {"secret", "inbound_key"}:
         for converter in ("int", "str", "slug", "uuid"):
             url = url.replace(f"<{converter}:{name}>", str(values[name]))
         url = url.replace(f"<{name}>", str(values[name]))
@@ -253,6 +265,7 @@ def tenant_objects(organization):
         "invitation_id": invitation.pk,
         "token_id": token.pk,
         "secret": "no-such-invitation",
+        "inbound_key": "no-such-webhook",
     }
     course = Course.objects.create(
         organization=organization, title="Walk", state="published", major_version=1
@@ -305,6 +318,22 @@ def tenant_objects(organization):
         title="Policy",
         body="Be kind.",
     ).pk
+    values["crisis_flag_id"] = CrisisFlag.objects.create(
+        organization=organization, raised_by=member, description="Walk"
+    ).pk
+    # Care: a member's saved view, an agent (the member answers customers).
+    values["saved_view_id"] = SavedView.objects.create(
+        organization=organization, membership=member, name="Walk"
+    ).pk
+    values["agent_id"] = CareAgent.objects.create(
+        organization=organization, membership=member, opted_in=True
+    ).pk
+    values["care_source_id"] = CareSourceFactory(organization=organization).pk
+    # Care: a conversation, an approved reply, and a reply waiting for approval.
+    conversation = ConversationFactory(organization=organization)
+    values["conversation_id"] = conversation.pk
+    values["template_id"] = ReplyTemplateFactory(organization=organization).pk
+    values["reply_id"] = CareReplyFactory(conversation=conversation, membership=member).pk
     if apps.is_installed("chorus.accounts") and "memberimport" in apps.all_models["accounts"]:
         member_import = apps.get_model("accounts", "MemberImport").objects.create(
             organization=organization, rows=[]
