@@ -66,3 +66,15 @@ def care_replies_fetch_metrics() -> dict[str, int]:
     from chorus.care.services.metrics import replies_fetch_metrics
 
     return replies_fetch_metrics()
+
+
+# Routing -------------------------------------------------------------------------------
+
+
+@task()
+@runs_across_organizations("every organization's new conversations and their assignees")
+def care_conversations_route() -> dict[str, int]:
+    """Every minute: take back what an unavailable member holds, route what is new."""
+    from chorus.care.services.routing import care_route_all
+
+    return care_route_all()

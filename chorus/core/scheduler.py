@@ -75,6 +75,8 @@ PERIODIC_SECONDS = {
     "chorus.care.tasks.care_replies_fetch_metrics": 3600,
     # Care: replies whose retry time came; escalations the support team has not received.
     "chorus.care.tasks.care_replies_publish_due": 60,
+    # Care routing: what is still new, and what an unavailable assignee holds.
+    "chorus.care.tasks.care_conversations_route": 60,
     "chorus.care.tasks.care_escalations_deliver_due": 60,
 }
 PERIODIC_TASKS = tuple(PERIODIC_SECONDS)
