@@ -65,3 +65,9 @@ def shares_cancel_for_connection(
         ),
         reason=reason,
     )
+
+
+def shares_cancel_chosen(*, shares: QuerySet[Share], reason: str) -> int:
+    """Cancel the chosen shares that are still waiting (an admin's choice, as when resuming
+    after a sharing pause). `reason` is stored for the member: write it in their language."""
+    return _cancel(shares, reason=reason)

@@ -411,6 +411,11 @@ def _begin(share_id: int) -> tuple[Share, PublishAttempt] | str:
             return "missing"
         if share.status not in (ShareStatus.SCHEDULED, ShareStatus.PUBLISHING):
             return f"skipped ({share.status})"
+        if share.membership.organization.sharing_paused:
+            # Held, not lost: an admin paused all sharing (services.pause). Checked before
+            # anything else so that nothing is cancelled or failed because of the pause;
+            # resuming hands the share to the workers again.
+            return "paused"
         if _due_at(share) > now:
             return "not due"
         failure = _precondition_failure(share)
@@ -578,13 +583,16 @@ def _publish(share_id: int) -> str:
 
 
 def shares_publish_due(*, batch_size: int = 500) -> int:
-    """Hand every due share to the workers (the scheduler runs this every minute)."""
+    """Hand every due share to the workers (the scheduler runs this every minute).
+
+    Shares of an organization that paused sharing wait (services.pause releases them)."""
     now = timezone.now()
     due = list(
         Share.objects.filter(
             Q(status=ShareStatus.SCHEDULED) | Q(status=ShareStatus.PUBLISHING),
             method=ShareMethod.API,
             next_attempt_at__lte=now,
+            organization__sharing_paused_at__isnull=True,
         )
         .order_by("next_attempt_at")
         .values_list("pk", flat=True)[:batch_size]

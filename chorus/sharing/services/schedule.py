@@ -202,17 +202,31 @@ def _post_of_the_day(membership: Membership, day: date) -> Post | None:
     ).first()
 
 
-def autoshare_run_one(*, auto: AutoShare, now: datetime) -> int:
-    """Create the day's shares for one member, when their time came. Returns how many."""
+def autoshare_due_at(*, auto: AutoShare, now: datetime) -> datetime:
+    """When the member's auto-share is due on their day of `now` (in their time zone)."""
+    local_now = now.astimezone(zoneinfo.ZoneInfo(auto.timezone))
+    return datetime.combine(local_now.date(), auto.time_of_day, tzinfo=local_now.tzinfo)
+
+
+def autoshare_run_one(*, auto: AutoShare, now: datetime, held_since: datetime | None = None) -> int:
+    """Create the day's shares for one member, when their time came. Returns how many.
+
+    Nothing is made while the organization paused sharing (services.pause). On resuming,
+    `held_since` (when the pause began) makes the shares whose time passed during the
+    pause, as long as it is still the same day for the member and the post is still live.
+    """
     if auto.expires_at <= now:
         _expire(auto)
         return 0
     membership = auto.membership
-    if not membership.is_advocate:
+    if not membership.is_advocate or membership.organization.sharing_paused:
         return 0
     local_now = now.astimezone(zoneinfo.ZoneInfo(auto.timezone))
-    due = datetime.combine(local_now.date(), auto.time_of_day, tzinfo=local_now.tzinfo)
-    if not due <= local_now < due + CATCH_UP or due < auto.consented_at:
+    due = autoshare_due_at(auto=auto, now=now)
+    if held_since is not None:
+        if not held_since <= due <= local_now or due < auto.consented_at:
+            return 0
+    elif not due <= local_now < due + CATCH_UP or due < auto.consented_at:
         return 0
     post = _post_of_the_day(membership, local_now.date())
     if post is None or not post_audience(post).filter(pk=membership.pk).exists():

@@ -45,7 +45,7 @@ def _mark_gated(request: MemberRequest, cards: list[FeedCard]) -> None:
     certification, the policy) shows why and the course that fixes it instead of "Share".
     A few queries for the whole page, none per post."""
     gates = gates_for_member(membership=request.membership)
-    if not gates.gates:
+    if not gates.gates and gates.paused is None:
         return
     if any(gate.topic_id is not None for gate in gates.gates):
         prefetch_related_objects([card.post for card in cards], "topics")

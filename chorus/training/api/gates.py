@@ -42,7 +42,10 @@ class GateIn(Input):
 
 class GateBlockOut(Schema):
     reason: str
-    fix_url: str = Field(description="The one page that fixes it (a course, the policy)")
+    fix_url: str = Field(
+        description="The one page that fixes it (a course, the policy); empty when nothing "
+        "the member can do fixes it (an admin paused sharing)"
+    )
     fix_label: str
 
 

@@ -12,6 +12,11 @@
   `gate_require(membership=..., action=GateAction.CARE)` before a member answers, and
   shows `gate_check(...)`'s reasons and links where the member would answer.
 
+While an admin paused all sharing (a crisis: `sharing/services/pause.py`), SHARE and
+AUTO_SHARE (and their NETWORK and SENSITIVE parts) are refused with the pause's reason, a
+block without a link (nothing the member can do fixes it). JOIN and CARE go on. The
+organization comes loaded with the membership, so this costs no query.
+
 A gate is met when the member holds a valid certificate of its certification (not revoked,
 issued, not expired) and, for a gate that requires the policy, acknowledged the
 organization's latest policy version (none published: nothing to acknowledge, met).
@@ -52,12 +57,17 @@ SHARING_ACTIONS = (GateAction.SHARE, GateAction.AUTO_SHARE)
 
 @dataclass(frozen=True)
 class GateBlock:
-    """One thing missing: why, in the member's words, and the one link that fixes it."""
+    """One thing missing: why, in the member's words, and the one link that fixes it
+    (none for the sharing pause: `fix_url` and `fix_label` are empty)."""
 
     gate_id: int
     reason: str
     fix_url: str
     fix_label: str
+
+
+# The gate_id of the sharing pause's block (it is no Gate row).
+PAUSE_GATE_ID = 0
 
 
 @dataclass(frozen=True)
@@ -198,6 +208,22 @@ def _policy_block(gate: Gate) -> GateBlock:
     return GateBlock(gate.pk, reason, policy_url(), _("Read and acknowledge the policy"))
 
 
+def pause_block(membership: Membership, action: str) -> GateBlock | None:
+    """The sharing pause's block when the organization paused sharing and `action` is a
+    share (SHARE, AUTO_SHARE, NETWORK, SENSITIVE); None otherwise."""
+    if _action(action) not in SHARING_ACTIONS:
+        return None
+    organization = membership.organization
+    if organization.sharing_paused_at is None:
+        return None
+    reason = organization.sharing_pause_reason
+    if reason:
+        text = _("Sharing is paused: %(reason)s") % {"reason": reason}
+    else:
+        text = _("Sharing is paused.")
+    return GateBlock(PAUSE_GATE_ID, text, "", "")
+
+
 # Which gates apply ------------------------------------------------------------------
 
 
@@ -298,6 +324,10 @@ def gate_check(
     For a post, pass it with its topics prefetched (`prefetch_related("topics")`) or not:
     either way the topics are part of the same query.
     """
+    paused = pause_block(membership, action)
+    if paused is not None:
+        # Nothing else matters while sharing is paused (and no query is needed to say so).
+        return GateVerdict(allowed=False, blocks=(paused,))
     now = timezone.now()
     first_course = _unfinished_courses(membership).filter(
         certifications=OuterRef("certification_id")
@@ -392,6 +422,8 @@ class MemberGates:
     certified: set[int]  # certification ids the member holds a valid certificate of
     policy_met: bool
     fix_courses: dict[int, tuple[int, str]] = field(default_factory=dict)
+    # The sharing pause's block (every share is refused with it), None when not paused.
+    paused: GateBlock | None = None
 
     def _applies(self, gate: Gate, action: str, network: str, post: Post | None) -> bool:
         action = _action(action)
@@ -412,6 +444,8 @@ class MemberGates:
         return False
 
     def verdict(self, *, action: str, network: str = "", post: Post | None = None) -> GateVerdict:
+        if self.paused is not None and _action(action) in SHARING_ACTIONS:
+            return GateVerdict(allowed=False, blocks=(self.paused,))
         if not self.gates:
             return ALLOWED
         blocks: list[GateBlock] = []
@@ -434,7 +468,10 @@ class MemberGates:
 
     def networks_blocked(self, post: Post | None = None) -> dict[str, GateVerdict]:
         """The networks a NETWORK gate closes for the member, with the verdict."""
-        blocked = {}
+        blocked: dict[str, GateVerdict] = {}
+        if self.paused is not None:
+            # The pause already refuses every share: no network is singled out.
+            return blocked
         for network in {gate.network for gate in self.gates if gate.action == GateAction.NETWORK}:
             verdict = self.verdict(action=GateAction.SHARE, network=network, post=post)
             if not verdict.allowed:
@@ -445,13 +482,14 @@ class MemberGates:
 def gates_for_member(*, membership: Membership) -> MemberGates:
     """The organization's gates and what the member holds, in a few queries whatever the
     number of posts decided afterwards."""
+    paused = pause_block(membership, GateAction.SHARE)
     gates = list(
         Gate.objects.filter(organization_id=membership.organization_id)
         .select_related("certification", "topic")
         .order_by("action", "pk")
     )
     if not gates:
-        return MemberGates(gates=[], certified=set(), policy_met=True)
+        return MemberGates(gates=[], certified=set(), policy_met=True, paused=paused)
     now = timezone.now()
     certified = set(_valid_certificates(membership, now).values_list("certification_id", flat=True))
     policy_met = True
@@ -498,7 +536,11 @@ def gates_for_member(*, membership: Membership) -> MemberGates:
         if course is not None:
             fix_courses[certification_id] = course
     return MemberGates(
-        gates=gates, certified=certified, policy_met=policy_met, fix_courses=fix_courses
+        gates=gates,
+        certified=certified,
+        policy_met=policy_met,
+        fix_courses=fix_courses,
+        paused=paused,
     )
 
 
