@@ -79,6 +79,8 @@ def _sections(membership: Any, points: bool) -> list[Section]:
                 "plug",
                 ("connection_",),
             ),
+            # A customer's post a member saw somewhere, handed to the care team.
+            Item(pgettext_lazy("navigation", "Send to care"), "care_send", "message-square-quote"),
         ]
     else:
         share.items.append(Item(pgettext_lazy("navigation", "Join the program"), "program", "flag"))

@@ -68,6 +68,18 @@ def care_replies_fetch_metrics() -> dict[str, int]:
     return replies_fetch_metrics()
 
 
+# Sources -------------------------------------------------------------------------------
+
+
+@task()
+@runs_across_organizations("every organization's listening sources that are due")
+def care_sources_poll() -> int:
+    """Every minute: read the sources whose next poll is due (each failing on its own)."""
+    from chorus.care.services.sources import sources_poll_due
+
+    return sources_poll_due()
+
+
 # Routing -------------------------------------------------------------------------------
 
 

@@ -78,6 +78,8 @@ PERIODIC_SECONDS = {
     # Care routing: what is still new, and what an unavailable assignee holds.
     "chorus.care.tasks.care_conversations_route": 60,
     "chorus.care.tasks.care_escalations_deliver_due": 60,
+    # Care: listening sources whose next poll is due (each backs off on its own).
+    "chorus.care.tasks.care_sources_poll": 60,
 }
 PERIODIC_TASKS = tuple(PERIODIC_SECONDS)
 
