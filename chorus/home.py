@@ -30,6 +30,7 @@ from chorus.accounts.models import Membership, Organization
 from chorus.accounts.selectors import home as account_home
 from chorus.analytics.rollups import today as site_today
 from chorus.analytics.selectors import home as analytics_home
+from chorus.care.selectors import home as care_home
 from chorus.content.models import PostState
 from chorus.content.selectors import home as content_home
 from chorus.core.waiting import waiting
@@ -305,6 +306,17 @@ def _admin(home: Home, organization: Organization, points: bool) -> None:
     )
 
 
+def _care(home: Home, membership: Membership) -> None:
+    """An agent (who opted in to answer customers): the conversations waiting for them."""
+    if not care_home.is_care_agent(membership=membership):
+        return
+    found = care_home.conversations_waiting(membership=membership)
+    if found:
+        home.sections.append(Section("care_waiting", DECIDE + 3, found))
+    else:
+        home.all_clear.append(_("No customer conversation is waiting for you."))
+
+
 def home_for(*, organization: Organization, membership: Membership) -> Home:
     """The member's home: the sections of each of their roles, most urgent first."""
     home = Home()
@@ -321,6 +333,7 @@ def home_for(*, organization: Organization, membership: Membership) -> Home:
         _trainer(home, organization, membership)
     if membership.is_admin:
         _admin(home, organization, points)
+    _care(home, membership)
     if not membership.is_advocate:
         # The whole page for an employee; a quiet card after the work for other roles.
         alone = not home.sections

@@ -16,6 +16,7 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.translation import pgettext_lazy
 
+from chorus.care.access import is_care_member
 from chorus.gamification.services.points import gamification_enabled
 
 
@@ -55,6 +56,36 @@ COURSE_PAGES = (
     "training_question",
     "training_question_",
 )
+
+
+def _care(membership: Any) -> Section:
+    """Customer care: the inbox for those who work in it (care staff, and agents who opted
+    in: not a role, so a predicate decides), the offer to answer customers for everyone,
+    the team for admins."""
+    care = Section(pgettext_lazy("navigation", "Customer care"), open=False)
+    if is_care_member(membership):
+        care.open = True
+        care.items.append(
+            Item(
+                pgettext_lazy("navigation", "Inbox"),
+                "care_inbox",
+                "inbox",
+                ("care_conversation", "care_conversation_", "care_saved_view_"),
+            )
+        )
+    care.items.append(
+        Item(
+            pgettext_lazy("navigation", "Answer customers"),
+            "care_me",
+            "message-square-quote",
+            ("care_opt_in", "care_opt_out", "care_duty"),
+        )
+    )
+    if membership.is_admin:
+        care.items.append(
+            Item(pgettext_lazy("navigation", "Care team"), "care_team", "users", ("care_team_",))
+        )
+    return care
 
 
 # Labels are translated in the "navigation" context: the same English word elsewhere
@@ -139,6 +170,7 @@ def _sections(membership: Any, points: bool) -> list[Section]:
             Item(pgettext_lazy("navigation", "Rewards"), "rewards", "gift", ("reward_",)),
         ]
     sections = [share, you]
+    sections.append(_care(membership))
     if curator:
         # An admin's own work is administration: their other sections start closed.
         content = Section(pgettext_lazy("navigation", "Content"), open=membership.is_curator)
