@@ -11,7 +11,8 @@ in the database.
   public answer (`first_response_at`); **resolution time**: to `resolved_at` (closed).
 - **Within target**: answered (or resolved) by its due time. A conversation still
   unanswered is counted once its due time has passed (a breach); before that it is
-  undecided and left out of the share.
+  undecided and left out of the share, as is a target still open when the conversation
+  was escalated (the support team has it then).
 - **Percentiles**: the nearest-rank method (the value below which p% of the times fall),
   the median as `statistics.median` computes it.
 - **Per member** and **per group** follow the assignee (the member who has or had the
@@ -42,6 +43,7 @@ from chorus.care.models import (
     Priority,
     ReplyStatus,
 )
+from chorus.care.models.inbox import PRIORITY_RANK
 from chorus.care.models.settings import first_response_targets, resolution_targets
 from chorus.networks.registry import CHANNEL_CHOICES
 
@@ -281,11 +283,13 @@ class Tally:
                 self.closed_unanswered += 1
         if row.escalated_at is not None:
             self.escalated += 1
-        decided = _decided(row.first_response_due, row.first_response_at, now)
+        # Handed to the support team: its targets still open are theirs, not counted here.
+        handed_over = row.escalated_at is not None
+        decided = _decided(row.first_response_due, row.first_response_at, now, handed_over)
         if decided is not None:
             self.first_counted += 1
             self.first_within += decided
-        decided = _decided(row.resolution_due, row.resolved_at, now)
+        decided = _decided(row.resolution_due, row.resolved_at, now, handed_over)
         if decided is not None:
             self.resolution_counted += 1
             self.resolution_within += decided
@@ -311,13 +315,16 @@ def _minutes(delta: timedelta) -> float:
     return max(0.0, delta.total_seconds() / 60)
 
 
-def _decided(due: datetime | None, done: datetime | None, now: datetime) -> bool | None:
-    """Met (True), missed (False) or not decided yet (None: not due, or no target)."""
+def _decided(
+    due: datetime | None, done: datetime | None, now: datetime, handed_over: bool
+) -> bool | None:
+    """Met (True), missed (False) or not counted (None: not due yet, no target, or
+    escalated before it was met)."""
     if due is None:
         return None
     if done is not None:
         return done <= due
-    return False if now > due else None
+    return False if now > due and not handed_over else None
 
 
 @dataclass(frozen=True)
@@ -473,7 +480,8 @@ def care_report(
             resolution_target_minutes=resolution_targets[priority.value],
             tally=by_priority.get(priority.value, Tally()),
         )
-        for priority in Priority
+        # Most urgent first.
+        for priority in sorted(Priority, key=lambda value: PRIORITY_RANK[value])
     ]
     networks = sorted(
         (
