@@ -13,7 +13,7 @@ import respx
 import time_machine
 from django.db import connection
 
-from chorus.care.models import CareSource, Conversation, Message, Origin, SourceKind
+from chorus.care.models import Conversation, Message, Origin, SourceKind
 from chorus.care.services.sources import source_poll, sources_poll_due
 from chorus.care.tasks import care_sources_poll
 from chorus.core.models import AuditEvent
@@ -66,7 +66,7 @@ def network() -> Any:
 
 
 @pytest.fixture
-def mentions(organization: Any) -> CareSource:
+def mentions(organization: Any) -> Any:
     return CareSourceFactory(
         organization=organization,
         kind=SourceKind.MASTODON_MENTIONS,
