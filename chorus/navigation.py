@@ -85,6 +85,24 @@ def _care(membership: Any) -> Section:
         care.items.append(
             Item(pgettext_lazy("navigation", "Care team"), "care_team", "users", ("care_team_",))
         )
+    if membership.has_role("approver", "curator"):
+        care.items.append(
+            Item(
+                pgettext_lazy("navigation", "Care reports"),
+                "care_reports",
+                "chart-column",
+                ("care_reports_",),
+            )
+        )
+    if membership.is_admin:
+        care.items.append(
+            Item(
+                pgettext_lazy("navigation", "Care settings"),
+                "care_settings",
+                "settings",
+                ("care_settings_",),
+            )
+        )
     return care
 
 
