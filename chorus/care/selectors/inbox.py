@@ -246,6 +246,7 @@ def inbox_page(
             "subject",
             "customer_handle",
             "customer_name",
+            "customer_url",
             "network",
             "language",
             "status",
