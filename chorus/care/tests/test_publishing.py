@@ -250,3 +250,70 @@ def test_a_connection_lost_before_publishing_falls_back_to_posting_by_hand(
     assert reply.method == ReplyMethod.INTENT
     assert route.call_count == 0
     assert Notification.objects.filter(membership=member, kind="care_reply_manual").exists()
+
+
+def test_a_bluesky_reply_names_the_threads_root_and_parent(
+    member: Any, organization: Any, clock: Any
+) -> None:
+    pds = "https://bsky.social"
+    member_did = "did:plc:emma0000000000000000000"
+    parent = "at://did:plc:carla000000000000000000/app.bsky.feed.post/3lb"
+    root = "at://did:plc:carla000000000000000000/app.bsky.feed.post/3la"
+    NetworkConnectionFactory(
+        membership=member,
+        network="bluesky",
+        instance=pds,
+        account_id=member_did,
+        handle="emma.bsky.social",
+    )
+    conversation = ConversationFactory(
+        organization=organization, network="bluesky", customer_handle="@carla.example.com"
+    )
+    MessageFactory(
+        conversation=conversation,
+        network="bluesky",
+        remote_id=parent,
+        remote_url="https://bsky.app/profile/carla.example.com/post/3lb",
+        root_remote_id=root,
+        extra={"cid": "bafy3lb", "root_uri": root, "root_cid": "bafyroot"},
+    )
+    reply = template_reply(member, conversation)
+    with respx.mock(assert_all_called=False) as router:
+        route = router.post(f"{pds}/xrpc/com.atproto.repo.createRecord").respond(
+            200, json={"uri": f"at://{member_did}/app.bsky.feed.post/3lz", "cid": "bafynew"}
+        )
+        assert reply_publish_run(reply_id=reply.pk) == "published"
+    record = json.loads(route.calls.last.request.content)["record"]
+    assert record["reply"]["root"]["uri"] == root
+    assert record["reply"]["root"]["cid"] == "bafyroot"
+    assert record["reply"]["parent"]["uri"] == parent
+    assert record["reply"]["parent"]["cid"] == "bafy3lb"
+    assert record["text"] == reply.text
+    reply.refresh_from_db()
+    assert reply.remote_id == f"at://{member_did}/app.bsky.feed.post/3lz"
+
+
+def test_an_x_reply_names_the_tweet_it_answers(member: Any, organization: Any, clock: Any) -> None:
+    NetworkConnectionFactory(
+        membership=member, network="x", instance="", account_id="42", handle="emma"
+    )
+    conversation = ConversationFactory(
+        organization=organization, network="x", customer_handle="@carla"
+    )
+    MessageFactory(
+        conversation=conversation,
+        network="x",
+        remote_id="1899000000000000001",
+        remote_url="https://x.com/carla/status/1899000000000000001",
+    )
+    reply = template_reply(member, conversation)
+    with respx.mock(assert_all_called=False) as router:
+        route = router.post("https://api.x.com/2/tweets").respond(
+            201, json={"data": {"id": "1899000000000000002", "text": reply.text}}
+        )
+        assert reply_publish_run(reply_id=reply.pk) == "published"
+    sent = json.loads(route.calls.last.request.content)
+    assert sent["reply"] == {"in_reply_to_tweet_id": "1899000000000000001"}
+    assert sent["text"] == reply.text
+    reply.refresh_from_db()
+    assert reply.remote_url == "https://x.com/emma/status/1899000000000000002"
