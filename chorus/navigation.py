@@ -85,6 +85,14 @@ def _care(membership: Any) -> Section:
         care.items.append(
             Item(pgettext_lazy("navigation", "Care team"), "care_team", "users", ("care_team_",))
         )
+        care.items.append(
+            Item(
+                pgettext_lazy("navigation", "Care sources"),
+                "care_sources",
+                "rss",
+                ("care_source_", "care_inbound_", "care_new"),
+            )
+        )
     if membership.has_role("approver", "curator"):
         care.items.append(
             Item(
