@@ -104,15 +104,15 @@ def receiver(settings: Any) -> Iterator[tuple[Receiver, str]]:
 
 @pytest.fixture
 def assignee(organization: Any) -> Any:
-    membership = MembershipFactory(organization=organization, user__name="Emma Stone")
+    membership: Any = MembershipFactory(organization=organization, user__name="Emma Stone")
     CareAgentFactory(membership=membership)
     return membership
 
 
 @pytest.fixture
 def conversation(organization: Any, assignee: Any) -> Any:
-    sender = MembershipFactory(organization=organization)
-    conversation = ConversationFactory(
+    sender: Any = MembershipFactory(organization=organization)
+    conversation: Any = ConversationFactory(
         organization=organization,
         customer_handle="@carla@mastodon.example",
         assignee=assignee,
@@ -143,11 +143,11 @@ def test_the_thread_is_emailed_to_the_support_team(
     assert len(smtp.messages) == 1
     sent = email.message_from_bytes(smtp.messages[0])
     assert sent["To"] == "support@acme.test"
-    parts = {
-        part.get_content_type(): part.get_payload(decode=True).decode()
-        for part in sent.walk()
-        if not part.is_multipart()
-    }
+    parts: dict[str, str] = {}
+    for part in sent.walk():
+        payload = part.get_payload(decode=True)
+        if isinstance(payload, bytes):
+            parts[part.get_content_type()] = payload.decode()
     for body in (parts["text/plain"], parts["text/html"]):
         assert "My parcel never came." in body
         assert "Order 4711, please help." in body
@@ -203,11 +203,11 @@ def test_no_support_team_configured_says_so(
 
 def test_only_the_assignee_and_care_staff_escalate(organization: Any, conversation: Any) -> None:
     configure(organization, escalation_email="support@acme.test")
-    bystander = MembershipFactory(organization=organization)
+    bystander: Any = MembershipFactory(organization=organization)
     CareAgentFactory(membership=bystander)
     with pytest.raises(PermissionDenied):
         conversation_escalate(conversation=conversation, membership=bystander)
-    curator = MembershipFactory(organization=organization, is_curator=True)
+    curator: Any = MembershipFactory(organization=organization, is_curator=True)
     conversation_escalate(conversation=conversation, membership=curator)
 
 
@@ -223,7 +223,7 @@ def test_escalate_page_and_api(
     assert response.status_code == 302
     page = client.get(f"/care/c/{conversation.pk}/").content.decode()
     assert "Handed over to the support team" in page
-    other = ConversationFactory(organization=organization, assignee=assignee)
+    other: Any = ConversationFactory(organization=organization, assignee=assignee)
     _, secret = api_token_create(membership=assignee, name="t")
     answer = client.post(
         f"/api/v1/care/conversations/{other.pk}/escalate",
@@ -233,7 +233,7 @@ def test_escalate_page_and_api(
     )
     assert answer.status_code == 200
     assert answer.json()["status"] == "escalated"
-    foreign = ConversationFactory()
+    foreign: Any = ConversationFactory()
     answer = client.post(
         f"/api/v1/care/conversations/{foreign.pk}/escalate",
         {},

@@ -63,7 +63,7 @@ def clock() -> Iterator[Any]:
 
 @pytest.fixture
 def member(organization: Any) -> Any:
-    membership = MembershipFactory(organization=organization, user__name="Emma Stone")
+    membership: Any = MembershipFactory(organization=organization, user__name="Emma Stone")
     CareAgentFactory(membership=membership)
     return membership
 
@@ -75,7 +75,7 @@ def connection(member: Any) -> Any:
 
 @pytest.fixture
 def conversation(organization: Any) -> Any:
-    conversation = ConversationFactory(
+    conversation: Any = ConversationFactory(
         organization=organization, customer_handle="@carla@mastodon.example"
     )
     MessageFactory(
@@ -94,7 +94,7 @@ def mastodon() -> Iterator[respx.MockRouter]:
 
 
 def template_reply(member: Any, conversation: Any) -> CareReply:
-    template = ReplyTemplateFactory(organization=member.organization)
+    template: Any = ReplyTemplateFactory(organization=member.organization)
     from chorus.care.services.templates import template_render
 
     text = template_render(template=template, conversation=conversation, membership=member)
@@ -266,7 +266,7 @@ def test_a_bluesky_reply_names_the_threads_root_and_parent(
         account_id=member_did,
         handle="emma.bsky.social",
     )
-    conversation = ConversationFactory(
+    conversation: Any = ConversationFactory(
         organization=organization, network="bluesky", customer_handle="@carla.example.com"
     )
     MessageFactory(
@@ -297,7 +297,7 @@ def test_an_x_reply_names_the_tweet_it_answers(member: Any, organization: Any, c
     NetworkConnectionFactory(
         membership=member, network="x", instance="", account_id="42", handle="emma"
     )
-    conversation = ConversationFactory(
+    conversation: Any = ConversationFactory(
         organization=organization, network="x", customer_handle="@carla"
     )
     MessageFactory(

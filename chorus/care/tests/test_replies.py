@@ -48,7 +48,7 @@ from chorus.training.selectors.gates import GateRefused
 
 @pytest.fixture
 def member(organization: Any) -> Any:
-    membership = MembershipFactory(organization=organization, user__name="Emma Stone")
+    membership: Any = MembershipFactory(organization=organization, user__name="Emma Stone")
     CareAgentFactory(membership=membership)
     return membership
 
@@ -60,7 +60,7 @@ def approver(organization: Any) -> Any:
 
 @pytest.fixture
 def conversation(organization: Any) -> Any:
-    conversation = ConversationFactory(organization=organization, customer_handle="@carla")
+    conversation: Any = ConversationFactory(organization=organization, customer_handle="@carla")
     MessageFactory(conversation=conversation, remote_id="110001")
     return conversation
 
@@ -168,12 +168,12 @@ def test_the_approver_returns_with_a_reason_the_member_sees(
 def test_an_approver_cannot_approve_their_own_reply_unless_admin(
     organization: Any, conversation: Any
 ) -> None:
-    approver = MembershipFactory(organization=organization, is_approver=True)
+    approver: Any = MembershipFactory(organization=organization, is_approver=True)
     reply = write(approver, conversation, "In my own words.")
     with pytest.raises(ValidationError) as refused:
         reply_approve(reply=reply, approver=approver)
     assert "your own reply" in " ".join(refused.value.messages)
-    admin = MembershipFactory(organization=organization, is_admin=True)
+    admin: Any = MembershipFactory(organization=organization, is_admin=True)
     CareReply.objects.filter(pk=reply.pk).update(membership=admin)
     reply.refresh_from_db()
     assert reply_approve(reply=reply, approver=admin).status == ReplyStatus.MANUAL
@@ -193,7 +193,7 @@ def test_the_care_gate_refuses_with_its_reasons(
 
 
 def test_someone_elses_claim_refuses(organization: Any, member: Any, conversation: Any) -> None:
-    other = MembershipFactory(organization=organization)
+    other: Any = MembershipFactory(organization=organization)
     conversation.claimed_by = other
     conversation.claim_expires_at = timezone.now() + timedelta(minutes=20)
     conversation.save()
@@ -297,7 +297,7 @@ def test_approvals_page_roles_and_foreign_ids(
     client.force_login(approver.user)
     page = client.get("/care/approvals/").content.decode()
     assert "Own words" in page
-    foreign = CareReplyFactory()
+    foreign: Any = CareReplyFactory()
     assert client.post(f"/care/replies/{foreign.pk}/approve/").status_code == 404
     response = client.post(f"/care/replies/{reply.pk}/return/", {"reason": ""})
     assert response.status_code == 400
@@ -319,7 +319,7 @@ def test_replies_api(client: Any, member: Any, approver: Any, conversation: Any)
     assert created.status_code == 201, created.content
     reply_id = created.json()["id"]
     assert created.json()["status"] == "awaiting_approval"
-    foreign = ConversationFactory()
+    foreign: Any = ConversationFactory()
     refused = client.post(
         f"/api/v1/care/conversations/{foreign.pk}/replies",
         {"text": "Hi"},

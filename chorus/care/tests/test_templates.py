@@ -93,35 +93,35 @@ def test_link_variable_needs_a_link(approver: Any) -> None:
 
 
 def test_an_employee_cannot_keep_templates(organization: Any) -> None:
-    employee = MembershipFactory(organization=organization)
+    employee: Any = MembershipFactory(organization=organization)
     with pytest.raises(ValidationError):
         template_create(membership=employee, fields=fields())
 
 
 def test_rendering_fills_the_customer_and_the_members_first_name(organization: Any) -> None:
-    member = MembershipFactory(organization=organization, user__name="Emma Stone")
-    conversation = ConversationFactory(organization=organization, customer_handle="@carla")
-    template = ReplyTemplateFactory(organization=organization)
+    member: Any = MembershipFactory(organization=organization, user__name="Emma Stone")
+    conversation: Any = ConversationFactory(organization=organization, customer_handle="@carla")
+    template: Any = ReplyTemplateFactory(organization=organization)
     text = template_render(template=template, conversation=conversation, membership=member)
     assert text == "Hi @carla, I am Emma from the team: we are on it. https://acme.example/help"
 
 
 def test_the_composer_offers_matching_language_and_tags_first(organization: Any) -> None:
-    billing = CareTagFactory(organization=organization, name="Billing")
-    conversation = ConversationFactory(organization=organization, language="de")
+    billing: Any = CareTagFactory(organization=organization, name="Billing")
+    conversation: Any = ConversationFactory(organization=organization, language="de")
     conversation.tags.add(billing)
-    other = ReplyTemplateFactory(organization=organization, name="A english", language="en")
-    generic = ReplyTemplateFactory(organization=organization, name="B any")
-    tagged = ReplyTemplateFactory(organization=organization, name="C any billing")
+    other: Any = ReplyTemplateFactory(organization=organization, name="A english", language="en")
+    generic: Any = ReplyTemplateFactory(organization=organization, name="B any")
+    tagged: Any = ReplyTemplateFactory(organization=organization, name="C any billing")
     tagged.tags.add(billing)
-    german = ReplyTemplateFactory(organization=organization, name="D deutsch", language="de")
+    german: Any = ReplyTemplateFactory(organization=organization, name="D deutsch", language="de")
     ReplyTemplateFactory(organization=organization, name="E off", is_active=False)
     offered = templates_for_conversation(conversation=conversation)
     assert offered == [german, tagged, generic, other]
 
 
 def test_templates_pages_are_for_approvers(client: Any, organization: Any, approver: Any) -> None:
-    employee = MembershipFactory(organization=organization)
+    employee: Any = MembershipFactory(organization=organization)
     client.force_login(employee.user)
     assert client.get("/care/templates/").status_code == 403
     client.force_login(approver.user)
@@ -138,7 +138,7 @@ def test_templates_pages_are_for_approvers(client: Any, organization: Any, appro
     )
     assert response.status_code == 302
     template = ReplyTemplate.objects.get(name="Sorry")
-    foreign = ReplyTemplateFactory()
+    foreign: Any = ReplyTemplateFactory()
     assert client.get(f"/care/templates/{foreign.pk}/").status_code == 404
     assert client.post(f"/care/templates/{template.pk}/delete/").status_code == 302
     assert not ReplyTemplate.objects.filter(pk=template.pk).exists()
