@@ -139,6 +139,9 @@ class Membership(TenantModel):
     is_trainer = models.BooleanField(default=False)
     is_admin = models.BooleanField(default=False)
     is_active = models.BooleanField(default=True)
+    # Opted in to answer customers (customer care): kept by care's CareAgent on save, so
+    # that the app shell knows without a query whom to show the care inbox.
+    answers_customers = models.BooleanField(default=False)
     program_status = models.CharField(
         max_length=16, choices=ProgramStatus.choices, default=ProgramStatus.NOT_JOINED
     )

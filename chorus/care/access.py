@@ -1,6 +1,7 @@
 """Who works in the care inbox.
 
-- **Agents**: members who opted in to answer customers (`CareAgent.opted_in`). They see the
+- **Agents**: members who opted in to answer customers (`CareAgent.opted_in`, mirrored on
+  `Membership.answers_customers` so the app shell needs no query). They see the
   inbox, claim conversations and reply; routing offers them conversations only while they
   are cleared (the care certification, or an admin's clearance), on duty and at work.
 - **Approvers** review replies written in members' own words, and keep the templates.
@@ -16,7 +17,6 @@ from __future__ import annotations
 from django.core.exceptions import PermissionDenied
 
 from chorus.accounts.models import Membership
-from chorus.care.models import CareAgent
 
 
 def is_care_staff(membership: Membership) -> bool:
@@ -26,9 +26,7 @@ def is_care_staff(membership: Membership) -> bool:
 
 def is_care_member(membership: Membership) -> bool:
     """Whether the member works in the inbox: care staff, or an agent who opted in."""
-    if is_care_staff(membership):
-        return True
-    return CareAgent.objects.filter(membership=membership, opted_in=True).exists()
+    return is_care_staff(membership) or membership.answers_customers
 
 
 def care_require(membership: Membership) -> None:

@@ -6,6 +6,7 @@ organization has no care gate), on duty and inside their working hours."""
 from __future__ import annotations
 
 from datetime import time
+from typing import Any
 
 from django.db import models
 from django.utils import timezone as dj_timezone
@@ -47,3 +48,14 @@ class CareAgent(TenantModel):
 
     def __str__(self) -> str:
         return str(self.membership)
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        """Saved with the member's `answers_customers` flag kept equal to `opted_in` (the
+        app shell reads the flag without a query)."""
+        super().save(*args, **kwargs)
+        membership = self.membership
+        if membership.answers_customers != self.opted_in:
+            membership.answers_customers = self.opted_in
+            type(membership).objects.filter(pk=membership.pk).update(
+                answers_customers=self.opted_in
+            )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from chorus.accounts.models import Membership
-from chorus.care.models import CareAgent, Conversation, ConversationStatus
+from chorus.care.models import Conversation, ConversationStatus
 from chorus.core.waiting import Waiting, waiting
 
 SHOWN = 3
@@ -21,6 +21,4 @@ def conversations_waiting(*, membership: Membership, limit: int = SHOWN) -> Wait
 
 
 def is_care_agent(*, membership: Membership) -> bool:
-    return CareAgent.objects.filter(
-        organization_id=membership.organization_id, membership=membership, opted_in=True
-    ).exists()
+    return membership.answers_customers
