@@ -1,3 +1,4 @@
+# mypy: disable-error-code="attr-defined, misc, arg-type, comparison-overlap"
 """Crisis: anyone in the program flags a potential crisis from any page or a conversation,
 the communications team is told at once and resolves it; admins pause all sharing from the
 crisis pages and resume it, choosing which held shares to cancel."""

@@ -1,3 +1,4 @@
+# mypy: disable-error-code="attr-defined, misc, arg-type, comparison-overlap"
 """The crisis API: flags (list, create, resolve) and the sharing pause (status, pause, what
 is held, resume with ids to cancel); the share API answers 403 with the pause's reason."""
 
