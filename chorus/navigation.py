@@ -81,6 +81,32 @@ def _care(membership: Any) -> Section:
             ("care_opt_in", "care_opt_out", "care_duty"),
         )
     )
+    if membership.has_role("approver"):
+        care.items.append(
+            Item(
+                pgettext_lazy("navigation", "Reply approvals"),
+                "care_approvals",
+                "circle-check",
+                ("care_reply_approve", "care_reply_return"),
+            )
+        )
+        care.items.append(
+            Item(
+                pgettext_lazy("navigation", "Approved replies"),
+                "care_templates",
+                "file-text",
+                ("care_template_",),
+            )
+        )
+    if membership.has_role("curator"):
+        care.items.append(
+            Item(
+                pgettext_lazy("navigation", "Crisis flags"),
+                "care_crisis_list",
+                "flag",
+                ("care_crisis_resolve", "care_crisis_pause", "care_crisis_resume"),
+            )
+        )
     if membership.is_admin:
         care.items.append(
             Item(pgettext_lazy("navigation", "Care team"), "care_team", "users", ("care_team_",))
