@@ -126,6 +126,8 @@ def step_run(scale: float, iterations: int) -> dict[str, Any]:
                 organization=organization,
                 user=user,
                 program_status=ProgramStatus.JOINED,
+                # What CareAgent.save keeps equal to opted_in (bulk_create skips save).
+                answers_customers=True,
             )
             for user in users
         )
