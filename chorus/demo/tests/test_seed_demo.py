@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from chorus.accounts.models import Membership
+from chorus.care.models import CareReply, Conversation, ConversationStatus, ReplyStatus
 from chorus.content.models import ItemStatus, Post, PostState, SourceItem
 from chorus.demo.management.commands.seed_demo import DEMO_PASSWORD
 from chorus.links.models import Click
@@ -185,6 +186,30 @@ def check_the_trainer_signs_in_with_the_demo_password(output: str) -> None:
     assert "Training" in [str(section.title) for section in courses.context["nav_sections"]]
 
 
+def check_the_care_desk_has_an_inbox_an_approval_and_reports() -> None:
+    sofia = _as("sofia.rossi@acme.example")
+    inbox = sofia.get(reverse("care_inbox"))
+    assert inbox.status_code == 200
+    waiting = Conversation.objects.filter(
+        assignee__user__email="sofia.rossi@acme.example", status=ConversationStatus.ASSIGNED
+    )
+    assert waiting.count() >= 2
+    assert {c.network for c in Conversation.objects.all()} >= {"mastodon", "bluesky", "x"}
+    assert Conversation.objects.filter(status=ConversationStatus.ESCALATED).exists()
+    approver = _as("approver@acme.example")
+    queue = approver.get(reverse("care_approvals"))
+    assert queue.status_code == 200
+    assert "double charge" in queue.content.decode()
+    reports = _as("admin@acme.example").get(reverse("care_reports"))
+    assert reports.status_code == 200
+    # Answered and closed conversations of the last month give the reports times to show.
+    assert CareReply.objects.filter(status=ReplyStatus.PUBLISHED).count() >= 20
+    assert Conversation.objects.filter(first_response_at__isnull=False).count() >= 20
+    # Maya opted in but is not certified for care: her page says why and what to take.
+    me = _as(MAYA).get(reverse("care_me"))
+    assert "Customer care certification" in me.content.decode()
+
+
 def test_the_demo_has_something_true_on_every_page_a_buyer_opens(db: None) -> None:
     output = StringIO()
     call_command("seed_demo", stdout=output)
@@ -198,3 +223,4 @@ def test_the_demo_has_something_true_on_every_page_a_buyer_opens(db: None) -> No
     check_maya_is_certified_acknowledged_and_going_to_a_session()
     check_work_waits_for_the_approver_and_the_curator()
     check_posts_and_shares_are_in_every_state()
+    check_the_care_desk_has_an_inbox_an_approval_and_reports()

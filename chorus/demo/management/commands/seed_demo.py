@@ -15,10 +15,12 @@ from django.db import transaction
 from chorus.accounts.models import Group, GroupKind, Membership, Organization, User
 from chorus.actions.members import member_join_program
 from chorus.analytics.services.values import value_settings_update
+from chorus.care.models import CareTag
 from chorus.content.models import ComplianceRule, Post, RuleAction, RuleKind, Source, Suggestion
 from chorus.content.services import rules as rule_services
 from chorus.core.tenancy import across_organizations, in_organization, runs_in_no_organization
 from chorus.demo import activity
+from chorus.demo.care import care_add
 from chorus.demo.posts import posts_create
 from chorus.gamification.models import Badge, Challenge
 from chorus.gamification.services.badges import badges_add_suggested
@@ -143,7 +145,8 @@ class Command(BaseCommand):
     def program(self, acme: Organization, *, history: int) -> None:
         """The headcounts of the history's days, then what runs around it: a challenge,
         rewards and requests, suggestions, the RSS source, Acme's logo and colour, the topics
-        members follow, the starter curriculum and practice; older notifications read."""
+        members follow, the starter curriculum and practice, the customer care desk; older
+        notifications read."""
         admin = User.objects.get(email=STAFF[0][0])
         curator = User.objects.get(email=STAFF[1][0])
         maya = Membership.objects.get(organization=acme, user__email=MAYA)
@@ -164,10 +167,26 @@ class Command(BaseCommand):
             activity.training_add(
                 organization=acme, admin=admin, trainer=User.objects.get(email=TRAINER), maya=maya
             )
+        if not CareTag.objects.filter(organization=acme).exists():
+            member = {
+                email: Membership.objects.get(organization=acme, user__email=email)
+                for email in (STAFF[0][0], STAFF[2][0], TRAINER, SOFIA)
+            }
+            care_add(
+                organization=acme,
+                admin=member[STAFF[0][0]],
+                approver=member[STAFF[2][0]],
+                coach=member[TRAINER],
+                maya=maya,
+                sofia=member[SOFIA],
+            )
+        if history:
             activity.notifications_tidy(organization=acme)
 
 
 MAYA = "maya.schmidt@acme.example"
+# Certified for customer care and on duty in the demo's care inbox.
+SOFIA = "sofia.rossi@acme.example"
 TRAINER = "trainer@acme.example"
 
 
