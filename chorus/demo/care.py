@@ -39,6 +39,8 @@ from chorus.care.services.replies import ReplyDraft, reply_confirm_posted, reply
 from chorus.care.services.targets import care_settings_for
 from chorus.care.services.templates import TemplateFields, template_create, template_render
 from chorus.networks.base import Incoming
+from chorus.notifications.models import Notification
+from chorus.notifications.services.notifications import notifications_mark_read
 from chorus.training.models import Choice, Course, Scenario, ScenarioResponse
 from chorus.training.services.certification import certificates_award_due
 from chorus.training.services.lessons import lesson_mark_read
@@ -288,6 +290,9 @@ def _history_add(*, organization: Organization, sofia: Membership, areas: list[C
         Message.objects.filter(conversation=conversation, direction=MessageDirection.REPLY).update(
             posted_at=answered, created_at=answered
         )
+    # What the month told Sofia (conversations routed to her) she has read long ago.
+    told = Notification.objects.filter(organization=organization, membership=sofia)
+    notifications_mark_read(membership=sofia, ids=list(told.values_list("pk", flat=True)))
 
 
 def _today_add(
