@@ -9,13 +9,25 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
-from django.db.models import Case, Count, Exists, IntegerField, OuterRef, Prefetch, Q, Value, When
+from django.db.models import (
+    Case,
+    Exists,
+    Func,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    Subquery,
+    Value,
+    When,
+)
 from django.db.models.query import QuerySet
 from django.http import QueryDict
 from django.utils import timezone
 
 from chorus.accounts.models import Membership, Organization
 from chorus.care.models import (
+    CareAgent,
     CareTag,
     Conversation,
     ConversationStatus,
@@ -116,6 +128,11 @@ _RANK = Case(
     default=Value(2),
     output_field=IntegerField(),
 )
+
+
+# COUNT(*) written as a plain expression: as a subquery's only column it counts the rows
+# without the GROUP BY that Count() would add.
+_COUNT_ALL = Func(template="COUNT(*)", output_field=IntegerField())
 
 
 def _micros(moment: datetime) -> int:
@@ -297,14 +314,24 @@ def inbox_counts(*, membership: Membership, filters: InboxFilters | None = None)
         filters=filters,
         with_status=False,
     )
-    counts = dict.fromkeys(ConversationStatus.values, 0)
-    for status, number in (
-        rows.order_by()
-        .values("status")
-        .annotate(number=Count("pk"))
-        .values_list("status", "number")
-    ):
-        counts[status] = number
+    # One count per status, each over its own range of the (organization, status) index,
+    # all in one query: SQLite counts six ranges twice as fast as it groups the whole
+    # organization's rows by status (100,000 of them in a busy year).
+    statuses = list(ConversationStatus.values)
+    per_status = {
+        f"status_{index}": Subquery(
+            rows.filter(status=status).order_by().values(number=_COUNT_ALL),
+            output_field=IntegerField(),
+        )
+        for index, status in enumerate(statuses)
+    }
+    found = (
+        Organization.objects.filter(pk=membership.organization_id)
+        .annotate(**per_status)
+        .values_list(*per_status)
+        .first()
+    ) or (0,) * len(statuses)
+    counts = {str(status): number or 0 for status, number in zip(statuses, found, strict=True)}
     counts["open"] = sum(counts[str(status)] for status in OPEN_STATUSES)
     return counts
 
@@ -325,6 +352,19 @@ def conversation_thread(*, conversation: Conversation) -> list[Message]:
         .select_related("membership__user")
         .order_by("posted_at", "pk")
     )
+
+
+def inbox_assignees(*, organization: Organization) -> list[tuple[int, str]]:
+    """Whom the assignee filter offers, as (membership id, name): every member who opted in
+    to customer care or once did (they may still hold conversations), those who answer now
+    first. One query of ids and names: no loads, hours or clearance, as `care_team`
+    reads for the team page."""
+    rows = (
+        CareAgent.objects.filter(organization_id=organization.pk)
+        .order_by("-opted_in", "membership__user__name", "membership__user__email")
+        .values_list("membership_id", "membership__user__name", "membership__user__email")
+    )
+    return [(membership_id, name or email) for membership_id, name, email in rows]
 
 
 def care_tags(*, organization: Organization) -> list[CareTag]:

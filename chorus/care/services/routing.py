@@ -22,7 +22,7 @@ from datetime import datetime, time
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.db import transaction
-from django.db.models import Count, F, Max, Q
+from django.db.models import Case, Count, F, IntegerField, Max, Q, Value, When
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
@@ -32,7 +32,10 @@ from chorus.care.models import CareAgent, Conversation, ConversationStatus, Prio
 from chorus.care.models.inbox import OPEN_STATUSES, PRIORITY_RANK
 from chorus.core.models import AuditEvent
 from chorus.core.tenancy import in_organization
-from chorus.notifications.services.notifications import notification_create
+from chorus.notifications.services.notifications import (
+    NotificationDraft,
+    notifications_create_many,
+)
 from chorus.training.models import (
     Certificate,
     Gate,
@@ -43,6 +46,9 @@ from chorus.training.models import (
 
 # SQLite's limit on variables in one statement is far above this; it keeps IN lists short.
 CHUNK = 500
+# Routing's UPDATE names each conversation twice (the WHERE and the CASE choosing its
+# assignee): 2 x 400 stays under 999, the smallest limit SQLite has had.
+ASSIGN_CHUNK = 400
 
 
 def conversation_url(conversation_id: int) -> str:
@@ -157,10 +163,19 @@ def _eligible_agents(organization_id: int) -> list[CareAgent]:
             opted_in=True,
             membership__is_active=True,
             membership__program_status=ProgramStatus.JOINED,
-        )
-        .select_related("membership__user")
-        .prefetch_related("tags")
+        ).select_related("membership__user")
     )
+
+
+def _agent_tag_ids(agent_ids: list[int]) -> dict[int, set[int]]:
+    """Each agent's product tags, as ids (no CareTag rows built)."""
+    found: dict[int, set[int]] = defaultdict(set)
+    rows = CareAgent.tags.through.objects.filter(careagent_id__in=agent_ids).values_list(
+        "careagent_id", "caretag_id"
+    )
+    for agent_id, tag_id in rows:
+        found[agent_id].add(tag_id)
+    return found
 
 
 def open_loads(*, organization_id: int, membership_ids: list[int]) -> dict[int, int]:
@@ -223,19 +238,25 @@ def routing_candidates(*, organization_id: int, now: datetime | None = None) -> 
     if not agents:
         return []
     ids = [agent.membership_id for agent in agents]
-    loads = open_loads(organization_id=organization_id, membership_ids=ids)
-    last = dict(
+    # The open load and the last assignment of each, in one pass over their conversations.
+    loads: dict[int, int] = {}
+    last: dict[int, datetime | None] = {}
+    rows = (
         Conversation.objects.filter(organization_id=organization_id, assignee_id__in=ids)
         .values("assignee_id")
-        .annotate(last=Max("assigned_at"))
-        .values_list("assignee_id", "last")
+        .annotate(open=Count("pk", filter=Q(status__in=OPEN_STATUSES)), last=Max("assigned_at"))
+        .values_list("assignee_id", "open", "last")
     )
+    for assignee_id, load, latest in rows:
+        loads[assignee_id] = load
+        last[assignee_id] = latest
+    tag_ids = _agent_tag_ids([agent.pk for agent in agents])
     never = datetime.min.replace(tzinfo=now.tzinfo)
     return [
         Candidate(
             agent=agent,
             languages=frozenset(_language(code) for code in agent.languages or [] if code),
-            tag_ids=frozenset(tag.pk for tag in agent.tags.all()),
+            tag_ids=frozenset(tag_ids.get(agent.pk, ())),
             load=loads.get(agent.membership_id, 0),
             waited=(last.get(agent.membership_id) or never, 0),
         )
@@ -327,36 +348,15 @@ def conversations_route(
     if not chosen:
         return 0
     by_membership = {each.membership_id: each.agent.membership for each in candidates}
-    assigned = 0
     with transaction.atomic():
-        events: list[AuditEvent] = []
-        for membership_id, ids in chosen.items():
-            taken: list[int] = []
-            for start in range(0, len(ids), CHUNK):
-                chunk = ids[start : start + CHUNK]
-                # Only what is still new and unassigned: a conversation someone took by
-                # hand meanwhile stays theirs.
-                still = list(
-                    Conversation.objects.filter(
-                        organization_id=organization_id,
-                        pk__in=chunk,
-                        status=ConversationStatus.NEW,
-                        assignee__isnull=True,
-                    ).values_list("pk", flat=True)
-                )
-                Conversation.objects.filter(organization_id=organization_id, pk__in=still).update(
-                    assignee_id=membership_id,
-                    assigned_at=now,
-                    status=ConversationStatus.ASSIGNED,
-                    updated_at=now,
-                )
-                taken.extend(still)
-            if not taken:
-                continue
-            assigned += len(taken)
-            membership = by_membership[membership_id]
-            _tell(membership, taken)
-            events.extend(
+        taken = _assign(organization_id, chosen, now)
+        notifications_create_many(
+            drafts=[
+                _notice(by_membership[membership_id], ids) for membership_id, ids in taken.items()
+            ]
+        )
+        AuditEvent.objects.bulk_create(
+            [
                 AuditEvent(
                     organization_id=organization_id,
                     actor=None,
@@ -367,22 +367,71 @@ def conversations_route(
                     target_label=f"#{pk}",
                     data={"assignee": membership_id},
                 )
-                for pk in taken
-            )
-        AuditEvent.objects.bulk_create(events, batch_size=CHUNK)
-    return assigned
+                for membership_id, ids in taken.items()
+                for pk in ids
+            ],
+            batch_size=CHUNK,
+        )
+    return sum(len(ids) for ids in taken.values())
 
 
-def _tell(membership: Membership, conversation_ids: list[int]) -> None:
+def _assign(
+    organization_id: int, chosen: dict[int, list[int]], now: datetime
+) -> dict[int, list[int]]:
+    """Write the choices (member id: conversation ids), one UPDATE per chunk of
+    conversations whatever the number of agents, and return what each member got: only
+    what is still new and unassigned, as a conversation someone took by hand meanwhile
+    stays theirs. Runs inside the caller's transaction."""
+    owner = {pk: membership_id for membership_id, ids in chosen.items() for pk in ids}
+    ordered = list(owner)
+    taken: dict[int, list[int]] = defaultdict(list)
+    for start in range(0, len(ordered), ASSIGN_CHUNK):
+        chunk = ordered[start : start + ASSIGN_CHUNK]
+        groups: dict[int, list[int]] = defaultdict(list)
+        for pk in chunk:
+            groups[owner[pk]].append(pk)
+        updated = Conversation.objects.filter(
+            organization_id=organization_id,
+            pk__in=chunk,
+            status=ConversationStatus.NEW,
+            assignee__isnull=True,
+        ).update(
+            assignee_id=Case(
+                *[When(pk__in=ids, then=Value(member)) for member, ids in groups.items()],
+                output_field=IntegerField(),
+            ),
+            assigned_at=now,
+            status=ConversationStatus.ASSIGNED,
+            updated_at=now,
+        )
+        if updated == len(chunk):
+            for membership_id, ids in groups.items():
+                taken[membership_id].extend(ids)
+            continue
+        # Some were taken meanwhile: ours are those assigned now to whom we chose.
+        ours = set(
+            Conversation.objects.filter(
+                organization_id=organization_id,
+                pk__in=chunk,
+                status=ConversationStatus.ASSIGNED,
+                assigned_at=now,
+            ).values_list("pk", "assignee_id")
+        )
+        for pk in chunk:
+            if (pk, owner[pk]) in ours:
+                taken[owner[pk]].append(pk)
+    return taken
+
+
+def _notice(membership: Membership, conversation_ids: list[int]) -> NotificationDraft:
     if len(conversation_ids) == 1:
-        notification_create(
+        return NotificationDraft(
             membership=membership,
             kind="care_assigned",
             message=gettext_lazy("A customer conversation is waiting for your answer."),
             url=conversation_url(conversation_ids[0]),
         )
-        return
-    notification_create(
+    return NotificationDraft(
         membership=membership,
         kind="care_assigned",
         message=gettext_lazy("%(count)s customer conversations are waiting for your answer."),

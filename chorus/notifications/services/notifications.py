@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.utils import timezone, translation
@@ -26,15 +27,51 @@ def notification_create(
     ``params``: it is written in the language the member chose in Settings (English if
     they chose none), whatever language the person or job that caused it speaks.
     """
-    with translation.override(membership.user.language or settings.LANGUAGE_CODE):
-        text = str(message) % dict(params) if params is not None else str(message)
     return Notification.objects.create(
         organization_id=membership.organization_id,
         membership=membership,
         kind=kind,
-        message=text[:500],
+        message=_text(membership, message, params),
         url=url[:500],
     )
+
+
+@dataclass(frozen=True)
+class NotificationDraft:
+    """One notification for `notifications_create_many`: the arguments of
+    `notification_create`."""
+
+    membership: Membership
+    kind: str
+    message: str | Promise
+    params: Mapping[str, object] | None = None
+    url: str = ""
+
+
+def notifications_create_many(*, drafts: Iterable[NotificationDraft]) -> list[Notification]:
+    """Tell several members something in one insert (routing tells dozens at once), each
+    in their own language as `notification_create` does. The memberships need their user
+    loaded (select_related), or each costs a query."""
+    return Notification.objects.bulk_create(
+        [
+            Notification(
+                organization_id=draft.membership.organization_id,
+                membership=draft.membership,
+                kind=draft.kind,
+                message=_text(draft.membership, draft.message, draft.params),
+                url=draft.url[:500],
+            )
+            for draft in drafts
+        ]
+    )
+
+
+def _text(
+    membership: Membership, message: str | Promise, params: Mapping[str, object] | None
+) -> str:
+    with translation.override(membership.user.language or settings.LANGUAGE_CODE):
+        text = str(message) % dict(params) if params is not None else str(message)
+    return text[:500]
 
 
 def notifications_mark_read(*, membership: Membership, ids: list[int] | None = None) -> int:
