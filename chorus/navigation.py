@@ -62,9 +62,14 @@ def _care(membership: Any) -> Section:
     """Customer care: the inbox for those who work in it (care staff, and agents who opted
     in: not a role, so a predicate decides), the offer to answer customers for everyone,
     the team for admins."""
-    care = Section(pgettext_lazy("navigation", "Customer care"), open=False)
+    # Open for those who answer customers, and for care staff whose own work it is (an
+    # admin's own work is administration: folded for them unless they answer customers).
+    care = Section(
+        pgettext_lazy("navigation", "Customer care"),
+        open=membership.answers_customers
+        or (membership.has_role("approver", "curator") and not membership.is_admin),
+    )
     if is_care_member(membership):
-        care.open = True
         care.items.append(
             Item(
                 pgettext_lazy("navigation", "Inbox"),
@@ -222,7 +227,10 @@ def _sections(membership: Any, points: bool) -> list[Section]:
             Item(pgettext_lazy("navigation", "Rewards"), "rewards", "gift", ("reward_",)),
         ]
     sections = [share, you]
-    sections.append(_care(membership))
+    # Care comes with a member's own work; for the staff it comes after their own sections.
+    care = _care(membership)
+    if not (curator or approver or trainer):
+        sections.append(care)
     if curator:
         # An admin's own work is administration: their other sections start closed.
         content = Section(pgettext_lazy("navigation", "Content"), open=membership.is_curator)
@@ -336,6 +344,8 @@ def _sections(membership: Any, points: bool) -> list[Section]:
                     ("training_gate_",),
                 )
             )
+    if curator or approver or trainer:
+        sections.append(care)
     if curator or approver:
         sections.append(
             Section(

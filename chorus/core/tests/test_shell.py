@@ -45,7 +45,14 @@ def test_an_employee_in_the_program_sees_sharing_and_their_own_progress(client, 
     client.force_login(advocate.user)
     html = client.get(reverse("feed")).content.decode()
     assert sections(html) == {
-        "Share": ["Feed", "Your shares", "Your topics", "Connected accounts", "Suggest content"],
+        "Share": [
+            "Feed",
+            "Your shares",
+            "Your topics",
+            "Connected accounts",
+            "Send to care",
+            "Suggest content",
+        ],
         "You": [
             "Your stats",
             "Learning",
@@ -55,6 +62,8 @@ def test_an_employee_in_the_program_sees_sharing_and_their_own_progress(client, 
             "Badges",
             "Rewards",
         ],
+        # Answering customers is offered, never pushed: the section starts folded.
+        "Customer care": ["Answer customers"],
     }
     assert re.findall(r"<span>([^<]+)</span>", tabbar(html)) == [
         "Feed",
@@ -75,17 +84,23 @@ def test_an_admin_sees_administration_with_the_rest_folded(admin_client):
         "Content",
         "Review",
         "Training",
+        "Customer care",
         "Insights",
         "Administration",
     ]
     assert "Members" in found["Administration"] and "Audit log" in found["Administration"]
     assert "Join the program" in found["Share"]  # admins are not in the program by default
     folded = re.findall(r'<details class="nav-section">\s*<summary>([^<]+)', sidebar(html))
-    assert [title.strip() for title in folded] == ["Content", "Review", "Training"]
+    assert [title.strip() for title in folded] == [
+        "Content",
+        "Review",
+        "Training",
+        "Customer care",
+    ]
     visible = sum(
         len(items)
         for title, items in found.items()
-        if title not in ("Content", "Review", "Training")
+        if title not in ("Content", "Review", "Training", "Customer care")
     )
     assert visible <= 20  # nobody faces a menu of 30 links
 

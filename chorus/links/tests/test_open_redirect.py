@@ -90,7 +90,11 @@ def test_a_code_with_its_case_changed_is_another_code(edge, link):
     [
         # Full-width letters, Cyrillic and Greek look-alikes, as UTF-8 bytes decoded as
         # latin-1 (what a WSGI server puts in PATH_INFO) and as real characters.
-        lambda code: "".join(chr(0xFF21 + ord(c) - 65) if c.isupper() else c for c in code),
+        # (a code without capitals gets a full-width "A" of its own)
+        lambda code: (
+            "".join(chr(0xFF21 + ord(c) - 65) if c.isupper() else c for c in code)
+            + ("" if any(c.isupper() for c in code) else "\uff21")
+        ),
         lambda code: (
             code.replace("a", "\u0430").replace("o", "\u043e").replace("e", "\u0435")
             + ("\u0430" if not {"a", "o", "e"} & set(code) else "")
