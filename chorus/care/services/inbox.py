@@ -88,7 +88,7 @@ def conversation_claim_check(conversation: Conversation, membership: Membership)
 def _locked(conversation: Conversation) -> Conversation:
     """The conversation re-read under a row lock. Must run inside transaction.atomic."""
     return (
-        Conversation.objects.select_for_update()
+        Conversation.objects.select_for_update(of=("self",))
         .select_related("claimed_by__user", "organization")
         .get(organization_id=conversation.organization_id, pk=conversation.pk)
     )
