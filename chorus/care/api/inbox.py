@@ -9,7 +9,7 @@ from datetime import datetime
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest
 from django.utils.translation import gettext as _
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Query, Router, Schema, Status
 
 from chorus.accounts.models import Membership
 from chorus.api.auth import api_roles, calling_member
@@ -322,19 +322,22 @@ def care_conversation_assign(
 @api_roles()
 def care_conversation_note(
     request: HttpRequest, conversation_id: PathId, payload: CareNoteIn
-) -> tuple[int, CareMessageOut]:
+) -> Status[CareMessageOut]:
     caller = _care_member(request)
     conversation = _conversation(caller, conversation_id)
     note = services.conversation_note_add(
         conversation=conversation, membership=caller, text=payload.text
     )
-    return 201, CareMessageOut(
-        id=note.pk,
-        direction=note.direction,
-        author_handle=note.author_handle,
-        author_name=note.author_name,
-        membership_id=note.membership_id,
-        text=note.text,
-        remote_url=note.remote_url,
-        posted_at=note.posted_at,
+    return Status(
+        201,
+        CareMessageOut(
+            id=note.pk,
+            direction=note.direction,
+            author_handle=note.author_handle,
+            author_name=note.author_name,
+            membership_id=note.membership_id,
+            text=note.text,
+            remote_url=note.remote_url,
+            posted_at=note.posted_at,
+        ),
     )

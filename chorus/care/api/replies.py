@@ -8,7 +8,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Query, Router, Schema, Status
 
 from chorus.accounts.models import Membership
 from chorus.api.auth import api_roles, calling_member
@@ -142,7 +142,7 @@ def _reply(caller: Membership, reply_id: int) -> CareReply:
 @api_roles()
 def care_reply_create(
     request: HttpRequest, conversation_id: PathId, payload: CareReplyIn
-) -> tuple[int, CareReplyOut]:
+) -> Status[CareReplyOut]:
     caller = calling_member(request)
     conversation = _conversation(caller, conversation_id)
     template = None
@@ -164,7 +164,7 @@ def care_reply_create(
         conversation=conversation,
         draft=services.ReplyDraft(text=payload.text, template=template, in_reply_to=in_reply_to),
     )
-    return 201, _out(reply)
+    return Status(201, _out(reply))
 
 
 @router.get(

@@ -7,7 +7,7 @@ from datetime import datetime
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest
 from django.utils.translation import gettext as _
-from ninja import Field, Router, Schema
+from ninja import Field, Router, Schema, Status
 
 from chorus.accounts.models import Membership
 from chorus.api.auth import api_roles, calling_member
@@ -116,12 +116,10 @@ def care_template_list(request: HttpRequest) -> list[CareTemplateOut]:
     ),
 )
 @api_roles("approver")
-def care_template_create(
-    request: HttpRequest, payload: CareTemplateIn
-) -> tuple[int, CareTemplateOut]:
+def care_template_create(request: HttpRequest, payload: CareTemplateIn) -> Status[CareTemplateOut]:
     caller = calling_member(request)
     template = services.template_create(membership=caller, fields=_fields(caller, payload))
-    return 201, _out(template)
+    return Status(201, _out(template))
 
 
 @router.get(
@@ -160,7 +158,7 @@ def care_template_update(
     description="Approvers: replies sent with it keep their text.",
 )
 @api_roles("approver")
-def care_template_delete(request: HttpRequest, template_id: PathId) -> tuple[int, None]:
+def care_template_delete(request: HttpRequest, template_id: PathId) -> Status[None]:
     caller = calling_member(request)
     services.template_delete(membership=caller, template=_template(caller, template_id))
-    return 204, None
+    return Status(204, None)
