@@ -17,14 +17,27 @@ from chorus.care.services import agents as services
 router = Router(tags=["care"])
 
 
+# Working hours are a wall-clock time in the agent's time zone, without an offset.
+CLOCK = r"^([01][0-9]|2[0-3]):[0-5][0-9]$"
+
+
+def _clock(value: time) -> str:
+    return value.strftime("%H:%M")
+
+
+def _parse_clock(value: str) -> time:
+    hours, minutes = value.split(":")
+    return time(int(hours), int(minutes))
+
+
 class CareAgentOut(Schema):
     membership_id: int
     opted_in: bool
     on_duty: bool
     timezone: str
     work_days: list[int] = Field(description="Monday 0 ... Sunday 6")
-    work_start: time
-    work_end: time
+    work_start: str = Field(description="From, local time HH:MM in `timezone`", pattern=CLOCK)
+    work_end: str = Field(description="Until, local time HH:MM in `timezone`", pattern=CLOCK)
     languages: list[str]
     tag_ids: list[int]
     max_open: int
@@ -36,8 +49,8 @@ class CareAgentIn(Input):
     on_duty: bool = False
     timezone: str = Field(default="UTC", max_length=64)
     work_days: list[int] = Field(default_factory=lambda: [0, 1, 2, 3, 4], max_length=7)
-    work_start: time = time(9, 0)
-    work_end: time = time(17, 0)
+    work_start: str = Field(default="09:00", description="HH:MM, local", pattern=CLOCK)
+    work_end: str = Field(default="17:00", description="HH:MM, local", pattern=CLOCK)
     languages: list[str] = Field(default_factory=list, max_length=20)
     tag_ids: list[Id] = Field(default_factory=list, max_length=100)
     max_open: int = Field(default=5, ge=1, le=50)
@@ -59,8 +72,8 @@ def _out(agent: CareAgent) -> CareAgentOut:
         on_duty=agent.on_duty,
         timezone=agent.timezone,
         work_days=list(agent.work_days or []),
-        work_start=agent.work_start,
-        work_end=agent.work_end,
+        work_start=_clock(agent.work_start),
+        work_end=_clock(agent.work_end),
         languages=list(agent.languages or []),
         tag_ids=[tag.pk for tag in agent.tags.all()],
         max_open=agent.max_open,
@@ -99,8 +112,8 @@ def care_agent_update(request: HttpRequest, payload: CareAgentIn) -> CareAgentOu
         membership=caller,
         timezone_name=payload.timezone,
         work_days=list(payload.work_days),
-        work_start=payload.work_start,
-        work_end=payload.work_end,
+        work_start=_parse_clock(payload.work_start),
+        work_end=_parse_clock(payload.work_end),
         languages=list(payload.languages),
         tag_ids=list(payload.tag_ids),
         max_open=payload.max_open,
@@ -129,8 +142,8 @@ def care_team_list(request: HttpRequest) -> list[CareTeamMemberOut]:
             on_duty=row.agent.on_duty,
             timezone=row.agent.timezone,
             work_days=list(row.agent.work_days or []),
-            work_start=row.agent.work_start,
-            work_end=row.agent.work_end,
+            work_start=_clock(row.agent.work_start),
+            work_end=_clock(row.agent.work_end),
             languages=list(row.agent.languages or []),
             tag_ids=[tag.pk for tag in row.agent.tags.all()],
             max_open=row.agent.max_open,

@@ -4,6 +4,7 @@ holder), triage, my profile and the team."""
 from __future__ import annotations
 
 import json
+from datetime import time
 from typing import Any
 
 from django.test import Client
@@ -76,10 +77,23 @@ def test_claims_and_triage_through_the_api(client: Client, organization: Any) ->
 def test_my_profile_and_the_team(
     client: Client, organization: Any, employee: Any, admin_member: Any
 ) -> None:
-    body = {"opted_in": True, "on_duty": True, "timezone": "Europe/Berlin", "languages": ["de"]}
+    body = {
+        "opted_in": True,
+        "on_duty": True,
+        "timezone": "Europe/Berlin",
+        "languages": ["de"],
+        "work_start": "07:30",
+        "work_end": "15:30",
+    }
     saved = call(client, "PUT", "/care/me", employee, body).json()
     assert saved["opted_in"] and saved["on_duty"]
     assert saved["languages"] == ["de"]
+    # Wall-clock hours in the agent's own time zone, without an offset.
+    assert (saved["work_start"], saved["work_end"]) == ("07:30", "15:30")
+    agent = CareAgent.objects.get(membership=employee)
+    assert (agent.work_start, agent.work_end) == (time(7, 30), time(15, 30))
+    with_offset = call(client, "PUT", "/care/me", employee, {**body, "work_start": "07:30+01:00"})
+    assert with_offset.status_code == 422
     wrong = call(client, "PUT", "/care/me", employee, {**body, "timezone": "Mars/Base"})
     assert wrong.status_code == 422
     assert CareAgent.objects.get(membership=employee).timezone == "Europe/Berlin"
