@@ -41,7 +41,9 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 INSTANCE = "https://mastodon.example"
 
 
-def status(status_id: str, text: str, *, account: str, in_reply_to: str | None = None) -> dict:
+def status(
+    status_id: str, text: str, *, account: str, in_reply_to: str | None = None
+) -> dict[str, Any]:
     return {
         "id": status_id,
         "created_at": "2026-12-06T09:00:00.000Z",
@@ -73,7 +75,7 @@ def status(status_id: str, text: str, *, account: str, in_reply_to: str | None =
     }
 
 
-def mention(notification_id: str, entity: dict) -> dict:
+def mention(notification_id: str, entity: dict[str, Any]) -> dict[str, Any]:
     return {
         "id": notification_id,
         "type": "mention",
@@ -131,7 +133,7 @@ def test_a_mention_becomes_a_conversation_answered_in_its_thread(
         httpx.Response(200, json=[mention("9001", first)]),
         httpx.Response(200, json=[mention("9002", second)]),
     ]
-    posted: list[dict] = []
+    posted: list[dict[str, Any]] = []
 
     def statuses_answer(request: httpx.Request) -> httpx.Response:
         body = json.loads(request.content)
@@ -237,8 +239,8 @@ def test_every_care_page_fits_and_passes_axe(page: Any, width: int) -> None:
     )
     CareAgentFactory(membership=ada, languages=["en", "de"])
     area = CareTagFactory(organization=acme, name="Delivery")
-    source = CareSourceFactory(organization=acme, name="Mentions of @acme", instance=INSTANCE)
-    template = ReplyTemplateFactory(organization=acme, name="Looking into it", language="en")
+    source: Any = CareSourceFactory(organization=acme, name="Mentions of @acme", instance=INSTANCE)
+    template: Any = ReplyTemplateFactory(organization=acme, name="Looking into it", language="en")
     conversation: Any = ConversationFactory(
         organization=acme,
         customer_handle="@alexandra.konstantinopoulou@a-very-long-instance-name.example",
