@@ -63,7 +63,7 @@ class CareConversationDetail(CareConversationOut):
     messages: list[CareMessageOut]
 
 
-class CareInboxFilters(Schema):
+class CareInboxFilters(Input):
     status: str = Field(default="open", description="open, all, or a status")
     priority: str = ""
     tag: int | None = Field(default=None, ge=1)

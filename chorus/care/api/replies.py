@@ -83,7 +83,7 @@ class CareEscalationOut(Schema):
     escalation_error: str
 
 
-class CareReplyFilters(Schema):
+class CareReplyFilters(Input):
     status: ReplyStatus | None = None
     mine: bool = False
 
