@@ -66,19 +66,23 @@ class InboxFilters:
 
         def value(name: str) -> str:
             raw = query.get(name, "")
-            return str(raw).strip() if raw is not None else ""
+            # NUL never reaches the database (PostgreSQL refuses it in text).
+            return str(raw).replace("\x00", "").strip() if raw is not None else ""
+
+        def digits(text: str) -> bool:
+            return _number(text) is not None
 
         status = value("status") or "open"
         priority = value("priority")
         tag = value("tag")
         assignee = value("assignee") or "anyone"
-        if assignee not in ASSIGNEE_CHOICES and not assignee.isdigit():
+        if assignee not in ASSIGNEE_CHOICES and not digits(assignee):
             assignee = "anyone"
         order = value("order") or "newest"
         return cls(
             status=status if status in STATUS_CHOICES else "open",
             priority=priority if priority in Priority.values else "",
-            tag=int(tag) if tag.isdigit() else None,
+            tag=int(tag) if digits(tag) else None,
             network=value("network")[:20],
             language=value("language")[:10].lower(),
             assignee=assignee,
@@ -143,6 +147,17 @@ def _moment(micros: int) -> datetime:
     return datetime.fromtimestamp(micros / 1_000_000, tz=UTC)
 
 
+# Ids are 64-bit in the database: anything larger, or not plain ASCII digits, names nothing.
+MAX_ID = 2**62
+
+
+def _number(text: str) -> int | None:
+    if not (text.isascii() and text.isdigit()) or len(text) > 19:
+        return None
+    number = int(text)
+    return number if number <= MAX_ID else None
+
+
 def conversations_filtered(
     *,
     organization: Organization,
@@ -176,11 +191,11 @@ def conversations_filtered(
         rows = rows.filter(assignee_id=membership.pk)
     elif filters.assignee == "unassigned":
         rows = rows.filter(assignee__isnull=True)
-    elif filters.assignee.isdigit():
-        rows = rows.filter(assignee_id=int(filters.assignee))
+    elif (assignee_id := _number(filters.assignee)) is not None:
+        rows = rows.filter(assignee_id=assignee_id)
     if filters.source:
-        if filters.source.isdigit():
-            rows = rows.filter(source_id=int(filters.source))
+        if (source_id := _number(filters.source)) is not None:
+            rows = rows.filter(source_id=source_id)
         elif filters.source in Origin.values:
             rows = rows.filter(origin=filters.source)
     if filters.q:
@@ -217,10 +232,14 @@ def _cursor(conversation: Conversation, order: str) -> str:
 
 def _after(rows: QuerySet[Conversation], after: str, order: str) -> QuerySet[Conversation]:
     """Rows after the cursor (a bad cursor starts from the top)."""
-    parts = after.split(".")
-    if not all(part.isdigit() for part in parts):
+    found = [_number(part) for part in after.split(".")]
+    numbers = [number for number in found if number is not None]
+    if len(numbers) != len(found):
         return rows
-    numbers = [int(part) for part in parts]
+    try:
+        _moment(numbers[1] if order == "urgent" and len(numbers) == 3 else numbers[0])
+    except (OverflowError, OSError, ValueError):
+        return rows
     if order == "urgent" and len(numbers) == 3:
         rank, moment, pk = numbers
         when = _moment(moment)

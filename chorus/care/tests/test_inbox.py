@@ -146,6 +146,31 @@ def test_filters_narrow_the_inbox(organization: Any, agent: Any) -> None:
     assert counts["open"] == 2
 
 
+@pytest.mark.parametrize(
+    "query",
+    [
+        {"q": "\x00"},
+        {"language": "e\x00n", "network": "\x00", "source": "\x00"},
+        {"assignee": "\u00b2", "tag": "\u00b2", "source": "\u0663"},
+        {"assignee": "9" * 30, "source": "9" * 30, "tag": "9" * 30},
+        {"after": "\u00b2.1"},
+        {"after": f"{'9' * 19}.{'9' * 19}"},
+        {"after": "1.2.3.4", "order": "urgent"},
+    ],
+)
+def test_hostile_filters_change_nothing_and_never_crash(
+    client: Any, agent: Any, query: dict[str, str]
+) -> None:
+    """Odd query strings (NUL, which PostgreSQL refuses in text, digits that are not ASCII,
+    ids beyond 64 bits, cursors from nowhere) fall back to the defaults."""
+    factories.ConversationFactory(organization=agent.organization)
+    client.force_login(agent.membership.user)
+    response = client.get(reverse("care_inbox"), query)
+    assert response.status_code == 200
+    api = client.get("/api/v1/care/inbox", query)
+    assert api.status_code in (200, 422)
+
+
 def test_breaching_soon_shows_what_is_about_to_miss_its_target(
     organization: Any, agent: Any
 ) -> None:
