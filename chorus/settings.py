@@ -109,6 +109,10 @@ INSTALLED_APPS = [
     "chorus.core",
     "chorus.accounts",
     "chorus.notifications",
+    "chorus.notifications.email",
+    "chorus.notifications.slack",
+    "chorus.notifications.teams",
+    "chorus.notifications.webpush",
     "chorus.content",
     "chorus.links",
     "chorus.sharing",
@@ -116,6 +120,7 @@ INSTALLED_APPS = [
     "chorus.gamification",
     "chorus.writing",
     "chorus.training",
+    "chorus.reach",
     "chorus.care",
     "chorus.demo",
 ]

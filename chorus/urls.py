@@ -9,6 +9,10 @@ urlpatterns = [
     path("", include("chorus.accounts.urls")),
     path("", include("chorus.content.urls")),
     path("", include("chorus.notifications.urls")),
+    path("", include("chorus.notifications.email.urls")),
+    path("", include("chorus.notifications.slack.urls")),
+    path("", include("chorus.notifications.teams.urls")),
+    path("", include("chorus.notifications.webpush.urls")),
     path("", include("chorus.links.urls")),
     path("", include("chorus.sharing.urls")),
     path("", include("chorus.analytics.urls")),
@@ -16,6 +20,7 @@ urlpatterns = [
     path("", include("chorus.writing.urls")),
     path("", include("chorus.training.urls")),
     path("", include("chorus.care.urls")),
+    path("", include("chorus.reach.urls")),
     path("accounts/", include("allauth.urls")),
     # The language picker on the signed-out pages (set_language, a POST with CSRF).
     path("i18n/", include("django.conf.urls.i18n")),
