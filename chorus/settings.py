@@ -267,6 +267,16 @@ HTTP_USER_AGENT = os.getenv("HTTP_USER_AGENT", "Chorus/0.1 (+https://github.com/
 HTTP_ALLOW_LOOPBACK = envbool("HTTP_ALLOW_LOOPBACK", "false")
 FEED_POLL_MINUTES = envint("FEED_POLL_MINUTES", "30")
 
+# Slack (chorus/notifications/slack): the deployment's Slack app, made once by the operator
+# at api.slack.com/apps (README: "Slack"). Without the client id and secret, admins are told
+# what to set instead of an "Add to Slack" button. The two URLs change only in tests.
+SLACK_CLIENT_ID = os.getenv("SLACK_CLIENT_ID", "")
+SLACK_CLIENT_SECRET = os.getenv("SLACK_CLIENT_SECRET", "")
+SLACK_SIGNING_SECRET = os.getenv("SLACK_SIGNING_SECRET", "")
+SLACK_API_URL = os.getenv("SLACK_API_URL", "https://slack.com/api/")
+SLACK_AUTHORIZE_URL = os.getenv("SLACK_AUTHORIZE_URL", "https://slack.com/oauth/v2/authorize")
+SLACK_TIMEOUT = envint("SLACK_TIMEOUT", "10")
+
 # Tracked links: where answered clicks wait for the drainer ("file": one append-only file
 # per web process under DATA_DIR/clicks, drained by a worker on the same machine; "redis":
 # a Redis stream, when several machines serve links). The stream uses REDIS_URL.
