@@ -277,6 +277,18 @@ SLACK_API_URL = os.getenv("SLACK_API_URL", "https://slack.com/api/")
 SLACK_AUTHORIZE_URL = os.getenv("SLACK_AUTHORIZE_URL", "https://slack.com/oauth/v2/authorize")
 SLACK_TIMEOUT = envint("SLACK_TIMEOUT", "10")
 
+# Web Push (chorus/notifications/webpush): the deployment's VAPID key (PEM, or base64url of
+# the raw key or its DER form; without it, one is made once and kept in the database) and
+# the contact push services may write to (mailto: or https:; default: DEFAULT_FROM_EMAIL).
+VAPID_PRIVATE_KEY = os.getenv("VAPID_PRIVATE_KEY", "")
+VAPID_SUBJECT = os.getenv("VAPID_SUBJECT", "")
+# The push services Chorus posts to (hosts and their subdomains; "*": any public host).
+WEBPUSH_SERVICES = envlist(
+    "WEBPUSH_SERVICES",
+    "fcm.googleapis.com,android.googleapis.com,push.services.mozilla.com,push.apple.com,"
+    "notify.windows.com",
+)
+
 # Tracked links: where answered clicks wait for the drainer ("file": one append-only file
 # per web process under DATA_DIR/clicks, drained by a worker on the same machine; "redis":
 # a Redis stream, when several machines serve links). The stream uses REDIS_URL.
@@ -315,6 +327,9 @@ CONTENT_SECURITY_POLICY = {
         "img-src": ["'self'", "data:"],
         "font-src": ["'self'"],
         "connect-src": ["'self'"],
+        # The service worker (/sw.js) and the web app manifest are our own.
+        "worker-src": ["'self'"],
+        "manifest-src": ["'self'"],
         "object-src": ["'none'"],
         "base-uri": ["'self'"],
         "form-action": ["'self'"],
