@@ -124,6 +124,8 @@ ACTION_LABELS: dict[str, Any] = {
     "post.updated": _("Changed a post"),
     "program.joined": _("Joined the advocacy program"),
     "program.left": _("Left the advocacy program"),
+    "push.device_added": _("Allowed notifications on a device"),
+    "push.device_removed": _("Stopped notifications on a device"),
     "question.created": _("Added a quiz question"),
     "question.deleted": _("Deleted a quiz question"),
     "question.updated": _("Changed a quiz question"),
