@@ -6,7 +6,8 @@ What the SMTP server answers decides the outcome:
 - the recipient refused for good (a 5xx to RCPT TO, or a 5xx after DATA that names the
   mailbox: enhanced status 5.1.x, 5.2.1): failed with ``stop``, a hard bounce, so the
   engine stops email for that member and tells the admins;
-- any other 5xx (the content, our sender address): failed, the address stays;
+- any other 5xx (the content, our sender address, a relay that refuses to relay or wants
+  us signed in, even when it says so to RCPT TO): failed, the address stays;
 - a 4xx, a timeout, a dropped connection: retry. The session is opened again for the rest
   of the batch; when the server cannot be reached (or drops us again and again) every
   message left gets retry at once, rather than each waiting for its own timeout.
@@ -20,7 +21,9 @@ import smtplib
 from collections.abc import Collection, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from django.core.exceptions import ValidationError
 from django.core.mail import get_connection
+from django.core.validators import validate_email
 
 from chorus.accounts.models import Membership
 from chorus.notifications.channels import Outcome, Outgoing
@@ -41,6 +44,11 @@ MAX_CONNECTION_LOSSES = 2
 REACHABLE_IN_LIST_LIMIT = 2000
 # An enhanced status code (RFC 3463) that says the mailbox itself is the problem.
 _DEAD_MAILBOX = re.compile(rb"^\s*5\.(1\.\d+|2\.1)\b")
+# Refusals that are about us, not the address, even in answer to RCPT TO: the mail system
+# (5.3), the protocol (5.5), security and policy (5.7: relaying denied, sign-in needed).
+# A relay set up wrongly refuses every recipient so: stopping them all would be a disaster.
+_NOT_THE_ADDRESS = re.compile(rb"^\s*5\.[357]\.\d+\b")
+_SIGN_IN_NEEDED = {530, 535}
 
 
 class ConnectionLost(Exception):
@@ -59,7 +67,10 @@ def _refusal(code: int, response: bytes | str, *, recipient: bool) -> Outcome:
     if 400 <= code < 500:
         return Outcome.retry(reason)
     raw = response if isinstance(response, bytes) else response.encode()
-    dead = recipient or bool(_DEAD_MAILBOX.match(raw))
+    if recipient:
+        dead = code not in _SIGN_IN_NEEDED and not _NOT_THE_ADDRESS.match(raw)
+    else:
+        dead = bool(_DEAD_MAILBOX.match(raw))
     return Outcome.failed(reason, stop=dead)
 
 
@@ -80,10 +91,21 @@ def _deliver(connection: Any, email: EmailMultiAlternatives) -> Outcome:
         if error.smtp_code == 421:
             raise ConnectionLost(outcome) from error
         return outcome
+    except ValueError as error:
+        # An address Django cannot write into the envelope; the session is untouched.
+        return Outcome.failed(f"Not an email address: {error}", stop=True)
     except (smtplib.SMTPException, OSError) as error:
         # Disconnected, timed out, reset: this message may or may not have gone.
         raise ConnectionLost(Outcome.retry(str(error) or type(error).__name__)) from error
     return Outcome.sent(remote_id=email.extra_headers["Message-ID"])
+
+
+def _is_email_address(address: str) -> bool:
+    try:
+        validate_email(address)
+    except ValidationError:
+        return False
+    return True
 
 
 def _close(connection: Any) -> None:
@@ -125,6 +147,10 @@ class EmailChannel:
             if not address:
                 outcomes[index] = Outcome.failed("The member has no email address.")
                 continue
+            if not _is_email_address(address):
+                # It can never be delivered: a dead address, as a bounce would say.
+                outcomes[index] = Outcome.failed("Not an email address.", stop=True)
+                continue
             try:
                 emails[index] = email_build(
                     delivery_id=outgoing.delivery_id, message=outgoing.message, recipient=address
@@ -138,13 +164,23 @@ class EmailChannel:
     def _addresses(
         self, *, organization: Organization, batch: Sequence[Outgoing]
     ) -> dict[int, str]:
-        """Each member's address as it is now, in one query."""
-        rows = Membership.objects.filter(
-            organization=organization,
-            pk__in={outgoing.membership.pk for outgoing in batch},
-            user__is_active=True,
-        ).values_list("pk", "user__email")
-        return dict(rows)
+        """Each member's address ('' when their account is closed). The engine reads the
+        members with their users; any it did not are read in one query."""
+        addresses: dict[int, str] = {}
+        missing: set[int] = set()
+        for outgoing in batch:
+            membership = outgoing.membership
+            if Membership.user.is_cached(membership):
+                user = membership.user
+                addresses[membership.pk] = user.email if user.is_active else ""
+            else:
+                missing.add(membership.pk)
+        if missing:
+            rows = Membership.objects.filter(
+                organization=organization, pk__in=missing, user__is_active=True
+            ).values_list("pk", "user__email")
+            addresses.update(rows)
+        return addresses
 
     def _send_all(self, emails: Sequence[EmailMultiAlternatives]) -> list[Outcome]:
         """Send on one session, opened again after it is lost, at most a few times."""

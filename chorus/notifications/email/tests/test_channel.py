@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from aiosmtpd.controller import Controller
 
+from chorus.accounts.models import Membership
 from chorus.factories import MembershipFactory
 from chorus.notifications.channels import Outcome, OutcomeStatus, Outgoing, member_channel
 from chorus.notifications.email.channel import EmailChannel
@@ -194,7 +195,9 @@ def test_a_message_in_german_is_sent_in_german(organization: Any, smtp: SmtpServ
 def test_a_batch_of_fifty_travels_in_one_session_with_one_query(
     organization: Any, smtp: SmtpServer, django_assert_num_queries: Any
 ) -> None:
-    batch = batch_for(members(organization, 50))
+    created = members(organization, 50)
+    # As the engine might hand them over: members without their users read.
+    batch = batch_for(list(Membership.objects.filter(pk__in=[m.pk for m in created])))
 
     with django_assert_num_queries(1):
         outcomes = send(organization, batch)
@@ -225,6 +228,21 @@ def test_a_refused_recipient_is_a_hard_bounce_and_the_rest_of_the_batch_is_sent(
         "member2@acme.test",
     ]
     assert len(smtp.sessions) == 1
+
+
+def test_a_relay_that_refuses_to_relay_stops_nobody(organization: Any, smtp: SmtpServer) -> None:
+    smtp.refuse_recipient["member0@acme.test"] = (
+        "554 5.7.1 <member0@acme.test>: Relay access denied"
+    )
+    smtp.refuse_recipient["member1@acme.test"] = "530 Authentication required"
+    batch = batch_for(members(organization, 2))
+
+    outcomes = send(organization, batch)
+
+    assert [(outcome.status, outcome.stop) for outcome in outcomes] == [
+        (OutcomeStatus.FAILED, False),
+        (OutcomeStatus.FAILED, False),
+    ]
 
 
 def test_a_mailbox_refused_after_data_stops_but_refused_content_does_not(
@@ -319,6 +337,19 @@ def test_a_server_that_never_answers_costs_one_timeout_not_fifty(
     assert [outcome.status for outcome in outcomes] == [OutcomeStatus.RETRY] * 50
 
 
+def test_members_read_with_their_users_cost_no_query(
+    organization: Any, smtp: SmtpServer, django_assert_num_queries: Any
+) -> None:
+    created = members(organization, 5)
+    read = Membership.objects.select_related("user").filter(pk__in=[m.pk for m in created])
+    batch = batch_for(list(read))
+
+    with django_assert_num_queries(0):
+        outcomes = send(organization, batch)
+
+    assert [outcome.status for outcome in outcomes] == [OutcomeStatus.SENT] * 5
+
+
 def test_a_member_without_an_address_fails_without_stopping_the_batch(
     organization: Any, smtp: SmtpServer
 ) -> None:
@@ -331,6 +362,23 @@ def test_a_member_without_an_address_fails_without_stopping_the_batch(
     assert outcomes[0].status == OutcomeStatus.FAILED
     assert outcomes[0].stop is False
     assert outcomes[1].status == OutcomeStatus.SENT
+
+
+def test_an_address_that_is_not_one_is_dead_and_the_rest_is_sent(
+    organization: Any, smtp: SmtpServer
+) -> None:
+    memberships = members(organization, 3)
+    for membership, address in zip(memberships[:2], ["no at sign", "a@b@c"], strict=True):
+        membership.user.email = address
+
+    outcomes = send(organization, batch_for(memberships))
+
+    assert [(outcome.status, outcome.stop) for outcome in outcomes] == [
+        (OutcomeStatus.FAILED, True),
+        (OutcomeStatus.FAILED, True),
+        (OutcomeStatus.SENT, False),
+    ]
+    assert [message["To"] for message in smtp.received] == ["member2@acme.test"]
 
 
 def test_only_members_with_an_active_account_and_an_address_are_reachable(
