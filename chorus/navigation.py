@@ -403,6 +403,12 @@ def _sections(membership: Any, points: bool) -> list[Section]:
                 ),
             ]
         administration.items += [
+            Item(
+                pgettext_lazy("navigation", "Channels"),
+                "reach_channels",
+                "send",
+                ("reach_channel", "delivery_log", "slack_", "teams_"),
+            ),
             Item(pgettext_lazy("navigation", "Audit log"), "audit_log", "scroll-text"),
             Item(
                 pgettext_lazy("navigation", "Organization"),

@@ -29,6 +29,7 @@ INTERFACE = [
     "mouse-pointer-click",
     "rocket",
     "bell",
+    "send",
     "building-2",
     "calendar",
     "chart-column",

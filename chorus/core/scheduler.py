@@ -80,6 +80,8 @@ PERIODIC_SECONDS = {
     "chorus.care.tasks.care_escalations_deliver_due": 60,
     # Care: listening sources whose next poll is due (each backs off on its own).
     "chorus.care.tasks.care_sources_poll": 60,
+    # Reaching members: deliveries a dead worker left, and senders for due retries.
+    "chorus.notifications.tasks.deliveries_recover": 60,
 }
 PERIODIC_TASKS = tuple(PERIODIC_SECONDS)
 

@@ -126,7 +126,7 @@ def page_routes() -> Iterator[tuple[str, URLPattern]]:
 
 def page_url(route: str, values: dict[str, Any]) -> str:
     url = "/" + route
-    for name in ID_PARAMETERS | {"secret", "inbound_key"}:
+    for name in ID_PARAMETERS | {"secret", "inbound_key", "channel", "token"}:
         for converter in ("int", "str", "slug", "uuid"):
             url = url.replace(f"<{converter}:{name}>", str(values[name]))
         url = url.replace(f"<{name}>", str(values[name]))
@@ -270,6 +270,8 @@ def tenant_objects(organization):
     course = Course.objects.create(
         organization=organization, title="Walk", state="published", major_version=1
     )
+        "channel": "email",
+        "token": "no-such-unsubscribe-link",
     lesson = Lesson.objects.create(course=course, title="One")
     values["course_id"] = course.pk
     values["lesson_id"] = lesson.pk

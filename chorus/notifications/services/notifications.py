@@ -11,6 +11,7 @@ from django.utils.functional import Promise
 
 from chorus.accounts.models import Membership
 from chorus.notifications.models import Notification
+from chorus.notifications.services.delivery import notifications_deliver
 
 
 def notification_create(
@@ -27,13 +28,15 @@ def notification_create(
     ``params``: it is written in the language the member chose in Settings (English if
     they chose none), whatever language the person or job that caused it speaks.
     """
-    return Notification.objects.create(
+    notification = Notification.objects.create(
         organization_id=membership.organization_id,
         membership=membership,
         kind=kind,
         message=_text(membership, message, params),
         url=url[:500],
     )
+    notifications_deliver(notifications=[notification])
+    return notification
 
 
 @dataclass(frozen=True)
@@ -52,7 +55,7 @@ def notifications_create_many(*, drafts: Iterable[NotificationDraft]) -> list[No
     """Tell several members something in one insert (routing tells dozens at once), each
     in their own language as `notification_create` does. The memberships need their user
     loaded (select_related), or each costs a query."""
-    return Notification.objects.bulk_create(
+    notifications = Notification.objects.bulk_create(
         [
             Notification(
                 organization_id=draft.membership.organization_id,
@@ -64,6 +67,8 @@ def notifications_create_many(*, drafts: Iterable[NotificationDraft]) -> list[No
             for draft in drafts
         ]
     )
+    notifications_deliver(notifications=notifications)
+    return notifications
 
 
 def _text(

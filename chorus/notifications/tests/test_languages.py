@@ -46,7 +46,8 @@ def test_many_notifications_at_once_each_in_its_recipients_language(
         )
         for member, name in ((german, "Mug"), (english, "Cap"))
     ]
-    with translation.override("fr"), django_assert_num_queries(1):
+    # One insert, and one read of the recipients' delivery preferences (none: in-app only).
+    with translation.override("fr"), django_assert_num_queries(2):
         notifications_create_many(drafts=drafts)
     stored = {row.membership_id: row for row in Notification.objects.all()}
     assert stored[german.pk].message == "Deine Prämie „Mug“ wurde freigegeben."
