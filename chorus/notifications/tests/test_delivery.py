@@ -383,3 +383,32 @@ def test_message_written_for_a_notification_is_in_the_members_language(
         _send(employee.organization)
     message: Message = email.sent[0].message
     assert message.language == "de"
+
+
+def test_the_api_reads_and_changes_preferences_and_refuses_nonsense(
+    employee_client: Any, employee: Membership
+) -> None:
+    url = "/api/v1/me/notification-preferences"
+    current = employee_client.get(url).json()
+    assert current["channels"]["digest"] == ["email"]
+    assert current["digest_frequency"] == "weekly"
+
+    refused = employee_client.put(
+        url, {"channels": {"digest": ["push"]}}, content_type="application/json"
+    )
+    assert refused.status_code == 422
+    assert "not a channel for digest" in refused.content.decode()
+    bad_zone = employee_client.put(url, {"time_zone": "Nowhere"}, content_type="application/json")
+    assert bad_zone.status_code == 422
+    assert not DeliveryPreference.objects.exists()
+
+    changed = employee_client.put(
+        url,
+        {"channels": {"shares": ["email"]}, "daily_cap": 1, "time_zone": "Asia/Tokyo"},
+        content_type="application/json",
+    )
+    assert changed.status_code == 200
+    assert changed.json()["channels"]["shares"] == ["email"]
+    assert changed.json()["channels"]["digest"] == ["email"]
+    preference = DeliveryPreference.objects.get(membership=employee)
+    assert preference.daily_cap == 1 and preference.time_zone == "Asia/Tokyo"
