@@ -250,7 +250,6 @@ def _notification_message(
             subject=notification.message[:150],
             intro=notification.message,
             url=url or settings.SITE_URL + reverse("notifications"),
-            footer=str(_("You get this because you asked for it in your Chorus settings.")),
             language=language,
             organization_name=look["organization_name"],
             logo_url=look["logo_url"],
