@@ -266,12 +266,12 @@ def tenant_objects(organization):
         "token_id": token.pk,
         "secret": "no-such-invitation",
         "inbound_key": "no-such-webhook",
+        "channel": "email",
+        "token": "no-such-unsubscribe-link",
     }
     course = Course.objects.create(
         organization=organization, title="Walk", state="published", major_version=1
     )
-        "channel": "email",
-        "token": "no-such-unsubscribe-link",
     lesson = Lesson.objects.create(course=course, title="One")
     values["course_id"] = course.pk
     values["lesson_id"] = lesson.pk
