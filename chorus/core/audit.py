@@ -131,6 +131,8 @@ ACTION_LABELS: dict[str, Any] = {
     "question.updated": _("Changed a quiz question"),
     "quiz.finished": _("Finished a quiz"),
     "quiz.started": _("Started a quiz"),
+    "reach.nudges_changed": _("Changed the nudge settings"),
+    "reach.post_announced": _("Announced a post to members"),
     "reward.approved": _("Approved a reward request"),
     "reward.cancelled": _("Cancelled a reward request"),
     "reward.created": _("Created a reward"),

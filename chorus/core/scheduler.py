@@ -82,6 +82,10 @@ PERIODIC_SECONDS = {
     "chorus.care.tasks.care_sources_poll": 60,
     # Reaching members: deliveries a dead worker left, and senders for due retries.
     "chorus.notifications.tasks.deliveries_recover": 60,
+    # Reach: digests due in members' time zones, the post of the day at 09:00, nudges.
+    "chorus.reach.tasks.digests_due": 900,
+    "chorus.reach.tasks.post_of_the_day_due": 900,
+    "chorus.reach.tasks.nudges_due": 86400,
 }
 PERIODIC_TASKS = tuple(PERIODIC_SECONDS)
 

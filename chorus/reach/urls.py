@@ -1,3 +1,9 @@
-from django.urls import URLPattern, URLResolver
+from django.urls import URLPattern, URLResolver, path
 
-urlpatterns: list[URLPattern | URLResolver] = []
+from chorus.reach.views import announce, links, nudges
+
+urlpatterns: list[URLPattern | URLResolver] = [
+    path("r/share/<str:token>/", links.share_link_open, name="reach_share"),
+    path("manage/announce/<int:post_id>/", announce.post_announce_view, name="reach_announce"),
+    path("manage/nudges/", nudges.nudges_manage, name="reach_nudges"),
+]
