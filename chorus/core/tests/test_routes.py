@@ -49,6 +49,7 @@ from chorus.gamification.services.rewards import reward_request
 from chorus.links.services.links import clicks_store, link_mint
 from chorus.links.sinks import ClickRecord
 from chorus.links.visitors import visitor_key
+from chorus.notifications.teams.models import TeamsWebhook
 from chorus.training.models import (
     Certificate,
     Certification,
@@ -108,6 +109,7 @@ ID_PARAMETERS = {
     "crisis_flag_id",
     "saved_view_id",
     "agent_id",
+    "teams_webhook_id",
 }
 
 
@@ -331,6 +333,10 @@ def tenant_objects(organization):
         organization=organization, membership=member, opted_in=True
     ).pk
     values["care_source_id"] = CareSourceFactory(organization=organization).pk
+    # A Teams channel whose address fails at once, without DNS (a documentation network).
+    values["teams_webhook_id"] = TeamsWebhook.objects.create(
+        organization=organization, name="Walk", url="https://192.0.2.1/walker"
+    ).pk
     # Care: a conversation, an approved reply, and a reply waiting for approval.
     conversation = ConversationFactory(organization=organization)
     values["conversation_id"] = conversation.pk
