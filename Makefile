@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 VENDOR := chorus/static/vendor
 
-.PHONY: install run worker test lint types pytest bench lock browser messages clean
+.PHONY: install run worker test lint types pytest bench lock browser messages clean extension
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -29,7 +29,13 @@ $(VENDOR)/icons.svg: node_modules/.package-lock.json scripts/build_icons.py | $(
 	mkdir -p $(VENDOR)
 	$(BIN)/python scripts/build_icons.py node_modules $@
 
-install: $(VENV)/.installed $(VENDOR)/chart.umd.min.js $(VENDOR)/icons.svg
+install: $(VENV)/.installed $(VENDOR)/chart.umd.min.js $(VENDOR)/icons.svg extension
+
+# The browser extension for Chromium and Firefox (extension/README.md): checks its words
+# and code, writes extension/dist/chorus-chromium.zip and chorus-firefox.zip (and both
+# unpacked). Python's standard library only, nothing from the network.
+extension:
+	$(PYTHON) scripts/build_extension.py
 
 # The site's own address, written into tracked links, emails and OAuth redirects: where
 # `make run` serves (a wildcard address is reached on the loopback), unless SITE_URL is set.
@@ -85,4 +91,4 @@ messages: install
 	$(BIN)/python manage.py compilemessages $(MESSAGE_DIRS)
 
 clean:
-	rm -rf $(VENV) node_modules $(VENDOR) staticfiles
+	rm -rf $(VENV) node_modules $(VENDOR) staticfiles extension/dist
