@@ -49,6 +49,7 @@ from chorus.gamification.services.rewards import reward_request
 from chorus.links.services.links import clicks_store, link_mint
 from chorus.links.sinks import ClickRecord
 from chorus.links.visitors import visitor_key
+from chorus.notifications.slack.models import SlackChannelRoute, SlackWorkspace
 from chorus.notifications.teams.models import TeamsWebhook
 from chorus.training.models import (
     Certificate,
@@ -109,6 +110,7 @@ ID_PARAMETERS = {
     "crisis_flag_id",
     "saved_view_id",
     "agent_id",
+    "slack_route_id",
     "teams_webhook_id",
 }
 
@@ -342,6 +344,15 @@ def tenant_objects(organization):
     values["conversation_id"] = conversation.pk
     values["template_id"] = ReplyTemplateFactory(organization=organization).pk
     values["reply_id"] = CareReplyFactory(conversation=conversation, membership=member).pk
+    # Slack: a channel of the organization's workspace, disconnected so that no page the
+    # walker calls ever reaches Slack.
+    slack_workspace, _created = SlackWorkspace.objects.get_or_create(
+        organization=organization,
+        defaults={"team_id": f"TWALK{organization.pk}", "revoked_at": timezone.now()},
+    )
+    values["slack_route_id"] = SlackChannelRoute.objects.get_or_create(
+        organization=organization, workspace=slack_workspace, channel_id=f"CWALK{organization.pk}"
+    )[0].pk
     if apps.is_installed("chorus.accounts") and "memberimport" in apps.all_models["accounts"]:
         member_import = apps.get_model("accounts", "MemberImport").objects.create(
             organization=organization, rows=[]
