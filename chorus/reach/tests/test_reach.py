@@ -167,7 +167,7 @@ def test_only_curators_and_admins_announce_and_a_foreign_post_is_not_found(
 ) -> None:
     employee = joined(organization)
     admin = MembershipFactory(organization=organization, is_admin=True)
-    foreign = _live(OrganizationFactory())
+    foreign = _live(OrganizationFactory.create())
     post = _live(organization)
 
     client.force_login(employee.user)
@@ -199,7 +199,7 @@ def test_only_members_inactive_for_the_set_days_get_one_nudge_a_month(
     ShareFactory(membership=active, post=_live(organization), status=ShareStatus.SHARED)
     newcomer = joined(organization)
     left = _long_ago(
-        MembershipFactory(organization=organization, program_status=ProgramStatus.LEFT)
+        MembershipFactory.create(organization=organization, program_status=ProgramStatus.LEFT)
     )
 
     assert nudges_queue(organization=organization) == 1
