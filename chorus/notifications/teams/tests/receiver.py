@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -104,6 +105,13 @@ class Receiver:
 @pytest.fixture
 def receiver(settings: Any) -> Iterator[Receiver]:
     settings.HTTP_ALLOW_LOOPBACK = True
+    with running_receiver() as found:
+        yield found
+
+
+@contextmanager
+def running_receiver() -> Iterator[Receiver]:
+    """A webhook on loopback for as long as the block runs (the caller allows loopback)."""
     found: Receiver
 
     class Handler(BaseHTTPRequestHandler):
