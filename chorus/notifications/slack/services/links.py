@@ -17,6 +17,8 @@ from django.utils.translation import gettext as _
 
 from chorus.accounts.models import Membership
 from chorus.core.audit import audit_record
+from chorus.notifications.messages import Channel
+from chorus.notifications.services.stops import channel_stop_clear
 from chorus.notifications.slack.client import CALL_ERRORS, Scope, failure_of, slack_client
 from chorus.notifications.slack.models import SlackMemberLink, SlackWorkspace
 from chorus.notifications.slack.services.workspaces import REVOKED_REFUSED, workspace_revoke
@@ -103,6 +105,9 @@ def link_confirm(
         raise ValidationError(
             _("This Slack account is already linked to another member of your organization.")
         ) from error
+    # Slack may have stopped for the member (their old account gone, the token revoked):
+    # linking again starts it again.
+    channel_stop_clear(membership=membership, channel=Channel.SLACK)
     audit_record(
         organization=membership.organization,
         actor=membership.user,

@@ -25,6 +25,8 @@ from django.utils.translation import gettext_lazy
 
 from chorus.accounts.models import Membership
 from chorus.core.audit import audit_record
+from chorus.notifications.messages import Channel
+from chorus.notifications.models import ChannelStop
 from chorus.notifications.services.notifications import (
     NotificationDraft,
     notifications_create_many,
@@ -163,6 +165,15 @@ def _store(
         workspace.revoked_at = None
         workspace.revoked_reason = ""
         workspace.save()
+        # Direct messages stopped for linked members while the token was dead: they can
+        # reach them again.
+        ChannelStop.objects.filter(
+            organization=organization,
+            channel=Channel.SLACK,
+            membership_id__in=SlackMemberLink.objects.filter(
+                organization=organization, workspace=workspace
+            ).values("membership_id"),
+        ).delete()
         audit_record(
             organization=organization,
             actor=membership.user,

@@ -14,7 +14,7 @@ from django.db import connection
 
 from chorus.core.models import AuditEvent
 from chorus.factories import MembershipFactory, OrganizationFactory
-from chorus.notifications.models import Notification
+from chorus.notifications.models import ChannelStop, Notification
 from chorus.notifications.slack.models import SlackChannelRoute, SlackMemberLink, SlackWorkspace
 from chorus.notifications.slack.tests.conftest import make_link, make_route
 from chorus.notifications.slack.tests.slack_server import (
@@ -146,6 +146,10 @@ def test_installing_again_in_the_same_team_brings_channels_and_links_back(
 ):
     route = make_route(workspace)
     make_link(workspace, employee, "U0EMMA")
+    # Direct messages stopped for the member while the token was dead.
+    ChannelStop.objects.create(
+        organization=organization, membership=employee, channel="slack", reason="revoked"
+    )
     workspace.revoked_at = workspace.installed_at
     workspace.bot_token = ""
     workspace.save()
@@ -155,6 +159,7 @@ def test_installing_again_in_the_same_team_brings_channels_and_links_back(
     assert workspace.is_connected
     assert SlackChannelRoute.objects.filter(pk=route.pk).exists()
     assert SlackMemberLink.objects.filter(membership=employee).exists()
+    assert not ChannelStop.objects.filter(membership=employee).exists()
 
 
 def test_installing_in_another_team_forgets_the_old_one(

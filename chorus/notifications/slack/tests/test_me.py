@@ -8,6 +8,7 @@ import pytest
 
 from chorus.core.models import AuditEvent
 from chorus.factories import MembershipFactory
+from chorus.notifications.models import ChannelStop, StopReason
 from chorus.notifications.slack.models import SlackMemberLink
 from chorus.notifications.slack.tests.conftest import make_link
 from chorus.notifications.slack.tests.slack_server import BOT_TOKEN
@@ -46,6 +47,21 @@ def test_a_member_finds_confirms_and_unlinks_their_account(
     employee_client.post("/me/slack/unlink/")
     assert not SlackMemberLink.objects.exists()
     assert AuditEvent.objects.filter(action="slack.account_unlinked").exists()
+
+
+def test_linking_again_starts_slack_again_for_the_member(
+    employee_client, employee, workspace, slack
+):
+    ChannelStop.objects.create(
+        organization=employee.organization,
+        membership=employee,
+        channel="slack",
+        reason=StopReason.REVOKED,
+    )
+    slack.add_user("emma@acme.test", "U0EMMA", "Emma Stone")
+    employee_client.post("/me/slack/find/")
+    employee_client.post("/me/slack/confirm/", {"action": "confirm"})
+    assert not ChannelStop.objects.filter(membership=employee).exists()
 
 
 def test_cancelling_links_nothing(employee_client, workspace, slack):

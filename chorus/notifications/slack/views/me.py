@@ -94,8 +94,8 @@ def slack_me_confirm(request: MemberRequest) -> HttpResponse:
     messages.success(
         request,
         _(
-            "Your Slack account %(name)s is linked. Choose in your notification settings what "
-            "comes to you in Slack."
+            "Your Slack account %(name)s is linked. Choose what comes to you in Slack in "
+            "your notification settings."
         )
         % {"name": str(link)},
     )
