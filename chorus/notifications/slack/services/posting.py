@@ -56,10 +56,10 @@ def post_to_route(*, route: SlackChannelRoute, message: Message) -> Outcome:
     if not workspace.is_connected:
         return Outcome.failed(_("Slack is not connected in this organization."))
     if route.stopped_at is not None:
+        # Already stopped (and the admins told when it stopped): nothing new to stop.
         return Outcome.failed(
             _("Chorus stopped posting to %(channel)s: %(reason)s")
-            % {"channel": str(route), "reason": route.stopped_reason},
-            stop=True,
+            % {"channel": str(route), "reason": route.stopped_reason}
         )
     try:
         ts = _post(slack_client(workspace.bot_token), route.channel_id, message)

@@ -199,6 +199,12 @@ def test_a_channel_slack_refuses_is_stopped(organization, workspace, slack, erro
     assert workspace.is_connected
     destinations = SlackChannels().destinations(organization=organization, category="announcement")
     assert [d.id for d in destinations] == [str(other.pk)]
+    # Posting there again (an admin's test) tries nothing and stops nothing new.
+    again = SlackChannels().post(
+        organization=organization, destination_id=str(route.pk), message=post_of_the_day()
+    )
+    assert again.status == OutcomeStatus.FAILED and again.stop is False
+    assert len(slack.calls_to("chat.postMessage")) == 1
 
 
 def test_a_message_slack_rejects_fails_without_stopping(organization, workspace, slack):
