@@ -49,6 +49,7 @@ from chorus.gamification.services.rewards import reward_request
 from chorus.links.services.links import clicks_store, link_mint
 from chorus.links.sinks import ClickRecord
 from chorus.links.visitors import visitor_key
+from chorus.notifications.webpush.models import PushSubscription
 from chorus.notifications.slack.models import SlackChannelRoute, SlackWorkspace
 from chorus.notifications.teams.models import TeamsWebhook
 from chorus.training.models import (
@@ -110,6 +111,7 @@ ID_PARAMETERS = {
     "crisis_flag_id",
     "saved_view_id",
     "agent_id",
+    "subscription_id",
     "slack_route_id",
     "teams_webhook_id",
 }
@@ -335,6 +337,17 @@ def tenant_objects(organization):
         organization=organization, membership=member, opted_in=True
     ).pk
     values["care_source_id"] = CareSourceFactory(organization=organization).pk
+    # A member's device whose push address fails at once, without DNS (a documentation network).
+    values["subscription_id"] = PushSubscription.objects.create(
+        organization=organization,
+        membership=member,
+        endpoint="https://192.0.2.1/walker",
+        endpoint_digest=f"walker-{organization.pk}",
+        service="192.0.2.1",
+        p256dh="walker",
+        auth="walker",
+        label="Walk",
+    ).pk
     # A Teams channel whose address fails at once, without DNS (a documentation network).
     values["teams_webhook_id"] = TeamsWebhook.objects.create(
         organization=organization, name="Walk", url="https://192.0.2.1/walker"
