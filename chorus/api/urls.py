@@ -39,8 +39,8 @@ from chorus.gamification.api.rewards import router as gamification_rewards_route
 from chorus.links.api.links import router as links_router
 from chorus.links.api.visitors import router as link_visitors_router
 from chorus.notifications.api.notifications import router as notifications_router
-from chorus.notifications.webpush.api.subscriptions import router as push_subscriptions_router
 from chorus.notifications.api.preferences import router as notification_preferences_router
+from chorus.notifications.webpush.api.subscriptions import router as push_subscriptions_router
 from chorus.sharing.api.connections import router as connections_router
 from chorus.sharing.api.extension import router as extension_router
 from chorus.sharing.api.network_settings import router as network_settings_router
@@ -83,8 +83,8 @@ api.add_router("/", rules_router)
 api.add_router("/", sources_router)
 api.add_router("/", suggestions_router)
 api.add_router("/", notifications_router)
-api.add_router("/", push_subscriptions_router)
 api.add_router("/", notification_preferences_router)
+api.add_router("/", push_subscriptions_router)
 api.add_router("/", links_router)
 api.add_router("/", link_visitors_router)
 api.add_router("/", shares_router)

@@ -49,9 +49,9 @@ from chorus.gamification.services.rewards import reward_request
 from chorus.links.services.links import clicks_store, link_mint
 from chorus.links.sinks import ClickRecord
 from chorus.links.visitors import visitor_key
-from chorus.notifications.webpush.models import PushSubscription
 from chorus.notifications.slack.models import SlackChannelRoute, SlackWorkspace
 from chorus.notifications.teams.models import TeamsWebhook
+from chorus.notifications.webpush.models import PushSubscription
 from chorus.training.models import (
     Certificate,
     Certification,
@@ -111,8 +111,8 @@ ID_PARAMETERS = {
     "crisis_flag_id",
     "saved_view_id",
     "agent_id",
-    "subscription_id",
     "slack_route_id",
+    "subscription_id",
     "teams_webhook_id",
 }
 
