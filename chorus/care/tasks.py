@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django_tasks import task
 
-from chorus.care.models import CareReply, Conversation
+from chorus.care.models import CareReply, Conversation, CrisisFlag
 from chorus.core.tenancy import runs_across_organizations, runs_in_organization_of
 
 # Replies and escalation ----------------------------------------------------------------
@@ -45,6 +45,15 @@ def care_escalations_deliver_due() -> int:
     from chorus.care.services.escalation import escalations_deliver_due
 
     return escalations_deliver_due()
+
+
+@task()
+@runs_in_organization_of(CrisisFlag, "flag_id")
+def care_crisis_alert_channels(*, flag_id: int) -> int:
+    """Post a crisis flag to the Slack and Teams channels chosen for crisis alerts."""
+    from chorus.care.services.crisis import crisis_alert_channels
+
+    return crisis_alert_channels(flag_id=flag_id)
 
 
 # Measuring ------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Q
@@ -74,8 +75,9 @@ def crisis_team_tell(*, flag: CrisisFlag) -> int:
     """Tell the communications team about a flag, each in their language. Returns how many
     were told.
 
-    The one place that does it: email, Slack and Teams join here when the notifications
-    channels land (issue 17)."""
+    The one place that does it: each member also gets it where they chose customer care
+    messages (email, Slack, their phone), and once committed the flag is posted to the
+    Slack and Teams channels chosen for crisis alerts (`crisis_alert_channels`)."""
     raised_by = flag.raised_by
     who = str(raised_by.user) if raised_by is not None else _("A member")
     url = reverse("care_crisis_list") + f"#flag-{flag.pk}"
@@ -91,7 +93,40 @@ def crisis_team_tell(*, flag: CrisisFlag) -> int:
             url=url,
         )
         told += 1
+    flag_id = flag.pk
+    transaction.on_commit(lambda: _alert_channels_soon(flag_id))
     return told
+
+
+def _alert_channels_soon(flag_id: int) -> None:
+    from chorus.care.tasks import care_crisis_alert_channels
+
+    care_crisis_alert_channels.enqueue(flag_id=flag_id)
+
+
+def crisis_alert_channels(*, flag_id: int) -> int:
+    """Post a flag to the Slack and Teams channels an admin chose for crisis alerts (a
+    private channel of the communications team, never the channels everyone reads).
+    Returns how many channels took it; a channel that fails never fails the flag."""
+    from chorus.notifications.messages import Action, Category, Message
+    from chorus.notifications.slack.services.posting import slack_crisis_alert
+    from chorus.notifications.teams.services.crisis import teams_crisis_alert
+
+    flag = CrisisFlag.objects.select_related("organization", "raised_by__user").get(pk=flag_id)
+    who = str(flag.raised_by.user) if flag.raised_by is not None else _("A member")
+    url = settings.SITE_URL + reverse("care_crisis_list") + f"#flag-{flag.pk}"
+    message = Message(
+        category=Category.PROGRAM,
+        subject=_("Potential crisis flagged by %(who)s") % {"who": who},
+        intro=flag.description[:1000],
+        url=url,
+        actions=(Action(_("Open the crisis flags"), url),),
+        organization_name=flag.organization.name,
+        language=settings.LANGUAGE_CODE,
+    )
+    return slack_crisis_alert(organization=flag.organization, message=message) + (
+        teams_crisis_alert(organization=flag.organization, message=message)
+    )
 
 
 def crisis_flag(

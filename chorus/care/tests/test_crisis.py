@@ -310,3 +310,27 @@ def test_a_member_who_left_sees_no_flag_entry(client: Any, organization: Any) ->
     left = MembershipFactory(organization=organization, program_status=ProgramStatus.LEFT)
     client.force_login(left.user)
     assert "/care/crisis/flag/" not in client.get("/settings/").content.decode()
+
+
+def test_a_flag_reaches_the_teams_channel_chosen_for_crisis_alerts_once_committed(
+    organization: Any,
+    admin_member: Any,
+    member: Any,
+    settings: Any,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    from chorus.notifications.teams.tests.receiver import running_receiver, webhook_for
+
+    settings.HTTP_ALLOW_LOOPBACK = True
+    with running_receiver() as receiver:
+        webhook_for(organization, receiver.url, name="Comms (private)", crisis_alerts=True)
+        webhook_for(organization, receiver.url, name="Everyone", crisis_alerts=False)
+        with django_capture_on_commit_callbacks(execute=True):
+            flag = crisis_flag(membership=member, description="Outage thread <b>trending</b>")
+
+        assert receiver.problems == []
+        [card] = receiver.cards
+    body = str(card["attachments"][0]["content"])
+    assert "Potential crisis flagged by" in body
+    assert "Outage thread" in body
+    assert f"/care/crisis/#flag-{flag.pk}" in body
