@@ -143,6 +143,9 @@ class Delivery(TenantModel):
     # The sender that claimed it (SENDING); a claim older than a few minutes is a dead worker.
     claim = models.CharField(max_length=32, blank=True, default="")
     claimed_at = models.DateTimeField(null=True, blank=True)
+    # When the sender handed it to its channel: a dead worker's claim without it was never
+    # sent (queued again); with it, it may have gone (UNCERTAIN, never sent again).
+    handed_at = models.DateTimeField(null=True, blank=True)
     error = models.CharField(max_length=500, blank=True, default="")
     remote_id = models.CharField(max_length=200, blank=True, default="")
     subject = models.CharField(max_length=300, blank=True, default="")

@@ -130,12 +130,17 @@ def chosen_channels(
     return channels
 
 
-@lru_cache(maxsize=512)
 def zone(name: str) -> datetime.tzinfo:
+    """The member's zone; empty (or unknown) is the site's, read each time it is asked."""
+    return _zone(name or settings.TIME_ZONE, settings.TIME_ZONE)
+
+
+@lru_cache(maxsize=512)
+def _zone(name: str, fallback: str) -> datetime.tzinfo:
     try:
-        return zoneinfo.ZoneInfo(name or settings.TIME_ZONE)
+        return zoneinfo.ZoneInfo(name)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        return zoneinfo.ZoneInfo(settings.TIME_ZONE)
+        return zoneinfo.ZoneInfo(fallback)
 
 
 def is_time_zone(name: str) -> bool:

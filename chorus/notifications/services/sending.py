@@ -257,40 +257,22 @@ def _notification_message(
         )
 
 
+# Messages handed to a channel together: what a killed worker leaves uncertain at most.
+HAND_CHUNK = 25
+
+
 def _send_channel(
     *, organization: Organization, channel: str, items: list[tuple[Delivery, Message]]
 ) -> None:
     personal = [(delivery, message) for delivery, message in items if delivery.membership_id]
     shared = [(delivery, message) for delivery, message in items if not delivery.membership_id]
-    if personal:
-        if channel == Channel.IN_APP:
-            outcomes = _in_app_send(personal)
-        else:
-            sender = member_channel(channel)
-            if sender is None:
-                outcomes = [Outcome.failed(f"No channel {channel} in this deployment.")] * len(
-                    personal
-                )
-            else:
-                try:
-                    outcomes = sender.send(
-                        organization=organization,
-                        batch=[
-                            Outgoing(
-                                delivery_id=delivery.pk,
-                                key=f"{delivery.key}:{delivery.channel}:{delivery.pk}",
-                                membership=delivery.membership,  # type: ignore[arg-type]
-                                message=message,
-                            )
-                            for delivery, message in personal
-                        ],
-                    )
-                except Exception as error:
-                    logger.exception("Channel %s failed a whole batch", channel)
-                    outcomes = [Outcome.retry(f"{type(error).__name__}")] * len(personal)
-        for (delivery, message), outcome in zip(personal, outcomes, strict=True):
-            _record(delivery, message, outcome)
+    for start in range(0, len(personal), HAND_CHUNK):
+        chunk = personal[start : start + HAND_CHUNK]
+        _hand([delivery for delivery, _message in chunk])
+        outcomes = _send_members(organization=organization, channel=channel, chunk=chunk)
+        _record_all(chunk, outcomes)
     for delivery, message in shared:
+        _hand([delivery])
         destination_channel = organization_channels().get(channel)
         if destination_channel is None:
             outcome = Outcome.failed(f"No channel {channel} in this deployment.")
@@ -304,7 +286,62 @@ def _send_channel(
             except Exception as error:
                 logger.exception("Channel %s failed a post", channel)
                 outcome = Outcome.retry(f"{type(error).__name__}")
-        _record(delivery, message, outcome)
+        _record_all([(delivery, message)], [outcome])
+
+
+def _hand(deliveries: list[Delivery]) -> None:
+    now = timezone.now()
+    Delivery.objects.filter(pk__in=[delivery.pk for delivery in deliveries]).update(handed_at=now)
+    for delivery in deliveries:
+        delivery.handed_at = now
+
+
+def _send_members(
+    *, organization: Organization, channel: str, chunk: list[tuple[Delivery, Message]]
+) -> list[Outcome]:
+    if channel == Channel.IN_APP:
+        return _in_app_send(chunk)
+    sender = member_channel(channel)
+    if sender is None:
+        return [Outcome.failed(f"No channel {channel} in this deployment.")] * len(chunk)
+    try:
+        return sender.send(
+            organization=organization,
+            batch=[
+                Outgoing(
+                    delivery_id=delivery.pk,
+                    key=f"{delivery.key}:{delivery.channel}:{delivery.pk}",
+                    membership=delivery.membership,  # type: ignore[arg-type]
+                    message=message,
+                )
+                for delivery, message in chunk
+            ],
+        )
+    except Exception as error:
+        logger.exception("Channel %s failed a whole batch", channel)
+        return [Outcome.retry(f"{type(error).__name__}")] * len(chunk)
+
+
+def _record_all(items: list[tuple[Delivery, Message]], outcomes: list[Outcome]) -> None:
+    """Write the outcomes: what was sent in one UPDATE, the rest one by one (rare)."""
+    now = timezone.now()
+    sent: list[Delivery] = []
+    for (delivery, message), outcome in zip(items, outcomes, strict=True):
+        if outcome.status == OutcomeStatus.SENT:
+            delivery.subject = message.subject[:300]
+            delivery.attempts += 1
+            delivery.remote_id = outcome.remote_id[:200]
+            delivery.sent_at = now
+            delivery.status = DeliveryStatus.SENT
+            delivery.error = ""
+            delivery.claim = ""
+            sent.append(delivery)
+        else:
+            _record(delivery, message, outcome)
+    if sent:
+        Delivery.objects.bulk_update(
+            sent, ["subject", "attempts", "remote_id", "sent_at", "status", "error", "claim"]
+        )
 
 
 def _in_app_send(items: list[tuple[Delivery, Message]]) -> list[Outcome]:
@@ -378,10 +415,15 @@ def _requeue(delivery: Delivery, when: datetime, *, attempt: bool) -> None:
 
 
 def deliveries_recover() -> dict[str, int]:
-    """Every minute: claims of dead workers become UNCERTAIN (never sent twice), and every
-    organization with due deliveries gets a sender. Runs across organizations."""
+    """Every minute: claims of dead workers are settled (rows never handed to a channel are
+    queued again; rows handed over may have gone and become UNCERTAIN, never sent twice),
+    and every organization with due deliveries gets a sender. Runs across organizations."""
     stale = timezone.now() - timedelta(minutes=CLAIM_MINUTES)
-    uncertain = Delivery.objects.filter(status=DeliveryStatus.SENDING, claimed_at__lt=stale).update(
+    dead = Delivery.objects.filter(status=DeliveryStatus.SENDING, claimed_at__lt=stale)
+    requeued = dead.filter(handed_at__isnull=True).update(
+        status=DeliveryStatus.QUEUED, claim="", claimed_at=None
+    )
+    uncertain = dead.filter(handed_at__isnull=False).update(
         status=DeliveryStatus.UNCERTAIN,
         claim="",
         error=str(_("The sender stopped while sending; not sent again.")),
@@ -393,4 +435,4 @@ def deliveries_recover() -> dict[str, int]:
     )
     for organization_id in organization_ids:
         send_soon(organization_id)
-    return {"uncertain": uncertain, "organizations": len(organization_ids)}
+    return {"uncertain": uncertain, "requeued": requeued, "organizations": len(organization_ids)}

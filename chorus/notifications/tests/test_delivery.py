@@ -234,32 +234,35 @@ def test_a_fan_out_never_queues_a_member_twice(
 
 
 @AT_NOON
-def test_a_sender_killed_mid_batch_never_sends_its_claimed_rows_again(
+def test_a_killed_sender_never_sends_what_it_handed_over_again_and_sends_the_rest(
     organization: Organization, email: RecordingChannel
 ) -> None:
     members = MembershipFactory.create_batch(
-        3, organization=organization, program_status=ProgramStatus.JOINED
+        4, organization=organization, program_status=ProgramStatus.JOINED
     )
     dispatch = delivery.dispatch_create(
         organization=organization, category=Category.DIGEST, key="digest:w49", composer="test"
     )
     delivery.dispatch_enqueue(dispatch=dispatch, membership_ids=[m.pk for m in members])
-    first = Delivery.objects.order_by("pk").first()
-    assert first is not None
-    # A worker claimed the first row and died before writing the outcome.
-    Delivery.objects.filter(pk=first.pk).update(
+    first, second = Delivery.objects.order_by("pk")[:2]
+    # A worker claimed two rows, handed the first to its channel, and died.
+    Delivery.objects.filter(pk__in=[first.pk, second.pk]).update(
         status=DeliveryStatus.SENDING, claim="dead", claimed_at=NOON
     )
+    Delivery.objects.filter(pk=first.pk).update(handed_at=NOON)
 
+    with time_machine.travel(NOON + datetime.timedelta(minutes=sending.CLAIM_MINUTES - 1)):
+        assert sending.deliveries_recover()["uncertain"] == 0  # its claim has not lapsed
     with time_machine.travel(NOON + datetime.timedelta(minutes=sending.CLAIM_MINUTES + 1)):
-        sending.deliveries_recover()
+        recovered = sending.deliveries_recover()
         _send(organization)
 
+    assert recovered["uncertain"] == 1 and recovered["requeued"] == 1
     first.refresh_from_db()
     assert first.status == DeliveryStatus.UNCERTAIN
-    assert sorted(outgoing.membership.pk for outgoing in email.sent) == sorted(
-        m.pk for m in members[1:]
-    )
+    got = sorted(outgoing.membership.pk for outgoing in email.sent)
+    assert got == sorted(m.pk for m in members if m.pk != first.membership_id)
+    assert Delivery.objects.filter(status=DeliveryStatus.SENT).count() == 3
 
 
 def test_turning_a_category_off_in_the_app_files_its_notifications_as_read(

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import timedelta
 
 from django.conf import settings
@@ -48,17 +49,25 @@ def _feed_url() -> str:
 
 
 def _item(post: Post, membership_id: int | None) -> Item:
-    actions: tuple[Action, ...] = ()
-    if membership_id is not None:
-        link = share_link_for(membership_id=membership_id, post_id=post.pk)
-        actions = (Action(_("Open to share"), link),)
-    return Item(
-        title=post.title,
-        text=excerpt(post),
-        url=post_url(post),
-        image_url=image_url(post),
-        actions=actions,
-    )
+    """The post as an item, with this member's share link (the rest read once per post)."""
+    base = _item_base(post)
+    if membership_id is None:
+        return base
+    link = share_link_for(membership_id=membership_id, post_id=post.pk)
+    return replace(base, actions=(Action(_("Open to share"), link),))
+
+
+def _item_base(post: Post) -> Item:
+    cached: Item | None = getattr(post, "_reach_item", None)
+    if cached is None:
+        cached = Item(
+            title=post.title,
+            text=excerpt(post),
+            url=post_url(post),
+            image_url=image_url(post),
+        )
+        post._reach_item = cached  # type: ignore[attr-defined]
+    return cached
 
 
 def _organization(dispatch: Dispatch) -> Organization:

@@ -26,10 +26,10 @@ MONDAY_NINE_BERLIN = datetime.datetime(2026, 12, 7, 8, 0, tzinfo=datetime.UTC)
 
 
 def test_a_weekly_digest_arrives_by_email_and_its_link_opens_the_share_dialog(
-    smtp: SmtpServer,
+    smtp: SmtpServer,  # noqa: F811
     organization: Organization,
     client: Any,
-    settings: Any,  # noqa: F811
+    settings: Any,
 ) -> None:
     settings.TIME_ZONE = "Europe/Berlin"
     member = joined(organization, user__email="emma@acme.test")
