@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import lru_cache
 
 from django.conf import settings
 from django.core import signing
@@ -50,7 +51,15 @@ def share_link(membership: Membership, post: Post, network: str = "") -> str:
 
 def share_link_for(*, membership_id: int, post_id: int, network: str = "") -> str:
     token = share_token(membership_id=membership_id, post_id=post_id, network=network)
-    return settings.SITE_URL + reverse("reach_share", args=[token])
+    before, after = _share_path()
+    return f"{settings.SITE_URL}{before}{token}{after}"
+
+
+@lru_cache(maxsize=1)
+def _share_path() -> tuple[str, str]:
+    """The share link's path around its token, reversed once (a digest holds thousands)."""
+    before, after = reverse("reach_share", args=["TOKEN"]).split("TOKEN")
+    return before, after
 
 
 def share_link_read(token: str) -> ShareLink:
@@ -69,3 +78,40 @@ def share_link_read(token: str) -> ShareLink:
     if not isinstance(network, str):
         raise LinkInvalid
     return ShareLink(membership_id=membership_id, post_id=post_id, network=network)
+
+
+# Pictures in messages: a mail client, Slack or Teams loads the post's preview thumbnail
+# without signing in, so the address carries its own key. It names the organization and
+# the post (another organization's post cannot be reached by editing it) and lasts 30 days.
+IMAGE_SALT = "chorus.reach.post-image"
+IMAGE_MAX_AGE = timedelta(days=30)
+
+
+@dataclass(frozen=True)
+class ImageLink:
+    organization_id: int
+    post_id: int
+
+
+def image_token(*, organization_id: int, post_id: int) -> str:
+    return signing.dumps({"o": organization_id, "p": post_id}, salt=IMAGE_SALT)
+
+
+def image_link(post: Post) -> str:
+    """The absolute, public address of the post's preview thumbnail for 30 days."""
+    token = image_token(organization_id=post.organization_id, post_id=post.pk)
+    return settings.SITE_URL + reverse("reach_image", args=[token])
+
+
+def image_link_read(token: str) -> ImageLink | None:
+    """What a token names; None when it is altered or older than 30 days."""
+    try:
+        payload = signing.loads(token, salt=IMAGE_SALT, max_age=IMAGE_MAX_AGE)
+    except signing.BadSignature:  # SignatureExpired too
+        return None
+    if not isinstance(payload, dict):
+        return None
+    organization_id, post_id = payload.get("o"), payload.get("p")
+    if not isinstance(organization_id, int) or not isinstance(post_id, int):
+        return None
+    return ImageLink(organization_id=organization_id, post_id=post_id)

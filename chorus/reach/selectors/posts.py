@@ -13,6 +13,7 @@ from django.utils.text import Truncator
 from chorus.accounts.models import Organization
 from chorus.content.models import Post, PostState
 from chorus.networks.registry import CHANNELS
+from chorus.reach.links import image_link
 from chorus.sharing.compose import suggested_caption
 
 # Enough candidates for a digest of eight even when members shared many of them.
@@ -56,10 +57,11 @@ def excerpt(post: Post) -> str:
 
 
 def image_url(post: Post) -> str:
+    """The post's thumbnail at a signed public address (mail clients, Slack and Teams load
+    it without signing in), or "" for a post without one."""
     if not post.preview_thumbnail:
         return ""
-    path = reverse("post_preview_thumbnail", args=[post.pk])
-    return f"{settings.SITE_URL}{path}?v={post.preview_image_version}"
+    return image_link(post)
 
 
 def post_url(post: Post) -> str:
