@@ -306,6 +306,8 @@ def _actions(request: MemberRequest, post: Post) -> dict[str, Any]:
         "own_post_in_review": approver and state == PostState.IN_REVIEW and own,
         "can_publish": curator and state == PostState.APPROVED,
         "can_archive": curator and state in post_services.APPROVED_STATES,
+        # Announcing (reach) tells members about a post they can share now.
+        "can_announce": curator and state == PostState.LIVE and window.outcome == "now",
     }
 
 
