@@ -294,8 +294,9 @@ def run(members: int, database_url: str, directory: str) -> Report:
             Check("memory flat", peak - early < 100, f"+{peak - early:.0f} MB after 10%"),
         ],
         notes=[
-            f"Claimed batches hold {BATCH}; what the killed worker had claimed is UNCERTAIN "
-            "(it may have gone), never sent again.",
+            f"A sender claims {BATCH} deliveries at a time and hands them to the channel 25 "
+            "at a time: what the killed worker had handed over is UNCERTAIN (it may have "
+            "gone) and never sent again; what it had only claimed is sent by the next run.",
         ],
     )
 
