@@ -4,9 +4,10 @@
 // section's data-* attributes, in the member's language.
 (function () {
   const section = document.getElementById("push-allow");
+  const offer = document.getElementById("push-allow-offer");
   const button = document.getElementById("push-allow-button");
   const status = document.getElementById("push-status");
-  if (!section || !button || !status) return;
+  if (!section || !offer || !button || !status) return;
   const words = section.dataset;
 
   function say(text) {
@@ -116,7 +117,7 @@
     if (known) {
       say(words.on);
     } else {
-      button.hidden = false;
+      offer.hidden = false;
     }
   }
 
