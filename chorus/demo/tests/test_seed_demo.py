@@ -210,6 +210,20 @@ def check_the_care_desk_has_an_inbox_an_approval_and_reports() -> None:
     assert "Customer care certification" in me.content.decode()
 
 
+def check_the_delivery_log_and_the_nudges_have_weeks_behind_them() -> None:
+    admin = _as("admin@acme.example")
+    log = admin.get(reverse("delivery_log"))
+    assert log.status_code == 200
+    body = log.content.decode()
+    assert "new posts to share this week" in body
+    assert "550 5.1.1 mailbox unavailable" in body
+    nudges = admin.get(reverse("reach_nudges"))
+    assert nudges.status_code == 200
+    settings_page = _as(MAYA).get(reverse("notification_preferences"))
+    assert settings_page.status_code == 200
+    assert 'value="Europe/Berlin"' in settings_page.content.decode()
+
+
 def test_the_demo_has_something_true_on_every_page_a_buyer_opens(db: None) -> None:
     output = StringIO()
     call_command("seed_demo", stdout=output)
@@ -224,3 +238,4 @@ def test_the_demo_has_something_true_on_every_page_a_buyer_opens(db: None) -> No
     check_work_waits_for_the_approver_and_the_curator()
     check_posts_and_shares_are_in_every_state()
     check_the_care_desk_has_an_inbox_an_approval_and_reports()
+    check_the_delivery_log_and_the_nudges_have_weeks_behind_them()

@@ -22,8 +22,10 @@ from chorus.core.tenancy import across_organizations, in_organization, runs_in_n
 from chorus.demo import activity
 from chorus.demo.care import care_add
 from chorus.demo.posts import posts_create
+from chorus.demo.reach import reach_add
 from chorus.gamification.models import Badge, Challenge
 from chorus.gamification.services.badges import badges_add_suggested
+from chorus.notifications.models import Dispatch
 from chorus.sharing.models import Share
 
 DEMO_PASSWORD = os.getenv("DEMO_PASSWORD", "chorus-demo")
@@ -180,6 +182,8 @@ class Command(BaseCommand):
                 maya=maya,
                 sofia=member[SOFIA],
             )
+        if not Dispatch.objects.filter(organization=acme).exists():
+            reach_add(organization=acme, maya=maya)
         if history:
             activity.notifications_tidy(organization=acme)
 
