@@ -61,7 +61,10 @@ def push_endpoint_clean(endpoint: str) -> str:
     """The endpoint, if Chorus may send to it; ValidationError saying why not otherwise."""
     endpoint = (endpoint or "").strip()
     validate_web_url(endpoint)
-    url = httpx.URL(endpoint)
+    try:
+        url = httpx.URL(endpoint)
+    except (httpx.InvalidURL, ValueError):
+        raise ValidationError(_("This is not a valid web address."), code="invalid") from None
     host = url.host.lower().rstrip(".")
     # Tests run a push service on loopback (and only when they allow loopback explicitly).
     if settings.HTTP_ALLOW_LOOPBACK and _is_loopback(host):

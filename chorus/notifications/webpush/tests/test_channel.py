@@ -296,6 +296,7 @@ def test_a_private_endpoint_is_refused_when_loopback_is_not_allowed(employee, se
         "https://fcm.googleapis.com.evil.example/fcm/send/abc",
         "javascript:alert(1)",
         "https://user:secret@fcm.googleapis.com/fcm/send/abc",
+        "https://xn--zz.fcm.googleapis.com/fcm/send/abc",
         "",
     ],
 )
