@@ -10,7 +10,7 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, pgettext_lazy
+from django.utils.translation import gettext_lazy, ngettext, pgettext_lazy
 
 from chorus.accounts.access import MemberRequest, role_required
 from chorus.accounts.models import Group
@@ -91,7 +91,12 @@ def post_announce_view(request: MemberRequest, post_id: int) -> HttpResponse:
         else:
             messages.success(
                 request,
-                _("The announcement is on its way to %(count)s members.") % {"count": reach},
+                ngettext(
+                    "The announcement is on its way to %(count)s member.",
+                    "The announcement is on its way to %(count)s members.",
+                    reach or 0,
+                )
+                % {"count": reach},
             )
         return redirect("reach_announce", post_id=post.pk)
     return render(
