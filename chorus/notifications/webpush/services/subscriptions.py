@@ -63,9 +63,10 @@ def push_endpoint_clean(endpoint: str) -> str:
     validate_web_url(endpoint)
     try:
         url = httpx.URL(endpoint)
+        # The host is decoded (IDNA) when it is read, and a broken label fails there.
+        host = url.host.lower().rstrip(".")
     except (httpx.InvalidURL, ValueError):
         raise ValidationError(_("This is not a valid web address."), code="invalid") from None
-    host = url.host.lower().rstrip(".")
     # Tests run a push service on loopback (and only when they allow loopback explicitly).
     if settings.HTTP_ALLOW_LOOPBACK and _is_loopback(host):
         return endpoint
