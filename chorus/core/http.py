@@ -153,9 +153,11 @@ def check_url(url: str) -> httpx.URL:
     """The URL, if it is an absolute http(s) URL with a host; RefusedAddress otherwise."""
     try:
         parsed = httpx.URL(url)
+        # The host is decoded on first reading: a broken IDNA label ("xn--zz") raises here.
+        host = parsed.host
     except (httpx.InvalidURL, TypeError, ValueError) as error:
         raise RefusedAddress("not a valid web address") from error
-    if parsed.scheme not in ("http", "https") or not parsed.host:
+    if parsed.scheme not in ("http", "https") or not host:
         raise RefusedAddress("only http and https addresses can be fetched")
     if parsed.userinfo:
         raise RefusedAddress("addresses with a user name or password are not fetched")

@@ -286,3 +286,10 @@ def test_slow_server_times_out():
             fetch(f"http://127.0.0.1:{port}/", allow_loopback=True, timeout=0.5)
     finally:
         listener.close()
+
+
+def test_a_broken_internationalised_host_is_refused_in_words() -> None:
+    from chorus.core.http import RefusedAddress, check_url
+
+    with pytest.raises(RefusedAddress, match="not a valid web address"):
+        check_url("https://xn--zz.example/")
