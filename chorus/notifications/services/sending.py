@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
+from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
@@ -323,25 +324,26 @@ def _send_members(
 
 
 def _record_all(items: list[tuple[Delivery, Message]], outcomes: list[Outcome]) -> None:
-    """Write the outcomes: what was sent in one UPDATE, the rest one by one (rare)."""
+    """Write the outcomes: what was sent in two UPDATEs (its fixed fields, then the subject
+    and remote id of each), the rest one by one (rare)."""
     now = timezone.now()
     sent: list[Delivery] = []
     for (delivery, message), outcome in zip(items, outcomes, strict=True):
         if outcome.status == OutcomeStatus.SENT:
             delivery.subject = message.subject[:300]
-            delivery.attempts += 1
             delivery.remote_id = outcome.remote_id[:200]
+            delivery.attempts += 1
             delivery.sent_at = now
             delivery.status = DeliveryStatus.SENT
-            delivery.error = ""
-            delivery.claim = ""
+            delivery.error = delivery.claim = ""
             sent.append(delivery)
         else:
             _record(delivery, message, outcome)
     if sent:
-        Delivery.objects.bulk_update(
-            sent, ["subject", "attempts", "remote_id", "sent_at", "status", "error", "claim"]
+        Delivery.objects.filter(pk__in=[delivery.pk for delivery in sent]).update(
+            status=DeliveryStatus.SENT, sent_at=now, error="", claim="", attempts=F("attempts") + 1
         )
+        Delivery.objects.bulk_update(sent, ["subject", "remote_id"])
 
 
 def _in_app_send(items: list[tuple[Delivery, Message]]) -> list[Outcome]:
