@@ -229,11 +229,17 @@ def _personal(message: Message, delivery: Delivery) -> Message:
     from dataclasses import replace
 
     assert delivery.membership is not None
+    # A test the admin asked for is not a list anyone subscribed to: nothing to stop.
+    link = (
+        ""
+        if delivery.category == Category.TEST
+        else unsubscribe_url(
+            membership=delivery.membership, category=delivery.category, channel=delivery.channel
+        )
+    )
     return replace(
         message,
-        unsubscribe_url=unsubscribe_url(
-            membership=delivery.membership, category=delivery.category, channel=delivery.channel
-        ),
+        unsubscribe_url=link,
         preferences_url=settings.SITE_URL + reverse("notification_preferences"),
     )
 
