@@ -409,6 +409,7 @@ def _sections(membership: Any, points: bool) -> list[Section]:
                 "send",
                 (
                     "reach_channel",
+                    "reach_nudges",
                     "delivery_log",
                     "slack_manage",
                     "slack_install",
@@ -417,7 +418,6 @@ def _sections(membership: Any, points: bool) -> list[Section]:
                     "teams_",
                 ),
             ),
-            Item(pgettext_lazy("navigation", "Nudges"), "reach_nudges", "bell"),
             Item(pgettext_lazy("navigation", "Audit log"), "audit_log", "scroll-text"),
             Item(
                 pgettext_lazy("navigation", "Organization"),
