@@ -38,9 +38,12 @@ from chorus.gamification.api.points import router as gamification_points_router
 from chorus.gamification.api.rewards import router as gamification_rewards_router
 from chorus.links.api.links import router as links_router
 from chorus.links.api.visitors import router as link_visitors_router
+from chorus.notifications.api.deliveries import router as deliveries_router
 from chorus.notifications.api.notifications import router as notifications_router
 from chorus.notifications.api.preferences import router as notification_preferences_router
 from chorus.notifications.webpush.api.subscriptions import router as push_subscriptions_router
+from chorus.reach.api.announce import router as reach_announce_router
+from chorus.reach.api.nudges import router as reach_nudges_router
 from chorus.sharing.api.connections import router as connections_router
 from chorus.sharing.api.extension import router as extension_router
 from chorus.sharing.api.network_settings import router as network_settings_router
@@ -85,6 +88,9 @@ api.add_router("/", suggestions_router)
 api.add_router("/", notifications_router)
 api.add_router("/", notification_preferences_router)
 api.add_router("/", push_subscriptions_router)
+api.add_router("/", deliveries_router)
+api.add_router("/", reach_announce_router)
+api.add_router("/", reach_nudges_router)
 api.add_router("/", links_router)
 api.add_router("/", link_visitors_router)
 api.add_router("/", shares_router)
