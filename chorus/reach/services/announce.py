@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from chorus.accounts.models import Group, ProgramStatus, User
@@ -13,7 +13,7 @@ from chorus.content.selectors.posts import post_audience
 from chorus.core.audit import audit_record
 from chorus.notifications.messages import Category
 from chorus.notifications.models import Dispatch
-from chorus.notifications.services.delivery import dispatch_create, dispatch_fan_out
+from chorus.notifications.services.delivery import dispatch_fan_out
 
 
 class AlreadyAnnounced(Exception):
@@ -49,16 +49,22 @@ def post_announce(
         if Dispatch.objects.filter(organization=post.organization, key=key).exists():
             raise AlreadyAnnounced
         group_ids = sorted(group.pk for group in groups)
-        dispatch = dispatch_create(
-            organization=post.organization,
-            category=Category.ANNOUNCEMENT,
-            key=key,
-            composer="announcement",
-            params={"post_id": post.pk},
-            created_by=actor,
-            channels=sorted(channels),
-            audience={"groups": group_ids} if group_ids else {},
-        )
+        try:
+            # Created here or not at all: of two announcements at the same moment, the
+            # unique key lets one through and refuses the other (no second audit, no fan-out).
+            with transaction.atomic():
+                dispatch = Dispatch.objects.create(
+                    organization=post.organization,
+                    category=Category.ANNOUNCEMENT,
+                    key=key,
+                    composer="announcement",
+                    params={"post_id": post.pk},
+                    created_by=actor,
+                    channels=sorted(channels),
+                    audience={"groups": group_ids} if group_ids else {},
+                )
+        except IntegrityError as error:
+            raise AlreadyAnnounced from error
         audit_record(
             organization=post.organization,
             actor=actor,
