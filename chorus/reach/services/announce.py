@@ -14,6 +14,8 @@ from chorus.core.audit import audit_record
 from chorus.notifications.messages import Category
 from chorus.notifications.models import Dispatch
 from chorus.notifications.services.delivery import dispatch_fan_out
+from chorus.sharing.models import Share
+from chorus.sharing.selectors.shares import SHARED_STATUSES
 
 
 class AlreadyAnnounced(Exception):
@@ -26,8 +28,10 @@ def announcement_key(post: Post) -> str:
 
 def announcement_reach(*, post: Post, groups: Collection[Group]) -> int:
     """How many program members the announcement would be for: the post's audience, within
-    the chosen groups (any of them), or all of it when no group is chosen."""
-    members = post_audience(post).filter(program_status=ProgramStatus.JOINED)
+    the chosen groups (any of them), or all of it when no group is chosen, less those who
+    shared it already (they are not told about it again)."""
+    shared = Share.objects.filter(post=post, status__in=SHARED_STATUSES).values("membership_id")
+    members = post_audience(post).filter(program_status=ProgramStatus.JOINED).exclude(pk__in=shared)
     if groups:
         in_groups = Group.members.through.objects.filter(
             group_id__in=[group.pk for group in groups]

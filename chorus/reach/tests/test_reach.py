@@ -162,6 +162,19 @@ def test_a_curator_sees_the_reach_then_announces_once_a_day(
     assert AuditEvent.objects.filter(action="reach.post_announced").count() == 1
 
 
+def test_members_who_shared_the_post_already_are_not_counted_or_told(
+    organization: Organization,
+) -> None:
+    from chorus.reach.services.announce import announcement_reach
+
+    post = _live(organization)
+    sharer = joined(organization)
+    joined(organization)
+    ShareFactory(post=post, membership=sharer, status=ShareStatus.OPENED)
+
+    assert announcement_reach(post=post, groups=[]) == 1
+
+
 def test_only_curators_and_admins_announce_and_a_foreign_post_is_not_found(
     client: Any, organization: Organization
 ) -> None:
