@@ -1,8 +1,8 @@
 """Which members' digests are due, queued once per member and period.
 
-Every quarter of an hour: a member whose digest time passed in their own time zone in
-this period (today for a daily digest, this ISO week for a weekly one) and who has no
-delivery for the period yet is queued under the period's dispatch
+Every quarter of an hour: a member whose digest time came in their own time zone (in the
+last twelve hours) in this period (today for a daily digest, this ISO week for a weekly
+one) and who has no delivery for the period yet is queued under the period's dispatch
 (``digest:weekly:2026-W49``, ``digest:daily:2026-12-07``). Members are read a thousand at
 a time with their preferences in the same query; the engine's unique delivery per
 (key, channel, member) makes a repeated run harmless.
@@ -23,12 +23,17 @@ from chorus.notifications.services.delivery import dispatch_create, dispatch_enq
 
 BATCH = 1000
 DEFAULTS = DeliveryPreference()
+# How late a digest may still go (the scheduler was down, a worker was busy). Later than
+# this, the period is skipped: a member who joins on a Sunday waits for Monday's digest
+# rather than getting last week's at once.
+LATE = datetime.timedelta(hours=12)
 
 
 def digest_period(
     *, frequency: str, weekday: int, at: datetime.time, time_zone: str, now: datetime.datetime
 ) -> str | None:
-    """The period key when the member's digest time in this period has passed, else None."""
+    """The period key when the member's digest time in this period has come (and is not
+    more than `LATE` ago), else None."""
     local = now.astimezone(zone(time_zone))
     if frequency == DigestFrequency.DAILY:
         day = local.date()
@@ -40,7 +45,7 @@ def digest_period(
     else:
         return None
     due = datetime.datetime.combine(day, at).replace(tzinfo=local.tzinfo)
-    return key if local >= due else None
+    return key if due <= local < due + LATE else None
 
 
 def digests_queue_due(*, organization: Organization, now: datetime.datetime | None = None) -> int:

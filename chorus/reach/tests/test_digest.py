@@ -191,3 +191,17 @@ def test_a_member_who_turned_the_digest_off_gets_none(organization: Organization
     _prefers(member, digest_frequency=DigestFrequency.OFF)
     with time_machine.travel(MONDAY_NINE_BERLIN, tick=False):
         assert digests_queue_due(organization=organization) == 0
+
+
+def test_a_digest_is_not_sent_days_late_to_someone_who_joined_after_its_time(
+    organization: Organization,
+) -> None:
+    member = joined(organization)  # the defaults: weekly, Monday 09:00, site time zone
+    sunday = MONDAY_NINE_BERLIN + datetime.timedelta(days=6)
+    with time_machine.travel(sunday, tick=False):
+        _live(organization, days_ago=0.1)
+        assert digests_queue_due(organization=organization) == 0
+    with time_machine.travel(MONDAY_NINE_BERLIN + datetime.timedelta(days=7, hours=3)):
+        assert digests_queue_due(organization=organization) == 1  # the next Monday, 3 h late
+    assert Dispatch.objects.get().key == "digest:weekly:2026-W51"
+    assert member.deliveries.count() == 1
