@@ -16,6 +16,8 @@ import time
 import typing
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 
 import httpcore
 import httpx
@@ -254,3 +256,22 @@ def _connect_reason(error: Exception) -> str:
 def _short(error: Exception) -> str:
     text = str(error) or type(error).__name__
     return text[:120]
+
+
+def retry_after_seconds(value: str, *, longest: int) -> int | None:
+    """Seconds to wait from a Retry-After header (a number of seconds or an HTTP date),
+    at least 1 and at most ``longest``; None when the header is absent or unreadable."""
+    value = value.strip()
+    if not value:
+        return None
+    if value.isdigit():
+        seconds = int(value)
+    else:
+        try:
+            moment = parsedate_to_datetime(value)
+        except (TypeError, ValueError, IndexError):
+            return None
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=UTC)
+        seconds = int((moment - datetime.now(UTC)).total_seconds())
+    return max(1, min(seconds, longest))

@@ -17,15 +17,13 @@ from __future__ import annotations
 import ipaddress
 import json
 import re
-from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
 from typing import Any
 
 import httpx
 from django.conf import settings
 from django.utils.translation import gettext as _
 
-from chorus.core.http import RefusedAddress, SafeTransport, check_url
+from chorus.core.http import RefusedAddress, SafeTransport, check_url, retry_after_seconds
 from chorus.notifications.channels import Outcome
 from chorus.notifications.teams.render import payload_bytes
 
@@ -122,21 +120,7 @@ def outcome_for(status: int, headers: httpx.Headers, detail: str = "") -> Outcom
 
 
 def retry_after(value: str) -> int | None:
-    """Seconds to wait from a Retry-After header (seconds or an HTTP date), within reason."""
-    value = value.strip()
-    if not value:
-        return None
-    if value.isdigit():
-        seconds = int(value)
-    else:
-        try:
-            moment = parsedate_to_datetime(value)
-        except (TypeError, ValueError, IndexError):
-            return None
-        if moment.tzinfo is None:
-            moment = moment.replace(tzinfo=UTC)
-        seconds = int((moment - datetime.now(UTC)).total_seconds())
-    return max(1, min(seconds, MAX_RETRY_AFTER))
+    return retry_after_seconds(value, longest=MAX_RETRY_AFTER)
 
 
 def _detail(response: httpx.Response) -> str:

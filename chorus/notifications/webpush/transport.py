@@ -15,8 +15,6 @@ from __future__ import annotations
 import base64
 import time
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
@@ -26,7 +24,7 @@ from django.conf import settings
 from py_vapid import Vapid02  # type: ignore[import-untyped]
 from pywebpush import WebPusher, WebPushException  # type: ignore[import-untyped]
 
-from chorus.core.http import RefusedAddress, SafeTransport, check_url
+from chorus.core.http import RefusedAddress, SafeTransport, check_url, retry_after_seconds
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -227,18 +225,4 @@ def _read_some(response: httpx.Response) -> str:
 
 
 def retry_after(value: str) -> int | None:
-    """Seconds from a Retry-After header: a number of seconds or an HTTP date."""
-    value = value.strip()
-    if not value:
-        return None
-    if value.isdigit():
-        seconds = int(value)
-    else:
-        try:
-            when = parsedate_to_datetime(value)
-        except (TypeError, ValueError, IndexError):
-            return None
-        if when.tzinfo is None:
-            when = when.replace(tzinfo=UTC)
-        seconds = int((when - datetime.now(UTC)).total_seconds())
-    return max(1, min(seconds, MAX_RETRY_AFTER))
+    return retry_after_seconds(value, longest=MAX_RETRY_AFTER)
