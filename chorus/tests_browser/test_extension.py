@@ -130,32 +130,29 @@ def watch(page: Any, errors: list[str]) -> None:
 
 
 @pytest.fixture
-def extension(extension_dir: Path, tmp_path: Path) -> Iterator[Extension]:
-    from playwright.sync_api import sync_playwright
-
+def extension(playwright: Any, extension_dir: Path, tmp_path: Path) -> Iterator[Extension]:
     args = [
         *(arg for arg in CHROMIUM_ARGS if not arg.startswith("--headless")),
         f"--disable-extensions-except={extension_dir}",
         f"--load-extension={extension_dir}",
     ]
-    with sync_playwright() as playwright:
-        context = playwright.chromium.launch_persistent_context(
-            str(tmp_path / "profile"),
-            executable_path=CHROMIUM,
-            headless=True,
-            args=args,
-            viewport={"width": 390, "height": 844},
-        )
-        worker = (
-            context.service_workers[0]
-            if context.service_workers
-            else context.wait_for_event("serviceworker")
-        )
-        extension_id = worker.url.split("/")[2]
-        errors: list[str] = []
-        yield Extension(context, extension_id, worker, errors)
-        context.close()
-        assert errors == [], errors
+    context = playwright.chromium.launch_persistent_context(
+        str(tmp_path / "profile"),
+        executable_path=CHROMIUM,
+        headless=True,
+        args=args,
+        viewport={"width": 390, "height": 844},
+    )
+    worker = (
+        context.service_workers[0]
+        if context.service_workers
+        else context.wait_for_event("serviceworker")
+    )
+    extension_id = worker.url.split("/")[2]
+    errors: list[str] = []
+    yield Extension(context, extension_id, worker, errors)
+    context.close()
+    assert errors == [], errors
 
 
 @pytest.fixture
