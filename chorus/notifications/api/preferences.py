@@ -23,6 +23,19 @@ from chorus.notifications.services import preferences as services
 
 router = Router(tags=["notifications"])
 
+# Times of day travel as "HH:MM" in the member's time zone (JSON Schema's "time" format
+# wants an offset, which a time in the member's own zone has not).
+CLOCK = r"^([01][0-9]|2[0-3]):[0-5][0-9]$"
+
+
+def _clock(value: datetime.time) -> str:
+    return value.strftime("%H:%M")
+
+
+def _parse_clock(value: str) -> datetime.time:
+    hours, minutes = value.split(":")
+    return datetime.time(int(hours), int(minutes))
+
 
 class DeliveryPreferencesOut(Schema):
     everything_off: bool
@@ -32,11 +45,11 @@ class DeliveryPreferencesOut(Schema):
     allowed: dict[str, list[str]] = Field(description="The channels each category may use.")
     digest_frequency: Literal["off", "daily", "weekly"]
     digest_weekday: int = Field(description="0 is Monday.")
-    digest_time: datetime.time
+    digest_time: str = Field(description="HH:MM in `time_zone`", pattern=CLOCK)
     time_zone: str
     quiet_hours: bool
-    quiet_start: datetime.time
-    quiet_end: datetime.time
+    quiet_start: str = Field(description="HH:MM in `time_zone`", pattern=CLOCK)
+    quiet_end: str = Field(description="HH:MM in `time_zone`", pattern=CLOCK)
     daily_cap: int
 
 
@@ -48,11 +61,11 @@ class DeliveryPreferencesIn(Input):
     )
     digest_frequency: Literal["off", "daily", "weekly"] = "weekly"
     digest_weekday: int = Field(0, ge=0, le=6)
-    digest_time: datetime.time = datetime.time(9, 0)
+    digest_time: str = Field("09:00", description="HH:MM in `time_zone`", pattern=CLOCK)
     time_zone: str = Field("", max_length=64)
     quiet_hours: bool = True
-    quiet_start: datetime.time = datetime.time(20, 0)
-    quiet_end: datetime.time = datetime.time(8, 0)
+    quiet_start: str = Field("20:00", description="HH:MM in `time_zone`", pattern=CLOCK)
+    quiet_end: str = Field("08:00", description="HH:MM in `time_zone`", pattern=CLOCK)
     daily_cap: int = Field(3, ge=1, le=20)
 
     @field_validator("time_zone")
@@ -88,11 +101,11 @@ def _out(preference: DeliveryPreference) -> DeliveryPreferencesOut:
         allowed={category: list(allowed_channels(category)) for category in MEMBER_CATEGORIES},
         digest_frequency=preference.digest_frequency,  # type: ignore[arg-type]
         digest_weekday=preference.digest_weekday,
-        digest_time=preference.digest_time,
+        digest_time=_clock(preference.digest_time),
         time_zone=preference.time_zone,
         quiet_hours=preference.quiet_hours,
-        quiet_start=preference.quiet_start,
-        quiet_end=preference.quiet_end,
+        quiet_start=_clock(preference.quiet_start),
+        quiet_end=_clock(preference.quiet_end),
         daily_cap=preference.daily_cap,
     )
 
@@ -129,11 +142,11 @@ def preferences_put(request: HttpRequest, payload: DeliveryPreferencesIn) -> Del
         everything_off=payload.everything_off,
         digest_frequency=payload.digest_frequency,
         digest_weekday=payload.digest_weekday,
-        digest_time=payload.digest_time,
+        digest_time=_parse_clock(payload.digest_time),
         time_zone=payload.time_zone,
         quiet_hours=payload.quiet_hours,
-        quiet_start=payload.quiet_start,
-        quiet_end=payload.quiet_end,
+        quiet_start=_parse_clock(payload.quiet_start),
+        quiet_end=_parse_clock(payload.quiet_end),
         daily_cap=payload.daily_cap,
     )
     return _out(preference)

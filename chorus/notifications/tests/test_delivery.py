@@ -395,6 +395,9 @@ def test_the_api_reads_and_changes_preferences_and_refuses_nonsense(
     current = employee_client.get(url).json()
     assert current["channels"]["digest"] == ["email"]
     assert current["digest_frequency"] == "weekly"
+    assert (current["digest_time"], current["quiet_start"]) == ("09:00", "20:00")
+    late = employee_client.put(url, {"quiet_end": "25:00"}, content_type="application/json")
+    assert late.status_code == 422
 
     refused = employee_client.put(
         url, {"channels": {"digest": ["push"]}}, content_type="application/json"
@@ -407,7 +410,12 @@ def test_the_api_reads_and_changes_preferences_and_refuses_nonsense(
 
     changed = employee_client.put(
         url,
-        {"channels": {"shares": ["email"]}, "daily_cap": 1, "time_zone": "Asia/Tokyo"},
+        {
+            "channels": {"shares": ["email"]},
+            "daily_cap": 1,
+            "time_zone": "Asia/Tokyo",
+            "digest_time": "07:45",
+        },
         content_type="application/json",
     )
     assert changed.status_code == 200
@@ -415,3 +423,5 @@ def test_the_api_reads_and_changes_preferences_and_refuses_nonsense(
     assert changed.json()["channels"]["digest"] == ["email"]
     preference = DeliveryPreference.objects.get(membership=employee)
     assert preference.daily_cap == 1 and preference.time_zone == "Asia/Tokyo"
+    assert preference.digest_time == datetime.time(7, 45)
+    assert changed.json()["digest_time"] == "07:45"
