@@ -122,6 +122,9 @@ INSTALLED_APPS = [
     "chorus.training",
     "chorus.reach",
     "chorus.care",
+    "chorus.surveys",
+    "chorus.community",
+    "chorus.pilot",
     "chorus.demo",
 ]
 

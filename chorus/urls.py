@@ -21,6 +21,9 @@ urlpatterns = [
     path("", include("chorus.training.urls")),
     path("", include("chorus.care.urls")),
     path("", include("chorus.reach.urls")),
+    path("", include("chorus.surveys.urls")),
+    path("", include("chorus.community.urls")),
+    path("", include("chorus.pilot.urls")),
     path("accounts/", include("allauth.urls")),
     # The language picker on the signed-out pages (set_language, a POST with CSRF).
     path("i18n/", include("django.conf.urls.i18n")),

@@ -12,6 +12,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from chorus.accounts.models import (
+    CREATABLE_GROUP_KINDS,
     Group,
     GroupKind,
     Membership,
@@ -114,7 +115,9 @@ class MemberGroupsForm(forms.Form):
 
 class GroupCreateForm(forms.Form):
     kind = forms.ChoiceField(
-        label=_("Kind"), choices=GroupKind.choices, initial=GroupKind.DEPARTMENT
+        label=_("Kind"),
+        choices=[(kind.value, kind.label) for kind in CREATABLE_GROUP_KINDS],
+        initial=GroupKind.DEPARTMENT,
     )
     name = forms.CharField(label=_("Name"), max_length=100)
     description = forms.CharField(label=_("Description"), max_length=300, required=False)

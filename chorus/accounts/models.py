@@ -185,6 +185,19 @@ class GroupKind(models.TextChoices):
     LANGUAGE = "language", _("Language")
     # Translators: a group kind (any set of people, not a department, region or language).
     CUSTOM = "custom", _("Custom")
+    # The few volunteers a program starts with (one such group per organization, kept by
+    # the pilot app): posts can reach them first, and the dashboard compares them.
+    PILOT = "pilot", _("Pilot cohort")
+
+
+# The kinds an admin creates on the groups page or through the API; the pilot cohort is
+# made and filled by the pilot app (its members are volunteers who accepted).
+CREATABLE_GROUP_KINDS = [
+    GroupKind.DEPARTMENT,
+    GroupKind.REGION,
+    GroupKind.LANGUAGE,
+    GroupKind.CUSTOM,
+]
 
 
 class Group(TenantModel):
@@ -210,11 +223,24 @@ class ConsentAction(models.TextChoices):
     LEFT = "left", _("Left the program")
 
 
+class LeaveReason(models.TextChoices):
+    """Why a member left, if they chose to say (never asked twice, never required)."""
+
+    NO_TIME = "no_time", _("I don't have the time")
+    NOT_COMFORTABLE = "not_comfortable", _("I'm not comfortable posting about work")
+    NOT_RELEVANT = "not_relevant", _("The posts aren't relevant to my network")
+    PRESSURED = "pressured", _("I felt pressured to share")
+    PRIVACY = "privacy", _("I want to keep my accounts private")
+    OTHER = "other", _("Another reason")
+
+
 class ProgramConsent(TenantModel):
     """Each time a member joins or leaves the program, with the terms they saw."""
 
     membership = models.ForeignKey(Membership, on_delete=models.CASCADE, related_name="consents")
     action = models.CharField(max_length=8, choices=ConsentAction.choices)
+    # On leaving, the reason the member chose to give, or blank (they need not give one).
+    reason = models.CharField(max_length=16, choices=LeaveReason.choices, blank=True)
     terms_version = models.PositiveIntegerField()
     terms_text = models.TextField()
     created_at = models.DateTimeField(default=timezone.now)

@@ -63,11 +63,12 @@ def member_join_program(*, membership: Membership, actor: User, terms_version: i
 
 
 @transaction.atomic
-def member_leave_program(*, membership: Membership, actor: User) -> Membership:
+def member_leave_program(*, membership: Membership, actor: User, reason: str = "") -> Membership:
     """The member leaves the program: nothing more is done in their name. They leave the
-    rankings, and every share waiting to go out for them is cancelled."""
+    rankings, and every share waiting to go out for them is cancelled. `reason`: the
+    `LeaveReason` they chose to give, or blank."""
     was_joined = membership.program_status == ProgramStatus.JOINED
-    program_services.program_leave(membership=membership, actor=actor)
+    program_services.program_leave(membership=membership, actor=actor, reason=reason)
     if not was_joined:
         return membership
     points_ranking_sync(membership=membership)

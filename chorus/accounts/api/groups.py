@@ -28,7 +28,9 @@ from chorus.api.schema import Error, Id, Input, PathId
 router = Router(tags=["accounts"])
 
 
-GroupKindName = Literal["department", "region", "language", "custom"]
+GroupKindName = Literal["department", "region", "language", "custom", "pilot"]
+# What an admin creates here: the pilot cohort is made and filled by the pilot app.
+CreatableGroupKindName = Literal["department", "region", "language", "custom"]
 
 
 def _members(request: HttpRequest, member_ids: list[int]) -> list[Membership]:
@@ -50,7 +52,7 @@ class GroupOut(Schema):
 
 
 class GroupIn(Input):
-    kind: GroupKindName = "custom"
+    kind: CreatableGroupKindName = "custom"
     name: str = Field(min_length=1, max_length=100)
     description: str = Field("", max_length=300)
 

@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
 from chorus.accounts.models import (
+    CREATABLE_GROUP_KINDS,
     Group,
     GroupKind,
     Membership,
@@ -30,6 +31,8 @@ def _clash_message(kind: str) -> str:
 def group_create(
     *, organization: Organization, actor: User, kind: str, name: str, description: str = ""
 ) -> Group:
+    if kind not in CREATABLE_GROUP_KINDS:
+        raise ValidationError(_("Choose a department, region, language or custom group."))
     name = " ".join(name.split())
     if not name:
         raise ValidationError(_("A group needs a name."))

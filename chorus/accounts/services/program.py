@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from chorus.accounts.models import (
     ConsentAction,
+    LeaveReason,
     Membership,
     ProgramConsent,
     ProgramStatus,
@@ -46,11 +47,14 @@ def program_join(*, membership: Membership, actor: User, terms_version: int) -> 
     return membership
 
 
-def program_leave(*, membership: Membership, actor: User) -> Membership:
+def program_leave(*, membership: Membership, actor: User, reason: str = "") -> Membership:
     """Leave the advocacy program. Everything done in the member's name must stop:
-    features check `Membership.is_advocate` before acting."""
+    features check `Membership.is_advocate` before acting. `reason` is what the member
+    chose to say about why (a `LeaveReason`), or blank: it is never required."""
     if membership.user_id != actor.pk:
         raise PermissionDenied(_("Only members themselves can leave the program."))
+    if reason and reason not in LeaveReason.values:
+        raise ValidationError(_("Choose one of the reasons listed, or none."))
     if membership.program_status != ProgramStatus.JOINED:
         return membership
     with transaction.atomic():
@@ -60,6 +64,7 @@ def program_leave(*, membership: Membership, actor: User) -> Membership:
             status=ProgramStatus.LEFT,
             consent=ConsentAction.LEFT,
             audit_action="program.left",
+            reason=reason,
         )
     return membership
 
@@ -72,6 +77,7 @@ def _status_change(
     consent: ConsentAction,
     audit_action: str,
     audit_data: dict[str, Any] | None = None,
+    reason: str = "",
 ) -> None:
     """Set the member's program status, record their consent (the
     terms as they read now) and audit it. Must run inside transaction.atomic."""
@@ -86,6 +92,7 @@ def _status_change(
         action=consent,
         terms_version=organization.program_terms_version,
         terms_text=organization.program_terms,
+        reason=reason,
         created_at=now,
     )
     audit_record(

@@ -11,10 +11,11 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from chorus.accounts.api.groups import GroupKindName
+from chorus.accounts.api.groups import CreatableGroupKindName, GroupKindName
 from chorus.accounts.api.invitations import InvitationStatusName
 from chorus.accounts.api.members import ProgramStatusName, RoleName
 from chorus.accounts.models import (
+    CREATABLE_GROUP_KINDS,
     ApiToken,
     Group,
     GroupKind,
@@ -645,6 +646,7 @@ def test_schema_literals_match_the_model_choices():
     """The API's enums are spelled out for mypy; they must follow the models."""
     assert list(get_args(RoleName)) == Role.values
     assert list(get_args(GroupKindName)) == GroupKind.values
+    assert list(get_args(CreatableGroupKindName)) == CREATABLE_GROUP_KINDS
     assert list(get_args(ProgramStatusName)) == ProgramStatus.values
     assert set(get_args(InvitationStatusName)) == {"pending", "accepted", "revoked", "expired"}
 

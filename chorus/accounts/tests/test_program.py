@@ -69,5 +69,26 @@ def test_member_leaves_and_it_is_recorded(employee_client, employee):
     assert AuditEvent.objects.filter(action="program.left").count() == 1
 
 
+def test_a_member_may_say_why_they_leave_and_need_not(employee_client, employee):
+    member_join_program(membership=employee, actor=employee.user, terms_version=1)
+    page = employee_client.get(reverse("program")).content.decode()
+    assert "I felt pressured to share" in page and "rather not say" in page
+    employee_client.post(reverse("program_leave"), {"reason": "pressured"})
+    left = ProgramConsent.objects.filter(membership=employee, action="left").get()
+    assert left.reason == "pressured"
+    member_join_program(membership=employee, actor=employee.user, terms_version=1)
+    employee_client.post(reverse("program_leave"))
+    assert ProgramConsent.objects.filter(membership=employee, action="left").first().reason == ""
+
+
+def test_a_reason_that_is_not_offered_changes_nothing(employee_client, employee):
+    member_join_program(membership=employee, actor=employee.user, terms_version=1)
+    response = employee_client.post(reverse("program_leave"), {"reason": "bored"}, follow=True)
+    assert "Choose one of the reasons listed, or none." in response.content.decode()
+    employee.refresh_from_db()
+    assert employee.program_status == ProgramStatus.JOINED
+    assert not ProgramConsent.objects.filter(membership=employee, action="left").exists()
+
+
 def test_leave_requires_post(employee_client):
     assert employee_client.get(reverse("program_leave")).status_code == 405

@@ -28,12 +28,14 @@ KIND_HEADINGS: dict[str, Promise] = {
     GroupKind.REGION: gettext_lazy("Regions"),
     GroupKind.LANGUAGE: gettext_lazy("Languages"),
     GroupKind.CUSTOM: gettext_lazy("Custom groups"),
+    GroupKind.PILOT: gettext_lazy("Pilot cohort"),
 }
 KIND_EMPTY: dict[str, Promise] = {
     GroupKind.DEPARTMENT: gettext_lazy("No department group yet."),
     GroupKind.REGION: gettext_lazy("No region group yet."),
     GroupKind.LANGUAGE: gettext_lazy("No language group yet."),
     GroupKind.CUSTOM: gettext_lazy("No custom group yet."),
+    GroupKind.PILOT: gettext_lazy("No pilot yet."),
 }
 
 

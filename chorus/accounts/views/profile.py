@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 from chorus.accounts.access import MemberRequest, member_required, signed_in
 from chorus.accounts.forms import JoinProgramForm, ProfileForm, PublicRankingForm
 from chorus.accounts.middleware import SESSION_KEY
-from chorus.accounts.models import Membership
+from chorus.accounts.models import LeaveReason, Membership
 from chorus.accounts.services import members as member_services
 from chorus.actions.members import member_join_program, member_leave_program
 from chorus.core.tenancy import across_organizations
@@ -58,14 +58,30 @@ def program(request: MemberRequest) -> HttpResponse:
         else None
     )
     return render(
-        request, "accounts/program.html", {"form": form, "consents": consents, "verdict": verdict}
+        request,
+        "accounts/program.html",
+        {
+            "form": form,
+            "consents": consents,
+            "verdict": verdict,
+            "leave_reasons": LeaveReason.choices,
+        },
     )
 
 
 @require_POST
 @member_required
 def program_leave(request: MemberRequest) -> HttpResponse:
-    member_leave_program(membership=request.membership, actor=request.user)  # type: ignore[arg-type]
+    try:
+        member_leave_program(
+            membership=request.membership,
+            actor=request.user,  # type: ignore[arg-type]
+            reason=request.POST.get("reason", ""),
+        )
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+        return redirect("program")
     messages.success(
         request,
         _("You have left the advocacy program. Nothing will be shared or done in your name."),

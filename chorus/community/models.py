@@ -1,0 +1,3 @@
+"""Community models."""
+
+from __future__ import annotations

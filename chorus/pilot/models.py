@@ -1,0 +1,3 @@
+"""Pilot models."""
+
+from __future__ import annotations

@@ -1,0 +1,3 @@
+"""Surveys models."""
+
+from __future__ import annotations
