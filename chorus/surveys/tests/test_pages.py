@@ -1,0 +1,167 @@
+"""The pages: admins create, send and read results; members answer on /surveys/<id>/."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from chorus.factories import MembershipFactory, OrganizationFactory
+from chorus.notifications.models import Notification
+from chorus.surveys.models import Answered, Measure, Question, Round, Survey, Template
+from chorus.surveys.services.surveys import survey_create
+from chorus.surveys.tests.conftest import group_of, members
+
+pytestmark = pytest.mark.django_db
+
+
+def _answer(client, person, survey, data):
+    client.force_login(person.user)
+    return client.post(reverse("surveys_answer", args=[survey.pk]), data)
+
+
+def test_admin_sends_readiness_and_results_appear_at_the_fifth(
+    admin_client, organization, admin_member, django_capture_on_commit_callbacks
+):
+    response = admin_client.post(reverse("surveys_manage"), {"template": Template.READINESS})
+    survey = Survey.objects.get()
+    assert response.status_code == 302
+    people = members(organization, 5)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin_client.post(reverse("surveys_send", args=[survey.pk]))
+    assert response.status_code == 302
+    round_ = Round.objects.get(survey=survey)
+    assert Notification.objects.filter(membership=people[0], kind="survey").exists()
+    confidence = Question.objects.get(survey=survey, measure=Measure.CONFIDENCE)
+    pilot = Question.objects.get(survey=survey, purpose_key="pilot")
+    results_url = reverse("surveys_results", args=[round_.pk])
+    for index, person in enumerate(people):
+        page = admin_client.get(results_url)
+        assert "Not enough answers yet" in page.content.decode()
+        client = admin_client.__class__()
+        response = _answer(
+            client,
+            person,
+            survey,
+            {f"q{confidence.pk}": "4", f"q{pilot.pk}": "0" if index == 0 else "1"},
+        )
+        assert response.status_code == 302
+    admin_client.force_login(admin_member.user)
+    page = admin_client.get(results_url).content.decode()
+    assert "Not enough answers yet" not in page
+    assert "5 people answered" in page
+    # The pilot question is answered by name, shown with its purpose.
+    assert "So we can invite you to the pilot" in page and str(people[0]) in page
+    csv = b"".join(
+        admin_client.get(
+            reverse("surveys_results_export", args=[round_.pk, "csv"])
+        ).streaming_content
+    )
+    assert confidence.text.encode() in csv
+    assert pilot.text.encode() not in csv
+
+
+def test_the_promise_is_shown_before_the_questions(client, organization, admin_member):
+    survey = survey_create(
+        organization=organization, actor=admin_member, template=Template.READINESS
+    )
+    from chorus.surveys.services.surveys import round_open
+
+    round_open(survey=survey, actor=admin_member)
+    [person] = members(organization, 1)
+    client.force_login(person.user)
+    page = client.get(reverse("surveys_answer", args=[survey.pk])).content.decode()
+    promise = page.index("Your answers are anonymous")
+    first_question = page.index(Question.objects.filter(survey=survey).first().text)
+    assert promise < first_question
+    assert "Not anonymous" in page and "So we can invite you to the pilot" in page
+
+
+def test_bad_input_keeps_what_was_typed_and_changes_nothing(client, organization, admin_member):
+    survey = survey_create(organization=organization, actor=admin_member, template=Template.MOOD)
+    from chorus.surveys.services.surveys import round_open
+
+    round_open(survey=survey, actor=admin_member)
+    text = Question.objects.get(survey=survey, kind="text")
+    [person] = members(organization, 1)
+    client.force_login(person.user)
+    response = client.post(
+        reverse("surveys_answer", args=[survey.pk]), {f"q{text.pk}": "my kept words"}
+    )
+    assert response.status_code == 400
+    assert "my kept words" in response.content.decode()
+    assert not Answered.objects.exists()
+
+
+def test_declining_and_answering_twice(client, organization, admin_member):
+    survey = survey_create(
+        organization=organization, actor=admin_member, template=Template.PRESSURE
+    )
+    from chorus.surveys.services.surveys import round_open
+
+    round_open(survey=survey, actor=admin_member)
+    [person] = members(organization, 1)
+    client.force_login(person.user)
+    url = reverse("surveys_answer", args=[survey.pk])
+    assert client.post(url, {"decline": "1"}).status_code == 302
+    assert client.post(url, {"decline": "1"}).status_code == 400
+    assert "You have answered this survey" in client.get(url).content.decode()
+
+
+def test_another_organizations_survey_is_a_404(client, organization, admin_member):
+    survey = survey_create(
+        organization=organization, actor=admin_member, template=Template.PRESSURE
+    )
+    other = MembershipFactory(organization=OrganizationFactory(), is_admin=True)
+    client.force_login(other.user)
+    assert client.get(reverse("surveys_answer", args=[survey.pk])).status_code == 404
+    assert client.get(reverse("surveys_manage_survey", args=[survey.pk])).status_code == 404
+
+
+def test_a_group_audience_keeps_others_out(client, organization, admin_member):
+    inside, outside = members(organization, 2)
+    group = group_of(organization, [inside])
+    survey = survey_create(organization=organization, actor=admin_member, template=Template.MOOD)
+    client.force_login(admin_member.user)
+    response = client.post(
+        reverse("surveys_manage_survey", args=[survey.pk]),
+        {"title": "Mood", "intro": "", "groups": [group.pk], "repeat_weeks": "2", "open_days": "5"},
+    )
+    assert response.status_code == 302
+    client.post(reverse("surveys_send", args=[survey.pk]))
+    survey.refresh_from_db()
+    assert survey.next_round_on is not None
+    client.force_login(outside.user)
+    assert client.get(reverse("surveys_answer", args=[survey.pk])).status_code == 404
+    client.force_login(inside.user)
+    assert client.get(reverse("surveys_answer", args=[survey.pk])).status_code == 200
+
+
+def test_questions_are_frozen_once_sent(admin_client, organization, admin_member):
+    survey = survey_create(organization=organization, actor=admin_member, template=Template.CUSTOM)
+    url = reverse("surveys_question_add", args=[survey.pk])
+    assert (
+        admin_client.post(
+            url, {"kind": "single", "text": "Pick", "choices": "only one"}
+        ).status_code
+        == 400
+    )
+    assert (
+        admin_client.post(url, {"kind": "single", "text": "Pick", "choices": "a\nb"}).status_code
+        == 302
+    )
+    assert (
+        admin_client.post(url, {"kind": "text", "text": "Who?", "attributed": "on"}).status_code
+        == 400
+    )
+    admin_client.post(reverse("surveys_send", args=[survey.pk]))
+    response = admin_client.post(url, {"kind": "text", "text": "Late"})
+    assert response.status_code == 400
+    assert Question.objects.filter(survey=survey).count() == 1
+
+
+def test_employees_cannot_see_admin_pages(employee_client, organization, admin_member):
+    survey = survey_create(organization=organization, actor=admin_member, template=Template.MOOD)
+    assert employee_client.get(reverse("surveys_manage")).status_code == 403
+    assert (
+        employee_client.get(reverse("surveys_manage_survey", args=[survey.pk])).status_code == 403
+    )
