@@ -22,7 +22,6 @@ from chorus.surveys.selectors.surveys import (
 from chorus.surveys.services.answers import Answer, answers_submit, survey_decline
 from chorus.surveys.services.surveys import SurveyError, may_answer
 
-
 INPUT_TYPES: dict[str, str] = {Kind.TEXT: "text", Kind.MULTIPLE: "checkbox"}
 
 
