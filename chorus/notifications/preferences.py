@@ -84,6 +84,11 @@ KIND_CATEGORIES: dict[str, str] = {
         Category.LEARNING,
     ),
     **dict.fromkeys(("care_assigned", "care_escalated", "care_crisis_flagged"), Category.CARE),
+    # Best-practice spaces: a mention, a reply to one's thread, an invitation, a removal.
+    **dict.fromkeys(
+        ("community_mention", "community_reply", "community_invited", "community_removed"),
+        Category.PROGRAM,
+    ),
 }
 
 
