@@ -8,6 +8,7 @@ Each action changes the membership (accounts), the member's place on the leaderb
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -16,6 +17,7 @@ from chorus.accounts.models import Membership, ProgramStatus, User
 from chorus.accounts.services import members as member_services
 from chorus.accounts.services import program as program_services
 from chorus.gamification.services.points import points_ranking_sync
+from chorus.pilot.selectors.pilot import may_join_program
 from chorus.sharing.services.cancel import shares_cancel_for_member
 from chorus.training.models import GateAction
 from chorus.training.selectors.gates import gate_require
@@ -53,9 +55,17 @@ def member_join_program(*, membership: Membership, actor: User, terms_version: i
 
     Raises PermissionDenied when `actor` is not the member, ValidationError when the terms
     changed since `terms_version`, GateRefused (a ValidationError with the reasons and the
-    links that fix them) when joining needs a certification (or the policy) they lack.
+    links that fix them) when joining needs a certification (or the policy) they lack, and
+    ValidationError while a pilot runs that they are not part of (nor a group it widened to).
     """
     if membership.program_status != ProgramStatus.JOINED:
+        if not may_join_program(organization=membership.organization, membership=membership):
+            raise ValidationError(
+                _(
+                    "The program starts small: for now it is open to the pilot's volunteers. "
+                    "You can offer to take part on the program page."
+                )
+            )
         gate_require(membership=membership, action=GateAction.JOIN)
     program_services.program_join(membership=membership, actor=actor, terms_version=terms_version)
     points_ranking_sync(membership=membership)

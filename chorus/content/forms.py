@@ -127,6 +127,15 @@ class PostForm(forms.Form):
         label=_("Post of the day"),
         help_text=_("The coordinated daily action: one post per day."),
     )
+    pilot_until = forms.DateTimeField(
+        required=False,
+        label=_("Pilot first, everyone from"),
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format=DATETIME_FORMAT),
+        help_text=_(
+            "Until then only the pilot members of its audience see the post; "
+            "then everyone it is meant for. Leave empty to reach everyone at once."
+        ),
+    )
     requires_certification = forms.BooleanField(
         required=False,
         label=_("Only certified members may share this post"),
@@ -147,9 +156,15 @@ class PostForm(forms.Form):
         help_text=_("Describe the image for people who can't see it."),
     )
 
-    def __init__(self, *args: Any, organization: Organization, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, organization: Organization, pilot_running: bool = False, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.organization = organization
+        # "Pilot first" is offered only while a pilot runs (the page asks the pilot app);
+        # a date set before stays as it is when the field is not shown.
+        if not pilot_running:
+            del self.fields["pilot_until"]
         groups_field: Any = self.fields["target_groups"]
         groups_field.queryset = Group.objects.filter(organization=organization).order_by(
             "kind", "name"
@@ -177,6 +192,7 @@ class PostForm(forms.Form):
                 "post_of_the_day",
                 "requires_certification",
                 "campaign",
+                "pilot_until",
             )
         }
         initial["target"] = "all" if post.target_all else "groups"
@@ -258,6 +274,9 @@ class PostForm(forms.Form):
             publish_end=data.get("publish_end"),
             post_of_the_day=data.get("post_of_the_day"),
             requires_certification=bool(data.get("requires_certification")),
+            pilot_until=data.get("pilot_until")
+            if "pilot_until" in self.fields
+            else self.initial.get("pilot_until"),
         )
 
     def image_uploads(self) -> list[tuple[UploadedFile, str]]:

@@ -99,6 +99,9 @@ class Post(TenantModel):
     topics = models.ManyToManyField(Topic, blank=True, related_name="posts")
     publish_start = models.DateTimeField(null=True, blank=True)
     publish_end = models.DateTimeField(null=True, blank=True)
+    # Pilot first, everyone later: until then the post reaches only the members of the
+    # organization's pilot cohort (a Group of kind PILOT) within its audience.
+    pilot_until = models.DateTimeField(null=True, blank=True)
     post_of_the_day = models.DateField(
         null=True, blank=True, help_text=_("The day this post is the coordinated daily action.")
     )

@@ -123,7 +123,12 @@ def group_update(request: HttpRequest, group_id: PathId, payload: GroupPatch) ->
     return _group(request, group_id)
 
 
-@router.delete("/groups/{group_id}", response={204: None, 404: Error}, summary="Delete a group")
+@router.delete(
+    "/groups/{group_id}",
+    response={204: None, 404: Error, 422: Error},
+    summary="Delete a group",
+    description="The pilot cohort cannot be deleted here (422).",
+)
 @api_roles("admin")
 def group_delete(request: HttpRequest, group_id: PathId) -> Status[None]:
     services.group_delete(group=_group(request, group_id), actor=calling_member(request).user)
@@ -145,8 +150,9 @@ def group_member_list(request: HttpRequest, group_id: PathId) -> QuerySet[Member
 
 @router.post(
     "/groups/{group_id}/members",
-    response={200: GroupMembersAdded, 404: Error},
+    response={200: GroupMembersAdded, 404: Error, 422: Error},
     summary="Add members to a group",
+    description="The pilot cohort's members join by invitation, not here (422).",
 )
 @api_roles("admin")
 def group_member_add(
@@ -162,8 +168,9 @@ def group_member_add(
 
 @router.delete(
     "/groups/{group_id}/members/{member_id}",
-    response={204: None, 404: Error},
+    response={204: None, 404: Error, 422: Error},
     summary="Remove a member from a group",
+    description="The pilot cohort's members leave it themselves (422).",
 )
 @api_roles("admin")
 def group_member_remove(

@@ -28,6 +28,14 @@ def _clash_message(kind: str) -> str:
     return messages.get(kind, messages[GroupKind.CUSTOM])
 
 
+def _refuse_pilot(group: Group) -> None:
+    """The pilot cohort is kept by the pilot app: its members accept an invitation."""
+    if group.kind == GroupKind.PILOT:
+        raise ValidationError(
+            _("The pilot cohort is changed on the pilot page: members join it by invitation.")
+        )
+
+
 def group_create(
     *, organization: Organization, actor: User, kind: str, name: str, description: str = ""
 ) -> Group:
@@ -52,6 +60,7 @@ def group_create(
 
 
 def group_update(*, group: Group, actor: User, name: str, description: str = "") -> Group:
+    _refuse_pilot(group)
     name = " ".join(name.split())
     if not name:
         raise ValidationError(_("A group needs a name."))
@@ -75,6 +84,7 @@ def group_update(*, group: Group, actor: User, name: str, description: str = "")
 
 
 def group_delete(*, group: Group, actor: User) -> None:
+    _refuse_pilot(group)
     audit_record(
         organization=group.organization,
         actor=actor,
@@ -86,6 +96,7 @@ def group_delete(*, group: Group, actor: User) -> None:
 
 
 def group_add_members(*, group: Group, actor: User, memberships: Iterable[Membership]) -> int:
+    _refuse_pilot(group)
     memberships = [m for m in memberships if m.organization_id == group.organization_id]
     existing = set(group.members.values_list("pk", flat=True))
     new = [m for m in memberships if m.pk not in existing]
@@ -102,6 +113,7 @@ def group_add_members(*, group: Group, actor: User, memberships: Iterable[Member
 
 
 def group_remove_member(*, group: Group, actor: User, membership: Membership) -> None:
+    _refuse_pilot(group)
     if not group.members.filter(pk=membership.pk).exists():
         return
     group.members.remove(membership)

@@ -126,11 +126,15 @@ def group_add_members(request: MemberRequest, group_id: int) -> HttpResponse:
         errors = form.errors.get("members") or [_("Invalid selection.")]
         messages.error(request, " ".join(str(error) for error in errors))
         return redirect("group_detail", group_id=group.pk)
-    added = services.group_add_members(
-        group=group,
-        actor=request.user,  # type: ignore[arg-type]
-        memberships=form.cleaned_data["members"],
-    )
+    try:
+        added = services.group_add_members(
+            group=group,
+            actor=request.user,  # type: ignore[arg-type]
+            memberships=form.cleaned_data["members"],
+        )
+    except ValidationError as error:
+        messages.error(request, error.messages[0])
+        return redirect("group_detail", group_id=group.pk)
     messages.success(
         request,
         ngettext("%(count)d member added.", "%(count)d members added.", added) % {"count": added},
@@ -143,11 +147,15 @@ def group_add_members(request: MemberRequest, group_id: int) -> HttpResponse:
 def group_remove_member(request: MemberRequest, group_id: int, member_id: int) -> HttpResponse:
     group = _group_or_404(request, group_id)
     membership = get_object_or_404(Membership, pk=member_id, organization=request.organization)
-    services.group_remove_member(
-        group=group,
-        actor=request.user,  # type: ignore[arg-type]
-        membership=membership,
-    )
+    try:
+        services.group_remove_member(
+            group=group,
+            actor=request.user,  # type: ignore[arg-type]
+            membership=membership,
+        )
+    except ValidationError as error:
+        messages.error(request, error.messages[0])
+        return redirect("group_detail", group_id=group.pk)
     messages.success(
         request,
         _("%(name)s removed from %(group)s.")
@@ -161,6 +169,10 @@ def group_remove_member(request: MemberRequest, group_id: int, member_id: int) -
 def group_delete(request: MemberRequest, group_id: int) -> HttpResponse:
     group = _group_or_404(request, group_id)
     name = group.name
-    services.group_delete(group=group, actor=request.user)  # type: ignore[arg-type]
+    try:
+        services.group_delete(group=group, actor=request.user)  # type: ignore[arg-type]
+    except ValidationError as error:
+        messages.error(request, error.messages[0])
+        return redirect("group_detail", group_id=group.pk)
     messages.success(request, _("Group %(name)s deleted.") % {"name": name})
     return redirect("groups")

@@ -17,6 +17,7 @@ from chorus.accounts.models import LeaveReason, Membership
 from chorus.accounts.services import members as member_services
 from chorus.actions.members import member_join_program, member_leave_program
 from chorus.core.tenancy import across_organizations
+from chorus.pilot.selectors import pilot as pilot_selectors
 from chorus.sharing.selectors.topics import topic_choices
 from chorus.training.models import GateAction
 from chorus.training.selectors.gates import GateRefused, gate_check
@@ -57,6 +58,10 @@ def program(request: MemberRequest) -> HttpResponse:
         if membership.program_status != "joined"
         else None
     )
+    # While a pilot runs, joining is for its volunteers (the page offers to volunteer).
+    pilot_closed = membership.program_status != "joined" and not pilot_selectors.may_join_program(
+        organization=organization, membership=membership
+    )
     return render(
         request,
         "accounts/program.html",
@@ -65,6 +70,8 @@ def program(request: MemberRequest) -> HttpResponse:
             "consents": consents,
             "verdict": verdict,
             "leave_reasons": LeaveReason.choices,
+            "pilot_closed": pilot_closed,
+            "volunteered": pilot_closed and pilot_selectors.has_volunteered(membership=membership),
         },
     )
 

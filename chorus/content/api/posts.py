@@ -10,10 +10,12 @@ from dataclasses import replace
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
+from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 from ninja.pagination import paginate
 from ninja.params import Query
@@ -27,6 +29,7 @@ from chorus.content.models import Caption, Post, PostVersion
 from chorus.content.selectors import posts as post_selectors
 from chorus.content.services import posts as post_services
 from chorus.core.validators import WebURLOrBlank
+from chorus.pilot.selectors.pilot import pilot_running
 
 router = Router(tags=["posts"])
 
@@ -73,6 +76,9 @@ class PostOut(Schema):
     publish_start: datetime | None
     publish_end: datetime | None
     post_of_the_day: date | None
+    pilot_until: datetime | None = Field(
+        description="Pilot first: until then only the pilot cohort of its audience sees it"
+    )
     requires_certification: bool
     campaign: str
     version: int
@@ -134,6 +140,12 @@ class PostPatch(Input):
     publish_start: datetime | None = None
     publish_end: datetime | None = None
     post_of_the_day: date | None = None
+    pilot_until: datetime | None = Field(
+        None,
+        description=(
+            "Pilot first, everyone from this moment (only while a pilot runs; null clears it)"
+        ),
+    )
     requires_certification: bool | None = None
     campaign: str | None = Field(None, max_length=100)
 
@@ -199,9 +211,13 @@ def _details(
     for name in ("caption_mode", "target_all", "requires_certification"):
         if name in sent and getattr(payload, name) is not None:
             changes[name] = getattr(payload, name)
-    for name in ("publish_start", "publish_end", "post_of_the_day"):
+    for name in ("publish_start", "publish_end", "post_of_the_day", "pilot_until"):
         if name in sent:  # null clears these
             changes[name] = getattr(payload, name)
+    if changes.get("pilot_until") is not None and not pilot_running(
+        organization=calling_member(request).organization
+    ):
+        raise ValidationError({"pilot_until": _("Pilot first needs a running pilot.")})
     if payload.target_group_ids is not None:
         # An unknown id is a ValidationError, so a 422.
         changes["target_groups"] = group_list_by_ids(

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
+from datetime import datetime
 
 from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet
+from django.utils import timezone
 
-from chorus.accounts.models import Group, Membership, Organization
+from chorus.accounts.models import Group, GroupKind, Membership, Organization
 from chorus.content.compliance import CheckResult, check_text
 from chorus.content.models import (
     ComplianceRule,
@@ -60,10 +62,23 @@ def post_campaigns(*, organization: Organization) -> list[str]:
 
 
 def audience(
-    *, organization: Organization, target_all: bool, groups: Iterable[Group]
+    *,
+    organization: Organization,
+    target_all: bool,
+    groups: Iterable[Group],
+    pilot_only: bool = False,
 ) -> QuerySet[Membership]:
-    """Active members reached: groups of one kind are OR'ed, different kinds AND'ed."""
+    """Active members reached: groups of one kind are OR'ed, different kinds AND'ed.
+
+    `pilot_only`: a "pilot first" post before its date reaches only the pilot cohort's
+    members (groups of kind PILOT) of that audience.
+    """
     members = Membership.objects.filter(organization=organization, is_active=True)
+    if pilot_only:
+        in_pilot = MembershipGroups.objects.filter(
+            membership_id=OuterRef("pk"), group__kind=GroupKind.PILOT
+        )
+        members = members.filter(Exists(in_pilot))
     if target_all:
         return members
     by_kind: dict[str, list[int]] = defaultdict(list)
@@ -79,12 +94,19 @@ def audience(
     return members
 
 
-def post_audience(post: Post) -> QuerySet[Membership]:
+def post_audience(post: Post, now: datetime | None = None) -> QuerySet[Membership]:
+    """The active members the post reaches at `now` (pilot first honoured)."""
     return audience(
         organization=post.organization,
         target_all=post.target_all,
         groups=post.target_groups.all(),
+        pilot_only=post_pilot_first(post, now),
     )
+
+
+def post_pilot_first(post: Post, now: datetime | None = None) -> bool:
+    """Whether the post still reaches only the pilot cohort at `now`."""
+    return post.pilot_until is not None and post.pilot_until > (now or timezone.now())
 
 
 def review_queue(*, organization: Organization) -> QuerySet[Post]:

@@ -57,6 +57,8 @@ class PostDetails:
     publish_end: datetime | None = None
     post_of_the_day: date | None = None
     requires_certification: bool = False
+    # Pilot first: until then only the pilot cohort's members of the audience see the post.
+    pilot_until: datetime | None = None
 
 
 def post_details(post: Post) -> PostDetails:
@@ -70,6 +72,7 @@ def post_details(post: Post) -> PostDetails:
         publish_end=post.publish_end,
         post_of_the_day=post.post_of_the_day,
         requires_certification=post.requires_certification,
+        pilot_until=post.pilot_until,
     )
 
 
@@ -90,6 +93,9 @@ def _check_details(*, organization: Organization, details: PostDetails, post: Po
     start, end = details.publish_start, details.publish_end
     if start is not None and end is not None and end <= start:
         errors["publish_end"] = _("The publish window must end after it starts.")
+    pilot_until = details.pilot_until
+    if pilot_until is not None and end is not None and pilot_until >= end:
+        errors["pilot_until"] = _("Everyone should get the post before its window ends.")
     if not details.target_all and not details.target_groups:
         errors["target_groups"] = _("Choose at least one group, or target all members.")
     if any(group.organization_id != organization.pk for group in details.target_groups):
@@ -127,6 +133,7 @@ def _apply_scalar_details(post: Post, details: PostDetails) -> None:
     post.publish_end = details.publish_end
     post.post_of_the_day = details.post_of_the_day
     post.requires_certification = details.requires_certification
+    post.pilot_until = details.pilot_until
 
 
 def _apply_relations(post: Post, details: PostDetails) -> None:
@@ -315,6 +322,7 @@ SCALAR_FIELDS = [
     "publish_end",
     "post_of_the_day",
     "requires_certification",
+    "pilot_until",
 ]
 
 
@@ -368,6 +376,7 @@ def post_update(
         "publish_end": details.publish_end,
         "post_of_the_day": details.post_of_the_day,
         "requires_certification": details.requires_certification,
+        "pilot_until": details.pilot_until,
         "captions": cleaned,
         "target_groups": [] if details.target_all else sorted(g.pk for g in details.target_groups),
         "topics": sorted(name.casefold() for name in _topic_names(details.topic_names)),

@@ -35,6 +35,7 @@ from chorus.content.selectors import posts as post_selectors
 from chorus.content.selectors import review as review_selectors
 from chorus.content.services import posts as post_services
 from chorus.core.images import content_type_of
+from chorus.pilot.selectors.pilot import pilot_running
 from chorus.training.selectors.gates import sensitive_post_help
 from chorus.writing.selectors.settings import writing_enabled
 
@@ -113,15 +114,21 @@ def post_list(request: MemberRequest) -> HttpResponse:
 def _form_context(request: MemberRequest, form: PostForm, post: Post | None) -> dict[str, Any]:
     target_all = True
     groups: list[Group] = []
+    pilot_only = False
     if form.is_bound:
         target_all = form.data.get("target", "all") != "groups"
         ids = [value for value in request.POST.getlist("target_groups") if value.isdigit()]
         groups = list(Group.objects.filter(organization=request.organization, pk__in=ids[:1000]))
+        pilot_only = "pilot_until" in form.fields and bool(form.data.get("pilot_until"))
     elif post is not None:
         target_all = post.target_all
         groups = list(post.target_groups.all())
+        pilot_only = post_selectors.post_pilot_first(post)
     reach = post_selectors.audience(
-        organization=request.organization, target_all=target_all, groups=groups
+        organization=request.organization,
+        target_all=target_all,
+        groups=groups,
+        pilot_only=pilot_only,
     ).count()
     certification_field: Any = form.fields["requires_certification"]
     certification_field.help_text = sensitive_post_help(organization=request.organization)
@@ -144,7 +151,12 @@ def _apply_errors(form: PostForm, error: ValidationError) -> None:
 
 @role_required("curator")
 def post_create(request: MemberRequest) -> HttpResponse:
-    form = PostForm(request.POST or None, request.FILES or None, organization=request.organization)
+    form = PostForm(
+        request.POST or None,
+        request.FILES or None,
+        organization=request.organization,
+        pilot_running=pilot_running(organization=request.organization),
+    )
     if request.method == "POST" and form.is_valid():
         try:
             post = _create(request, form)
@@ -186,6 +198,7 @@ def post_edit(request: MemberRequest, post_id: int) -> HttpResponse:
         request.POST or None,
         request.FILES or None,
         organization=request.organization,
+        pilot_running=pilot_running(organization=request.organization),
         initial=PostForm.initial_for(post),
     )
     if request.method == "POST" and form.is_valid():

@@ -144,9 +144,13 @@ def _post_message(
     targeting = Targeting(posts=[post], membership_ids=members)
     messages: list[Message | None] = []
     for recipient in recipients:
-        if recipient is not None and (
-            not targeting.reaches(post.pk, recipient.pk)
-            or targeting.has_shared(post.pk, recipient.pk)
+        # A pilot-first post is not told to an organization's channel (everyone reads it).
+        if (recipient is None and targeting.is_pilot_first(post.pk)) or (
+            recipient is not None
+            and (
+                not targeting.reaches(post.pk, recipient.pk)
+                or targeting.has_shared(post.pk, recipient.pk)
+            )
         ):
             messages.append(None)
             continue

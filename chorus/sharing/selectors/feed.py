@@ -49,8 +49,11 @@ TopicPosts = Post.topics.through
 NETWORK_LABELS = dict(CHANNEL_CHOICES)
 
 
-def _targeted_at(membership: Membership) -> Q:
+def _targeted_at(membership: Membership, now: datetime | None = None) -> Q:
     """Posts targeted at the member: everyone, or groups (OR within a kind, AND across kinds).
+
+    A post that is "pilot first" (`pilot_until` later than `now`) reaches only members of
+    the organization's pilot cohort (a group of kind PILOT) within that audience until then.
 
     As chorus.content.selectors.posts.audience, seen from the member's side: a post reaches them
     when, for every kind of group it targets, they belong to one of its groups of that kind.
@@ -66,8 +69,11 @@ def _targeted_at(membership: Membership) -> Q:
             "group_id", "group__kind"
         )
     )
+    # Pilot-first posts are kept from members outside the cohort until their date.
+    pilot_only = Q(pilot_until__isnull=True) | Q(pilot_until__lte=now or timezone.now())
     if not kind_of:
-        return Q(target_all=True)
+        return Q(target_all=True) & pilot_only
+    in_pilot = GroupKind.PILOT in kind_of.values()
     candidates = TargetGroups.objects.filter(group_id__in=list(kind_of)).values("post_id")
     mine = Case(
         *(When(group_id=group_id, then=Value(kind)) for group_id, kind in kind_of.items()),
@@ -85,7 +91,8 @@ def _targeted_at(membership: Membership) -> Q:
         .filter(kinds=F("kinds_mine"))  # type: ignore[misc]
         .values("post_id")
     )
-    return Q(target_all=True) | Q(pk__in=reached)
+    targeted = Q(target_all=True) | Q(pk__in=reached)
+    return targeted if in_pilot else targeted & pilot_only
 
 
 def feed_posts(
@@ -97,7 +104,7 @@ def feed_posts(
         Post.objects.filter(organization=organization, state=PostState.LIVE)
         .filter(Q(publish_start__isnull=True) | Q(publish_start__lte=now))
         .filter(Q(publish_end__isnull=True) | Q(publish_end__gt=now))
-        .filter(_targeted_at(membership))
+        .filter(_targeted_at(membership, now))
     )
 
 
