@@ -158,3 +158,12 @@ def test_the_api_creates_spaces_for_curators_only(client, curator, maya):
     response = client.post("/api/v1/spaces", body, content_type="application/json")
     assert response.status_code == 201
     assert response.json()["can_moderate"] is True
+
+
+def test_an_invitation_waits_on_the_members_home(client, curator, private_space, maya):
+    maya.program_status = "joined"
+    maya.save(update_fields=["program_status"])
+    spaces.space_invite(membership=curator, space=private_space, invitee=maya)
+    client.force_login(maya.user)
+    page = client.get(reverse("home")).content.decode()
+    assert "You are invited to the space “Pilot cohort”." in page
