@@ -324,6 +324,108 @@ def space_member_remove(request: HttpRequest, space_id: PathId, member_id: PathI
     return Status(204, None)
 
 
+class SpaceInviteIn(Input):
+    member_id: Id = Field(description="The member invited (an active member)")
+
+
+class SpaceInvitationOut(Schema):
+    id: int
+    space_id: int
+    space_name: str
+    state: str = Field(description="pending, accepted or declined")
+
+
+class SpaceInvitationAnswerIn(Input):
+    accept: bool
+
+
+class SpaceMuteIn(Input):
+    muted: bool = Field(description="Muted: only mentions of the caller reach them")
+
+
+@router.post(
+    "/spaces/{space_id}/invitations",
+    response={201: SpaceInvitationOut, 403: Error, 422: Error},
+    summary="Invite a member to a space (its moderators); they are told. Audited.",
+)
+@api_roles()
+def space_invite(
+    request: HttpRequest, space_id: PathId, payload: SpaceInviteIn
+) -> Status[SpaceInvitationOut]:
+    caller, access = _access(request, space_id)
+    member = Membership.objects.filter(
+        organization=caller.organization, pk=payload.member_id
+    ).first()
+    if member is None:
+        raise ValidationError(_("Choose an active member of the organization."))
+    invitation = spaces.space_invite(membership=caller, space=access.space, invitee=member)
+    return Status(
+        201,
+        SpaceInvitationOut(
+            id=invitation.pk,
+            space_id=access.space.pk,
+            space_name=access.space.name,
+            state=invitation.state,
+        ),
+    )
+
+
+@router.get(
+    "/space-invitations",
+    response=list[SpaceInvitationOut],
+    summary="The caller's invitations to spaces, waiting for an answer",
+)
+@api_roles()
+def space_invitations(request: HttpRequest) -> list[SpaceInvitationOut]:
+    caller = calling_member(request)
+    page = space_selectors.spaces_for(organization=caller.organization, membership=caller)
+    return [
+        SpaceInvitationOut(
+            id=invitation.pk,
+            space_id=invitation.space_id,
+            space_name=invitation.space.name,
+            state=invitation.state,
+        )
+        for invitation in page.invitations
+    ]
+
+
+@router.post(
+    "/space-invitations/{space_invitation_id}/answer",
+    response={200: SpaceInvitationOut, 422: Error},
+    summary="Accept (join the space) or decline one of the caller's invitations",
+)
+@api_roles()
+def space_invitation_answer(
+    request: HttpRequest, space_invitation_id: PathId, payload: SpaceInvitationAnswerIn
+) -> SpaceInvitationOut:
+    caller = calling_member(request)
+    invitation = space_selectors.invitation_find(
+        organization=caller.organization, membership=caller, invitation_id=space_invitation_id
+    )
+    if invitation is None:
+        raise Http404("No such invitation.")
+    spaces.invitation_answer(membership=caller, invitation=invitation, accept=payload.accept)
+    return SpaceInvitationOut(
+        id=invitation.pk,
+        space_id=invitation.space_id,
+        space_name=invitation.space.name,
+        state=invitation.state,
+    )
+
+
+@router.put(
+    "/spaces/{space_id}/mute",
+    response={200: SpaceOut, 422: Error},
+    summary="Mute or unmute a space the caller is in",
+)
+@api_roles()
+def space_mute(request: HttpRequest, space_id: PathId, payload: SpaceMuteIn) -> SpaceOut:
+    caller, access = _access(request, space_id)
+    spaces.space_mute(membership=caller, space=access.space, muted=payload.muted)
+    return _space_out(_access(request, space_id)[1])
+
+
 @router.get(
     "/spaces/{space_id}/threads",
     response=SpaceThreadPage,

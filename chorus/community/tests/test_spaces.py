@@ -167,3 +167,27 @@ def test_an_invitation_waits_on_the_members_home(client, curator, private_space,
     client.force_login(maya.user)
     page = client.get(reverse("home")).content.decode()
     assert "You are invited to the space “Pilot cohort”." in page
+
+
+def test_invitations_through_the_api(client, curator, private_space, maya):
+    client.force_login(curator.user)
+    response = client.post(
+        f"/api/v1/spaces/{private_space.pk}/invitations",
+        {"member_id": maya.pk},
+        content_type="application/json",
+    )
+    assert response.status_code == 201
+    client.force_login(maya.user)
+    waiting = client.get("/api/v1/space-invitations").json()
+    assert [row["space_name"] for row in waiting] == ["Pilot cohort"]
+    answered = client.post(
+        f"/api/v1/space-invitations/{waiting[0]['id']}/answer",
+        {"accept": True},
+        content_type="application/json",
+    )
+    assert answered.json()["state"] == "accepted"
+    muted = client.put(
+        f"/api/v1/spaces/{private_space.pk}/mute", {"muted": True}, content_type="application/json"
+    )
+    assert muted.status_code == 200
+    assert SpaceMember.objects.get(space=private_space, membership=maya).muted
