@@ -308,6 +308,9 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 MEMBER_IMPORT_MAX_BYTES = envint("MEMBER_IMPORT_MAX_BYTES", str(2 * 1024 * 1024))
 MEMBER_IMPORT_MAX_ROWS = envint("MEMBER_IMPORT_MAX_ROWS", "5000")
 INVITATION_VALID_DAYS = envint("INVITATION_VALID_DAYS", "14")
+# Surveys: the fewest answers any result shows (a group, a question, free text); never
+# below 5, whatever this says (chorus/surveys/selectors/results.py).
+SURVEY_MIN_ANSWERS = max(5, envint("SURVEY_MIN_ANSWERS", "5"))
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

@@ -82,6 +82,8 @@ PERIODIC_SECONDS = {
     "chorus.care.tasks.care_sources_poll": 60,
     # Reaching members: deliveries a dead worker left, and senders for due retries.
     "chorus.notifications.tasks.deliveries_recover": 60,
+    # Surveys: rounds past their time closed, scheduled rounds opened, reminders once.
+    "chorus.surveys.tasks.surveys_due": 3600,
     # Reach: digests due in members' time zones, the post of the day at 09:00, nudges.
     "chorus.reach.tasks.digests_due": 900,
     "chorus.reach.tasks.post_of_the_day_due": 900,

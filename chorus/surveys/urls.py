@@ -13,7 +13,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
         name="surveys_question_add",
     ),
     path(
-        "manage/surveys/questions/<int:question_id>/",
+        "manage/surveys/questions/<int:survey_question_id>/",
         manage.question_change,
         name="surveys_question_change",
     ),
@@ -23,7 +23,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
         "manage/surveys/rounds/<int:round_id>/", results.round_results_view, name="surveys_results"
     ),
     path(
-        "manage/surveys/rounds/<int:round_id>/export.<str:format>",
+        "manage/surveys/rounds/<int:round_id>/export/",
         results.round_results_export,
         name="surveys_results_export",
     ),

@@ -224,11 +224,16 @@ def question_result(
 
 
 def round_results(
-    *, organization: Organization, round: Round, group_id: int | None = None
+    *,
+    organization: Organization,
+    round: Round,
+    group_id: int | None = None,
+    text_limit: int | None = None,
 ) -> RoundResults:
     """A round's results for everyone (``group_id`` None) or one group, after the rules.
     A hidden or unknown group gets its reason and no figures. Attributed questions are
-    not here: they are answered by name (``attributed_answers``)."""
+    not here: they are answered by name (``attributed_answers``). ``text_limit``: at most
+    this many free-text answers per question (a random sample; the export has all)."""
     groups = round_groups(organization=organization, round=round)
     group = next((found for found in groups if found.group_id == group_id), None)
     questions = list(
@@ -252,16 +257,15 @@ def round_results(
         if question.kind == Kind.TEXT and tallies[question.pk].get(ANSWERED, 0) >= minimum
     ]
     texts: dict[int, list[str]] = defaultdict(list)
-    if text_ids:
-        # Ordered by the text itself: the list says nothing about who wrote first.
-        for question_id, text in (
-            TextAnswer.objects.filter(
-                in_group, organization=organization, round=round, question_id__in=text_ids
-            )
-            .order_by("question_id", "text")
-            .values_list("question_id", "text")
-        ):
-            texts[question_id].append(text)
+    for question_id in text_ids:
+        found = TextAnswer.objects.filter(
+            in_group, organization=organization, round=round, question_id=question_id
+        )
+        if text_limit is not None:
+            # A sample: by the random id, which says nothing about who wrote first.
+            found = found.order_by("id")[:text_limit]
+        # Shown ordered by the text itself, never by when it was written.
+        texts[question_id] = sorted(found.values_list("text", flat=True))
     results.questions = [
         question_result(question, tallies[question.pk], texts.get(question.pk))
         for question in questions

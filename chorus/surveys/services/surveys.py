@@ -338,7 +338,10 @@ def _tell(round: Round, members: QuerySet[Membership], *, reminder: bool) -> int
 
 
 def round_notify(*, round: Round) -> int:
-    """Tell the audience (not those who left the program) that the round opened."""
+    """Tell the audience (not those who left the program) that the round opened; a round
+    already over (closed before the task ran) is left alone."""
+    if round.closed or round.closes_at <= timezone.now():
+        return 0
     return _tell(round, _chased(round.survey), reminder=False)
 
 

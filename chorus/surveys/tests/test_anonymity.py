@@ -8,6 +8,7 @@ import datetime
 import pytest
 from django.db import models
 
+from chorus.surveys.exports import results_table
 from chorus.surveys.models import (
     Answered,
     AttributedAnswer,
@@ -140,6 +141,11 @@ def test_the_differencing_attack_is_refused(organization, pressure_round):
     assert not results[group_a.pk].shown
     assert results[group_a.pk].group.reason == TOO_CLOSE
     assert results[group_a.pk].questions == []
+    # The export of the hidden group says why, and nothing else.
+    rows = list(
+        results_table(organization=organization, round=pressure_round, group_id=group_a.pk).rows
+    )
+    assert rows == [["A", "", "", "", results[group_a.pk].group.reason_text]]
     measures = group_measures(organization=organization, group_ids=[None, group_a.pk, group_b.pk])
     assert measures[group_a.pk] == []
     assert [p.percent for p in measures[group_b.pk]] == [0.0]

@@ -53,7 +53,7 @@ def test_admin_sends_readiness_and_results_appear_at_the_fifth(
     assert "So we can invite you to the pilot" in page and str(people[0]) in page
     csv = b"".join(
         admin_client.get(
-            reverse("surveys_results_export", args=[round_.pk, "csv"])
+            reverse("surveys_results_export", args=[round_.pk]) + "?format=csv"
         ).streaming_content
     )
     assert confidence.text.encode() in csv

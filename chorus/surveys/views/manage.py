@@ -138,9 +138,9 @@ def question_create(request: MemberRequest, survey_id: int) -> HttpResponse:
 
 @admin_required
 @require_POST
-def question_change(request: MemberRequest, question_id: int) -> HttpResponse:
+def question_change(request: MemberRequest, survey_question_id: int) -> HttpResponse:
     """Remove a question, or move it up or down (before the first round only)."""
-    question = question_get(organization=request.organization, question_id=question_id)
+    question = question_get(organization=request.organization, question_id=survey_question_id)
     action = request.POST.get("action", "")
     try:
         if action == "remove":

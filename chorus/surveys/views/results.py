@@ -13,6 +13,9 @@ from chorus.surveys.exports import results_table
 from chorus.surveys.selectors.results import min_answers, round_results
 from chorus.surveys.selectors.surveys import attributed_answers, round_get, trend
 
+# Free-text answers shown per question on the page (a random sample); the export has all.
+TEXTS_SHOWN = 100
+
 
 def group_param(raw: str | None) -> int | None:
     """``?group=`` as a group id, None for everyone; anything else is a 404."""
@@ -28,7 +31,9 @@ def group_param(raw: str | None) -> int | None:
 def round_results_view(request: MemberRequest, round_id: int) -> HttpResponse:
     found = round_get(organization=request.organization, round_id=round_id)
     group_id = group_param(request.GET.get("group"))
-    results = round_results(organization=request.organization, round=found, group_id=group_id)
+    results = round_results(
+        organization=request.organization, round=found, group_id=group_id, text_limit=TEXTS_SHOWN
+    )
     questions, rows = trend(
         organization=request.organization, survey=found.survey, group_id=group_id
     )
@@ -52,8 +57,10 @@ def round_results_view(request: MemberRequest, round_id: int) -> HttpResponse:
 
 
 @admin_required
-def round_results_export(request: MemberRequest, round_id: int, format: str) -> HttpResponse:
+def round_results_export(request: MemberRequest, round_id: int) -> HttpResponse:
+    """``?format=csv`` (the default) or ``xlsx``; ``?group=`` as on the page."""
     found = round_get(organization=request.organization, round_id=round_id)
+    format = request.GET.get("format", "csv")
     group_id = group_param(request.GET.get("group"))
     table = results_table(organization=request.organization, round=found, group_id=group_id)
     try:

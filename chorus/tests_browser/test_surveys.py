@@ -1,0 +1,68 @@
+"""A pulse survey on phones (390 px): an admin sends the readiness survey, five members
+answer it, and its results appear only at the fifth answer. The answer page and the
+results page fit the screen and pass axe."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+
+from chorus.factories import MembershipFactory, OrganizationFactory
+from chorus.surveys.models import Measure, Question, Round, Survey
+from chorus.tests_browser.test_journeys import sign_in
+from chorus.tests_browser.test_reach_pages import PHONE, _problems
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def test_readiness_results_appear_only_at_the_fifth_answer(page: Any) -> None:
+    acme = OrganizationFactory(name="Acme", slug="acme")
+    MembershipFactory(organization=acme, is_admin=True, user__email="ada@acme.test")
+    emails = [f"member{n}@acme.test" for n in range(5)]
+    for email in emails:
+        MembershipFactory(organization=acme, user__email=email)
+    problems: list[str] = []
+
+    sign_in(page, "ada@acme.test")
+    page.goto("/manage/surveys/")
+    page.get_by_label("Readiness").check()
+    page.get_by_role("button", name="Create the survey").click()
+    page.wait_for_url(re.compile(r"/manage/surveys/\d+/$"))
+    page.get_by_role("button", name="Send now").click()
+    page.wait_for_url(re.compile(r"/manage/surveys/\d+/$"))
+    survey = Survey.objects.get()
+    round_ = Round.objects.get(survey=survey)
+    results_url = f"/manage/surveys/rounds/{round_.pk}/"
+    confidence = Question.objects.get(survey=survey, measure=Measure.CONFIDENCE)
+    wish = Question.objects.get(survey=survey, measure=Measure.WISH)
+
+    for index, email in enumerate(emails):
+        page.context.clear_cookies()
+        sign_in(page, email)
+        # The home says a survey is waiting.
+        page.get_by_role("link", name="Answer the survey").click()
+        page.wait_for_url(re.compile(rf"/surveys/{survey.pk}/$"))
+        promise = page.get_by_role("heading", name="Your answers are anonymous")
+        first_question = page.get_by_role("group", name=confidence.text)
+        assert promise.bounding_box()["y"] < first_question.bounding_box()["y"]
+        if index == 0:
+            problems += _problems(page, "answer page", PHONE)
+        first_question.get_by_label("4", exact=True).check()
+        page.get_by_role("group", name=wish.text).get_by_label("Yes", exact=True).check()
+        page.get_by_role("button", name="Send my answers").click()
+        page.get_by_text("Thank you: your answers were saved.").wait_for()
+
+        page.context.clear_cookies()
+        sign_in(page, "ada@acme.test")
+        page.goto(results_url)
+        if index < 4:
+            assert page.get_by_text("Not enough answers yet").is_visible()
+            if index == 0:
+                problems += _problems(page, "results page (hidden)", PHONE)
+        else:
+            assert page.get_by_text("Not enough answers yet").count() == 0
+            assert page.get_by_text("5 people answered.").is_visible()
+            problems += _problems(page, "results page", PHONE)
+    assert problems == []
