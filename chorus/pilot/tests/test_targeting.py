@@ -44,9 +44,9 @@ def outsider(organization: Organization) -> Membership:
 
 
 def _pilot_first(organization: Organization, days: int = 3, **fields: Any) -> Post:
+    fields.setdefault("state", PostState.LIVE)
     post: Post = PostFactory.create(
         organization=organization,
-        state=PostState.LIVE,
         pilot_until=timezone.now() + timedelta(days=days),
         link_url=PAGE,
         **fields,
@@ -195,3 +195,13 @@ def test_the_api_sets_pilot_first_only_while_a_pilot_runs(
 
 def test_the_pilot_group_kind_is_pilot(pilot: Pilot) -> None:
     assert pilot.group is not None and pilot.group.kind == GroupKind.PILOT
+
+
+def test_the_post_page_says_it_is_pilot_first_and_counts_the_cohort(
+    admin_client: Any, cohort: Membership, outsider: Membership
+) -> None:
+    post = _pilot_first(cohort.organization, state=PostState.DRAFT)
+    page = admin_client.get(reverse("post_detail", args=[post.pk])).content.decode()
+    assert "Only the pilot members of its audience until" in page
+    # The cohort member; the admin and the outsider are not in the pilot.
+    assert "reaches <strong>1</strong> active member" in page
