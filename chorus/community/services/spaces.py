@@ -177,6 +177,8 @@ def space_join(*, membership: Membership, space: Space) -> SpaceMember:
     access = space_access(space=space, membership=membership)
     if access.space_member is not None:
         return access.space_member
+    if space.archived_at is not None:
+        raise ValidationError(_("This space is archived: nothing new can be written in it."))
     if not access.can_join:
         raise PermissionDenied(_("This space is by invitation only."))
     try:

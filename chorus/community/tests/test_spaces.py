@@ -191,3 +191,11 @@ def test_invitations_through_the_api(client, curator, private_space, maya):
     )
     assert muted.status_code == 200
     assert SpaceMember.objects.get(space=private_space, membership=maya).muted
+
+
+def test_nobody_joins_an_archived_space(curator, space, maya):
+    from django.core.exceptions import ValidationError
+
+    spaces.space_archive(membership=curator, space=space, archived=True)
+    with pytest.raises(ValidationError):
+        spaces.space_join(membership=maya, space=space)
