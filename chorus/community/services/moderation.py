@@ -43,6 +43,8 @@ def report_create(
         )
     if message.author_id == membership.pk:
         raise ValidationError(_("You cannot report your own message."))
+    if message.is_hidden or message.is_deleted:
+        raise ValidationError(_("This message is no longer shown."))
     if Report.objects.filter(message=message, reporter=membership).exists():
         raise ValidationError(_("You already reported this message."))
     try:

@@ -115,3 +115,12 @@ def test_moderation_through_the_api(client, curator, space, thread, noah):
         content_type="application/json",
     )
     assert lock.json()["locked"] is True
+
+
+def test_a_hidden_message_is_not_shown_on_the_report_page(client, curator, space, thread, noah):
+    reply = reply_create(membership=noah, thread=thread, body="Rude words")
+    moderation.message_hide(membership=curator, message=reply, reason="Rude")
+    client.force_login(thread.author.user)
+    url = reverse("community_message_report", args=[space.pk, thread.pk, reply.pk])
+    assert "Rude words" not in client.get(url).content.decode()
+    assert client.post(url, {"reason": "offensive"}).status_code == 400
