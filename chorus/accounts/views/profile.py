@@ -72,6 +72,9 @@ def program(request: MemberRequest) -> HttpResponse:
             "leave_reasons": LeaveReason.choices,
             "pilot_closed": pilot_closed,
             "volunteered": pilot_closed and pilot_selectors.has_volunteered(membership=membership),
+            "in_pilot": pilot_selectors.in_pilot(
+                pilot=pilot_selectors.pilot_of(organization=organization), membership=membership
+            ),
         },
     )
 

@@ -318,3 +318,14 @@ def test_a_note_too_long_is_refused_and_kept_in_the_form(admin_client: Any, pilo
 
 def test_employees_cannot_open_the_admin_page(employee_client: Any) -> None:
     assert employee_client.get(reverse("pilot_manage")).status_code == 403
+
+
+def test_the_program_page_points_pilot_members_to_their_pilot_page(
+    client: Any, pilot: Pilot, admin_member: Membership
+) -> None:
+    maya = member(pilot.organization)
+    [invitation] = _invite(pilot, admin_member, maya)
+    services.invitation_accept(invitation=invitation, membership=maya)
+    client.force_login(maya.user)
+    page = client.get(reverse("program")).content.decode()
+    assert "You are in the pilot" in page and reverse("pilot_page") in page
