@@ -556,6 +556,70 @@ def reply_create(
     )
 
 
+class SpaceMessageEditIn(Input):
+    body: str = Field(min_length=1, max_length=MAX_BODY)
+    title: str | None = Field(
+        None, max_length=MAX_TITLE, description="The thread's new title (opening message only)"
+    )
+    confirm: bool = Field(False, description="Post anyway despite rules that warn")
+
+
+def _message_out(message: Message) -> SpaceMessageOut:
+    return SpaceMessageOut(
+        id=message.pk,
+        author=str(message.author.user) if message.author is not None else "",
+        opening=message.opening,
+        body=message.body,
+        created_at=message.created_at,
+        edited=message.edited_at is not None,
+        deleted=message.is_deleted,
+        hidden=message.is_hidden,
+        hidden_reason="",
+        reactions=[],
+    )
+
+
+@router.patch(
+    "/spaces/{space_id}/threads/{thread_id}/messages/{message_id}",
+    response={200: SpaceMessageOut, 403: Error, 422: SpaceRefusal | Error},
+    summary="Change one's own message within the edit window (it is marked edited)",
+)
+@api_roles()
+def message_edit(
+    request: HttpRequest,
+    space_id: PathId,
+    thread_id: PathId,
+    message_id: PathId,
+    payload: SpaceMessageEditIn,
+) -> Status[SpaceMessageOut | SpaceRefusal]:
+    caller, _space, _in_thread, message = _message(request, space_id, thread_id, message_id)
+    try:
+        threads.message_edit(
+            membership=caller,
+            message=message,
+            body=payload.body,
+            title=payload.title,
+            confirmed=payload.confirm,
+        )
+    except ComplianceStop as stop:
+        return Status(422, _refusal(stop))
+    return Status(200, _message_out(message))
+
+
+@router.delete(
+    "/spaces/{space_id}/threads/{thread_id}/messages/{message_id}",
+    response={204: None, 403: Error},
+    summary='Delete one\'s own message ("deleted" stays in its place)',
+)
+@api_roles()
+def message_delete(
+    request: HttpRequest, space_id: PathId, thread_id: PathId, message_id: PathId
+) -> Status[None]:
+    caller, _space, _in_thread, message = _message(request, space_id, thread_id, message_id)
+    threads.message_delete(membership=caller, message=message)
+    return Status(204, None)
+
+
 @router.post(
     "/spaces/{space_id}/threads/{thread_id}/messages/{message_id}/reactions",
     response={200: SpaceReactionToggled, 403: Error, 422: Error},

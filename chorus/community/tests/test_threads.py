@@ -244,3 +244,21 @@ def test_the_space_page_reads_its_first_page_in_few_queries(
         response = client.get(reverse("community_space", args=[space.pk]))
     assert response.status_code == 200
     assert Message.objects.count() == 30
+
+
+def test_own_messages_are_edited_and_deleted_through_the_api(client, space, maya, noah):
+    thread = thread_create(membership=maya, space=space, title="Tips", body="First")
+    message = thread.messages.get()
+    url = f"/api/v1/spaces/{space.pk}/threads/{thread.pk}/messages/{message.pk}"
+    client.force_login(noah.user)
+    assert client.delete(url).status_code == 403
+    client.force_login(maya.user)
+    response = client.patch(
+        url, {"body": "Second", "title": "Tips, edited"}, content_type="application/json"
+    )
+    assert response.status_code == 200 and response.json()["edited"] is True
+    thread.refresh_from_db()
+    assert thread.title == "Tips, edited"
+    assert client.delete(url).status_code == 204
+    message.refresh_from_db()
+    assert message.is_deleted and message.body == ""
