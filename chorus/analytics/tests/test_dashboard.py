@@ -420,7 +420,9 @@ def test_dashboard_query_count_does_not_grow_with_groups_members_and_posts(clien
         for member in members:
             DailyShareStatsFactory(post=post, membership=member, day=TODAY, shares=1, clicks=2)
     coarse_rollups()
-    assert queries() == before <= 30
+    # The voluntariness card (consents, nudges, the surveys' pressure answers) and the
+    # pilot comparison read about a dozen more, flat too.
+    assert queries() == before <= 42
 
 
 # -- top members without summing every member ------------------------------------------------

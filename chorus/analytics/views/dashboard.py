@@ -14,7 +14,10 @@ from chorus.accounts.models import Group
 from chorus.analytics import exports
 from chorus.analytics.selectors import dashboard as dashboard_selectors
 from chorus.analytics.selectors import filters as filter_selectors
+from chorus.analytics.selectors import pilot as pilot_selectors
+from chorus.analytics.selectors import program as program_selectors
 from chorus.analytics.selectors import rankings as ranking_selectors
+from chorus.analytics.selectors import voluntariness as voluntariness_selectors
 from chorus.analytics.selectors import words as word_selectors
 from chorus.analytics.selectors.filters import PRESET_DAYS, Filters
 from chorus.content.models import Post
@@ -74,6 +77,11 @@ def dashboard(request: MemberRequest) -> HttpResponse:
     )
     for row in posts:
         row.extra["own_words"] = own_words.get(row.id or 0)
+    # The program's members and their figures of the period, read once for the
+    # voluntariness card's spread and the pilot comparison.
+    activity = program_selectors.program_activity(
+        organization=organization, date_from=filters.date_from, date_to=filters.date_to
+    )
     context.update(
         filters=filters,
         query=filters.query(),
@@ -89,6 +97,10 @@ def dashboard(request: MemberRequest) -> HttpResponse:
         group_rows=dashboard_selectors.group_comparison(organization=organization, filters=filters),
         adoption=dashboard_selectors.adoption(organization=organization, filters=filters),
         knowledge=dashboard_selectors.knowledge(organization=organization, filters=filters),
+        voluntariness=voluntariness_selectors.voluntariness(
+            organization=organization, activity=activity
+        ),
+        pilot=pilot_selectors.pilot_comparison(organization=organization, activity=activity),
         chart=chart_data(filters, series, networks),
         tables=exports.TABLES,
     )
