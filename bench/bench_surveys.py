@@ -118,7 +118,8 @@ def build(members: int, respondents: int) -> dict[str, Any]:
         counts: Counter[int | None] = Counter()
         overlaps: Counter[tuple[int, int]] = Counter()
         texts: list[TextAnswer] = []
-        answering = rng.sample(memberships, respondents)
+        # A multiple of 5: everything answered is published, as the service leaves it.
+        answering = rng.sample(memberships, respondents - respondents % 5)
         for member in answering:
             mine_all = member_groups[member.pk]
             keys: list[int | None] = [None, *mine_all]
@@ -139,6 +140,7 @@ def build(members: int, respondents: int) -> dict[str, Any]:
                                     question=question,
                                     group_id=key,
                                     text=text,
+                                    shown=True,
                                 )
                             )
                     continue
@@ -158,13 +160,20 @@ def build(members: int, respondents: int) -> dict[str, Any]:
                     question_id=question_id,
                     value=value,
                     count=count,
+                    shown_count=count,
                 )
                 for (key, question_id, value), count in tallies.items()
             ),
             batch_size=5000,
         )
         RoundCount.objects.bulk_create(
-            RoundCount(organization=organization, round=round_, group_id=key, respondents=count)
+            RoundCount(
+                organization=organization,
+                round=round_,
+                group_id=key,
+                respondents=count,
+                shown_respondents=count,
+            )
             for key, count in counts.items()
         )
         Overlap.objects.bulk_create(
@@ -174,6 +183,7 @@ def build(members: int, respondents: int) -> dict[str, Any]:
                 group_a_id=a,
                 group_b_id=b,
                 respondents=count,
+                shown_respondents=count,
             )
             for (a, b), count in overlaps.items()
         )

@@ -160,17 +160,25 @@ class Tally(TenantModel):
     question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="+")
     value = models.SmallIntegerField()
     count = models.PositiveIntegerField(default=0)
+    # What results show: ``count`` as it was at the last publication (see RoundCount).
+    shown_count = models.PositiveIntegerField(default=0)
 
     class Meta:
         constraints = _per_group("tally", "round", "question", "value")
 
 
 class RoundCount(TenantModel):
+    """Respondents of a round in a group. Results read the ``shown_`` copies, published
+    each time everyone's respondents reach a multiple of the minimum (5, 10, 15...): two
+    looks at the results, before and after one person answered, can never be subtracted
+    to learn that person's answer."""
+
     round = models.ForeignKey(Round, on_delete=models.CASCADE, related_name="+")
     group = models.ForeignKey(
         "accounts.Group", null=True, on_delete=models.CASCADE, related_name="+"
     )
     respondents = models.PositiveIntegerField(default=0)
+    shown_respondents = models.PositiveIntegerField(default=0)
 
     class Meta:
         constraints = _per_group("roundcount", "round")
@@ -183,6 +191,7 @@ class Overlap(TenantModel):
     group_a = models.ForeignKey("accounts.Group", on_delete=models.CASCADE, related_name="+")
     group_b = models.ForeignKey("accounts.Group", on_delete=models.CASCADE, related_name="+")
     respondents = models.PositiveIntegerField(default=0)
+    shown_respondents = models.PositiveIntegerField(default=0)
 
     class Meta:
         constraints = [
@@ -201,6 +210,8 @@ class TextAnswer(TenantModel):
         "accounts.Group", null=True, on_delete=models.CASCADE, related_name="+"
     )
     text = models.TextField(max_length=2000)
+    # Published with the counters (see RoundCount).
+    shown = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["text"]

@@ -84,7 +84,7 @@ def group_measures(
         organization=organization,
         round_id__in=round_ids,
         question_id__in=[q.pk for qs in by_survey.values() for q in qs],
-    ).values_list("round_id", "group_id", "question_id", "value", "count"):
+    ).values_list("round_id", "group_id", "question_id", "value", "shown_count"):
         tallies[(round_id, in_group, question_id)][value] = count
     minimum = min_answers()
     for round_id, day, survey_id in round_list:

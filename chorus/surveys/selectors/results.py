@@ -103,17 +103,18 @@ def visible_groups(
 def round_counts(
     *, organization: Organization, round_ids: Iterable[int]
 ) -> tuple[dict[int, dict[int | None, int]], dict[int, dict[tuple[int, int], int]]]:
-    """Respondents per group and overlaps per pair of groups, per round (two queries)."""
+    """Respondents per group and overlaps per pair of groups, per round, as last
+    published (two queries)."""
     ids = list(round_ids)
     counts: dict[int, dict[int | None, int]] = defaultdict(dict)
     overlaps: dict[int, dict[tuple[int, int], int]] = defaultdict(dict)
     for round_id, group_id, respondents in RoundCount.objects.filter(
         organization=organization, round_id__in=ids
-    ).values_list("round_id", "group_id", "respondents"):
+    ).values_list("round_id", "group_id", "shown_respondents"):
         counts[round_id][group_id] = respondents
     for round_id, group_a, group_b, respondents in Overlap.objects.filter(
         organization=organization, round_id__in=ids
-    ).values_list("round_id", "group_a_id", "group_b_id", "respondents"):
+    ).values_list("round_id", "group_a_id", "group_b_id", "shown_respondents"):
         overlaps[round_id][(group_a, group_b)] = respondents
     return counts, overlaps
 
@@ -248,7 +249,7 @@ def round_results(
     tallies: dict[int, dict[int, int]] = defaultdict(dict)
     for question_id, value, count in TallyRow.objects.filter(
         in_group, organization=organization, round=round
-    ).values_list("question_id", "value", "count"):
+    ).values_list("question_id", "value", "shown_count"):
         tallies[question_id][value] = count
     minimum = min_answers()
     text_ids = [
@@ -259,7 +260,7 @@ def round_results(
     texts: dict[int, list[str]] = defaultdict(list)
     for question_id in text_ids:
         found = TextAnswer.objects.filter(
-            in_group, organization=organization, round=round, question_id=question_id
+            in_group, organization=organization, round=round, question_id=question_id, shown=True
         )
         if text_limit is not None:
             # A sample: by the random id, which says nothing about who wrote first.

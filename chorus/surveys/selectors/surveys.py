@@ -65,7 +65,7 @@ def questions_of(*, survey: Survey) -> list[Question]:
 @dataclass(frozen=True)
 class RoundSummary:
     round: Round
-    respondents: int  # people whose answers count (answered, not declined)
+    respondents: int  # answers the results show (published in steps of the minimum)
     replied: int  # answered or declined: only a number, never who
 
 
@@ -79,7 +79,7 @@ def rounds_of(*, survey: Survey) -> list[RoundSummary]:
     counts = dict(
         RoundCount.objects.filter(
             organization_id=survey.organization_id, round_id__in=ids, group__isnull=True
-        ).values_list("round_id", "respondents")
+        ).values_list("round_id", "shown_respondents")
     )
     replied = dict(
         Answered.objects.filter(organization_id=survey.organization_id, round_id__in=ids)
@@ -204,7 +204,7 @@ def trend(
         organization=organization,
         round_id__in=[found.pk for found in rounds],
         question_id__in=[question.pk for question in questions],
-    ).values_list("round_id", "question_id", "value", "count"):
+    ).values_list("round_id", "question_id", "value", "shown_count"):
         tallies.setdefault((round_id, question_id), {})[value] = count
     minimum = min_answers()
     rows = []

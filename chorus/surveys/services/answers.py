@@ -221,6 +221,29 @@ def _store(
                 )
     if texts:
         TextAnswer.objects.bulk_create(texts)
+    _publish_if_due(round)
+
+
+def _publish_if_due(round: Round) -> None:
+    """Results show what the counters held when everyone's respondents last reached a
+    multiple of the minimum: between two looks at them, at least that many people
+    answered, so a difference never shows one person's answers. Everyone's counter was
+    the first row this submission changed, so concurrent submissions wait for this one
+    and every multiple is published once, complete."""
+    everyone = (
+        RoundCount.objects.filter(round=round, group__isnull=True)
+        .values_list("respondents", flat=True)
+        .first()
+    )
+    if not everyone or everyone % min_answers():
+        return
+    for model, field, shown in (
+        (RoundCount, "respondents", "shown_respondents"),
+        (Overlap, "respondents", "shown_respondents"),
+        (Tally, "count", "shown_count"),
+    ):
+        model.objects.filter(round=round).update(**{shown: F(field)})  # type: ignore[attr-defined]
+    TextAnswer.objects.filter(round=round, shown=False).update(shown=True)
 
 
 def survey_decline(

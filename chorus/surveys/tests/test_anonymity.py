@@ -182,3 +182,25 @@ def test_answers_after_closing_are_refused(organization, pressure_round):
     later = pressure_round.closes_at + datetime.timedelta(minutes=1)
     with pytest.raises(SurveyError):
         answers_submit(round=pressure_round, membership=person, answers={}, now=later)
+
+
+def test_results_change_only_after_every_fifth_answer(organization, pressure_round):
+    """Looking before and after one more answer shows nothing new: the figures are
+    published at 5, 10, 15... respondents, never after a single one."""
+    people = members(organization, 10)
+    answer_all(pressure_round, people[:5], pressure=1)
+
+    def figures():
+        results = round_results(organization=organization, round=pressure_round)
+        pressure = next(q for q in results.questions if q.question.measure == Measure.PRESSURE)
+        return results.group.respondents, pressure.counts
+
+    at_five = figures()
+    assert at_five[0] == 5
+    for person in people[5:9]:
+        answer_all(pressure_round, [person], pressure=5)
+        assert figures() == at_five
+        assert pressure_trend(organization=organization)[0].respondents == 5
+    answer_all(pressure_round, people[9:], pressure=5)
+    respondents, counts = figures()
+    assert respondents == 10 and dict(counts)["5"] == 5

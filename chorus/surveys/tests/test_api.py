@@ -31,8 +31,8 @@ def test_create_send_answer_and_read_results(client, organization, admin_member)
     assert _call(client, admin_member, "POST", f"/surveys/{survey.pk}/rounds").status_code == 201
     round_ = Round.objects.get(survey=survey)
     pressure = Question.objects.get(survey=survey, measure=Measure.PRESSURE)
-    people = members(organization, 7)
-    group = group_of(organization, people[:6], "Six")
+    people = members(organization, 10)
+    group = group_of(organization, people[:9], "Nine")
     for person in people[:4]:
         pending = _call(client, person, "GET", "/surveys/pending").json()
         assert [p["survey_id"] for p in pending] == [survey.pk]
@@ -56,8 +56,8 @@ def test_create_send_answer_and_read_results(client, organization, admin_member)
     results = _call(client, admin_member, "GET", f"/surveys/rounds/{round_.pk}/results").json()
     assert results["group"]["shown"] is True
     [shown] = [q for q in results["questions"] if q["question_id"] == pressure.pk]
-    assert shown["answered"] == 7
-    # The group of six inside seven respondents: one person outside it would be singled out.
+    assert shown["answered"] == 10
+    # The group of nine inside ten respondents: one person outside it would be singled out.
     by_group = _call(
         client, admin_member, "GET", f"/surveys/rounds/{round_.pk}/results?group={group.pk}"
     ).json()

@@ -19,18 +19,18 @@ pytestmark = pytest.mark.django_db
 
 
 def test_pressure_trend_is_oldest_first_and_per_round(organization, admin_member, pressure_survey):
-    people = members(organization, 6)
+    people = members(organization, 10)
     with time_machine.travel(datetime.datetime(2026, 11, 2, 9, tzinfo=datetime.UTC)):
         first = round_open(survey=pressure_survey, actor=admin_member)
         answer_all(first, people, pressure=4)
     with time_machine.travel(datetime.datetime(2026, 11, 20, 9, tzinfo=datetime.UTC)):
         second = round_open(survey=pressure_survey, actor=admin_member)
-        answer_all(second, people[:3], pressure=5)
-        answer_all(second, people[3:], pressure=1)
+        answer_all(second, people[:5], pressure=5)
+        answer_all(second, people[5:], pressure=1)
     trend = pressure_trend(organization=organization)
     assert [(p.round_id, p.day, p.percent, p.respondents) for p in trend] == [
-        (first.pk, datetime.date(2026, 11, 2), 100.0, 6),
-        (second.pk, datetime.date(2026, 11, 20), 50.0, 6),
+        (first.pk, datetime.date(2026, 11, 2), 100.0, 10),
+        (second.pk, datetime.date(2026, 11, 20), 50.0, 10),
     ]
     assert (
         pressure_trend(organization=organization, since=datetime.date(2026, 11, 10))[0].round_id
