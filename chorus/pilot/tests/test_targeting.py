@@ -205,3 +205,14 @@ def test_the_post_page_says_it_is_pilot_first_and_counts_the_cohort(
     assert "Only the pilot members of its audience until" in page
     # The cohort member; the admin and the outsider are not in the pilot.
     assert "reaches <strong>1</strong> active member" in page
+
+
+def test_the_audience_at_a_given_moment_honours_pilot_first(
+    cohort: Membership, outsider: Membership
+) -> None:
+    post = _pilot_first(cohort.organization, post_of_the_day=timezone.localdate())
+    moment = timezone.now()
+    # The auto-share's check asks for the post's audience at its run's moment.
+    assert post_audience(post, moment).filter(pk=cohort.pk).exists()
+    assert not post_audience(post, moment).filter(pk=outsider.pk).exists()
+    assert post_audience(post, moment + timedelta(days=4)).filter(pk=outsider.pk).exists()

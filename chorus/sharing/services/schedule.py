@@ -229,7 +229,7 @@ def autoshare_run_one(*, auto: AutoShare, now: datetime, held_since: datetime | 
     elif not due <= local_now < due + CATCH_UP or due < auto.consented_at:
         return 0
     post = _post_of_the_day(membership, local_now.date())
-    if post is None or not post_audience(post).filter(pk=membership.pk).exists():
+    if post is None or not post_audience(post, now).filter(pk=membership.pk).exists():
         return 0
     # What stops a share is told in the member's language (the reasons are written now).
     with translation.override(membership.user.language or settings.LANGUAGE_CODE):
