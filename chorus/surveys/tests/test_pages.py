@@ -165,3 +165,16 @@ def test_employees_cannot_see_admin_pages(employee_client, organization, admin_m
     assert (
         employee_client.get(reverse("surveys_manage_survey", args=[survey.pk])).status_code == 403
     )
+
+
+def test_questions_move_and_go_before_sending(admin_client, organization, admin_member):
+    survey = survey_create(organization=organization, actor=admin_member, template=Template.MOOD)
+    first, second, third = Question.objects.filter(survey=survey)
+    change = "surveys_question_change"
+    assert admin_client.post(reverse(change, args=[third.pk]), {"action": "up"}).status_code == 302
+    assert list(Question.objects.filter(survey=survey)) == [first, third, second]
+    assert (
+        admin_client.post(reverse(change, args=[first.pk]), {"action": "remove"}).status_code == 302
+    )
+    assert list(Question.objects.filter(survey=survey)) == [third, second]
+    assert admin_client.post(reverse(change, args=[second.pk]), {"action": "?"}).status_code == 400
