@@ -170,6 +170,8 @@ def verdict_of(
     if certified is not None and certified < CERTIFIED_LOW:
         return Verdict(TRAIN_FIRST, gettext("Train first — few are certified"))
     if participation is None or participation < PARTICIPATION_LOW:
+        if mood is None:
+            return Verdict(ROOM_TO_GROW, gettext("Room to grow — no pressure felt, few share yet"))
         return Verdict(ROOM_TO_GROW, gettext("Room to grow — good mood, few share yet"))
     return Verdict(HEALTHY, gettext("Healthy"))
 
