@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from chorus.accounts.models import Membership, Organization
 from chorus.factories import MembershipFactory, OrganizationFactory
 from chorus.pilot.models import Volunteer
 from chorus.tests_browser.test_journeys import sign_in
@@ -18,12 +19,14 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def test_the_admin_invites_two_volunteers_one_accepts_one_declines(page: Any) -> None:
-    acme = OrganizationFactory(name="Acme", slug="acme")
-    MembershipFactory(organization=acme, is_admin=True, user__email="ada@acme.test")
-    maya = MembershipFactory(
+    acme: Organization = OrganizationFactory.create(name="Acme", slug="acme")
+    MembershipFactory.create(organization=acme, is_admin=True, user__email="ada@acme.test")
+    maya: Membership = MembershipFactory.create(
         organization=acme, user__email="maya@acme.test", user__name="Maya Schmidt"
     )
-    sam = MembershipFactory(organization=acme, user__email="sam@acme.test", user__name="Sam Lee")
+    sam: Membership = MembershipFactory.create(
+        organization=acme, user__email="sam@acme.test", user__name="Sam Lee"
+    )
     problems: list[str] = []
 
     sign_in(page, "ada@acme.test")
