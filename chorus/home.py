@@ -31,12 +31,15 @@ from chorus.accounts.selectors import home as account_home
 from chorus.analytics.rollups import today as site_today
 from chorus.analytics.selectors import home as analytics_home
 from chorus.care.selectors import home as care_home
+from chorus.community.selectors import home as community_home
 from chorus.content.models import PostState
 from chorus.content.selectors import home as content_home
 from chorus.core.waiting import waiting
 from chorus.gamification.selectors import home as gamification_home
 from chorus.gamification.services.points import gamification_enabled
+from chorus.pilot.selectors import pilot as pilot_selectors
 from chorus.sharing.selectors import home as sharing_home
+from chorus.surveys.selectors import home as surveys_home
 from chorus.training.selectors import policy as policy_selectors
 from chorus.training.selectors.scenarios import responses_for_review
 
@@ -164,9 +167,57 @@ def _sharing_todos(organization: Organization, membership: Membership) -> list[T
     return todos
 
 
+def _pilot_todos(organization: Organization, membership: Membership) -> list[Todo]:
+    """A personal invitation to the pilot, waiting for the member's answer (one query)."""
+    if pilot_selectors.pending_invitation(membership=membership) is None:
+        return []
+    return [
+        Todo(
+            "users",
+            _("You are invited to the pilot of the advocacy program. Saying no is fine."),
+            _("Read the invitation"),
+            reverse("pilot_invitation"),
+        )
+    ]
+
+
+def _survey_todos(organization: Organization, membership: Membership) -> list[Todo]:
+    """Surveys sent to the member that they have not answered or declined (one query)."""
+    return [
+        Todo(
+            "message-square-quote",
+            _("A short survey is waiting: %(title)s. Your answers are anonymous.")
+            % {"title": found.survey.title},
+            _("Answer the survey"),
+            reverse("surveys_answer", args=[found.survey_id]),
+        )
+        for found in surveys_home.surveys_waiting(organization=organization, membership=membership)
+    ]
+
+
+def _space_todos(organization: Organization, membership: Membership) -> list[Todo]:
+    """Invitations to best-practice spaces waiting for the member's answer (one query)."""
+    return [
+        Todo(
+            "users",
+            _("You are invited to the space “%(name)s”.") % {"name": invitation.space.name},
+            _("Answer the invitation"),
+            reverse("community_spaces"),
+        )
+        for invitation in community_home.invitations_waiting(
+            organization=organization, membership=membership
+        )
+    ]
+
+
 # Each app that has something to help members with adds its function here: certifications
 # about to lapse (training) and surveys waiting for an answer (surveys) when those land.
-TODO_SOURCES: tuple[TodoSource, ...] = (_sharing_todos,)
+TODO_SOURCES: tuple[TodoSource, ...] = (
+    _sharing_todos,
+    _pilot_todos,
+    _survey_todos,
+    _space_todos,
+)
 
 
 # -- sections per role -------------------------------------------------------------------
@@ -335,6 +386,11 @@ def home_for(*, organization: Organization, membership: Membership) -> Home:
         _admin(home, organization, points)
     _care(home, membership)
     if not membership.is_advocate:
+        # An invitation to the pilot usually reaches people who have not joined yet, and
+        # so does a survey (readiness asks them before they join).
+        invited = _pilot_todos(organization, membership) + _survey_todos(organization, membership)
+        if invited:
+            home.sections.append(Section("todos", SHARE + 1, invited))
         # The whole page for an employee; a quiet card after the work for other roles.
         alone = not home.sections
         join = {"status": membership.program_status, "alone": alone}

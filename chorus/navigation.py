@@ -206,6 +206,13 @@ def _sections(membership: Any, points: bool) -> list[Section]:
             ),
         )
     )
+    # Best-practice spaces: every member may listen and ask, in the program or not.
+    # Curators and admins moderate every space: theirs is under Content.
+    spaces = Item(
+        pgettext_lazy("navigation", "Spaces"), "community_spaces", "users", ("community_",)
+    )
+    if not curator:
+        you.items.append(spaces)
     if points:
         if advocate:
             you.items.append(Item(pgettext_lazy("navigation", "Points"), "my_points", "star"))
@@ -256,6 +263,24 @@ def _sections(membership: Any, points: bool) -> list[Section]:
                     "manage_challenges",
                     "trophy",
                     ("manage_challenge",),
+                )
+            )
+        content.items.append(spaces)
+        if admin:
+            # Listening before pushing: anonymous pulse surveys, run by admins. Here (folded
+            # for admins) rather than in Insights: an admin's open sections are full.
+            content.items.append(
+                Item(
+                    pgettext_lazy("navigation", "Surveys"),
+                    "surveys_manage",
+                    "message-square-quote",
+                    (
+                        "surveys_manage_",
+                        "surveys_results",
+                        "surveys_question_",
+                        "surveys_send",
+                        "surveys_close",
+                    ),
                 )
             )
         sections.append(content)

@@ -15,6 +15,7 @@ from chorus.accounts.api.members import router as members_router
 from chorus.accounts.api.organization import router as organization_router
 from chorus.accounts.api.tokens import router as tokens_router
 from chorus.analytics.api.dashboard import router as analytics_router
+from chorus.analytics.api.health import router as analytics_health_router
 from chorus.analytics.api.me import router as analytics_me_router
 from chorus.analytics.api.posts import router as analytics_posts_router
 from chorus.api.auth import SessionAuth, TokenAuth
@@ -26,6 +27,7 @@ from chorus.care.api.reports import router as care_reports_router
 from chorus.care.api.settings import router as care_settings_router
 from chorus.care.api.sources import router as care_sources_router
 from chorus.care.api.templates import router as care_templates_router
+from chorus.community.api.spaces import router as community_router
 from chorus.content.api.posts import router as posts_router
 from chorus.content.api.review import router as post_review_router
 from chorus.content.api.rules import router as rules_router
@@ -42,6 +44,7 @@ from chorus.notifications.api.deliveries import router as deliveries_router
 from chorus.notifications.api.notifications import router as notifications_router
 from chorus.notifications.api.preferences import router as notification_preferences_router
 from chorus.notifications.webpush.api.subscriptions import router as push_subscriptions_router
+from chorus.pilot.api.pilot import router as pilot_router
 from chorus.reach.api.announce import router as reach_announce_router
 from chorus.reach.api.nudges import router as reach_nudges_router
 from chorus.sharing.api.connections import router as connections_router
@@ -50,6 +53,7 @@ from chorus.sharing.api.network_settings import router as network_settings_route
 from chorus.sharing.api.reviews import router as share_reviews_router
 from chorus.sharing.api.shares import router as shares_router
 from chorus.sharing.api.topics import router as topics_router
+from chorus.surveys.api.surveys import router as surveys_router
 from chorus.training.api.certifications import router as training_certifications_router
 from chorus.training.api.courses import router as training_courses_router
 from chorus.training.api.gates import router as training_gates_router
@@ -100,6 +104,7 @@ api.add_router("/", network_settings_router)
 api.add_router("/", topics_router)
 api.add_router("/", extension_router)
 api.add_router("/", analytics_router)
+api.add_router("/", analytics_health_router)
 api.add_router("/", analytics_posts_router)
 api.add_router("/", analytics_me_router)
 api.add_router("/", gamification_leaderboard_router)
@@ -123,6 +128,9 @@ api.add_router("/", care_templates_router)
 api.add_router("/", care_crisis_router)
 api.add_router("/", care_reports_router)
 api.add_router("/", care_settings_router)
+api.add_router("/", pilot_router)
+api.add_router("/", community_router)
+api.add_router("/", surveys_router)
 
 
 @api.exception_handler(ValidationError)

@@ -500,7 +500,9 @@ def test_home_query_count_stays_flat_as_the_organization_grows(
     counted = {}
     for member in people:
         client.force_login(member.user)
-        with django_assert_max_num_queries(60) as few:
+        # A ceiling for the member who holds every role; each app's to-do source (the
+        # pilot's invitation, surveys waiting, space invitations) is one query of it.
+        with django_assert_max_num_queries(64) as few:
             assert client.get(reverse("home")).status_code == 200
         counted[member.pk] = len(few.captured_queries)
     grow(world, 25)

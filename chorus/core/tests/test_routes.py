@@ -23,6 +23,7 @@ from chorus.accounts.services import tokens as services
 from chorus.accounts.tokens import hash_secret, new_secret
 from chorus.api.urls import api
 from chorus.care.models import CareAgent, CrisisFlag, SavedView
+from chorus.community.models import Message, Space, SpaceInvitation, SpaceMember, Thread
 from chorus.content.models import PostImage
 from chorus.content.services.posts import post_snapshot_version
 from chorus.factories import (
@@ -52,6 +53,10 @@ from chorus.links.visitors import visitor_key
 from chorus.notifications.slack.models import SlackChannelRoute, SlackWorkspace
 from chorus.notifications.teams.models import TeamsWebhook
 from chorus.notifications.webpush.models import PushSubscription
+from chorus.pilot.models import PilotInvitation
+from chorus.surveys.models import Question as SurveyQuestion
+from chorus.surveys.services.surveys import round_open as survey_round_open
+from chorus.surveys.services.surveys import survey_create
 from chorus.training.models import (
     Certificate,
     Certification,
@@ -114,6 +119,14 @@ ID_PARAMETERS = {
     "slack_route_id",
     "subscription_id",
     "teams_webhook_id",
+    "space_id",
+    "thread_id",
+    "message_id",
+    "space_invitation_id",
+    "survey_id",
+    "survey_question_id",
+    "round_id",
+    "pilot_invitation_id",
 }
 
 
@@ -366,6 +379,34 @@ def tenant_objects(organization):
     values["slack_route_id"] = SlackChannelRoute.objects.get_or_create(
         organization=organization, workspace=slack_workspace, channel_id=f"CWALK{organization.pk}"
     )[0].pk
+    # Community: an invite-only space the member is in, a thread with a reply, and an
+    # invitation to a second space waiting for the member's answer.
+    space = Space.objects.create(organization=organization, name="Walk", visibility="invite_only")
+    SpaceMember.objects.create(organization=organization, space=space, membership=member)
+    values["space_id"] = space.pk
+    thread = Thread.objects.create(
+        organization=organization, space=space, author=member, title="Walk"
+    )
+    values["thread_id"] = thread.pk
+    Message.objects.create(
+        organization=organization, thread=thread, author=member, opening=True, body="Walk"
+    )
+    values["message_id"] = Message.objects.create(
+        organization=organization, thread=thread, author=member, body="Reply"
+    ).pk
+    other_space = Space.objects.create(organization=organization, name="Walk 2")
+    values["space_invitation_id"] = SpaceInvitation.objects.create(
+        organization=organization, space=other_space, membership=member
+    ).pk
+    # Surveys: a pressure survey sent once (a round open), one of its questions.
+    survey = survey_create(organization=organization, actor=member, template="pressure")
+    values["survey_id"] = survey.pk
+    values["survey_question_id"] = SurveyQuestion.objects.filter(survey=survey).first().pk
+    values["round_id"] = survey_round_open(survey=survey, actor=member).pk
+    # The pilot: an invitation waiting for the walker's member.
+    values["pilot_invitation_id"] = PilotInvitation.objects.create(
+        organization=organization, membership=member
+    ).pk
     if apps.is_installed("chorus.accounts") and "memberimport" in apps.all_models["accounts"]:
         member_import = apps.get_model("accounts", "MemberImport").objects.create(
             organization=organization, rows=[]

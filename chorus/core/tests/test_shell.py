@@ -56,6 +56,7 @@ def test_an_employee_in_the_program_sees_sharing_and_their_own_progress(client, 
         "You": [
             "Your stats",
             "Learning",
+            "Spaces",
             "Points",
             "Leaderboard",
             "Challenges",
@@ -122,7 +123,7 @@ def test_points_pages_leave_the_menu_when_points_are_off(client, advocate):
     )
     client.force_login(advocate.user)
     html = client.get(reverse("home")).content.decode()
-    assert sections(html)["You"] == ["Your stats", "Learning"]
+    assert sections(html)["You"] == ["Your stats", "Learning", "Spaces"]
     assert "Points" not in tabbar(html) and "Stats" in tabbar(html)
 
 

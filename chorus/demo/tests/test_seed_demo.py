@@ -224,6 +224,29 @@ def check_the_delivery_log_and_the_nudges_have_weeks_behind_them() -> None:
     assert 'value="Europe/Berlin"' in settings_page.content.decode()
 
 
+def check_spaces_have_a_best_practice_a_win_and_a_hidden_reply() -> None:
+    maya = _as(MAYA)
+    spaces = maya.get(reverse("community_spaces"))
+    assert spaces.status_code == 200
+    assert "LinkedIn tips" in spaces.content.decode()
+    assert "Pilot cohort" in spaces.content.decode()  # invite-only, and Maya is in it
+    from chorus.community.models import Space, Thread
+    from chorus.core.tenancy import across_organizations
+
+    with across_organizations("the test reads the demo"):
+        tips = Space.objects.get(name="LinkedIn tips")
+        win = Thread.objects.get(space=tips, kind="win")
+        question = Thread.objects.get(space=tips, title="Pictures or no pictures?")
+    page = maya.get(reverse("community_space", args=[tips.pk])).content.decode()
+    assert "Best practice" in page and "A win" in page
+    assert (
+        "clicks" in maya.get(reverse("community_thread", args=[tips.pk, win.pk])).content.decode()
+    )
+    thread = reverse("community_thread", args=[tips.pk, question.pk])
+    assert "Hidden by a moderator." in maya.get(thread).content.decode()
+    assert "Off topic: a sale" in _as("curator@acme.example").get(thread).content.decode()
+
+
 def test_the_demo_has_something_true_on_every_page_a_buyer_opens(db: None) -> None:
     output = StringIO()
     call_command("seed_demo", stdout=output)
@@ -239,3 +262,4 @@ def test_the_demo_has_something_true_on_every_page_a_buyer_opens(db: None) -> No
     check_posts_and_shares_are_in_every_state()
     check_the_care_desk_has_an_inbox_an_approval_and_reports()
     check_the_delivery_log_and_the_nudges_have_weeks_behind_them()
+    check_spaces_have_a_best_practice_a_win_and_a_hidden_reply()

@@ -16,17 +16,23 @@ from chorus.accounts.models import Group, GroupKind, Membership, Organization, U
 from chorus.actions.members import member_join_program
 from chorus.analytics.services.values import value_settings_update
 from chorus.care.models import CareTag
+from chorus.community.models import Space
 from chorus.content.models import ComplianceRule, Post, RuleAction, RuleKind, Source, Suggestion
 from chorus.content.services import rules as rule_services
 from chorus.core.tenancy import across_organizations, in_organization, runs_in_no_organization
 from chorus.demo import activity
 from chorus.demo.care import care_add
+from chorus.demo.community import seed_community
+from chorus.demo.pilot import seed_pilot
 from chorus.demo.posts import posts_create
 from chorus.demo.reach import reach_add
+from chorus.demo.surveys import seed_surveys
 from chorus.gamification.models import Badge, Challenge
 from chorus.gamification.services.badges import badges_add_suggested
 from chorus.notifications.models import Dispatch
+from chorus.pilot.models import Pilot
 from chorus.sharing.models import Share
+from chorus.surveys.models import Survey
 
 DEMO_PASSWORD = os.getenv("DEMO_PASSWORD", "chorus-demo")
 
@@ -184,6 +190,22 @@ class Command(BaseCommand):
             )
         if not Dispatch.objects.filter(organization=acme).exists():
             reach_add(organization=acme, maya=maya)
+        if not Space.objects.filter(organization=acme).exists():
+            seed_community(
+                organization=acme,
+                curator=Membership.objects.get(organization=acme, user=curator),
+                maya=maya,
+                sofia=Membership.objects.get(organization=acme, user__email=SOFIA),
+            )
+        if not Survey.objects.filter(organization=acme).exists():
+            seed_surveys(
+                acme,
+                admin=Membership.objects.get(organization=acme, user=admin),
+                maya=maya,
+            )
+        # After the surveys: the readiness survey's "yes" to the pilot makes suggestions.
+        if not Pilot.objects.filter(organization=acme).exists():
+            seed_pilot(acme, admin=Membership.objects.get(organization=acme, user=admin), maya=maya)
         if history:
             activity.notifications_tidy(organization=acme)
 
