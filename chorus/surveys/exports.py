@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from chorus.accounts.models import Organization
 from chorus.core.exports import Table
@@ -41,6 +42,12 @@ def results_table(*, organization: Organization, round: Round, group_id: int | N
                 yield [group_name, found.question.text, text, "", ""]
 
     return Table(
-        headers=[_("Group"), _("Question"), _("Answer"), _("People"), _("Note")],
+        headers=[
+            _("Group"),
+            _("Question"),
+            pgettext("survey results column", "Answer"),
+            _("People"),
+            _("Note"),
+        ],
         rows=rows(),
     )
