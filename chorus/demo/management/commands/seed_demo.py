@@ -223,7 +223,7 @@ def members_create(acme: Organization) -> int:
         (GroupKind.DEPARTMENT, [*DEPARTMENTS, "Communications", "Legal"]),
         (GroupKind.REGION, REGIONS),
         (GroupKind.LANGUAGE, LANGUAGES),
-        (GroupKind.CUSTOM, ["Pilot cohort", "Best-practice circle"]),
+        (GroupKind.CUSTOM, ["Early adopters", "Best-practice circle"]),
     ):
         for name in names:
             groups[kind, name], _ = Group.objects.get_or_create(
@@ -272,7 +272,7 @@ def members_create(acme: Organization) -> int:
                 groups[GroupKind.LANGUAGE, LANGUAGES[index % len(LANGUAGES)]],
             )
             if index % 4 == 0:
-                membership.groups.add(groups[GroupKind.CUSTOM, "Pilot cohort"])
+                membership.groups.add(groups[GroupKind.CUSTOM, "Early adopters"])
             # Most demo employees have joined the program (as if they had ticked the
             # terms themselves: the consent is recorded in their name); a few have not,
             # to show the invitation to join.
