@@ -387,8 +387,13 @@ def home_for(*, organization: Organization, membership: Membership) -> Home:
     _care(home, membership)
     if not membership.is_advocate:
         # An invitation to the pilot usually reaches people who have not joined yet, and
-        # so does a survey (readiness asks them before they join).
-        invited = _pilot_todos(organization, membership) + _survey_todos(organization, membership)
+        # so does a survey (readiness asks them before they join) or a space (people learn
+        # from colleagues before they decide).
+        invited = [
+            *_pilot_todos(organization, membership),
+            *_survey_todos(organization, membership),
+            *_space_todos(organization, membership),
+        ]
         if invited:
             home.sections.append(Section("todos", SHARE + 1, invited))
         # The whole page for an employee; a quiet card after the work for other roles.

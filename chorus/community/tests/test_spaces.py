@@ -160,11 +160,15 @@ def test_the_api_creates_spaces_for_curators_only(client, curator, maya):
     assert response.json()["can_moderate"] is True
 
 
-def test_an_invitation_waits_on_the_members_home(client, curator, private_space, maya):
-    maya.program_status = "joined"
+@pytest.mark.parametrize("status", ["joined", "not_joined"])
+def test_an_invitation_waits_on_the_members_home(client, curator, private_space, maya, status):
+    """Members who have not joined the program are invited to spaces too: they learn from
+    colleagues before they decide."""
+    maya.program_status = status
     maya.save(update_fields=["program_status"])
-    spaces.space_invite(membership=curator, space=private_space, invitee=maya)
     client.force_login(maya.user)
+    assert "invited to the space" not in client.get(reverse("home")).content.decode()
+    spaces.space_invite(membership=curator, space=private_space, invitee=maya)
     page = client.get(reverse("home")).content.decode()
     assert "You are invited to the space “Pilot cohort”." in page
 
