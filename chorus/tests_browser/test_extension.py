@@ -16,6 +16,7 @@ import json
 import os
 import shutil
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -23,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from playwright.sync_api import Error as PlaywrightError
 
 from chorus.accounts.models import Membership, ProgramStatus
 from chorus.accounts.services.tokens import api_token_create
@@ -100,9 +102,20 @@ class Extension:
     errors: list[str]
 
     def page(self, path: str) -> Any:
+        """The extension's page, once its module has filled in its words (it sets the
+        page's language first). Right after an install Chromium may still be settling the
+        extension (its welcome tab, its worker): a navigation it interrupts, or a page whose
+        module never ran, is loaded again, up to three times."""
         page = self.context.new_page()
         watch(page, self.errors)
-        page.goto(f"chrome-extension://{self.id}/{path}")
+        for attempt in range(3):
+            try:
+                page.goto(f"chrome-extension://{self.id}/{path}")
+                page.locator("html[lang]").wait_for(state="attached", timeout=10_000)
+                return page
+            except PlaywrightError:
+                if attempt == 2:
+                    raise
         return page
 
     def tab_id(self, url: str) -> int:
@@ -149,26 +162,38 @@ def extension(playwright: Any, extension_dir: Path, tmp_path: Path) -> Iterator[
         else context.wait_for_event("serviceworker")
     )
     extension_id = worker.url.split("/")[2]
-    close_welcome(context, extension_id)
+    close_welcome(worker)
     errors: list[str] = []
     yield Extension(context, extension_id, worker, errors)
     context.close()
     assert errors == [], errors
 
 
-def close_welcome(context: Any, extension_id: str) -> None:
-    """On install the extension opens its options page in a tab of its own. Chromium
-    opens it a moment after the worker starts, and reuses a tab already showing the
-    options page: a test that opens the page in that moment has its navigation taken
-    over. Wait for the welcome tab and close it, so each test starts from quiet."""
-    url = f"chrome-extension://{extension_id}/options.html"
-    idle = context.pages[0] if context.pages else context.new_page()
-    for _ in range(100):
-        welcome = [page for page in context.pages if page.url == url]
-        if welcome:
-            welcome[0].close()
-            return
-        idle.wait_for_timeout(100)
+# The extension's own tabs showing a page of it that has finished loading, by tab id
+# (runtime.getContexts needs no "tabs" permission).
+OWN_TABS = """async path => (await chrome.runtime.getContexts({contextTypes: ["TAB"]}))
+    .filter(found => found.documentUrl === chrome.runtime.getURL(path))
+    .map(found => found.tabId)"""
+
+
+def close_welcome(worker: Any) -> None:
+    """On install the extension opens its options page. Chromium does it a moment after
+    the worker starts, in a blank tab if there is one (a test's new page, about to
+    navigate): a test that opens a page in that moment has its tab taken over. Asked
+    through the worker, not through a page, wait for the welcome tab, close it, and wait a
+    second more to be sure no other follows, so each test starts from quiet."""
+    welcomed = False
+    quiet = 0
+    for _ in range(200):
+        tab_ids = worker.evaluate(OWN_TABS, "options.html")
+        if tab_ids:
+            worker.evaluate("async ids => { await chrome.tabs.remove(ids); }", tab_ids)
+            welcomed, quiet = True, 0
+        elif welcomed:
+            quiet += 1
+            if quiet >= 10:
+                return
+        time.sleep(0.1)
     raise AssertionError("the extension did not open its options page on install")
 
 
