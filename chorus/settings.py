@@ -125,6 +125,12 @@ INSTALLED_APPS = [
     "chorus.surveys",
     "chorus.community",
     "chorus.pilot",
+    "chorus.webhooks",
+    "chorus.identity",
+    "chorus.identity.mfa",
+    "chorus.identity.scim",
+    "chorus.privacy",
+    "chorus.operations",
     "chorus.demo",
 ]
 

@@ -24,6 +24,12 @@ urlpatterns = [
     path("", include("chorus.surveys.urls")),
     path("", include("chorus.community.urls")),
     path("", include("chorus.pilot.urls")),
+    path("", include("chorus.webhooks.urls")),
+    path("", include("chorus.identity.urls")),
+    path("", include("chorus.identity.mfa.urls")),
+    path("", include("chorus.identity.scim.urls")),
+    path("", include("chorus.privacy.urls")),
+    path("", include("chorus.operations.urls")),
     path("accounts/", include("allauth.urls")),
     # The language picker on the signed-out pages (set_language, a POST with CSRF).
     path("i18n/", include("django.conf.urls.i18n")),

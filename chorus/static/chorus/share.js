@@ -50,3 +50,13 @@ document.addEventListener("input", (event) => {
   const text = preview && preview.querySelector("[data-preview-text]");
   if (text) text.textContent = field.value;
 });
+
+// A network opened before htmx was ready (a quick tap while the page still loads) would
+// stay on "Loading…": once htmx is ready, open networks are asked to load again. Their
+// trigger fires once, so a network that did load is not fetched twice.
+document.addEventListener("htmx:load", (event) => {
+  if (event.target !== document.body) return;
+  document.querySelectorAll("details.share-network[open]").forEach((details) => {
+    details.dispatchEvent(new Event("toggle"));
+  });
+});
