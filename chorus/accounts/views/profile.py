@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from allauth.mfa.utils import is_mfa_enabled
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
@@ -120,6 +121,7 @@ def settings_page(request: MemberRequest) -> HttpResponse:
             "ranking_form": ranking_form,
             "topic_choices": choices,
             "followed_topics": [choice for choice in choices if choice.followed],
+            "mfa_enabled": is_mfa_enabled(request.user),
         },
     )
 
