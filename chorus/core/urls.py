@@ -4,7 +4,6 @@ from chorus.core.views import pages
 
 urlpatterns = [
     path("", pages.home, name="home"),
-    path("healthz", pages.healthz, name="healthz"),
     # Pages without our layout (Django's admin, the API docs) make browsers ask for this.
     path("favicon.ico", pages.favicon, name="favicon"),
 ]

@@ -80,10 +80,6 @@ def test_static_assets_are_served(client):
     assert client.get("/static/django_htmx/htmx-2.min.js").status_code == 200
 
 
-def test_healthz(client, db):
-    assert client.get("/healthz").json() == {"status": "ok"}
-
-
 def test_favicon_ico_points_at_the_icon(client, db):
     response = client.get("/favicon.ico")
     assert response.status_code == 301

@@ -1,9 +1,8 @@
-"""The pages outside any app: the home page, the health check, the favicon."""
+"""The pages outside any app: the home page, the favicon (the probes: chorus/operations)."""
 
 from __future__ import annotations
 
-from django.db import connection
-from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect
 from django.shortcuts import redirect, render
 from django.templatetags.static import static
 from django.utils import timezone
@@ -21,13 +20,6 @@ def home(request: HttpRequest) -> HttpResponse:
         return redirect("no_organization")
     home = homes.home_for(organization=membership.organization, membership=membership)
     return render(request, "core/home.html", {"home": home, "today": timezone.localdate()})
-
-
-@public
-def healthz(request: HttpRequest) -> HttpResponse:
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT 1")
-    return JsonResponse({"status": "ok"})
 
 
 @public
