@@ -185,6 +185,8 @@ class GroupKind(models.TextChoices):
     LANGUAGE = "language", _("Language")
     # Translators: a group kind (any set of people, not a department, region or language).
     CUSTOM = "custom", _("Custom")
+    # Made and filled by the organization's identity provider (SCIM): read-only in Chorus.
+    PROVISIONED = "provisioned", _("From the identity provider")
     # The few volunteers a program starts with (one such group per organization, kept by
     # the pilot app): posts can reach them first, and the dashboard compares them.
     PILOT = "pilot", _("Pilot cohort")

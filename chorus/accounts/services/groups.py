@@ -29,11 +29,14 @@ def _clash_message(kind: str) -> str:
 
 
 def _refuse_pilot(group: Group) -> None:
-    """The pilot cohort is kept by the pilot app: its members accept an invitation."""
+    """The pilot cohort is kept by the pilot app: its members accept an invitation. A
+    provisioned group is kept by the identity provider (SCIM)."""
     if group.kind == GroupKind.PILOT:
         raise ValidationError(
             _("The pilot cohort is changed on the pilot page: members join it by invitation.")
         )
+    if group.kind == GroupKind.PROVISIONED:
+        raise ValidationError(_("This group comes from your identity provider: change it there."))
 
 
 def group_create(

@@ -28,6 +28,7 @@ KIND_HEADINGS: dict[str, Promise] = {
     GroupKind.REGION: gettext_lazy("Regions"),
     GroupKind.LANGUAGE: gettext_lazy("Languages"),
     GroupKind.CUSTOM: gettext_lazy("Custom groups"),
+    GroupKind.PROVISIONED: gettext_lazy("From the identity provider"),
     GroupKind.PILOT: gettext_lazy("Pilot cohort"),
 }
 KIND_EMPTY: dict[str, Promise] = {
@@ -35,6 +36,7 @@ KIND_EMPTY: dict[str, Promise] = {
     GroupKind.REGION: gettext_lazy("No region group yet."),
     GroupKind.LANGUAGE: gettext_lazy("No language group yet."),
     GroupKind.CUSTOM: gettext_lazy("No custom group yet."),
+    GroupKind.PROVISIONED: gettext_lazy("Your identity provider has sent no group (SCIM)."),
     GroupKind.PILOT: gettext_lazy("No pilot yet."),
 }
 
