@@ -10,7 +10,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from chorus.accounts.models import Membership, ProgramStatus, User
@@ -21,6 +21,7 @@ from chorus.pilot.selectors.pilot import may_join_program
 from chorus.sharing.services.cancel import shares_cancel_for_member
 from chorus.training.models import GateAction
 from chorus.training.selectors.gates import gate_require
+from chorus.webhooks.services.events import member_data, webhook_emit
 
 
 def _in_members_language(membership: Membership) -> translation.override:
@@ -67,8 +68,15 @@ def member_join_program(*, membership: Membership, actor: User, terms_version: i
                 )
             )
         gate_require(membership=membership, action=GateAction.JOIN)
+    was_joined = membership.program_status == ProgramStatus.JOINED
     program_services.program_join(membership=membership, actor=actor, terms_version=terms_version)
     points_ranking_sync(membership=membership)
+    if not was_joined:
+        webhook_emit(
+            organization=membership.organization_id,
+            event_type="member.joined_program",
+            data={"member": member_data(membership), "joined_at": timezone.now().isoformat()},
+        )
     return membership
 
 
@@ -85,4 +93,9 @@ def member_leave_program(*, membership: Membership, actor: User, reason: str = "
     with _in_members_language(membership):
         reason = _("You left the advocacy program.")
     shares_cancel_for_member(membership=membership, reason=reason)
+    webhook_emit(
+        organization=membership.organization_id,
+        event_type="member.left_program",
+        data={"member": member_data(membership), "left_at": timezone.now().isoformat()},
+    )
     return membership

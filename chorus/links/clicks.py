@@ -27,6 +27,7 @@ from django.db import connection, transaction
 
 from chorus.accounts.models import Organization
 from chorus.links.device import device_class
+from chorus.links.milestones import click_milestones_emit
 from chorus.links.models import ClickDeadLetter, ClickKind, ClickOutcome, DeviceClass
 from chorus.links.sinks import OUTCOMES, REDIRECTED, ClickRecord, decode, get_sink
 
@@ -231,6 +232,9 @@ def clicks_store(records: Iterable[ClickRecord]) -> int:
         )
     _insert_clicks(rows)
     _add_to_counters(counts, adapt)
+    click_milestones_emit(
+        added={link_id: (links[link_id][0], c.unique_clicks) for link_id, c in counts.items()}
+    )
     return len(rows)
 
 

@@ -36,9 +36,11 @@ from chorus.care.models import (
     MessageDirection,
     Priority,
 )
+from chorus.care.services.replies import conversation_url
 from chorus.care.services.routing import conversations_route
 from chorus.care.services.targets import care_settings_for, conversation_targets_set
 from chorus.networks.base import Incoming
+from chorus.webhooks.services.events import absolute_url, webhook_emit
 
 # How many ids one query asks about (well under SQLite's bound on variables).
 CHUNK = 900
@@ -262,6 +264,21 @@ def _reopen(conversation: Conversation, messages: list[Message]) -> None:
 def _write(batch: _Batch, tags: Sequence[CareTag]) -> list[Conversation]:
     """Store the batch (inside a transaction): bulk inserts, one update per joined thread."""
     created = Conversation.objects.bulk_create([pending.conversation for pending in batch.new])
+    for conversation in created:
+        webhook_emit(
+            organization=conversation.organization_id,
+            event_type="care.conversation_opened",
+            data={
+                "conversation": {
+                    "id": conversation.pk,
+                    "url": absolute_url(conversation_url(conversation.pk)),
+                    "network": conversation.network,
+                    "priority": conversation.priority,
+                    "language": conversation.language,
+                    "opened_at": conversation.opened_at.isoformat(),
+                }
+            },
+        )
     messages: list[Message] = []
     for pending in batch.new:
         for message in pending.messages:

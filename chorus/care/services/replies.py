@@ -42,6 +42,7 @@ from chorus.sharing.models import ConnectionStatus, NetworkConnection
 from chorus.training.models import GateAction
 from chorus.training.selectors.certification import membership_certified
 from chorus.training.selectors.gates import gate_require
+from chorus.webhooks.services.events import absolute_url, member_data, webhook_emit
 
 MAX_TEXT = 5000
 MAX_REASON = 500
@@ -421,6 +422,22 @@ def reply_mark_published(
         conversation.first_response_at = now
         fields.append("first_response_at")
     conversation.save(update_fields=fields)
+    webhook_emit(
+        organization=reply.organization_id,
+        event_type="care.conversation_answered",
+        data={
+            "conversation": {
+                "id": conversation.pk,
+                "url": absolute_url(conversation_url(conversation.pk)),
+            },
+            "reply": {
+                "id": reply.pk,
+                "published_url": reply.remote_url or None,
+                "published_at": now.isoformat(),
+            },
+            "member": member_data(reply.membership),
+        },
+    )
     return reply
 
 

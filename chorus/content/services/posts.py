@@ -41,6 +41,7 @@ from chorus.core.http import FetchError
 from chorus.core.images import EncodedImage, ImageRefused, image_encode, image_open
 from chorus.core.validators import web_url_clean
 from chorus.notifications.services.notifications import notification_create
+from chorus.webhooks.services.events import absolute_url, webhook_emit
 
 MAX_TOPICS = 20
 
@@ -494,6 +495,20 @@ def _transition(
         target=post,
         data={"from": from_state, "to": to_state, "reason": reason},
     )
+    if to_state == PostState.LIVE and from_state != PostState.LIVE:
+        webhook_emit(
+            organization=post.organization_id,
+            event_type="post.published",
+            data={
+                "post": {
+                    "id": post.pk,
+                    "title": post.title,
+                    "link_url": post.link_url or None,
+                    "url": absolute_url(reverse("post_detail", args=[post.pk])),
+                },
+                "published_at": timezone.now().isoformat(),
+            },
+        )
     return transition
 
 

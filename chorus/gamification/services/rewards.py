@@ -38,6 +38,7 @@ from chorus.gamification.models import (
 from chorus.gamification.services.items import active_set, grouped, name_and_description_clean
 from chorus.gamification.services.points import gamification_enabled, points_reverse, points_spend
 from chorus.notifications.services.notifications import notification_create
+from chorus.webhooks.services.events import member_data, webhook_emit
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrPromise
@@ -185,6 +186,15 @@ def reward_request(*, membership: Membership, reward: Reward) -> RewardRequest:
             target=request,
             target_label=reward.name,
             data={"reward": reward.pk, "points": price},
+        )
+        webhook_emit(
+            organization=membership.organization_id,
+            event_type="reward.requested",
+            data={
+                "request": {"id": request.pk, "requested_at": request.created_at.isoformat()},
+                "reward": {"id": reward.pk, "name": reward.name, "price": price},
+                "member": member_data(membership),
+            },
         )
     return request
 

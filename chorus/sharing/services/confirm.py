@@ -32,6 +32,7 @@ from chorus.links.models import Click, ClickKind, ClickOutcome
 from chorus.networks.registry import CHANNEL_CHOICES
 from chorus.notifications.services.notifications import notification_create
 from chorus.sharing.models import Share, ShareMethod, ShareStatus
+from chorus.sharing.services.events import share_emit
 
 BATCH = 500
 
@@ -107,6 +108,7 @@ def share_confirm_by_click(*, share_id: int) -> bool:
         share.status = ShareStatus.SHARED
         share.shared_at = first_click
         share.save(update_fields=["status", "shared_at", "updated_at"])
+        share_emit(share=share, event_type="share.confirmed")
         audit_record(
             organization=share.organization,
             actor=None,

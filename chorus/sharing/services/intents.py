@@ -25,6 +25,7 @@ from chorus.links.services.links import link_mint, short_url
 from chorus.networks.registry import CHANNELS, adapter
 from chorus.sharing.compose import offered_fingerprint, share_check, text_fingerprint
 from chorus.sharing.models import NetworkSettings, Share, ShareMethod, ShareStatus
+from chorus.sharing.services.events import share_emit
 from chorus.sharing.services.review import review_reasons, share_goes_to_review
 from chorus.training.models import GateAction
 from chorus.training.selectors.gates import gate_require
@@ -95,6 +96,7 @@ def share_intent_open(
             link=link,
             review_reasons=review_reasons(verdict) if in_review else "",
         )
+        share_emit(share=share, event_type="share.created")
         audit_record(
             organization=membership.organization,
             actor=membership.user,
@@ -159,6 +161,7 @@ def share_intent_done(*, share: Share, membership: Membership) -> Share:
     share.status = ShareStatus.SHARED
     share.shared_at = timezone.now()
     share.save(update_fields=["status", "shared_at", "updated_at"])
+    share_emit(share=share, event_type="share.confirmed")
     return share
 
 

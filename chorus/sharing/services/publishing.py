@@ -45,6 +45,7 @@ from chorus.sharing.models import (
     ShareStatus,
 )
 from chorus.sharing.services.connections import connection_call
+from chorus.sharing.services.events import share_emit
 from chorus.sharing.services.review import review_reasons, share_goes_to_review
 from chorus.sharing.services.settings import network_settings_for
 from chorus.training.models import GateAction
@@ -216,6 +217,7 @@ def share_create_api(
             next_attempt_at=None if in_review else due,
             review_reasons=review_reasons(verdict) if in_review else "",
         )
+        share_emit(share=share, event_type="share.created")
         if in_review:
             audit_record(
                 organization=post.organization,
@@ -579,6 +581,7 @@ def _publish(share_id: int) -> str:
             "updated_at",
         ]
     )
+    share_emit(share=share, event_type="share.confirmed")
     return "published"
 
 

@@ -43,6 +43,7 @@ from chorus.training.selectors.certification import (
 )
 from chorus.training.selectors.learning import current_completions
 from chorus.training.selectors.scenarios import passed_scenarios
+from chorus.webhooks.services.events import member_data, webhook_emit
 
 MAX_NAME = 200
 MAX_DESCRIPTION = 5000
@@ -103,6 +104,22 @@ def certificate_issue(
         target=certificate,
         target_label=certification.name,
         data={"certification": certification.pk, "renewal": renewal},
+    )
+    webhook_emit(
+        organization=membership.organization_id,
+        event_type="certification.earned",
+        data={
+            "certificate": {
+                "id": certificate.pk,
+                "issued_at": issued_at.isoformat(),
+                "expires_at": certificate.expires_at.isoformat()
+                if certificate.expires_at
+                else None,
+                "renewal": renewal,
+            },
+            "certification": {"id": certification.pk, "name": certification.name},
+            "member": member_data(membership),
+        },
     )
     return certificate
 
