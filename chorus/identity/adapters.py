@@ -47,7 +47,9 @@ class SafeSession(requests.Session):
     """A requests session (what allauth calls) whose requests go through Chorus's SSRF-safe
     transport: checked addresses, no proxies from the environment, bounded time."""
 
-    def request(self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any) -> requests.Response:  # type: ignore[override]
+    def request(
+        self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any
+    ) -> requests.Response:  # type: ignore[override]
         target = check_url(url.decode() if isinstance(url, bytes) else str(url))
         auth = kwargs.get("auth")
         headers = dict(kwargs.get("headers") or {})
@@ -124,10 +126,14 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):  # type: ignore[misc]
             return []
         return [social_app(found)]
 
-    def get_provider(self, request: HttpRequest, provider: str, client_id: str | None = None) -> Any:
+    def get_provider(
+        self, request: HttpRequest, provider: str, client_id: str | None = None
+    ) -> Any:
         from chorus.identity.oidc import ChorusOIDCProvider
 
-        if provider == "openid_connect" or (PROVIDER_ID.match(provider or "") and provider.endswith("-oidc")):
+        if provider == "openid_connect" or (
+            PROVIDER_ID.match(provider or "") and provider.endswith("-oidc")
+        ):
             app = self.get_app(request, provider=provider, client_id=client_id)
             return ChorusOIDCProvider(request, app=app)
         return super().get_provider(request, provider, client_id=client_id)
@@ -181,14 +187,16 @@ def _email_of(sociallogin: SocialLogin) -> str:
     claims = data.get("userinfo") or data.get("id_token") or {}
     if isinstance(claims, dict) and claims.get("email"):
         return str(claims["email"])
-    if sociallogin.user is not None and getattr(sociallogin.user, "email", ""):
+    if sociallogin.user is not None and sociallogin.user.email:
         return str(sociallogin.user.email)
     for address in sociallogin.email_addresses:
         return str(address.email)
     return ""
 
 
-def _check_nonce(request: HttpRequest, provider: IdentityProvider, sociallogin: SocialLogin) -> None:
+def _check_nonce(
+    request: HttpRequest, provider: IdentityProvider, sociallogin: SocialLogin
+) -> None:
     if provider.kind != ProviderKind.OIDC:
         return
     expected = (sociallogin.state or {}).get("nonce")
@@ -213,14 +221,18 @@ class AccountAdapter(InvitationOnlyAccountAdapter):
         email = str(credentials.get("email") or credentials.get("login") or "")
         found = password_refused(email) if email else None
         if found is not None:
-            raise ValidationError(sso_required_message(found.organization.name, found.provider.name))
+            raise ValidationError(
+                sso_required_message(found.organization.name, found.provider.name)
+            )
         return super().authenticate(request, **credentials)
 
     def clean_email(self, email: str) -> str:
         email = super().clean_email(email)
         found = password_refused(email)
         if found is not None:
-            raise ValidationError(sso_required_message(found.organization.name, found.provider.name))
+            raise ValidationError(
+                sso_required_message(found.organization.name, found.provider.name)
+            )
         return email
 
 
@@ -229,4 +241,3 @@ def sso_required_message(organization: str, provider: str) -> str:
         "%(organization)s signs you in with single sign-on: use “Continue with %(provider)s” "
         "instead of a password."
     ) % {"organization": organization, "provider": provider}
-

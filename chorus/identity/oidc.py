@@ -67,12 +67,15 @@ class ChorusOIDCProvider(OpenIDConnectProvider):  # type: ignore[misc]
         )
         if hint:
             auth_params["login_hint"] = str(hint)[:254]
-        return super().redirect(
+        response: HttpResponse = super().redirect(
             request, process, next_url, data, auth_params=auth_params, nonce=nonce, **kwargs
         )
+        return response
 
 
-def id_token_verify(id_token: str, *, configuration: dict[str, Any], client_id: str) -> dict[str, Any]:
+def id_token_verify(
+    id_token: str, *, configuration: dict[str, Any], client_id: str
+) -> dict[str, Any]:
     """The ID token's claims when its signature, issuer, audience and times hold;
     OAuth2Error otherwise."""
     try:

@@ -174,4 +174,3 @@ def password_refused(email: str) -> Discovery | None:
             if is_break_glass(organization=found.organization, user_id=user.pk):
                 return None
     return found
-
