@@ -61,13 +61,29 @@ def typed_errors(label: str) -> Iterator[None]:
         raise Unavailable(_("%(network)s could not be reached.") % {"network": label}) from error
 
 
+def routed(url: str) -> str:
+    """`url`, or where a test serves its origin on loopback (HTTP_LOOPBACK_ORIGINS).
+
+    Tests of several processes cannot fake a network with respx: they run a fake server on
+    loopback and map a server's origin ("https://mastodon.example") to it. Only while
+    HTTP_ALLOW_LOOPBACK is on, which production never sets.
+    """
+    if not settings.HTTP_ALLOW_LOOPBACK:
+        return url
+    origins: dict[str, str] = getattr(settings, "HTTP_LOOPBACK_ORIGINS", {})
+    for origin, target in origins.items():
+        if url == origin or url.startswith(f"{origin}/"):
+            return target + url[len(origin) :]
+    return url
+
+
 def request(label: str, method: str, url: str, **options: Any) -> httpx.Response:
     """Send one request through the SSRF-safe transport, within HTTP_TIMEOUT.
 
     Timeouts and connection failures become Unavailable; any answer is returned as is.
     """
     with typed_errors(label), httpx.Client(**client_options()) as client:
-        return client.request(method, url, **options)
+        return client.request(method, routed(url), **options)
 
 
 def body(label: str, response: httpx.Response) -> dict[str, Any]:
