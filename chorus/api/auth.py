@@ -17,6 +17,7 @@ from ninja.security import APIKeyCookie, HttpBearer
 
 from chorus.accounts.models import Membership
 from chorus.accounts.services.tokens import api_token_authenticate
+from chorus.core.logs import bind_identity
 from chorus.core.tenancy import enter_organization
 
 Operation = TypeVar("Operation", bound=Callable[..., Any])
@@ -32,6 +33,7 @@ class TokenAuth(HttpBearer):
         # The rest of the call runs in the token's organization.
         enter_organization(api_token.organization_id)
         request.user = api_token.membership.user
+        bind_identity(user_id=request.user.pk, organization_id=api_token.organization_id)
         return api_token.membership
 
 

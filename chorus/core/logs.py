@@ -82,6 +82,14 @@ def logging_config(*, log_format: str, level: str) -> dict[str, Any]:
     }
 
 
+def bind_identity(*, user_id: int | None, organization_id: int | None) -> None:
+    """Who the request acts as, on its log lines from now on (ids only)."""
+    if user_id is not None:
+        structlog.contextvars.bind_contextvars(user_id=user_id)
+    if organization_id is not None:
+        structlog.contextvars.bind_contextvars(organization_id=organization_id)
+
+
 def carried_context() -> dict[str, Any]:
     """What a task enqueued now should log with: the request's id and who made it."""
     bound = structlog.contextvars.get_contextvars()

@@ -23,7 +23,9 @@ CONTEXT_KEY = "log_context"
 
 
 class DatabaseBackend(BaseDatabaseBackend):
-    def _task_to_db_task(self, task: Task[Any, Any], args: Any, kwargs: Any) -> DBTaskResult[Any, Any]:
+    def _task_to_db_task(
+        self, task: Task[Any, Any], args: Any, kwargs: Any
+    ) -> DBTaskResult[Any, Any]:
         stored: dict[str, Any] = {"args": args, "kwargs": kwargs}
         if context := carried_context():
             stored[CONTEXT_KEY] = context

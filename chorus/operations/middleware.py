@@ -12,6 +12,7 @@ import structlog
 from django.http import HttpRequest, HttpResponse
 
 from chorus.core import metrics
+from chorus.core.logs import bind_identity
 from chorus.operations.views import metrics as metrics_view
 from chorus.operations.views import probes
 
@@ -87,16 +88,16 @@ class RequestContextMiddleware:
 class RequestIdentityMiddleware:
     """Last in MIDDLEWARE (after OrganizationMiddleware): binds the ids of who is asking,
     and of the organization they act in, to the request's log lines (ids only, never an
-    email address or a name)."""
+    email address or a name). The API's token auth binds its own (chorus/api/auth.py)."""
 
     def __init__(self, get_response: Endpoint) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         user = getattr(request, "user", None)
-        if user is not None and user.is_authenticated:
-            structlog.contextvars.bind_contextvars(user_id=user.pk)
         organization = getattr(request, "organization", None)
-        if organization is not None:
-            structlog.contextvars.bind_contextvars(organization_id=organization.pk)
+        bind_identity(
+            user_id=user.pk if user is not None and user.is_authenticated else None,
+            organization_id=organization.pk if organization is not None else None,
+        )
         return self.get_response(request)

@@ -13,6 +13,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, 
 from prometheus_client.multiprocess import MultiProcessCollector
 
 from chorus.accounts.access import public
+from chorus.core.metrics import flush_hot_counters
 from chorus.operations.collectors import DatabaseCollector
 
 
@@ -40,7 +41,7 @@ def authorized(request: HttpRequest, token: str) -> bool:
 @csrf_exempt
 @never_cache
 def metrics(request: HttpRequest) -> HttpResponse:
-    token = settings.METRICS_TOKEN
+    token = getattr(settings, "METRICS_TOKEN", "")
     if not token:
         # Not configured: as if there were no such page.
         return HttpResponseNotFound(b"Not found\n", content_type="text/plain")
@@ -48,4 +49,5 @@ def metrics(request: HttpRequest) -> HttpResponse:
         response = HttpResponse(b"Unauthorized\n", status=401, content_type="text/plain")
         response["WWW-Authenticate"] = 'Bearer realm="metrics"'
         return response
+    flush_hot_counters()
     return HttpResponse(generate_latest(scrape_registry()), content_type=CONTENT_TYPE_LATEST)
