@@ -22,7 +22,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 def test_a_member_downloads_their_data_on_a_phone_and_an_admin_erases_them(page: Any) -> None:
     acme = OrganizationFactory(name="Acme", slug="acme")
     MembershipFactory(organization=acme, is_admin=True, user__email="ada@acme.test")
-    maya = MembershipFactory(
+    maya: Membership = MembershipFactory.create(
         organization=acme, user__email="maya@acme.test", user__name="Maya Browserly"
     )
     ShareFactory(membership=maya, text="What I shared from my phone")

@@ -61,7 +61,7 @@ def fill(membership: Membership, marker: str) -> None:
         terms_version=1,
         terms_text="Terms",
     )
-    post = PostFactory(organization=organization)
+    post = PostFactory.create(organization=organization)
     ShareFactory(
         membership=membership, post=post, text=f"Share text {marker}", status=ShareStatus.SHARED
     )

@@ -33,7 +33,7 @@ INSTANCE = "https://mastodon.example"
 
 def database_text() -> str:
     """Every row of every table, as text (the database dump a regulator would search)."""
-    parts = []
+    parts: list[str] = []
     with connection.cursor() as cursor:
         for table in connection.introspection.table_names():
             cursor.execute(f'SELECT * FROM "{table}"')

@@ -46,7 +46,7 @@ def a_link(organization, code: str) -> Link:
     return Link.objects.create(
         organization=organization,
         code=code,
-        post=PostFactory(organization=organization),
+        post=PostFactory.create(organization=organization),
         destination="https://example.com/",
     )
 

@@ -55,6 +55,8 @@ def member_erase(request: MemberRequest, member_id: int) -> HttpResponse:
     if member is None:
         raise Http404("No such member.")
     refusal = erasure_services.erasure_refusal(membership=member)
+    if not refusal and member.user_id == request.user.pk:
+        refusal = _("To erase yourself, ask for it under Settings → Your data.")
     error = ""
     if request.method == "POST" and not refusal:
         typed = request.POST.get("email", "").strip().lower()
