@@ -1,9 +1,11 @@
 from django.urls import URLPattern, URLResolver, path
 
-from chorus.identity.views import manage, oidc, sign_in
+from chorus.identity.views import manage, oidc, saml, sign_in
 
 urlpatterns: list[URLPattern | URLResolver] = [
     path("manage/sso/", manage.sso_manage, name="identity_sso"),
+    path("manage/sso/saml/", saml.saml_save, name="identity_saml_save"),
+    path("manage/sso/saml/metadata.xml", saml.saml_sp_metadata, name="identity_saml_sp_metadata"),
     path(
         "manage/sso/providers/<int:provider_id>/enabled/",
         manage.provider_toggle,
