@@ -43,7 +43,7 @@ class WebhookEndpointCreatedOut(WebhookEndpointOut):
 class WebhookEndpointIn(Input):
     url: str = Field(max_length=2000, description="An https:// address on the internet")
     description: str = Field(default="", max_length=200)
-    event_types: list[EventName] = Field(min_length=1, max_length=20)  # type: ignore[valid-type]
+    event_types: list[EventName] = Field(max_length=20)  # type: ignore[valid-type]
 
 
 class WebhookEndpointEnabledIn(Input):

@@ -11,7 +11,7 @@ import pytest
 import time_machine
 from django.core.exceptions import ValidationError
 
-from chorus.core.audit import AuditEvent
+from chorus.core.models import AuditEvent
 from chorus.notifications.models import Notification
 from chorus.webhooks.models import DeliveryStatus, WebhookDelivery, WebhookEndpoint
 from chorus.webhooks.services import delivery as sending

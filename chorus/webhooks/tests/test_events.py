@@ -38,7 +38,7 @@ LINK = "https://acme.example/news/launch"
 def only(receiver: Any, event_type: str) -> dict[str, Any]:
     [message] = receiver.of_type(event_type)
     assert message.verified is not None
-    payload = message.verified
+    payload: dict[str, Any] = message.verified
     assert payload["version"] == 1 and payload["timestamp"].endswith("Z")
     assert "@" not in message.body.decode(), "no email address in a payload"
     documented = next(event for event in EVENT_TYPES if event.name == event_type).data
@@ -47,7 +47,8 @@ def only(receiver: Any, event_type: str) -> dict[str, Any]:
         for part in path.split("."):
             assert part in value, f"{event_type}: {path} missing"
             value = value[part]
-    return payload["data"]
+    data: dict[str, Any] = payload["data"]
+    return data
 
 
 @pytest.fixture

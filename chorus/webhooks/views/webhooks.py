@@ -45,7 +45,7 @@ def _fields(request: MemberRequest) -> EndpointFields:
 
 def _errors(error: ValidationError) -> dict[str, str]:
     if hasattr(error, "error_dict"):
-        return {field: " ".join(e.messages) for field, e in error.error_dict.items()}
+        return {field: " ".join(error.message_dict[field]) for field in error.error_dict}
     return {"form": " ".join(error.messages)}
 
 
