@@ -84,6 +84,8 @@ KIND_CATEGORIES: dict[str, str] = {
         Category.LEARNING,
     ),
     **dict.fromkeys(("care_assigned", "care_escalated", "care_crisis_flagged"), Category.CARE),
+    # The member's own data (their export is ready): reaches them even after they left.
+    "data_export_ready": Category.OWN_DATA,
     # Best-practice spaces: a mention, a reply to one's thread, an invitation, a removal.
     **dict.fromkeys(
         ("community_mention", "community_reply", "community_invited", "community_removed"),
