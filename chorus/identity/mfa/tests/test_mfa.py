@@ -289,3 +289,23 @@ def test_the_prompt_without_a_requirement_says_there_is_nothing_to_do(employee_c
     response = employee_client.get(reverse("identity_mfa_required"))
     assert response.status_code == 200
     assert "Nothing to do here" in response.content.decode()
+
+
+def test_break_glass_admins_get_no_grace_while_sso_is_required(client, organization, admin_member):
+    from chorus.identity.models import BreakGlassAdmin, IdentityProvider, SsoPolicy
+
+    IdentityProvider.objects.create(
+        organization=organization, kind="oidc", name="Acme Okta", enabled=True
+    )
+    SsoPolicy.objects.create(organization=organization, require_sso=True)
+    BreakGlassAdmin.objects.create(organization=organization, membership=admin_member)
+    require(organization, admin_member, grace_days=7)
+    client.force_login(admin_member.user)
+    assert client.get(reverse("home"))["Location"] == reverse("identity_mfa_required")
+    page = client.get(reverse("identity_mfa_settings"))
+    assert page.status_code == 302  # the admin page too waits for the second step
+    other_admin = cast(Membership, MembershipFactory(organization=organization, is_admin=True))
+    client.force_login(other_admin.user)
+    # Not a break-glass admin: the usual grace.
+    assert client.get(reverse("home")).status_code == 200
+    assert "break-glass" in client.get(reverse("identity_mfa_settings")).content.decode()
