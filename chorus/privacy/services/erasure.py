@@ -222,8 +222,10 @@ def member_erase(*, membership: Membership, actor: User | None) -> Membership:
     membership.groups.clear()
     points_ranking_sync(membership=membership)
 
-    # Credentials.
+    # Credentials, and what the identity provider said about them (SCIM), if installed.
     membership.api_tokens.all().delete()
+    _delete("scim.ScimUser", membership=membership)
+    _delete("identity.BreakGlassAdmin", membership=membership)
     to_revoke = []
     for connection in NetworkConnection.objects.filter(membership=membership):
         try:

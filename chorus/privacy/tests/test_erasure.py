@@ -20,6 +20,7 @@ from chorus.care.models import CareReply
 from chorus.community.models import Message as SpaceMessage
 from chorus.core.models import AuditEvent
 from chorus.gamification.models import PointEntry
+from chorus.identity.scim.models import ScimUser
 from chorus.links.models import Click
 from chorus.privacy.models import ErasureRequest, ErasureStatus
 from chorus.privacy.tasks import erasures_due
@@ -61,6 +62,14 @@ def erase_as_admin(client, world: World, on_commit):
 def test_erasure_leaves_neither_the_name_nor_the_email_anywhere(
     client, world, network, django_capture_on_commit_callbacks
 ):
+    # What the identity provider said about them (SCIM) goes too.
+    ScimUser.objects.create(
+        organization=world.member.organization,
+        membership=world.member,
+        user_name="maya.erase@acme.test",
+        user_name_key="maya.erase@acme.test",
+        display_name="Maya Quillfeather",
+    )
     before = database_text()
     assert "maya.erase@acme.test" in before and "Maya Quillfeather" in before
     response = erase_as_admin(client, world, django_capture_on_commit_callbacks)
