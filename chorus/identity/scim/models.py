@@ -8,7 +8,7 @@ rows here keep only what the identity provider sends that Chorus has no field fo
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import models
@@ -105,5 +105,5 @@ class ScimRequest(TenantModel):
         return f"{self.method} {self.path} {self.status}"
 
 
-def request_log_cutoff() -> timezone.datetime:
+def request_log_cutoff() -> datetime:
     return timezone.now() - timedelta(days=REQUEST_LOG_DAYS)

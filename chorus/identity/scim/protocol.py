@@ -6,15 +6,14 @@ queries (scim2-filter-parser). No SCIM JSON or filter is parsed by hand.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 from django.db.models import Q
-from scim2_filter_parser import ast as filter_ast
-from scim2_filter_parser.lexer import SCIMLexer
-from scim2_filter_parser.parser import SCIMParser
-from scim2_filter_parser.transpilers.django_q_object import Transpiler
+from scim2_filter_parser import ast as filter_ast  # type: ignore[import-untyped]
+from scim2_filter_parser.lexer import SCIMLexer  # type: ignore[import-untyped]
+from scim2_filter_parser.parser import SCIMParser  # type: ignore[import-untyped]
+from scim2_filter_parser.transpilers.django_q_object import Transpiler  # type: ignore[import-untyped]
 from scim2_models import (
-    URN,
     AuthenticationScheme,
     Bulk,
     ChangePassword,
@@ -26,7 +25,6 @@ from scim2_models import (
     Meta,
     Patch,
     ResourceType,
-    SchemaExtension,
     ScimPolicy,
     ServiceProviderConfig,
     Sort,
@@ -64,7 +62,7 @@ def service_provider_config(base_url: str) -> ServiceProviderConfig:
         etag=ETag(supported=False),
         authentication_schemes=[
             AuthenticationScheme(
-                type="oauthbearertoken",
+                type=AuthenticationScheme.Type.oauthbearertoken,
                 name="Bearer token",
                 description="A SCIM token an admin creates in Chorus (Single sign-on, SCIM).",
                 primary=True,
@@ -79,26 +77,26 @@ def schemas() -> list[ScimSchema]:
 
 
 def resource_types(base_url: str) -> list[ResourceType]:
-    user = ResourceType(
-        id="User",
-        name="User",
-        description="A member of the organization",
-        endpoint="/Users",
-        schema_=URN(str(User.__schema__)),
-        schema_extensions=[
-            SchemaExtension(schema_=URN(str(EnterpriseUser.__schema__)), required=False)
-        ],
-        meta=Meta(resource_type="ResourceType", location=f"{base_url}ResourceTypes/User"),
-    )
-    group = ResourceType(
-        id="Group",
-        name="Group",
-        description="A group of members",
-        endpoint="/Groups",
-        schema_=URN(str(Group.__schema__)),
-        meta=Meta(resource_type="ResourceType", location=f"{base_url}ResourceTypes/Group"),
-    )
-    return [user, group]
+    user = {
+        "schemas": ["urn:ietf:params:scim:schemas:core:2.0:ResourceType"],
+        "id": "User",
+        "name": "User",
+        "description": "A member of the organization",
+        "endpoint": "/Users",
+        "schema": str(User.__schema__),
+        "schemaExtensions": [{"schema": str(EnterpriseUser.__schema__), "required": False}],
+        "meta": {"resourceType": "ResourceType", "location": f"{base_url}ResourceTypes/User"},
+    }
+    group = {
+        "schemas": ["urn:ietf:params:scim:schemas:core:2.0:ResourceType"],
+        "id": "Group",
+        "name": "Group",
+        "description": "A group of members",
+        "endpoint": "/Groups",
+        "schema": str(Group.__schema__),
+        "meta": {"resourceType": "ResourceType", "location": f"{base_url}ResourceTypes/Group"},
+    }
+    return [ResourceType.model_validate(user), ResourceType.model_validate(group)]
 
 
 # Filters ---------------------------------------------------------------------------------
@@ -228,7 +226,7 @@ def _attribute_keys(node: Any, namespace: str | None = None) -> list[tuple[str, 
 
 def _rebuild(query: Q, leaves: dict[str, Leaf]) -> Q:
     rebuilt = Q()
-    for child in query.children:
+    for child in cast(list[Any], query.children):
         if isinstance(child, Q):
             part = _rebuild(child, leaves)
         else:

@@ -15,9 +15,9 @@ urlpatterns = [
     path("scim/v2/ResourceTypes", endpoints.resource_types, name="scim_resource_types"),
     path("scim/v2/ResourceTypes/<str:type_id>", endpoints.resource_type, name="scim_resource_type"),
     path("scim/v2/Users", endpoints.users, name="scim_users"),
-    path("scim/v2/Users/<str:resource_id>", endpoints.user, name="scim_user"),
+    path("scim/v2/Users/<str:scim_id>", endpoints.user, name="scim_user"),
     path("scim/v2/Groups", endpoints.groups, name="scim_groups"),
-    path("scim/v2/Groups/<str:resource_id>", endpoints.group, name="scim_group"),
+    path("scim/v2/Groups/<str:scim_id>", endpoints.group, name="scim_group"),
     path("manage/provisioning/", admin.scim_settings, name="identity_scim_settings"),
     path(
         "manage/provisioning/tokens/<int:scim_token_id>/revoke/",

@@ -6,7 +6,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 
 from django.db.models import QuerySet
-from scim2_models import Email, GroupMember, Meta, Name
+from scim2_models import Email, EnterpriseUser, GroupMember, Meta, Name
 
 from chorus.accounts.models import Group, GroupKind, Membership, Organization
 from chorus.identity.scim.models import ScimUser
@@ -15,7 +15,6 @@ from chorus.identity.scim.protocol import (
     GROUP_LEAVES,
     USER_ATTRIBUTES,
     USER_LEAVES,
-    EnterpriseUser,
     ScimGroupResource,
     ScimUserResource,
     filter_query,
@@ -100,11 +99,13 @@ def group_resources(
         )
         for group_id, membership_id, name in rows:
             members[group_id].append(
-                GroupMember(
-                    value=str(membership_id),
-                    ref=f"{base_url}Users/{membership_id}",
-                    display=name or None,
-                    type="User",
+                GroupMember.model_validate(
+                    {
+                        "value": str(membership_id),
+                        "$ref": f"{base_url}Users/{membership_id}",
+                        "display": name or None,
+                        "type": "User",
+                    }
                 )
             )
     resources = []

@@ -53,7 +53,7 @@ def scim_token_authenticate(secret: str) -> ScimToken | None:
         return None
     with across_organizations("a SCIM token names its organization"):
         token = (
-            ScimToken.objects.select_related("organization", "created_by")
+            ScimToken.objects.select_related("organization")
             .filter(
                 token_hash=hash_secret(secret),
                 revoked_at__isnull=True,

@@ -8,7 +8,7 @@ endpoint in Microsoft Entra ID"), with their ids replaced by ours.
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, cast
 
 import pytest
 from django.test import Client
@@ -65,13 +65,15 @@ def scim(client: Client, admin_member: Membership) -> Scim:
 
 @pytest.fixture
 def other_scim(client: Client) -> Scim:
-    globex = OrganizationFactory(name="Globex", slug="globex")
-    admin = MembershipFactory(organization=globex, is_admin=True)
+    globex = cast(Any, OrganizationFactory(name="Globex", slug="globex"))
+    admin = cast(Any, MembershipFactory(organization=globex, is_admin=True))
     _, secret = scim_token_create(organization=globex, actor=admin.user, name="Entra")
     return Scim(client, secret)
 
 
-def okta_user(email: str = "isaac.brock@acme.com", external: str = "00ujl29u0le5T6Aj10h7") -> dict:
+def okta_user(
+    email: str = "isaac.brock@acme.com", external: str = "00ujl29u0le5T6Aj10h7"
+) -> dict[str, Any]:
     """Okta's "Create the user" request (SCIM 2.0 reference), our email."""
     return {
         "schemas": [USER_SCHEMA],
@@ -87,7 +89,7 @@ def okta_user(email: str = "isaac.brock@acme.com", external: str = "00ujl29u0le5
     }
 
 
-def entra_user(email: str = "Test_User_ab6490ee@acme.com") -> dict:
+def entra_user(email: str = "Test_User_ab6490ee@acme.com") -> dict[str, Any]:
     """Entra's "Create User" request (Microsoft Learn, SCIM endpoint tutorial)."""
     return {
         "schemas": [USER_SCHEMA, ENTERPRISE],
@@ -131,7 +133,7 @@ def test_discovery_endpoints_describe_what_is_supported(scim: Scim) -> None:
 def test_no_or_wrong_token_is_401_in_scims_error_format(
     db: None, client: Client, header: str
 ) -> None:
-    extra = {"HTTP_AUTHORIZATION": header} if header else {}
+    extra: dict[str, Any] = {"HTTP_AUTHORIZATION": header} if header else {}
     response = client.get(BASE + "Users", **extra)
     assert response.status_code == 401
     assert response.json()["schemas"] == ["urn:ietf:params:scim:api:messages:2.0:Error"]
@@ -171,7 +173,9 @@ def test_a_person_of_another_organization_is_linked_not_duplicated(
     scim: Scim, organization
 ) -> None:
     globex = OrganizationFactory(name="Globex", slug="globex")
-    elsewhere = MembershipFactory(organization=globex, user__email="isaac.brock@acme.com")
+    elsewhere = cast(
+        Any, MembershipFactory(organization=globex, user__email="isaac.brock@acme.com")
+    )
     created = scim.ok("POST", "Users", okta_user(), status=201)
     membership = _in(organization, Membership, pk=int(created["id"])).get()
     assert membership.user_id == elsewhere.user_id
@@ -225,11 +229,14 @@ def test_okta_deactivates_with_patch_and_pending_shares_are_cancelled(
 ) -> None:
     created = scim.ok("POST", "Users", okta_user(), status=201)
     membership = _in(organization, Membership, pk=int(created["id"])).get()
-    share = ShareFactory(
-        membership=membership, post__organization=organization, status=ShareStatus.SCHEDULED
+    share = cast(
+        Any,
+        ShareFactory(
+            membership=membership, post__organization=organization, status=ShareStatus.SCHEDULED
+        ),
     )
     # Okta: "Update a specific user (PATCH)", deactivation.
-    body = {
+    body: dict[str, Any] = {
         "schemas": [PATCH_SCHEMA],
         "Operations": [{"op": "replace", "value": {"active": False}}],
     }
@@ -503,3 +510,24 @@ def test_every_scim_route_needs_the_token_and_is_covered() -> None:
         if getattr(pattern.callback, "chorus_access", "") == "scim_token"
     }
     assert scim_routes and all(route.startswith("scim/v2/") for route in scim_routes)
+
+
+def test_the_request_log_is_pruned_after_its_retention(scim: Scim, organization) -> None:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from chorus.identity.scim.models import REQUEST_LOG_DAYS
+    from chorus.identity.scim.tasks import scim_requests_prune
+
+    scim.ok("GET", "Users")
+    scim.ok("GET", "Groups")
+    old = _in(organization, ScimRequest).order_by("pk").first()
+    with across_organizations("the test ages one entry"):
+        ScimRequest.objects.filter(pk=old.pk).update(
+            created_at=timezone.now() - timedelta(days=REQUEST_LOG_DAYS, minutes=1)
+        )
+    scim_requests_prune.call()
+    assert list(_in(organization, ScimRequest).values_list("path", flat=True)) == [
+        "/scim/v2/Groups"
+    ]

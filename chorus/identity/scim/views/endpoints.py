@@ -231,8 +231,8 @@ def users(request: HttpRequest, token: ScimToken) -> HttpResponse:
 
 
 @scim_endpoint("GET", "PUT", "PATCH", "DELETE")
-def user(request: HttpRequest, token: ScimToken, resource_id: str) -> HttpResponse:
-    membership = selectors.scim_user(organization=token.organization, resource_id=resource_id)
+def user(request: HttpRequest, token: ScimToken, scim_id: str) -> HttpResponse:
+    membership = selectors.scim_user(organization=token.organization, resource_id=scim_id)
     if membership is None:
         raise NotFoundException(detail="No such user.")
     if request.method == "DELETE":
@@ -250,7 +250,7 @@ def user(request: HttpRequest, token: ScimToken, resource_id: str) -> HttpRespon
         resource = selectors.user_resource(membership, base_url=base_url(request))
         if patch.patch(resource):
             provisioning.scim_user_update(token=token, membership=membership, resource=resource)
-    membership = selectors.scim_user(organization=token.organization, resource_id=resource_id)
+    membership = selectors.scim_user(organization=token.organization, resource_id=scim_id)
     return _user_response(request, membership)
 
 
@@ -297,8 +297,8 @@ def groups(request: HttpRequest, token: ScimToken) -> HttpResponse:
 
 
 @scim_endpoint("GET", "PUT", "PATCH", "DELETE")
-def group(request: HttpRequest, token: ScimToken, resource_id: str) -> HttpResponse:
-    found = selectors.scim_group(organization=token.organization, resource_id=resource_id)
+def group(request: HttpRequest, token: ScimToken, scim_id: str) -> HttpResponse:
+    found = selectors.scim_group(organization=token.organization, resource_id=scim_id)
     if found is None:
         raise NotFoundException(detail="No such group.")
     if request.method == "DELETE":
@@ -316,5 +316,5 @@ def group(request: HttpRequest, token: ScimToken, resource_id: str) -> HttpRespo
         (resource,) = selectors.group_resources([found], base_url=base_url(request))
         if patch.patch(resource):
             provisioning.scim_group_update(token=token, group=found, resource=resource)
-    found = selectors.scim_group(organization=token.organization, resource_id=resource_id)
+    found = selectors.scim_group(organization=token.organization, resource_id=scim_id)
     return _group_response(request, found)
