@@ -221,6 +221,9 @@ class LoopbackSamlIdp:
     def __call__(self, environ: dict[str, Any], start_response: Any) -> list[bytes]:
         path = environ.get("PATH_INFO", "")
         method = environ.get("REQUEST_METHOD", "GET")
+        if path == "/favicon.ico":
+            start_response("204 No Content", [])
+            return [b""]
         if path == "/metadata":
             return _answer(start_response, "200 OK", self.metadata_xml(), "text/xml")
         if path == "/sso/redirect" and method == "GET":
