@@ -473,8 +473,9 @@ def test_two_machines_survive_losing_a_web_node_a_worker_and_the_scheduler(
         assert before, "the killed scheduler never enqueued the drain"
         takeover = (after[0] - scheduler_killed).total_seconds()
         gap = (after[0] - before[-1]).total_seconds()
-        # Documented bound: a heartbeat to take the lock, then the task's own period.
-        assert takeover <= HEARTBEAT + DRAIN_PERIOD + 2, takeover
+        # Documented bound: a heartbeat to take the lock, then the task's own period (and a
+        # few seconds for a busy machine to run the jobs).
+        assert takeover <= HEARTBEAT + DRAIN_PERIOD + 5, takeover
 
         # Every answered click stored exactly once (a dead drainer's pending entries are
         # claimed by the living one). ---------------------------------------------------------
