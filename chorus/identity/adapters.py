@@ -170,8 +170,8 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):  # type: ignore[misc]
             member = sso_member(
                 provider=provider,
                 email=email,
-                first_name=str(sociallogin.account.extra_data.get("given_name", "") or ""),
-                last_name=str(sociallogin.account.extra_data.get("family_name", "") or ""),
+                first_name=str(_claims_of(sociallogin).get("given_name", "") or ""),
+                last_name=str(_claims_of(sociallogin).get("family_name", "") or ""),
                 user=linked,
             )
         except SsoRefused as error:
@@ -182,10 +182,16 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):  # type: ignore[misc]
         request.session[SESSION_KEY] = provider.organization_id
 
 
-def _email_of(sociallogin: SocialLogin) -> str:
+def _claims_of(sociallogin: SocialLogin) -> dict[str, Any]:
+    """What the provider said about the person (OIDC: userinfo or the ID token)."""
     data = sociallogin.account.extra_data or {}
-    claims = data.get("userinfo") or data.get("id_token") or {}
-    if isinstance(claims, dict) and claims.get("email"):
+    claims = data.get("userinfo") or data.get("id_token") or data
+    return claims if isinstance(claims, dict) else {}
+
+
+def _email_of(sociallogin: SocialLogin) -> str:
+    claims = _claims_of(sociallogin)
+    if claims.get("email"):
         return str(claims["email"])
     if sociallogin.user is not None and sociallogin.user.email:
         return str(sociallogin.user.email)

@@ -10,6 +10,7 @@ from allauth.core.exceptions import ImmediateHttpResponse
 from allauth.socialaccount.adapter import get_adapter as get_social_adapter
 from django import forms
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -38,9 +39,18 @@ def sso_redirect(
     kwargs: dict[str, Any] = {}
     if provider.kind == ProviderKind.OIDC and email:
         kwargs["login_hint"] = email
-    return social.redirect(  # type: ignore[no-any-return]
+    response: HttpResponse = social.redirect(
         request, "login", next_url=safe_next(request, next_url), **kwargs
     )
+    if response.status_code in (301, 302, 303) and response.get("Location"):
+        # A page that moves on by itself, not a redirect: the CSP's form-action 'self'
+        # makes browsers block a form whose answer redirects to another site.
+        return render(
+            request,
+            "identity/opening.html",
+            {"url": response["Location"], "provider": provider.name},
+        )
+    return response
 
 
 class LoginForm(AllauthLoginForm):  # type: ignore[misc]

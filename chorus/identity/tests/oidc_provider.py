@@ -368,7 +368,7 @@ class LoopbackOidcProvider:
         message = "<p role='alert'>Wrong email or password.</p>" if error else ""
         return (
             "<!doctype html><html lang='en'><head>"
-            "<meta name='viewport' content='width=device-width'>"
+            "<meta name='viewport' content='width=device-width'><link rel='icon' href='data:,'>"
             "<title>Loopback IdP</title></head><body><main><h1>Loopback identity provider</h1>"
             f"{message}<form method='post' action='/authorize'>{hidden}"
             f"<label for='email'>Email</label><input id='email' name='email' value='{hint}'>"
