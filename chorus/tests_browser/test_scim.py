@@ -4,10 +4,9 @@ Every state fits the screen and passes axe."""
 
 from __future__ import annotations
 
-import json
-import urllib.request
 from typing import Any
 
+import httpx
 import pytest
 
 from chorus.factories import MembershipFactory, OrganizationFactory
@@ -42,14 +41,13 @@ def test_an_admin_connects_an_identity_provider_and_sees_its_requests(
         "emails": [{"primary": True, "value": "isaac.brock@acme.com", "type": "work"}],
         "active": True,
     }
-    request = urllib.request.Request(
+    response = httpx.post(
         base_url + "Users",
-        data=json.dumps(body).encode(),
-        method="POST",
+        json=body,
         headers={"Authorization": f"Bearer {secret}", "Content-Type": "application/scim+json"},
+        timeout=10,
     )
-    with urllib.request.urlopen(request, timeout=10) as response:
-        assert response.status == 201
+    assert response.status_code == 201
 
     page.goto("/manage/provisioning/")
     assert page.get_by_text("POST /scim/v2/Users").is_visible()
