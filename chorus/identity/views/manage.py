@@ -176,6 +176,11 @@ def provider_toggle(request: MemberRequest, provider_id: int) -> HttpResponse:
 def provider_test(request: MemberRequest, provider_id: int) -> HttpResponse:
     """Sign in with the provider now: shows what it says, signs nobody in."""
     provider = _provider(request, provider_id)
+    if provider.kind == ProviderKind.OIDC and not provider.oidc_configuration.get(
+        "authorization_endpoint"
+    ):
+        messages.error(request, _("Save the provider's settings before trying it."))
+        return redirect("identity_sso")
     request.session[TESTING_KEY] = provider.pk
     return sso_redirect(request, provider, email=request.user.email)  # type: ignore[union-attr]
 
