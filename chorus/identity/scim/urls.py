@@ -3,8 +3,8 @@ from django.urls import path
 from chorus.identity.scim.views import admin, endpoints
 
 # What an identity provider calls (bearer token, no session; no trailing slashes, as Okta
-# and Entra write them), then the admins' page.
-urlpatterns = [
+# and Entra write them). chorus/identity/scim/middleware.py answers these early.
+endpoint_patterns = [
     path(
         "scim/v2/ServiceProviderConfig",
         endpoints.service_provider_config,
@@ -18,6 +18,10 @@ urlpatterns = [
     path("scim/v2/Users/<str:scim_id>", endpoints.user, name="scim_user"),
     path("scim/v2/Groups", endpoints.groups, name="scim_groups"),
     path("scim/v2/Groups/<str:scim_id>", endpoints.group, name="scim_group"),
+]
+# The admins' page.
+urlpatterns = [
+    *endpoint_patterns,
     path("manage/provisioning/", admin.scim_settings, name="identity_scim_settings"),
     path(
         "manage/provisioning/tokens/<int:scim_token_id>/revoke/",

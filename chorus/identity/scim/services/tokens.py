@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+import time
 from datetime import timedelta
 
 from django.core.exceptions import ValidationError
@@ -15,6 +17,18 @@ from chorus.core.tenancy import across_organizations, in_organization
 from chorus.identity.scim.models import ScimRequest, ScimToken, request_log_cutoff
 
 SCIM_TOKEN_PREFIX = "chorus_scim_"
+# A web process remembers a token it found for this long, so that provisioning thousands of
+# users does not look the token up on every call. A revocation (or the deactivation of the
+# admin who made the token) is honoured by every process within these seconds, and at once
+# by the process that revoked it (scim_token_revoke forgets it).
+TOKEN_CACHE_SECONDS = 5.0
+_found: dict[str, tuple[float, ScimToken]] = {}
+_found_lock = threading.Lock()
+
+
+def _forget_tokens() -> None:
+    with _found_lock:
+        _found.clear()
 
 
 def scim_token_create(
@@ -41,6 +55,7 @@ def scim_token_revoke(*, token: ScimToken, actor: User) -> None:
         return
     token.revoked_at = timezone.now()
     token.save(update_fields=["revoked_at"])
+    _forget_tokens()
     audit_record(
         organization=token.organization, actor=actor, action="scim.token_revoked", target=token
     )
@@ -48,22 +63,32 @@ def scim_token_revoke(*, token: ScimToken, actor: User) -> None:
 
 def scim_token_authenticate(secret: str) -> ScimToken | None:
     """The live token with this secret, or None. A token whose admin is gone stops working
-    (deactivations are done in their name)."""
+    (deactivations are done in their name). Remembered for TOKEN_CACHE_SECONDS."""
     if not secret.startswith(SCIM_TOKEN_PREFIX) or len(secret) > 200:
         return None
-    with across_organizations("a SCIM token names its organization"):
-        token = (
-            ScimToken.objects.select_related("organization")
-            .filter(
-                token_hash=hash_secret(secret),
-                revoked_at__isnull=True,
-                created_by__isnull=False,
-                created_by__is_active=True,
+    token_hash = hash_secret(secret)
+    now_monotonic = time.monotonic()
+    token: ScimToken | None
+    cached = _found.get(token_hash)
+    if cached is not None and now_monotonic - cached[0] < TOKEN_CACHE_SECONDS:
+        token = cached[1]
+    else:
+        with across_organizations("a SCIM token names its organization"):
+            token = (
+                ScimToken.objects.select_related("organization")
+                .filter(
+                    token_hash=token_hash,
+                    revoked_at__isnull=True,
+                    created_by__isnull=False,
+                    created_by__is_active=True,
+                )
+                .first()
             )
-            .first()
-        )
-    if token is None:
-        return None
+        with _found_lock:
+            if token is None:
+                _found.pop(token_hash, None)
+                return None
+            _found[token_hash] = (now_monotonic, token)
     # Touch at most once a minute: provisioning must not write the token on every call.
     now = timezone.now()
     if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=1):
