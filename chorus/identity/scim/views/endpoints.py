@@ -30,6 +30,7 @@ from scim2_models import (
 )
 from scim2_models import Schema as ScimSchema
 
+from chorus.core.logs import bind_identity
 from chorus.core.tenancy import in_organization
 from chorus.identity.scim import protocol
 from chorus.identity.scim.models import ScimToken
@@ -79,6 +80,9 @@ def scim_endpoint(*methods: str) -> Callable[[Endpoint], Endpoint]:
                 )
                 response["WWW-Authenticate"] = 'Bearer realm="scim"'
                 return response
+            # The organization on the request's log lines (RequestIdentityMiddleware, which
+            # binds it for pages, is skipped on the SCIM path: chorus/identity/scim/middleware.py).
+            bind_identity(user_id=None, organization_id=token.organization_id)
             with in_organization(token.organization), POLICY:
                 response = _answer(view, methods, request, token, *args, **kwargs)
                 scim_request_log(
