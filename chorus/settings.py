@@ -13,6 +13,9 @@ import dj_database_url
 import dj_email_url
 import django_stubs_ext
 
+from chorus.core.logs import logging_config
+from chorus.operations.sentry import sentry_init
+
 django_stubs_ext.monkeypatch()
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -101,6 +104,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "allauth",
     "allauth.account",
+    "allauth.mfa",
     "allauth.socialaccount",
     "allauth.socialaccount.providers.openid_connect",
     "allauth.socialaccount.providers.saml",
@@ -138,6 +142,10 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # The request id, log context and metrics; /healthz, /readyz and /metrics answered here.
+    "chorus.operations.middleware.RequestContextMiddleware",
+    # An identity provider's SCIM calls: the host check and SecurityMiddleware, then the view.
+    "chorus.identity.scim.middleware.ScimEarlyMiddleware",
     "chorus.api.middleware.ApiErrorsAsJsonMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -153,7 +161,10 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "chorus.accounts.middleware.OrganizationMiddleware",
+    "chorus.identity.mfa.middleware.MfaRequiredMiddleware",
     "chorus.links.middleware.MemberLinkMiddleware",
+    # Binds the user's and organization's ids to the request's log lines.
+    "chorus.operations.middleware.RequestIdentityMiddleware",
 ]
 
 ROOT_URLCONF = "chorus.urls"
@@ -209,7 +220,8 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 # django-allauth: invitation-only sign-up, sign-in by email.
-ACCOUNT_ADAPTER = "chorus.accounts.adapters.AccountAdapter"
+ACCOUNT_ADAPTER = "chorus.identity.adapters.AccountAdapter"
+ACCOUNT_FORMS = {"login": "chorus.identity.forms.LoginForm"}
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
@@ -222,6 +234,29 @@ ACCOUNT_SESSION_REMEMBER = None
 LOGIN_REDIRECT_URL = "home"
 LOGIN_URL = "account_login"
 ACCOUNT_LOGOUT_REDIRECT_URL = "account_login"
+
+# Single sign-on per organization (chorus/identity): allauth's apps are built from each
+# organization's IdentityProvider by the adapter; a first SSO sign-in at a verified domain
+# makes the member (just in time) and never shows a sign-up form; the provider's email is
+# trusted only at the organization's verified domains (the adapter checks), never matched
+# to another account by email alone.
+SOCIALACCOUNT_ADAPTER = "chorus.identity.adapters.SocialAccountAdapter"
+SOCIALACCOUNT_AUTO_SIGNUP = True
+SOCIALACCOUNT_EMAIL_AUTHENTICATION = False
+SOCIALACCOUNT_EMAIL_VERIFICATION = "none"
+SOCIALACCOUNT_EMAIL_REQUIRED = True
+SOCIALACCOUNT_STORE_TOKENS = False
+SOCIALACCOUNT_LOGIN_ON_GET = False
+SOCIALACCOUNT_QUERY_EMAIL = True
+
+# Two-step sign-in (allauth.mfa, chorus/identity/mfa): an authenticator app, security keys
+# and passkeys, recovery codes. Secrets are encrypted by the adapter; the app's name is
+# the issuer the authenticator app shows. WebAuthn needs HTTPS except in development.
+MFA_ADAPTER = "chorus.identity.mfa.adapter.MfaAdapter"
+MFA_SUPPORTED_TYPES = ["totp", "webauthn", "recovery_codes"]
+MFA_PASSKEY_LOGIN_ENABLED = True
+MFA_TOTP_ISSUER = SITE_NAME
+MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = DEBUG
 
 _email = dj_email_url.parse(os.getenv("EMAIL_URL", "console:"))
 EMAIL_BACKEND = _email["EMAIL_BACKEND"]
@@ -273,11 +308,21 @@ POST_IMAGE_TYPES = ["JPEG", "PNG", "GIF", "WEBP"]
 
 # Outbound HTTP (link previews, feeds): SSRF-safe client limits.
 HTTP_TIMEOUT = float(os.getenv("HTTP_TIMEOUT", "10"))
+# Seconds a webhook endpoint has to answer each delivery (chorus/webhooks).
+WEBHOOK_TIMEOUT = float(os.getenv("WEBHOOK_TIMEOUT", "10"))
 HTTP_MAX_BYTES = envint("HTTP_MAX_BYTES", str(5 * 1024 * 1024))
 HTTP_USER_AGENT = os.getenv("HTTP_USER_AGENT", "Chorus/0.1 (+https://github.com/chorus)")
 # Only tests turn this on, to reach servers they run on loopback.
 HTTP_ALLOW_LOOPBACK = envbool("HTTP_ALLOW_LOOPBACK", "false")
+# Tests of several processes only (with HTTP_ALLOW_LOOPBACK): a network's origin served by a
+# fake on loopback, "https://mastodon.example=http://127.0.0.1:8999,…".
+HTTP_LOOPBACK_ORIGINS = dict(
+    item.split("=", 1) for item in envlist("HTTP_LOOPBACK_ORIGINS", "") if "=" in item
+)
 FEED_POLL_MINUTES = envint("FEED_POLL_MINUTES", "30")
+# How often each scheduler takes or renews its lock: the failover time after the active one
+# dies (a scheduler on another machine takes over at its next heartbeat).
+SCHEDULER_HEARTBEAT_SECONDS = envint("SCHEDULER_HEARTBEAT_SECONDS", "60")
 
 # Slack (chorus/notifications/slack): the deployment's Slack app, made once by the operator
 # at api.slack.com/apps (README: "Slack"). Without the client id and secret, admins are told
@@ -362,16 +407,29 @@ else:
 
 TASKS = {
     "default": {
-        "BACKEND": os.getenv("TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
+        # django-tasks-db's, carrying the enqueuing request's id into the task's log lines.
+        "BACKEND": os.getenv("TASKS_BACKEND", "chorus.core.task_backend.DatabaseBackend"),
     }
 }
 
 NINJA_PAGINATION_PER_PAGE = 50
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": os.getenv("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
-}
+# Logs: JSON lines on stdout (LOG_FORMAT=json, the default in production) or readable
+# lines (console, the default with DEBUG), Django's and every app's (chorus/core/logs.py).
+LOG_FORMAT = os.getenv("LOG_FORMAT", "console" if DEBUG else "json")
+LOG_LEVEL = os.getenv("LOG_LEVEL", "INFO").upper()
+LOGGING = logging_config(log_format=LOG_FORMAT, level=LOG_LEVEL)
+
+# Operations (chorus/operations): /metrics answers only a bearer of this token (without
+# it, /metrics is a 404). Several worker processes: set PROMETHEUS_MULTIPROC_DIR (README).
+METRICS_TOKEN = os.getenv("METRICS_TOKEN", "")
+# Errors to Sentry (or a compatible service) when set; nothing is sent without it.
+SENTRY_DSN = os.getenv("SENTRY_DSN", "")
+SENTRY_TRACES_SAMPLE_RATE = float(os.getenv("SENTRY_TRACES_SAMPLE_RATE", "0"))
+SENTRY_ENVIRONMENT = os.getenv("SENTRY_ENVIRONMENT", "production")
+if SENTRY_DSN:
+    sentry_init(
+        dsn=SENTRY_DSN,
+        traces_sample_rate=SENTRY_TRACES_SAMPLE_RATE,
+        environment=SENTRY_ENVIRONMENT,
+    )

@@ -45,6 +45,7 @@ from chorus.notifications.api.notifications import router as notifications_route
 from chorus.notifications.api.preferences import router as notification_preferences_router
 from chorus.notifications.webpush.api.subscriptions import router as push_subscriptions_router
 from chorus.pilot.api.pilot import router as pilot_router
+from chorus.privacy.api.privacy import router as privacy_router
 from chorus.reach.api.announce import router as reach_announce_router
 from chorus.reach.api.nudges import router as reach_nudges_router
 from chorus.sharing.api.connections import router as connections_router
@@ -62,6 +63,7 @@ from chorus.training.api.reports import router as training_reports_router
 from chorus.training.api.scenarios import router as training_scenarios_router
 from chorus.training.api.sessions import router as training_sessions_router
 from chorus.training.selectors.gates import GateRefused
+from chorus.webhooks.api.webhooks import router as webhooks_router
 from chorus.writing.api.suggestions import router as writing_router
 
 api = NinjaAPI(
@@ -81,6 +83,7 @@ api = NinjaAPI(
 api.add_router("/", me_router)
 api.add_router("/", tokens_router)
 api.add_router("/", members_router)
+api.add_router("/", privacy_router)
 api.add_router("/", groups_router)
 api.add_router("/", invitations_router)
 api.add_router("/", organization_router)
@@ -131,6 +134,7 @@ api.add_router("/", care_settings_router)
 api.add_router("/", pilot_router)
 api.add_router("/", community_router)
 api.add_router("/", surveys_router)
+api.add_router("/", webhooks_router)
 
 
 @api.exception_handler(ValidationError)

@@ -23,7 +23,7 @@ from typing import Any
 from prometheus_client import Counter, Histogram, disable_created_metrics
 
 # The *_created samples (when each series began) double the output and say little here.
-disable_created_metrics()
+disable_created_metrics()  # type: ignore[no-untyped-call]
 
 # Seconds; a page is expected well under a second, an export may take several.
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)

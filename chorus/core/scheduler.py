@@ -36,6 +36,8 @@ from chorus.core.models import SchedulerLease
 logger = logging.getLogger(__name__)
 
 LOCK_NAME = "scheduler"
+# How often each scheduler takes or renews the lock (SCHEDULER_HEARTBEAT_SECONDS): a waiting
+# scheduler takes over from a dead PostgreSQL holder at its next heartbeat.
 HEARTBEAT_SECONDS = 60
 LEASE_SECONDS = 3 * HEARTBEAT_SECONDS
 # pg_try_advisory_lock takes a 64-bit key; this one spells "chorus:s" in ASCII.
@@ -88,6 +90,15 @@ PERIODIC_SECONDS = {
     "chorus.reach.tasks.digests_due": 900,
     "chorus.reach.tasks.post_of_the_day_due": 900,
     "chorus.reach.tasks.nudges_due": 86400,
+    # SCIM: the identity providers' request log kept for REQUEST_LOG_DAYS.
+    "chorus.identity.scim.tasks.scim_requests_prune": 86400,
+    # Personal data: exports deleted after 7 days, erasures after their cooling-off,
+    # raw clicks, audit details and delivery logs past the organization's retention.
+    "chorus.privacy.tasks.exports_expire": 3600,
+    "chorus.privacy.tasks.erasures_due": 3600,
+    "chorus.privacy.tasks.retention_enforce": 86400,
+    # Webhooks: deliveries whose retry time came (the first attempt is enqueued at once).
+    "chorus.webhooks.tasks.webhooks_deliver_due": 15,
 }
 PERIODIC_TASKS = tuple(PERIODIC_SECONDS)
 
@@ -99,6 +110,12 @@ class SchedulerLock(Protocol):
         """Take the lock, or keep holding it; True while this process holds it."""
 
     def release(self) -> None: ...
+
+
+def heartbeat_seconds() -> int:
+    from django.conf import settings
+
+    return int(getattr(settings, "SCHEDULER_HEARTBEAT_SECONDS", HEARTBEAT_SECONDS))
 
 
 def default_holder() -> str:
@@ -113,11 +130,11 @@ class LeaseLock:
         *,
         name: str = LOCK_NAME,
         holder: str | None = None,
-        lease_seconds: int = LEASE_SECONDS,
+        lease_seconds: int | None = None,
     ) -> None:
         self.name = name
         self.holder = holder or default_holder()
-        self.valid_seconds = lease_seconds
+        self.valid_seconds = lease_seconds or 3 * heartbeat_seconds()
 
     def acquire(self) -> bool:
         now = timezone.now()
@@ -148,7 +165,7 @@ class AdvisoryLock:
 
     def __init__(self, *, key: int = ADVISORY_LOCK_KEY) -> None:
         self.key = key
-        self.valid_seconds = 2 * HEARTBEAT_SECONDS
+        self.valid_seconds = 2 * heartbeat_seconds()
         self.connection: Any = None
 
     def acquire(self) -> bool:
@@ -281,7 +298,7 @@ def build_scheduler(enqueuer: PeriodicEnqueuer) -> BlockingScheduler:
     scheduler.add_job(
         _job(enqueuer.heartbeat),
         "interval",
-        seconds=HEARTBEAT_SECONDS,
+        seconds=heartbeat_seconds(),
         next_run_time=start,
         id="heartbeat",
         name="scheduler lock heartbeat",

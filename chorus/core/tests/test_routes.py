@@ -47,6 +47,8 @@ from chorus.factories import (
 from chorus.gamification.models import Badge, Challenge, PointRule, Reward, Rule, Source
 from chorus.gamification.services.points import points_award
 from chorus.gamification.services.rewards import reward_request
+from chorus.identity.models import BreakGlassAdmin, IdentityProvider, SsoDomain
+from chorus.identity.scim.services.tokens import scim_token_create
 from chorus.links.services.links import clicks_store, link_mint
 from chorus.links.sinks import ClickRecord
 from chorus.links.visitors import visitor_key
@@ -54,6 +56,7 @@ from chorus.notifications.slack.models import SlackChannelRoute, SlackWorkspace
 from chorus.notifications.teams.models import TeamsWebhook
 from chorus.notifications.webpush.models import PushSubscription
 from chorus.pilot.models import PilotInvitation
+from chorus.privacy.models import DataExport, ErasureRequest
 from chorus.surveys.models import Question as SurveyQuestion
 from chorus.surveys.services.surveys import round_open as survey_round_open
 from chorus.surveys.services.surveys import survey_create
@@ -72,6 +75,7 @@ from chorus.training.models import (
     ScenarioResponse,
     TrainingSession,
 )
+from chorus.webhooks.models import WebhookDelivery, WebhookEndpoint
 
 ID_PARAMETERS = {
     "course_id",
@@ -127,6 +131,14 @@ ID_PARAMETERS = {
     "survey_question_id",
     "round_id",
     "pilot_invitation_id",
+    "scim_token_id",
+    "provider_id",
+    "sso_domain_id",
+    "break_glass_id",
+    "webhook_endpoint_id",
+    "webhook_delivery_id",
+    "export_id",
+    "erasure_id",
 }
 
 
@@ -145,7 +157,7 @@ def page_routes() -> Iterator[tuple[str, URLPattern]]:
 
 def page_url(route: str, values: dict[str, Any]) -> str:
     url = "/" + route
-    for name in ID_PARAMETERS | {"secret", "inbound_key", "channel", "token"}:
+    for name in ID_PARAMETERS | {"secret", "inbound_key", "channel", "token"} | SCIM_PARAMETERS:
         for converter in ("int", "str", "slug", "uuid"):
             url = url.replace(f"<{converter}:{name}>", str(values[name]))
         url = url.replace(f"<{name}>", str(values[name]))
@@ -209,6 +221,10 @@ def api_body(method: str, path: str) -> str | None:
         return None
     schema = operation["requestBody"]["content"]["application/json"]["schema"]
     return json.dumps(example_for(schema, document["components"]["schemas"]))
+
+
+# The SCIM endpoints' parameters: their callers have a bearer token, not a session.
+SCIM_PARAMETERS = {"scim_id", "schema_id", "type_id"}
 
 
 def tenant_objects(organization):
@@ -406,6 +422,51 @@ def tenant_objects(organization):
     # The pilot: an invitation waiting for the walker's member.
     values["pilot_invitation_id"] = PilotInvitation.objects.create(
         organization=organization, membership=member
+    ).pk
+    # SCIM: an admin's token page (by id); the /scim/v2/ endpoints take a bearer token,
+    # not a session, and their ids are proved in chorus/identity/scim/tests.
+    values["scim_token_id"] = scim_token_create(
+        organization=organization, actor=member.user, name="walker"
+    )[0].pk
+    values |= {"scim_id": "0", "schema_id": "walker", "type_id": "walker"}
+    # Single sign-on: a disabled OpenID Connect provider (never contacted), a domain waiting
+    # for verification, and an admin allowed to sign in with a password.
+    values["provider_id"] = IdentityProvider.objects.create(
+        organization=organization,
+        kind="oidc",
+        name="Walk",
+        issuer="https://192.0.2.1/walker",
+        client_id="walker",
+    ).pk
+    values["sso_domain_id"] = SsoDomain.objects.create(
+        organization=organization, domain=f"walker-{organization.pk}.example"
+    ).pk
+    values["break_glass_id"] = BreakGlassAdmin.objects.create(
+        organization=organization,
+        membership=MembershipFactory(organization=organization, is_admin=True),
+    ).pk
+    # Webhooks: an endpoint and one delivery in its log.
+    webhook_endpoint = WebhookEndpoint.objects.create(
+        organization=organization,
+        url="https://hooks.example.test/chorus",
+        event_types=["post.published"],
+        secret="whsec_" + "A" * 44,
+    )
+    values["webhook_endpoint_id"] = webhook_endpoint.pk
+    values["webhook_delivery_id"] = WebhookDelivery.objects.create(
+        organization=organization,
+        endpoint=webhook_endpoint,
+        message_id=f"msg_walker{organization.pk}",
+        event_type="post.published",
+        payload={},
+        status="failed",
+    ).pk
+    # Personal data: a member's ready export and their pending erasure request.
+    values["export_id"] = DataExport.objects.create(
+        organization=organization, membership=member, status="ready", file_name="walker.zip"
+    ).pk
+    values["erasure_id"] = ErasureRequest.objects.create(
+        organization=organization, membership=member, due_at=timezone.now() + timedelta(days=7)
     ).pk
     if apps.is_installed("chorus.accounts") and "memberimport" in apps.all_models["accounts"]:
         member_import = apps.get_model("accounts", "MemberImport").objects.create(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.apps import apps
 from django.core.management.base import BaseCommand
 from django.db import connection, transaction
 
@@ -39,4 +40,27 @@ class Command(BaseCommand):
                             [crypto.rotate(stored), pk],
                         )
                         total += 1
+        total += self._rotate_authenticators()
         self.stdout.write(f"Re-encrypted {total} value(s) with the newest key.")
+
+    def _rotate_authenticators(self) -> int:
+        """allauth's two-step sign-in keeps its secrets inside a JSON column (a TOTP secret,
+        the recovery codes' seed), encrypted by chorus.identity.mfa's adapter."""
+        if not apps.is_installed("allauth.mfa"):
+            return 0
+        authenticator_model = apps.get_model("mfa", "Authenticator")
+        total = 0
+        for authenticator in authenticator_model.objects.iterator():
+            data = dict(authenticator.data)
+            keys = [
+                key
+                for key in ("secret", "seed")
+                if isinstance(data.get(key), str) and data[key].startswith(crypto.PREFIX)
+            ]
+            if not keys:
+                continue
+            for key in keys:
+                data[key] = crypto.rotate(data[key])
+            authenticator_model.objects.filter(pk=authenticator.pk).update(data=data)
+            total += len(keys)
+        return total
