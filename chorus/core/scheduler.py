@@ -90,6 +90,8 @@ PERIODIC_SECONDS = {
     "chorus.reach.tasks.digests_due": 900,
     "chorus.reach.tasks.post_of_the_day_due": 900,
     "chorus.reach.tasks.nudges_due": 86400,
+    # Single sign-on: the SAML assertions already used, forgotten once they have expired.
+    "chorus.identity.tasks.saml_assertions_prune": 86400,
     # SCIM: the identity providers' request log kept for REQUEST_LOG_DAYS.
     "chorus.identity.scim.tasks.scim_requests_prune": 86400,
     # Personal data: exports deleted after 7 days, erasures after their cooling-off,

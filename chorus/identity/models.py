@@ -170,3 +170,17 @@ class BreakGlassAdmin(TenantModel):
 
     def __str__(self) -> str:
         return f"Break-glass {self.membership_id}"
+
+
+class SamlAssertionSeen(models.Model):
+    """A SAML assertion already used to sign in, kept until it expires, so that the same
+    answer posted again is refused, whichever web process or machine receives it.
+
+    Not a tenant row: an assertion id is unique by itself (a hash of the provider and the
+    id, nothing about the person). Expired rows are pruned daily."""
+
+    digest = models.CharField(max_length=64, unique=True)
+    expires_at = models.DateTimeField(db_index=True)
+
+    def __str__(self) -> str:
+        return self.digest

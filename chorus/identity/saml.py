@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 import defusedxml.ElementTree  # type: ignore[import-untyped]
@@ -26,8 +27,8 @@ from allauth.core.exceptions import ImmediateHttpResponse
 from allauth.socialaccount.models import SocialApp
 from allauth.socialaccount.providers.saml.provider import SAMLProvider
 from django.conf import settings
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
 from django.http import HttpRequest
 from django.shortcuts import render
 from django.urls import reverse
@@ -37,7 +38,7 @@ from onelogin.saml2.constants import OneLogin_Saml2_Constants  # type: ignore[im
 from onelogin.saml2.idp_metadata_parser import OneLogin_Saml2_IdPMetadataParser  # type: ignore[import-untyped]
 from onelogin.saml2.settings import OneLogin_Saml2_Settings  # type: ignore[import-untyped]
 
-from chorus.identity.models import IdentityProvider, default_attribute_mapping
+from chorus.identity.models import IdentityProvider, SamlAssertionSeen, default_attribute_mapping
 
 # How long a remembered assertion id outlives the assertion's NotOnOrAfter (python3-saml
 # accepts that much clock drift) and how long an assertion without one is remembered.
@@ -176,16 +177,28 @@ def assertion_first_use(
 ) -> bool:
     """Remember an assertion id until it expires; False when it was seen before.
 
-    The cache is shared by the web processes wherever several run (REDIS_URL), and `add`
-    is atomic there: two posts of one answer at the same moment, one wins."""
-    now = int(timezone.now().timestamp())
+    Kept in the database, which every web process and machine shares: the unique digest
+    makes two posts of one answer at the same moment end with one winner."""
+    now = timezone.now()
     lifetime = (
-        not_on_or_after - now if not_on_or_after is not None else REMEMBER_WITHOUT_EXPIRY_SECONDS
+        not_on_or_after - int(now.timestamp())
+        if not_on_or_after is not None
+        else REMEMBER_WITHOUT_EXPIRY_SECONDS
     )
     digest = hashlib.sha256(f"{provider_id}\n{assertion_id}".encode()).hexdigest()
-    return bool(
-        cache.add(f"identity:saml:assertion:{digest}", 1, max(lifetime, 0) + CLOCK_SKEW_SECONDS)
-    )
+    expires_at = now + timedelta(seconds=max(lifetime, 0) + CLOCK_SKEW_SECONDS)
+    try:
+        with transaction.atomic():
+            SamlAssertionSeen.objects.create(digest=digest, expires_at=expires_at)
+    except IntegrityError:
+        return False
+    return True
+
+
+def assertions_seen_prune() -> int:
+    """Forget the assertions that have expired (they would be refused as expired anyway)."""
+    deleted, _ = SamlAssertionSeen.objects.filter(expires_at__lt=timezone.now()).delete()
+    return deleted
 
 
 class ChorusSamlProvider(SAMLProvider):  # type: ignore[misc]

@@ -209,6 +209,27 @@ def test_a_replayed_assertion_is_refused_in_another_browser(client, sso, idp, dj
     assert "already used" in body
 
 
+def test_a_replay_is_refused_by_every_process_until_the_assertion_expires(client, sso, idp):
+    from django.core.cache import cache
+
+    from chorus.identity.models import SamlAssertionSeen
+    from chorus.identity.tasks import saml_assertions_prune
+
+    idp.add_user("jane@acme.test")
+    answer = idp_answer(client, idp, "jane@acme.test")
+    post_back(client, answer)
+    client.post("/accounts/logout/")
+    # What was used is in the database every web process shares, not in one's memory.
+    cache.clear()
+    assert "already used" in refused(client, post_back(client, answer))
+    seen = SamlAssertionSeen.objects.get()
+    saml_assertions_prune.call()
+    assert SamlAssertionSeen.objects.filter(pk=seen.pk).exists()  # not expired yet
+    with time_machine.travel(seen.expires_at + timezone.timedelta(seconds=1), tick=False):
+        saml_assertions_prune.call()
+    assert not SamlAssertionSeen.objects.exists()
+
+
 def test_an_answer_nobody_asked_for_is_refused(client, sso, idp):
     idp.add_user("jane@acme.test")
     answer = idp_answer(client, idp, "jane@acme.test")
