@@ -32,6 +32,9 @@ from scim2_models import (
 )
 from scim2_models import Schema as ScimSchema
 
+from chorus.accounts.models import Membership
+from chorus.identity.scim.models import ScimUser
+
 # A SCIM User of Chorus: the core schema with the enterprise extension (employee number,
 # department are kept; the rest is accepted and dropped).
 ScimUserResource = User[EnterpriseUser]
@@ -111,6 +114,17 @@ def _text(field: str) -> Leaf:
     return leaf
 
 
+def _user_name(lookup: str, value: Any) -> Q:
+    """userName: what the identity provider set, else (a member never provisioned) the
+    email. Two subqueries on indexes: an OR across the joins made SQLite read every member
+    (300 ms per lookup at 50,000 members)."""
+    provisioned = ScimUser.objects.filter(_lowered("user_name_key")(lookup, value))
+    by_email = Membership.objects.filter(
+        Q(scim__isnull=True) & _lowered("user__email")(lookup, value)
+    )
+    return Q(pk__in=provisioned.values("membership_id")) | Q(pk__in=by_email.values("pk"))
+
+
 def _lowered(field: str, fallback: str = "") -> Leaf:
     """An attribute stored in lower case: `eq` is an exact match on the index."""
 
@@ -173,10 +187,7 @@ USER_ATTRIBUTES |= {
 USER_LEAVES: dict[str, Leaf] = {
     "id": _number("pk"),
     # A member who was never provisioned has their email as userName.
-    "username": lambda lookup, value: (
-        _lowered("scim__user_name_key")(lookup, value)
-        | (Q(scim__isnull=True) & _lowered("user__email")(lookup, value))
-    ),
+    "username": lambda lookup, value: _user_name(lookup, value),
     "externalid": _text("scim__external_id"),
     "email": _lowered("user__email"),
     # Each member has one email, of type work and primary.
