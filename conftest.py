@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 from django.conf import settings as django_settings
+from django.core.cache import cache
 from django.utils import translation
 
 from chorus.core.tenancy import across_organizations
@@ -21,6 +22,13 @@ def _test_settings(settings: Any) -> None:
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
+
+
+@pytest.fixture(autouse=True)
+def _each_test_starts_with_an_empty_cache() -> None:
+    """What one test left in the cache (sign-in rate limits, remembered settings) is not
+    the next one's: the suite signs in hundreds of times a minute from one address."""
+    cache.clear()
 
 
 @pytest.fixture(autouse=True)

@@ -28,8 +28,9 @@ from chorus.api.schema import Error, Id, Input, PathId
 router = Router(tags=["accounts"])
 
 
-GroupKindName = Literal["department", "region", "language", "custom", "pilot"]
-# What an admin creates here: the pilot cohort is made and filled by the pilot app.
+GroupKindName = Literal["department", "region", "language", "custom", "provisioned", "pilot"]
+# What an admin creates here: the pilot cohort is made and filled by the pilot app, the
+# provisioned groups by the identity provider (SCIM).
 CreatableGroupKindName = Literal["department", "region", "language", "custom"]
 
 

@@ -6,13 +6,26 @@ The authenticators themselves (TOTP, WebAuthn keys, recovery codes) are allauth'
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
-from django.db import models
+from django.core.cache import cache
+from django.db import models, transaction
 from django.utils.translation import gettext_lazy as _
 
 from chorus.core.models import TenantModel
 
 GRACE_DAYS_DEFAULT = 7
+# Every signed-in page asks whether the organization requires two-step sign-in: "no" is
+# remembered this long per process (or in the shared cache), and forgotten when a policy is
+# saved, so switching it on reaches every page at once here and within this time elsewhere.
+NOT_REQUIRED_CACHE_SECONDS = 30
+
+
+def not_required_cache_key(organization_id: int) -> str:
+    return f"identity_mfa:not_required:{organization_id}"
+
+
 GRACE_DAYS_MAX = 90
 
 
@@ -32,6 +45,12 @@ class MfaPolicy(TenantModel):
         constraints = [
             models.UniqueConstraint(fields=["organization"], name="one_mfa_policy"),
         ]
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        super().save(*args, **kwargs)
+        key = not_required_cache_key(self.organization_id)
+        cache.delete(key)
+        transaction.on_commit(lambda: cache.delete(key))
 
     def __str__(self) -> str:
         return str(_("Two-step sign-in"))

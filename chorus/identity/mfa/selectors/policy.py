@@ -7,9 +7,14 @@ from datetime import datetime, timedelta
 
 from allauth.mfa.models import Authenticator
 from django.contrib.auth.models import AbstractBaseUser
+from django.core.cache import cache
 
 from chorus.accounts.models import Membership, Organization
-from chorus.identity.mfa.models import MfaPolicy
+from chorus.identity.mfa.models import (
+    NOT_REQUIRED_CACHE_SECONDS,
+    MfaPolicy,
+    not_required_cache_key,
+)
 from chorus.identity.selectors import sso
 
 
@@ -18,8 +23,15 @@ def policy_of(*, organization: Organization) -> MfaPolicy | None:
 
 
 def required_policy(*, organization: Organization) -> MfaPolicy | None:
-    """The policy when the organization requires two-step sign-in, else None (one query)."""
-    return MfaPolicy.objects.filter(organization=organization, required=True).first()
+    """The policy when the organization requires two-step sign-in, else None (one query,
+    none while "not required" is remembered: `NOT_REQUIRED_CACHE_SECONDS`)."""
+    key = not_required_cache_key(organization.pk)
+    if cache.get(key):
+        return None
+    policy = MfaPolicy.objects.filter(organization=organization, required=True).first()
+    if policy is None:
+        cache.set(key, True, NOT_REQUIRED_CACHE_SECONDS)
+    return policy
 
 
 def has_authenticator(*, user: AbstractBaseUser) -> bool:
