@@ -113,6 +113,10 @@ def test_curator_post_goes_from_draft_to_live(page, browser, live_server):
     approver.locator(f"#review-{reviewed}").get_by_text(
         re.compile("approved", re.I)
     ).first.wait_for()
+    # Only once the swap has happened is the decision stored: the buttons are gone then.
+    approver.locator(f"#review-{reviewed}").get_by_role("button", name="Approve only").wait_for(
+        state="detached"
+    )
     approver.context.close()
 
     page.reload()
