@@ -425,3 +425,176 @@ def test_the_api_reads_and_changes_preferences_and_refuses_nonsense(
     assert preference.daily_cap == 1 and preference.time_zone == "Asia/Tokyo"
     assert preference.digest_time == datetime.time(7, 45)
     assert changed.json()["digest_time"] == "07:45"
+
+
+class RecordingPush(RecordingChannel):
+    name: ClassVar[str] = Channel.PUSH
+
+
+@pytest.fixture
+def push() -> Iterator[RecordingChannel]:
+    channel = RecordingPush()
+    before = registry.member_channel(Channel.PUSH)
+    registry.register_member_channel(channel)
+    yield channel
+    if before is not None:
+        registry.register_member_channel(before)
+
+
+@AT_NOON
+def test_the_daily_cap_counts_every_channel_together(
+    employee: Membership, email: RecordingChannel, push: RecordingChannel
+) -> None:
+    DeliveryPreference.objects.create(
+        organization=employee.organization,
+        membership=employee,
+        choices={Category.SHARES: [Channel.IN_APP, Channel.EMAIL, Channel.PUSH]},
+        quiet_hours=False,
+        daily_cap=3,
+    )
+    # One message by phone earlier today counts against the same cap.
+    Delivery.objects.create(
+        organization=employee.organization,
+        membership=employee,
+        channel=Channel.PUSH,
+        category=Category.REWARDS,
+        key="notification:earlier",
+        status=DeliveryStatus.SENT,
+        sent_at=NOON - datetime.timedelta(hours=2),
+    )
+    notification_create(membership=employee, kind="share_failed", message="First")
+    notification_create(membership=employee, kind="share_failed", message="Second")
+
+    _send(employee.organization)
+
+    # Two messages on two channels: four deliveries, two of them within 3 a day.
+    assert len(email.sent) + len(push.sent) == 2
+    skipped = Delivery.objects.filter(status=DeliveryStatus.SKIPPED)
+    assert [row.error for row in skipped] == ["The member's daily limit was reached."] * 2
+    assert Notification.objects.count() == 2  # the app still lists both
+
+
+@AT_NOON
+def test_everything_off_stops_every_channel_outside_the_app_but_not_own_data(
+    employee_client: Any, employee: Membership, email: RecordingChannel, push: RecordingChannel
+) -> None:
+    DeliveryPreference.objects.create(
+        organization=employee.organization,
+        membership=employee,
+        choices={Category.SHARES: [Channel.IN_APP, Channel.EMAIL, Channel.PUSH]},
+        quiet_hours=False,
+    )
+    settings_page = employee_client.get(reverse("notification_preferences")).content.decode()
+    assert 'name="everything_off"' in settings_page
+
+    saved = employee_client.post(
+        reverse("notification_preferences"),
+        {
+            "everything_off": "on",
+            "digest_frequency": "weekly",
+            "digest_weekday": "0",
+            "digest_time": "09:00",
+            "time_zone": "",
+            "quiet_start": "20:00",
+            "quiet_end": "08:00",
+            "daily_cap": "3",
+            "channels_digest": ["email"],
+            "channels_shares": ["in_app", "email", "push"],
+        },
+    )
+    assert saved.status_code == 302
+    assert Unsubscribe.objects.filter(membership=employee, category="").count() == 1
+
+    notification_create(membership=employee, kind="share_failed", message="Failed")
+    digest = delivery.dispatch_create(
+        organization=employee.organization, category=Category.DIGEST, key="d:1", composer="test"
+    )
+    assert delivery.dispatch_enqueue(dispatch=digest, membership_ids=[employee.pk]) == 0
+    notification_create(membership=employee, kind="data_export_ready", message="Export ready")
+    _send(employee.organization)
+
+    assert [outgoing.message.subject for outgoing in email.sent] == ["Export ready"]
+    assert push.sent == []
+    assert Notification.objects.filter(membership=employee).count() == 2
+    # The choices under the switch are kept for when the member turns it back off.
+    kept = DeliveryPreference.objects.get(membership=employee).choices
+    assert kept[Category.SHARES] == [Channel.IN_APP, Channel.EMAIL, Channel.PUSH]
+
+
+def test_the_stop_everything_button_of_an_unsubscribe_link_works_signed_out(
+    client: Any, employee: Membership, email: RecordingChannel
+) -> None:
+    from chorus.notifications.services.preferences import unsubscribe_url
+
+    _wants_email(employee)
+    link = unsubscribe_url(membership=employee, category=Category.SHARES, channel=Channel.EMAIL)
+    client.handler.enforce_csrf_checks = True
+
+    path = "/" + link.split("://", 1)[1].split("/", 1)[1]
+
+    response = client.post(path, {"scope": "everything"})
+
+    assert response.status_code == 200
+    assert DeliveryPreference.objects.get(membership=employee).everything_off is True
+    with AT_NOON:
+        notification_create(membership=employee, kind="share_failed", message="Failed")
+        _send(employee.organization)
+    assert email.sent == []
+
+
+@AT_NOON
+def test_nothing_reaches_a_deactivated_member_not_even_what_was_queued(
+    employee: Membership, email: RecordingChannel
+) -> None:
+    _wants_email(employee)
+    notification_create(membership=employee, kind="share_failed", message="Queued before")
+    Membership.objects.filter(pk=employee.pk).update(is_active=False)
+    employee.refresh_from_db()
+    notification_create(membership=employee, kind="share_failed", message="After")
+
+    _send(employee.organization)
+
+    assert email.sent == []
+    assert Delivery.objects.get().status == DeliveryStatus.SKIPPED
+    dispatch = delivery.dispatch_create(
+        organization=employee.organization, category=Category.OWN_DATA, key="e:1", composer="test"
+    )
+    assert delivery.dispatch_enqueue(dispatch=dispatch, membership_ids=[employee.pk]) >= 1
+
+
+def test_an_admin_sends_a_test_from_the_channels_page_and_junk_changes_nothing(
+    client: Any, admin_member: Membership, employee: Membership, email: RecordingChannel
+) -> None:
+    url = reverse("reach_channel_test")
+    client.force_login(employee.user)
+    assert client.post(url, {"channel": "email"}).status_code == 403
+    client.force_login(admin_member.user)
+    assert client.get(url).status_code == 405
+
+    page = client.get(reverse("reach_channels")).content.decode()
+    sent = client.post(url, {"channel": "email"}, follow=True)
+    refused = client.post(url, {"channel": "<b>fax</b>"}, follow=True)
+
+    assert f'action="{url}"' in page
+    assert sent.status_code == 200
+    assert "The test was sent by Email." in sent.content.decode()
+    [outgoing] = email.sent
+    assert outgoing.membership == admin_member
+    assert outgoing.message.category == Category.TEST
+    assert refused.status_code == 200
+    assert "Choose a channel to test." in refused.content.decode()
+    assert "<b>fax</b>" not in refused.content.decode()
+    assert Delivery.objects.count() == 1
+
+
+@AT_NOON
+def test_a_failed_test_says_why_on_the_channels_page(
+    client: Any, admin_member: Membership, email: RecordingChannel
+) -> None:
+    email.answers = [Outcome.failed("550 no such user", stop=True)]
+    client.force_login(admin_member.user)
+
+    response = client.post(reverse("reach_channel_test"), {"channel": "email"}, follow=True)
+
+    assert "550 no such user" in response.content.decode()
+    assert Delivery.objects.get().status == DeliveryStatus.FAILED

@@ -9,12 +9,13 @@ from typing import Any
 
 import pytest
 import time_machine
+from django.test import Client
 
 from chorus.accounts.models import Organization
 from chorus.content.models import Post, PostState
 from chorus.factories import PostFactory
 from chorus.notifications.email.tests.test_channel import SmtpServer, smtp  # noqa: F401
-from chorus.notifications.models import DeliveryPreference
+from chorus.notifications.models import DeliveryPreference, DigestFrequency
 from chorus.notifications.services.sending import deliveries_send_run
 from chorus.reach.services.digests import digests_queue_due
 from chorus.reach.tests.conftest import joined
@@ -63,3 +64,20 @@ def test_a_weekly_digest_arrives_by_email_and_its_link_opens_the_share_dialog(
     assert response.status_code == 302
     assert response["Location"] == f"/feed/{post.pk}/share/"
     assert not Share.objects.exists()
+
+    # The mail client's one click (RFC 8058): a POST to the header's address, signed out,
+    # without a CSRF token, turns the digest off.
+    [header_link] = re.findall(r"<https://chorus\.example(/[^>]+)>", email["List-Unsubscribe"])
+    assert header_link in text.get_content() or header_link in html.get_content()
+    mail_client = Client(enforce_csrf_checks=True)
+    done = mail_client.post(
+        header_link,
+        data="List-Unsubscribe=One-Click",
+        content_type="application/x-www-form-urlencoded",
+    )
+    assert done.status_code == 200
+    preference = DeliveryPreference.objects.get(membership=member)
+    assert preference.digest_frequency == DigestFrequency.OFF
+    with time_machine.travel(MONDAY_NINE_BERLIN + datetime.timedelta(days=7), tick=False):
+        PostFactory.create(organization=organization, state=PostState.LIVE, title="Another")
+        assert digests_queue_due(organization=organization) == 0

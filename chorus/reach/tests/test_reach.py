@@ -162,6 +162,54 @@ def test_a_curator_sees_the_reach_then_announces_once_a_day(
     assert AuditEvent.objects.filter(action="reach.post_announced").count() == 1
 
 
+def test_an_announcement_keeps_to_each_members_choices_and_daily_cap(
+    client: Any,
+    organization: Organization,
+    email: RecordingChannel,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    curator = MembershipFactory(organization=organization, is_curator=True)
+    sales: Group = GroupFactory.create(organization=organization, name="Sales")
+    wants_email, in_app_only, switched_off, at_cap, shared = (
+        joined(organization) for _ in range(5)
+    )
+    sales.members.add(wants_email, in_app_only, switched_off, at_cap, shared)
+    for member in (wants_email, at_cap, shared):
+        _wants(member, Category.ANNOUNCEMENT)
+    _wants(switched_off, Category.ANNOUNCEMENT)
+    DeliveryPreference.objects.filter(membership=switched_off).update(everything_off=True)
+    DeliveryPreference.objects.filter(membership=at_cap).update(daily_cap=1)
+    Delivery.objects.create(
+        organization=organization,
+        membership=at_cap,
+        channel=Channel.EMAIL,
+        category=Category.SHARES,
+        key="notification:earlier",
+        status=DeliveryStatus.SENT,
+        sent_at=timezone.now(),
+    )
+    post = _live(organization)
+    ShareFactory(post=post, membership=shared, status=ShareStatus.SHARED)
+    client.force_login(curator.user)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(f"/manage/announce/{post.pk}/", {"groups": [sales.pk], "channels": ["email"]})
+    deliveries_send_run(organization_id=organization.pk)
+
+    assert [outgoing.membership.pk for outgoing in email.sent] == [wants_email.pk]
+    queued = set(
+        Delivery.objects.filter(category=Category.ANNOUNCEMENT).values_list(
+            "membership_id", flat=True
+        )
+    )
+    # Members who kept announcements in the app, or turned everything off, get no email.
+    assert in_app_only.pk not in queued and switched_off.pk not in queued
+    capped = Delivery.objects.get(category=Category.ANNOUNCEMENT, membership=at_cap)
+    assert capped.status == DeliveryStatus.SKIPPED
+    told = Delivery.objects.get(category=Category.ANNOUNCEMENT, membership=shared)
+    assert told.status == DeliveryStatus.SKIPPED  # they shared it already
+
+
 def test_members_who_shared_the_post_already_are_not_counted_or_told(
     organization: Organization,
 ) -> None:
@@ -218,8 +266,13 @@ def test_only_members_inactive_for_the_set_days_get_one_nudge_a_month(
     assert nudges_queue(organization=organization) == 1
     deliveries_send_run(organization_id=organization.pk)
     assert [outgoing.membership.pk for outgoing in email.sent] == [quiet.pk]
-    assert email.sent[0].message.category == Category.NUDGE
-    assert email.sent[0].message.unsubscribe_url
+    nudge = email.sent[0].message
+    assert nudge.category == Category.NUDGE
+    # Nothing but an invitation and how to stop it: no posts, one button to the feed.
+    assert nudge.items == ()
+    assert [action.label for action in nudge.actions] == ["Open my feed"]
+    assert "at most once a month" in nudge.footer and "stop it" in nudge.footer
+    assert nudge.unsubscribe_url
     # The same month, and the first days of the next one: nothing more.
     assert nudges_queue(organization=organization) == 0
     with time_machine.travel(timezone.now() + datetime.timedelta(days=20)):
