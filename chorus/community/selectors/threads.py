@@ -37,6 +37,9 @@ def cursor_of(thread: Thread) -> str:
 
 def cursor_parse(value: str) -> tuple[datetime, int] | None:
     moment, _dash, pk = value.partition("-")
+    # ASCII digits only: int() would read other scripts' digits ("٣") as a real cursor.
+    if not (moment.isascii() and pk.isascii()):
+        return None
     if not (moment.isdigit() and pk.isdigit()) or len(moment) > 18 or len(pk) > 18:
         return None
     try:

@@ -124,3 +124,15 @@ def test_a_hidden_message_is_not_shown_on_the_report_page(client, curator, space
     url = reverse("community_message_report", args=[space.pk, thread.pk, reply.pk])
     assert "Rude words" not in client.get(url).content.decode()
     assert client.post(url, {"reason": "offensive"}).status_code == 400
+
+
+def test_moderators_read_a_hidden_message_and_its_reason_through_the_api(
+    client, curator, space, thread, noah
+):
+    reply = reply_create(membership=noah, thread=thread, body="Rude words")
+    moderation.message_hide(membership=curator, message=reply, reason="Disrespectful")
+    client.force_login(curator.user)
+    api = client.get(f"/api/v1/spaces/{space.pk}/threads/{thread.pk}").json()
+    hidden = api["messages"][1]
+    assert hidden["hidden"] is True
+    assert hidden["body"] == "Rude words" and hidden["hidden_reason"] == "Disrespectful"

@@ -47,6 +47,7 @@ def test_an_invite_only_space_is_a_404_for_outsiders(client, private_space, maya
     assert "Pilot cohort" not in client.get(reverse("community_spaces")).content.decode()
     response = client.get(f"/api/v1/spaces/{private_space.pk}")
     assert response.status_code == 404
+    assert "Pilot cohort" not in client.get("/api/v1/spaces").content.decode()
 
 
 def test_an_invitation_accepted_lets_the_member_in(client, curator, private_space, maya):
