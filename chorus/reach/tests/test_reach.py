@@ -242,6 +242,26 @@ def test_only_curators_and_admins_announce_and_a_foreign_post_is_not_found(
     assert not Dispatch.objects.exists()
 
 
+def test_a_group_id_too_large_for_the_database_is_refused_in_words(
+    client: Any, organization: Organization
+) -> None:
+    curator = MembershipFactory(organization=organization, is_curator=True)
+    post = _live(organization)
+    client.force_login(curator.user)
+    for junk in ("9" * 30, "-" + "9" * 30, "²", "abc"):
+        data = {"groups": [junk], "channels": ["email"]}
+
+        counted = client.get(f"/manage/announce/{post.pk}/", data)
+        sent = client.post(f"/manage/announce/{post.pk}/", data)
+
+        assert counted.status_code == 200
+        assert sent.status_code == 400
+        assert "Select a valid choice" in sent.content.decode() or "is not a valid value" in (
+            sent.content.decode()
+        )
+    assert not Dispatch.objects.exists()
+
+
 # --- nudges ---
 
 

@@ -34,8 +34,28 @@ CHANNEL_CHOICES = [
 ]
 
 
+# Larger ids are no row's: the database would fail on them instead of finding nothing.
+MAX_ID = 2**62
+
+
+class GroupsField(forms.ModelMultipleChoiceField[Group]):
+    def clean(self, value: Any) -> Any:
+        for key in value if isinstance(value, list | tuple) else []:
+            try:
+                number = int(str(key))
+            except ValueError:
+                continue  # not a number: the field says so itself
+            if abs(number) > MAX_ID:
+                raise forms.ValidationError(
+                    self.error_messages["invalid_choice"],
+                    code="invalid_choice",
+                    params={"value": key},
+                )
+        return super().clean(value)
+
+
 class AnnounceForm(forms.Form):
-    groups = forms.ModelMultipleChoiceField(
+    groups = GroupsField(
         label=gettext_lazy("Groups"),
         queryset=Group.objects.none(),
         required=False,
