@@ -6,11 +6,12 @@ addressed to them); it never reaches someone who cannot read the space."""
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -80,17 +81,46 @@ def _thread_url(thread: Thread, message: Message | None = None) -> str:
     return f"{url}#message-{message.pk}" if message is not None else url
 
 
+# The words after "@" that find readers of an open space who have not joined it.
+MENTION_WORD = re.compile(r"(?<!\w)@(\w+)")
+MAX_MENTION_WORDS = 20
+MAX_MENTION_CANDIDATES = 200
+
+
+def _open_space_readers(*, text: str, thread: Thread, author: Membership) -> list[Membership]:
+    """Active members outside the space whose name or email starts with a word written after
+    an "@": an open space is read by every active member, so each of them can be mentioned
+    (the exact handle is matched afterwards, in `mentioned_ids`)."""
+    words = list(dict.fromkeys(word.casefold() for word in MENTION_WORD.findall(text)))
+    if not words:
+        return []
+    wanted = Q()
+    for word in words[:MAX_MENTION_WORDS]:
+        wanted |= Q(user__name__istartswith=word) | Q(user__email__istartswith=word)
+    return list(
+        Membership.objects.filter(wanted, organization_id=author.organization_id, is_active=True)
+        .exclude(pk=author.pk)
+        .exclude(space_memberships__space_id=thread.space_id)
+        .select_related("user")[:MAX_MENTION_CANDIDATES]
+    )
+
+
 def _tell(*, message: Message, thread: Thread, author: Membership, previous: set[int]) -> None:
     """Store the message's mentions and tell the mentioned members (and, for a reply, the
-    thread's author) who may read the space."""
+    thread's author) who may read the space: its members, and in an open space any active
+    member."""
     members = list(
         SpaceMember.objects.filter(space_id=thread.space_id, membership__is_active=True)
         .exclude(membership=author)
         .select_related("membership__user")
     )
+    readers = {member.membership_id: member.membership for member in members}
+    if thread.space.is_open:
+        for reader in _open_space_readers(text=message.body, thread=thread, author=author):
+            readers[reader.pk] = reader
     by_id = {member.membership_id: member for member in members}
-    mentioned = mentioned_ids(message.body, mention_handles(m.membership for m in members))
-    mentioned &= set(by_id)
+    mentioned = mentioned_ids(message.body, mention_handles(readers.values()))
+    mentioned &= set(readers)
     Mention.objects.filter(message=message).exclude(membership_id__in=mentioned).delete()
     Mention.objects.bulk_create(
         [
@@ -101,7 +131,7 @@ def _tell(*, message: Message, thread: Thread, author: Membership, previous: set
     )
     drafts = [
         NotificationDraft(
-            membership=by_id[pk].membership,
+            membership=readers[pk],
             kind="community_mention",
             message=gettext_lazy("%(name)s mentioned you in “%(title)s”."),
             params={"name": str(author), "title": thread.title},

@@ -262,3 +262,20 @@ def test_own_messages_are_edited_and_deleted_through_the_api(client, space, maya
     assert client.delete(url).status_code == 204
     message.refresh_from_db()
     assert message.is_deleted and message.body == ""
+
+
+def test_in_an_open_space_any_member_can_be_mentioned(organization, space, maya, noah):
+    """Noah never joined the open space, but he may read it: a mention tells him. Members
+    not named, and those who left the organization, are not told."""
+    inactive = MembershipFactory(
+        organization=organization, is_active=False, user__name="Nora Gone", user__email="n@a.t"
+    )
+    MembershipFactory(organization=organization, user__name="Noel Other")
+    thread = thread_create(
+        membership=maya, space=space, title="Idea", body="What do you think, @noah and @Nora Gone?"
+    )
+    told = Notification.objects.filter(kind="community_mention")
+    assert list(told.values_list("membership", flat=True)) == [noah.pk]
+    assert list(Mention.objects.values_list("membership", flat=True)) == [noah.pk]
+    assert not Notification.objects.filter(membership=inactive).exists()
+    assert thread.messages.get().body.endswith("@Nora Gone?")
