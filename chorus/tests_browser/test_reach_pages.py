@@ -160,3 +160,60 @@ def test_reach_pages_work_on_a_phone_and_a_desktop(
     problems += _problems(page, "unsubscribe (done)", width)
 
     assert problems == []
+
+
+def _visit_status(page: Any, path: str, width: int, status: int) -> list[str]:
+    response = page.goto(path)
+    assert response is not None and response.status == status, path
+    return _problems(page, path, width)
+
+
+@pytest.mark.parametrize("width", [PHONE, DESKTOP])
+def test_links_that_no_longer_work_say_so_on_a_phone_and_a_desktop(
+    browser: Any, live_server: Any, acme: dict[str, Any], width: int
+) -> None:
+    import datetime
+
+    import time_machine
+    from django.core.cache import cache
+
+    from chorus.reach.links import share_link
+
+    member, post = acme["member"], acme["post"]
+    with time_machine.travel(timezone.now() - datetime.timedelta(days=15)):
+        expired = share_link(member, post)
+    expired_path = expired.removeprefix(expired.split("/r/")[0])
+    # Its own page: the browser logs each 404 or 410 document as a console error, and
+    # these pages are meant to answer so (script errors and CSP violations still count).
+    cache.clear()
+    context = browser.new_context(
+        base_url=live_server.url, viewport={"width": width, "height": 900}
+    )
+    page = context.new_page()
+    errors: list[str] = []
+    page.on(
+        "console",
+        lambda message: (
+            errors.append(message.text)
+            if message.type == "error"
+            and not message.text.startswith("Failed to load resource: the server responded")
+            else None
+        ),
+    )
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    problems: list[str] = []
+    try:
+        sign_in(page, "emma@acme.test")
+        problems += _visit_status(page, expired_path, width, 410)
+        page.get_by_role("heading", name="This link has expired").wait_for()
+        problems += _visit_status(page, "/r/share/not-a-signed-link/", width, 404)
+        page.get_by_role("heading", name="This link does not work").wait_for()
+
+        page.context.clear_cookies()
+        problems += _visit_status(page, "/n/unsubscribe/not-a-signed-link/", width, 404)
+        page.get_by_role("heading", name="This link does not work").wait_for()
+    finally:
+        context.close()
+
+    assert problems == []
+    assert errors == []
