@@ -151,7 +151,9 @@ def _per_group(name: str, *fields: str) -> list[models.BaseConstraint]:
 
 class Tally(TenantModel):
     """How many people in a group gave this value to a question in a round: the scale
-    value, the 0-10 number, a choice's index, or ``ANSWERED``."""
+    value, the 0-10 number, a choice's index, or ``ANSWERED``. A group's rows for every
+    question and value are made together, at zero, when its first respondent answers, so
+    which rows exist and the order of their ids say nothing about anyone's answer."""
 
     round = models.ForeignKey(Round, on_delete=models.CASCADE, related_name="+")
     group = models.ForeignKey(
@@ -169,9 +171,10 @@ class Tally(TenantModel):
 
 class RoundCount(TenantModel):
     """Respondents of a round in a group. Results read the ``shown_`` copies, published
-    each time everyone's respondents reach a multiple of the minimum (5, 10, 15...): two
-    looks at the results, before and after one person answered, can never be subtracted
-    to learn that person's answer."""
+    each time everyone's respondents reach a multiple of the minimum (5, 10, 15...), and
+    for a group only when at least the minimum of its people answered since it was last
+    published: two looks at any result, before and after one person answered, can never
+    be subtracted to learn that person's answer."""
 
     round = models.ForeignKey(Round, on_delete=models.CASCADE, related_name="+")
     group = models.ForeignKey(
@@ -185,12 +188,20 @@ class RoundCount(TenantModel):
 
 
 class Overlap(TenantModel):
-    """Respondents of a round in both groups (``group_a_id < group_b_id``)."""
+    """Respondents of a round in both groups (``group_a_id < group_b_id``).
+
+    A group's results are published only when at least the minimum of its people answered
+    since it was last published, so two groups' shown results may date from different
+    moments. ``respondents_at_a`` and ``_at_b`` keep the overlap as it was when each group
+    was last published; the people both shown results have in common are the smaller of
+    the two (``shown_respondents``), which is what the differencing rule compares."""
 
     round = models.ForeignKey(Round, on_delete=models.CASCADE, related_name="+")
     group_a = models.ForeignKey("accounts.Group", on_delete=models.CASCADE, related_name="+")
     group_b = models.ForeignKey("accounts.Group", on_delete=models.CASCADE, related_name="+")
     respondents = models.PositiveIntegerField(default=0)
+    respondents_at_a = models.PositiveIntegerField(default=0)
+    respondents_at_b = models.PositiveIntegerField(default=0)
     shown_respondents = models.PositiveIntegerField(default=0)
 
     class Meta:
@@ -200,8 +211,9 @@ class Overlap(TenantModel):
 
 
 class TextAnswer(TenantModel):
-    """A free-text answer, once per group its writer is in: a random id, no date, no
-    member. Lists order it by text, never by insertion."""
+    """A free-text answer, kept once, for everyone (``group`` is always null): a random id,
+    no date, no member. Not per group: the same words in two groups' lists would tell who is
+    in both, however large each group is. Lists order it by text, never by insertion."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     round = models.ForeignKey(Round, on_delete=models.CASCADE, related_name="+")

@@ -104,7 +104,8 @@ class SurveyQuestionResultOut(Schema):
     favourable_percent: float | None = Field(description="1-5 scales: % answering 4 or 5")
     texts: list[str] = Field(
         description=(
-            f"Free text, sorted by text; only when shown; at most {TEXTS_SHOWN}, picked at random"
+            "Free text, sorted by text; only when shown and only in everyone's results (never "
+            f"a group's); at most {TEXTS_SHOWN}, picked at random"
         )
     )
 

@@ -3,7 +3,10 @@ API, the exports, the readiness measures).
 
 - A group's results show only when at least ``SURVEY_MIN_ANSWERS`` (never below 5) people
   in it answered the round; a question's figures only when that many answered it; free
-  text only when that many people wrote some.
+  text only when that many people wrote some, and only in everyone's results (the same
+  words in two groups' lists would tell who is in both).
+- Published in steps (see ``RoundCount``): a result changes only after at least the
+  minimum of its people answered since it was last shown.
 - Differencing: which groups are shown for a round is decided once, the same way for
   everyone, from the stored counts: "everyone" first, then groups by respondents
   (most first, ties by id). A group is shown only if, against every group already shown,
@@ -175,6 +178,8 @@ class QuestionResult:
     average: float | None = None
     favourable: float | None = None  # % 4 or 5 on a 1-5 scale
     texts: list[str] = field(default_factory=list)
+    # A free-text question in a group's results: its answers are listed for everyone only.
+    texts_elsewhere: bool = False
 
     @property
     def percents(self) -> list[tuple[str, int, int]]:
@@ -255,12 +260,18 @@ def round_results(
     text_ids = [
         question.pk
         for question in questions
-        if question.kind == Kind.TEXT and tallies[question.pk].get(ANSWERED, 0) >= minimum
+        if group_id is None
+        and question.kind == Kind.TEXT
+        and tallies[question.pk].get(ANSWERED, 0) >= minimum
     ]
     texts: dict[int, list[str]] = defaultdict(list)
     for question_id in text_ids:
         found = TextAnswer.objects.filter(
-            in_group, organization=organization, round=round, question_id=question_id, shown=True
+            organization=organization,
+            round=round,
+            question_id=question_id,
+            group__isnull=True,
+            shown=True,
         )
         if text_limit is not None:
             # A sample: by the random id, which says nothing about who wrote first.
@@ -271,4 +282,7 @@ def round_results(
         question_result(question, tallies[question.pk], texts.get(question.pk))
         for question in questions
     ]
+    if group_id is not None:
+        for found_result in results.questions:
+            found_result.texts_elsewhere = found_result.question.kind == Kind.TEXT
     return results

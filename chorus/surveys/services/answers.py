@@ -2,9 +2,10 @@
 
 Nothing here stores who gave which answer: numbers go into counters for "everyone" and
 for each of the member's groups big enough to ever be shown; free text into loose rows
-with a random id; ``Answered`` only says that the member answered, on which day. No audit
-event is written (it would tie the member to the moment of answering). Only questions
-marked not anonymous keep the answer by name, for their stated purpose.
+with a random id, for everyone only; ``Answered`` only says that the member answered, on
+which day. No audit event is written (it would tie the member to the moment of
+answering). Only questions marked not anonymous keep the answer by name, for their stated
+purpose.
 """
 
 from __future__ import annotations
@@ -16,7 +17,8 @@ from itertools import combinations
 from typing import Any
 
 from django.db import IntegrityError, models, transaction
-from django.db.models import Count, F
+from django.db.models import Count, F, Q
+from django.db.models.functions import Least
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -53,16 +55,50 @@ class Answer:
     text: str = ""
 
 
-def _increment(model: type[models.Model], field: str, **where: Any) -> None:
+def _increment(model: type[models.Model], field: str, **where: Any) -> bool:
+    """Add one to the counter; True when this call made its row."""
     manager = model.objects  # type: ignore[attr-defined]
     if manager.filter(**where).update(**{field: F(field) + 1}):
-        return
+        return False
     try:
         with transaction.atomic():
             manager.create(**where, **{field: 1})
     except IntegrityError:
         # Someone else made the row in the meantime.
         manager.filter(**where).update(**{field: F(field) + 1})
+        return False
+    return True
+
+
+def _values(question: Question) -> list[int]:
+    """Every value a question's tallies can count, ``ANSWERED`` first."""
+    if question.kind == Kind.SCALE5:
+        return [ANSWERED, *range(1, 6)]
+    if question.kind == Kind.LIKELIHOOD10:
+        return [ANSWERED, *range(0, 11)]
+    if question.kind in (Kind.SINGLE, Kind.MULTIPLE):
+        return [ANSWERED, *range(len(question.choices))]
+    return [ANSWERED]
+
+
+def _tallies_prepare(round: Round, group_id: int | None, questions: Sequence[Question]) -> None:
+    """A group's tallies for every question and value, at zero, in one go: made as the
+    first respondent's answers came, their existence and id order would tell them."""
+    Tally.objects.bulk_create(
+        [
+            Tally(
+                organization_id=round.organization_id,
+                round=round,
+                group_id=group_id,
+                question=question,
+                value=value,
+            )
+            for question in questions
+            if not question.attributed
+            for value in _values(question)
+        ],
+        ignore_conflicts=True,
+    )
 
 
 def answer_check(*, question: Question, raw: Answer | None) -> Answer | None:
@@ -161,13 +197,14 @@ def _store(
     organization_id = round.organization_id
     groups: list[int | None] = [None, *_groups_counted(membership)]
     for group_id in groups:
-        _increment(
+        if _increment(
             RoundCount,
             "respondents",
             organization_id=organization_id,
             round=round,
             group_id=group_id,
-        )
+        ):
+            _tallies_prepare(round, group_id, questions)
     for group_a, group_b in combinations([pk for pk in groups if pk is not None], 2):
         _increment(
             Overlap,
@@ -209,16 +246,18 @@ def _store(
                     question=question,
                     value=value,
                 )
-            if answer.text:
-                texts.append(
-                    TextAnswer(
-                        organization_id=organization_id,
-                        round=round,
-                        question=question,
-                        group_id=group_id,
-                        text=answer.text,
-                    )
+        if answer.text:
+            # Once, for everyone: per group, the same words in two lists would tell who
+            # is in both.
+            texts.append(
+                TextAnswer(
+                    organization_id=organization_id,
+                    round=round,
+                    question=question,
+                    group_id=None,
+                    text=answer.text,
                 )
+            )
     if texts:
         TextAnswer.objects.bulk_create(texts)
     _publish_if_due(round)
@@ -226,23 +265,34 @@ def _store(
 
 def _publish_if_due(round: Round) -> None:
     """Results show what the counters held when everyone's respondents last reached a
-    multiple of the minimum: between two looks at them, at least that many people
-    answered, so a difference never shows one person's answers. Everyone's counter was
-    the first row this submission changed, so concurrent submissions wait for this one
-    and every multiple is published once, complete."""
-    everyone = (
-        RoundCount.objects.filter(round=round, group__isnull=True)
-        .values_list("respondents", flat=True)
-        .first()
+    multiple of the minimum, and a group's what they held when at least the minimum of
+    its people had answered since it was last shown (a group with fewer new answers keeps
+    its earlier figures). Between two looks at any result, none or at least the minimum
+    of its people answered, so a difference never shows one person's answers. Everyone's
+    counter was the first row this submission changed, so concurrent submissions wait for
+    this one and every multiple is published once, complete."""
+    minimum = min_answers()
+    counts = list(
+        RoundCount.objects.filter(round=round).values_list(
+            "group_id", "respondents", "shown_respondents"
+        )
     )
-    if not everyone or everyone % min_answers():
+    everyone = next((now for group_id, now, _shown in counts if group_id is None), 0)
+    if not everyone or everyone % minimum:
         return
-    for model, field, shown in (
-        (RoundCount, "respondents", "shown_respondents"),
-        (Overlap, "respondents", "shown_respondents"),
-        (Tally, "count", "shown_count"),
-    ):
-        model.objects.filter(round=round).update(**{shown: F(field)})  # type: ignore[attr-defined]
+    due = [group_id for group_id, now, shown in counts if now - shown >= minimum]
+    named = [group_id for group_id in due if group_id is not None]
+    in_due = Q(group_id__in=named) | (Q(group__isnull=True) if None in due else Q(pk__in=[]))
+    RoundCount.objects.filter(in_due, round=round).update(shown_respondents=F("respondents"))
+    Tally.objects.filter(in_due, round=round).update(shown_count=F("count"))
+    overlaps = Overlap.objects.filter(round=round)
+    overlaps.filter(group_a_id__in=named).update(respondents_at_a=F("respondents"))
+    overlaps.filter(group_b_id__in=named).update(respondents_at_b=F("respondents"))
+    # Two groups' shown results have in common the overlap as it was when the earlier of
+    # them was published (it only grows).
+    overlaps.filter(Q(group_a_id__in=named) | Q(group_b_id__in=named)).update(
+        shown_respondents=Least("respondents_at_a", "respondents_at_b")
+    )
     TextAnswer.objects.filter(round=round, shown=False).update(shown=True)
 
 

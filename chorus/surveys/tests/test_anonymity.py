@@ -204,3 +204,98 @@ def test_results_change_only_after_every_fifth_answer(organization, pressure_rou
     answer_all(pressure_round, people[9:], pressure=5)
     respondents, counts = figures()
     assert respondents == 10 and dict(counts)["5"] == 5
+
+
+def test_tally_rows_say_nothing_about_the_first_answer(organization, pressure_round):
+    """A group's counters for every value are made together at the first answer: which
+    rows exist, and the order of their ids, do not tell what the first person chose."""
+    first, second = members(organization, 2)
+    pressure = question(pressure_round.survey, Measure.PRESSURE)
+    answer_all(pressure_round, [first], pressure=4)
+    rows = list(
+        Tally.objects.filter(round=pressure_round, group=None, question=pressure)
+        .order_by("pk")
+        .values_list("value", "count")
+    )
+    assert rows == [(-1, 1), (1, 0), (2, 0), (3, 0), (4, 1), (5, 0)]
+    where = Question.objects.get(survey=pressure_round.survey, kind="text")
+    assert Tally.objects.filter(round=pressure_round, question=where).count() == 1
+    answer_all(pressure_round, [second], pressure=1)
+    assert [value for value, _count in rows] == list(
+        Tally.objects.filter(round=pressure_round, group=None, question=pressure)
+        .order_by("pk")
+        .values_list("value", flat=True)
+    )
+
+
+def test_free_text_is_listed_for_everyone_never_per_group(organization, pressure_round):
+    """The same words in two groups' lists would tell who is in both: written answers are
+    kept once and listed only in everyone's results."""
+    people = members(organization, 20)
+    group_a = group_of(organization, people[:10], "A")
+    group_b = group_of(organization, people[9:19], "B")  # people[9] alone is in both
+    where = Question.objects.get(survey=pressure_round.survey, kind="text")
+    pressure = question(pressure_round.survey, Measure.PRESSURE)
+    for index, person in enumerate(people):
+        answers_submit(
+            round=pressure_round,
+            membership=person,
+            answers={pressure.pk: Answer(value=2), where.pk: Answer(text=f"words {index}")},
+        )
+    assert TextAnswer.objects.count() == 20
+    assert not TextAnswer.objects.filter(group__isnull=False).exists()
+    everyone = round_results(organization=organization, round=pressure_round)
+    [texts] = [q for q in everyone.questions if q.question.pk == where.pk]
+    assert len(texts.texts) == 20 and not texts.texts_elsewhere
+    for group in (group_a, group_b):
+        results = round_results(organization=organization, round=pressure_round, group_id=group.pk)
+        assert results.shown
+        [texts] = [q for q in results.questions if q.question.pk == where.pk]
+        assert texts.texts == [] and texts.texts_elsewhere and texts.answered >= 5
+        rows = list(
+            results_table(organization=organization, round=pressure_round, group_id=group.pk).rows
+        )
+        assert not any(row[2].startswith("words") for row in rows)
+
+
+def test_a_group_changes_only_after_five_new_answers_of_its_own(organization, pressure_round):
+    """Everyone's results move by five answers at a time, but a group's five-answer step
+    can hold one of its people: the group keeps its earlier figures until five of its
+    people answered since, so looking before and after never shows that one answer."""
+    people = members(organization, 15)
+    group = group_of(organization, people[:6], "Six")
+    answer_all(pressure_round, people[:5], pressure=1)
+
+    def figures(group_id):
+        results = round_results(organization=organization, round=pressure_round, group_id=group_id)
+        assert results.shown
+        [found] = [q for q in results.questions if q.question.measure == Measure.PRESSURE]
+        return results.group.respondents, found.counts
+
+    before = figures(group.pk)
+    assert before[0] == 5 and dict(before[1])["1"] == 5
+    # The group's sixth person answers 5 among four others: everyone's results move.
+    answer_all(pressure_round, [people[5]], pressure=5)
+    answer_all(pressure_round, people[6:10], pressure=3)
+    assert figures(None)[0] == 10
+    assert figures(group.pk) == before
+    assert measures_of(organization, group.pk) == [(5, 0.0)]
+
+
+def measures_of(organization, group_id):
+    points = group_measures(organization=organization, group_ids=[group_id])[group_id]
+    return [(point.respondents, point.percent) for point in points]
+
+
+def test_two_groups_shown_at_different_steps_are_compared_as_shown():
+    """The people two shown results have in common is the overlap as it was when the
+    earlier of them was published: the rule compares what an admin can subtract."""
+    # A shown with 5 (overlap with B then 0), B later with 10 of which 5 in A by now.
+    # As shown, A and B have nobody in common: both may be shown.
+    assert visible_groups(counts={None: 30, 1: 10, 2: 5}, overlaps={(1, 2): 0}) == {
+        None: "",
+        1: "",
+        2: "",
+    }
+    # Had A been published with 4 of B's people in it, A minus B would be one person.
+    assert visible_groups(counts={None: 30, 1: 10, 2: 5}, overlaps={(1, 2): 4})[2] == TOO_CLOSE
