@@ -30,9 +30,11 @@ def test_readiness_results_appear_only_at_the_fifth_answer_and_volunteers_are_in
 
     sign_in(page, "ada@acme.test")
     page.goto("/manage/surveys/")
+    problems += _problems(page, "surveys page", PHONE)
     page.get_by_label("Readiness").check()
     page.get_by_role("button", name="Create the survey").click()
     page.wait_for_url(re.compile(r"/manage/surveys/\d+/$"))
+    problems += _problems(page, "survey page", PHONE)
     page.get_by_role("button", name="Send now").click()
     page.wait_for_url(re.compile(r"/manage/surveys/\d+/$"))
     survey = Survey.objects.get()

@@ -630,3 +630,28 @@ def test_the_dashboard_shows_the_pressure_answers_over_time(client, organization
     assert 'id="pressure-rounds"' in page
     assert '<td class="num">40.0%</td>' in page
     assert "Don&#x27;t push — 40.0% feel pressured" in readiness
+
+
+@time_machine.travel(SURVEY_DAY, tick=False)
+def test_four_pressure_answers_show_nowhere(client, organization):
+    """Below five answers the pressure survey shows on no path: the dashboard's card, the
+    voluntariness API, the readiness map, its page and its export."""
+    admin = MembershipFactory(organization=organization, is_admin=True)
+    field: Any = GroupFactory(organization=organization, name="Field")
+    people = [joined(organization) for _ in range(5)]
+    field.members.set(people)
+    answered(organization, admin, Template.PRESSURE, people[:4], pressure=5)
+    client.force_login(admin.user)
+
+    page = client.get("/analytics/").content.decode()
+    api = client.get("/api/v1/analytics/voluntariness", {"days": "30"}).json()
+    found = readiness_selectors.readiness_map(organization=organization)
+    readiness_api = client.get("/api/v1/analytics/readiness").content.decode()
+    export = client.get("/analytics/readiness/export/", {"format": "csv"})
+
+    assert 'id="pressure-none"' in page and 'id="pressure-rounds"' not in page
+    assert api["pressure"] == []
+    assert line_of(found, str(field.pk)).measures["pressure"].latest is None
+    assert "100.0" not in readiness_api and '"latest": 100' not in readiness_api
+    body = b"".join(export.streaming_content) if export.streaming else export.content
+    assert b"100.0" not in body and b"100%" not in body

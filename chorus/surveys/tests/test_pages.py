@@ -178,3 +178,126 @@ def test_questions_move_and_go_before_sending(admin_client, organization, admin_
     )
     assert list(Question.objects.filter(survey=survey)) == [third, second]
     assert admin_client.post(reverse(change, args=[second.pk]), {"action": "?"}).status_code == 400
+
+
+def test_every_question_kind_is_counted_and_an_answer_by_name_needs_a_purpose(
+    organization, admin_member
+):
+    from chorus.surveys.services.answers import Answer, answers_submit
+    from chorus.surveys.services.surveys import SurveyError, question_add, round_open
+
+    survey = survey_create(organization=organization, actor=admin_member, template=Template.CUSTOM)
+    with pytest.raises(SurveyError):
+        question_add(
+            survey=survey,
+            actor=admin_member,
+            kind="single",
+            text="Pilot?",
+            choices=["Yes", "No"],
+            attributed=True,
+            purpose=" ",
+        )
+    asked = {
+        kind: question_add(
+            survey=survey, actor=admin_member, kind=kind, text=f"Question {kind}", choices=choices
+        )
+        for kind, choices in (
+            ("scale5", ()),
+            ("likelihood10", ()),
+            ("single", ("Red", "Blue")),
+            ("multiple", ("LinkedIn", "X", "Mastodon")),
+            ("text", ()),
+        )
+    }
+    named = question_add(
+        survey=survey,
+        actor=admin_member,
+        kind="single",
+        text="Pilot?",
+        choices=["Yes", "No"],
+        attributed=True,
+        purpose="So we can invite you",
+    )
+    round_ = round_open(survey=survey, actor=admin_member)
+    for index, person in enumerate(members(organization, 5)):
+        answers_submit(
+            round=round_,
+            membership=person,
+            answers={
+                asked["scale5"].pk: Answer(value=1 + index),
+                asked["likelihood10"].pk: Answer(value=10),
+                asked["single"].pk: Answer(value=index % 2),
+                asked["multiple"].pk: Answer(choices=(0, 2)),
+                asked["text"].pk: Answer(text=f"note {index}"),
+                named.pk: Answer(value=0),
+            },
+        )
+    from chorus.surveys.selectors.results import round_results
+
+    results = {
+        found.question.kind: found
+        for found in round_results(organization=organization, round=round_).questions
+    }
+    assert named.pk not in [found.question.pk for found in results.values()]
+    assert results["scale5"].average == 3.0 and results["scale5"].favourable == 40.0
+    assert results["likelihood10"].average == 10.0
+    assert results["single"].counts == [("Red", 3), ("Blue", 2)]
+    assert results["multiple"].counts == [("LinkedIn", 5), ("X", 0), ("Mastodon", 5)]
+    assert results["text"].texts == [f"note {index}" for index in range(5)]
+
+
+@pytest.mark.parametrize("format", ["csv", "xlsx"])
+def test_exports_hold_no_figure_before_the_fifth_answer(
+    admin_client, organization, admin_member, format
+):
+    import io
+
+    import openpyxl  # type: ignore[import-untyped]
+
+    from chorus.surveys.services.surveys import round_open
+    from chorus.surveys.tests.conftest import answer_all
+
+    survey = survey_create(
+        organization=organization, actor=admin_member, template=Template.PRESSURE
+    )
+    round_ = round_open(survey=survey, actor=admin_member)
+    answer_all(round_, members(organization, 4), pressure=5)
+    url = reverse("surveys_results_export", args=[round_.pk]) + f"?format={format}"
+    response = admin_client.get(url)
+    assert response.status_code == 200
+    body = response.content if format == "xlsx" else b"".join(response.streaming_content)
+    if format == "xlsx":
+        sheet = openpyxl.load_workbook(io.BytesIO(body)).active
+        rows = [[cell or "" for cell in row] for row in sheet.iter_rows(values_only=True)]
+    else:
+        rows = [line.split(",") for line in body.decode("utf-8-sig").strip().splitlines()]
+    assert len(rows) == 2
+    assert "Too few answers to keep them anonymous." in str(rows[1])
+    assert not any(str(cell).isdigit() for cell in rows[1])
+
+
+def test_a_groups_results_page_says_written_answers_are_listed_for_everyone(
+    admin_client, organization, admin_member
+):
+    from chorus.surveys.services.answers import Answer, answers_submit
+    from chorus.surveys.services.surveys import round_open
+
+    survey = survey_create(
+        organization=organization, actor=admin_member, template=Template.PRESSURE
+    )
+    round_ = round_open(survey=survey, actor=admin_member)
+    people = members(organization, 10)
+    group = group_of(organization, people[:5], "Five")
+    pressure = Question.objects.get(survey=survey, measure=Measure.PRESSURE)
+    where = Question.objects.get(survey=survey, kind="text")
+    for index, person in enumerate(people):
+        answers_submit(
+            round=round_,
+            membership=person,
+            answers={pressure.pk: Answer(value=3), where.pk: Answer(text=f"reason {index}")},
+        )
+    url = reverse("surveys_results", args=[round_.pk])
+    grouped = admin_client.get(url, {"group": group.pk}).content.decode()
+    assert "5 people in this group wrote an answer" in grouped and "reason 0" not in grouped
+    everyone = admin_client.get(url).content.decode()
+    assert "reason 0" in everyone and "reason 9" in everyone
