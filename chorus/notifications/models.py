@@ -92,6 +92,9 @@ class Dispatch(TenantModel):
     # Fan-out progress: members are enqueued in id order; a task that dies resumes after this.
     cursor = models.BigIntegerField(default=0)
     fanned_out_at = models.DateTimeField(null=True, blank=True)
+    # Set by the running fan-out after each batch: one left old belongs to a dead task and is
+    # started again (`deliveries_recover`); a fresh one keeps a second fan-out from starting.
+    fan_out_heartbeat_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [

@@ -19,10 +19,12 @@ import logging
 import uuid
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
+from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
@@ -50,6 +52,8 @@ logger = logging.getLogger(__name__)
 Composer = Callable[[Dispatch, Sequence[Membership | None]], list[Message | None]]
 
 ENQUEUE_BATCH = 1000  # members read and enqueued together
+# A fan-out that queued no batch for this long belongs to a dead task (a batch takes seconds).
+FAN_OUT_STALE_MINUTES = 10
 
 _composers: dict[str, Composer] = {}
 
@@ -234,8 +238,19 @@ def dispatch_audience_ids(*, dispatch: Dispatch, after: int, limit: int) -> list
 def dispatch_fan_out_run(*, dispatch_id: int) -> int:
     """Queue the dispatch for its whole audience, a batch at a time, remembering where it
     stopped (a task killed midway resumes after the last member it queued)."""
+    # Claimed by one fan-out at a time (a conditional UPDATE): another that runs meanwhile,
+    # such as one started again by recovery while this one still beats, leaves at once.
+    now = timezone.now()
+    claimed = (
+        Dispatch.objects.filter(pk=dispatch_id, fanned_out_at__isnull=True)
+        .filter(
+            Q(fan_out_heartbeat_at__isnull=True)
+            | Q(fan_out_heartbeat_at__lt=now - timedelta(minutes=FAN_OUT_STALE_MINUTES))
+        )
+        .update(fan_out_heartbeat_at=now)
+    )
     dispatch = Dispatch.objects.select_related("organization").filter(pk=dispatch_id).first()
-    if dispatch is None or dispatch.fanned_out_at is not None:
+    if not claimed or dispatch is None:
         return 0
     if dispatch.cursor == 0:
         dispatch_enqueue_organization_channels(dispatch=dispatch)
@@ -247,10 +262,30 @@ def dispatch_fan_out_run(*, dispatch_id: int) -> int:
         with transaction.atomic():
             total += dispatch_enqueue(dispatch=dispatch, membership_ids=ids)
             dispatch.cursor = ids[-1]
-            dispatch.save(update_fields=["cursor"])
+            dispatch.fan_out_heartbeat_at = timezone.now()
+            dispatch.save(update_fields=["cursor", "fan_out_heartbeat_at"])
     dispatch.fanned_out_at = timezone.now()
-    dispatch.save(update_fields=["fanned_out_at"])
+    dispatch.fan_out_heartbeat_at = None
+    dispatch.save(update_fields=["fanned_out_at", "fan_out_heartbeat_at"])
     return total
+
+
+def dispatch_fan_outs_resume() -> int:
+    """Start again the fan-outs whose task died midway (no batch for FAN_OUT_STALE_MINUTES);
+    each resumes after the last member it queued. Returns how many. Runs across organizations.
+    Dispatches queued member by member (digests, nudges, tests) never started a fan-out and
+    are left alone."""
+    stale = timezone.now() - timedelta(minutes=FAN_OUT_STALE_MINUTES)
+    ids = list(
+        Dispatch.objects.filter(
+            fanned_out_at__isnull=True, fan_out_heartbeat_at__lt=stale
+        ).values_list("pk", flat=True)
+    )
+    from chorus.notifications.tasks import dispatch_fan_out as fan_out_task
+
+    for dispatch_id in ids:
+        fan_out_task.enqueue(dispatch_id=dispatch_id)
+    return len(ids)
 
 
 def dispatch_fan_out(*, dispatch: Dispatch) -> None:

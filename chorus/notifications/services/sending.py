@@ -38,7 +38,12 @@ from chorus.notifications.preferences import (
     local_day_start,
     quiet_until,
 )
-from chorus.notifications.services.delivery import composer_for, eligible, send_soon
+from chorus.notifications.services.delivery import (
+    composer_for,
+    dispatch_fan_outs_resume,
+    eligible,
+    send_soon,
+)
 from chorus.notifications.services.preferences import unsubscribe_url
 from chorus.notifications.services.stops import (
     channel_stop,
@@ -425,7 +430,8 @@ def _requeue(delivery: Delivery, when: datetime, *, attempt: bool) -> None:
 def deliveries_recover() -> dict[str, int]:
     """Every minute: claims of dead workers are settled (rows never handed to a channel are
     queued again; rows handed over may have gone and become UNCERTAIN, never sent twice),
-    and every organization with due deliveries gets a sender. Runs across organizations."""
+    fan-outs whose task died start again where they stopped, and every organization with
+    due deliveries gets a sender. Runs across organizations."""
     stale = timezone.now() - timedelta(minutes=CLAIM_MINUTES)
     dead = Delivery.objects.filter(status=DeliveryStatus.SENDING, claimed_at__lt=stale)
     requeued = dead.filter(handed_at__isnull=True).update(
@@ -443,4 +449,10 @@ def deliveries_recover() -> dict[str, int]:
     )
     for organization_id in organization_ids:
         send_soon(organization_id)
-    return {"uncertain": uncertain, "requeued": requeued, "organizations": len(organization_ids)}
+    resumed = dispatch_fan_outs_resume()
+    return {
+        "uncertain": uncertain,
+        "requeued": requeued,
+        "organizations": len(organization_ids),
+        "fan_outs_resumed": resumed,
+    }

@@ -23,6 +23,7 @@ from chorus.notifications.models import (
     Delivery,
     DeliveryPreference,
     DeliveryStatus,
+    Dispatch,
     Notification,
     Unsubscribe,
 )
@@ -231,6 +232,46 @@ def test_a_fan_out_never_queues_a_member_twice(
 
     assert Delivery.objects.count() == 5  # the digest by email (the default), once each
     assert set(Delivery.objects.values_list("membership_id", flat=True)) == {m.pk for m in members}
+
+
+def test_a_fan_out_whose_task_died_is_started_again_and_queues_nobody_twice(
+    organization: Organization, email: RecordingChannel
+) -> None:
+    members = MembershipFactory.create_batch(
+        5, organization=organization, program_status=ProgramStatus.JOINED
+    )
+    stale = delivery.FAN_OUT_STALE_MINUTES
+    died = delivery.dispatch_create(
+        organization=organization, category=Category.DIGEST, key="digest:died", composer="test"
+    )
+    beating = delivery.dispatch_create(
+        organization=organization, category=Category.DIGEST, key="digest:busy", composer="test"
+    )
+    # Queued member by member (a digest, a nudge): never a fan-out, never started by recovery.
+    direct = delivery.dispatch_create(
+        organization=organization, category=Category.DIGEST, key="digest:direct", composer="x"
+    )
+    # The first task queued three members, then its worker was killed; the second still runs.
+    delivery.dispatch_enqueue(dispatch=died, membership_ids=[m.pk for m in members[:3]])
+    Dispatch.objects.filter(pk=died.pk).update(
+        cursor=members[2].pk, fan_out_heartbeat_at=NOON - datetime.timedelta(minutes=stale + 1)
+    )
+    Dispatch.objects.filter(pk=beating.pk).update(
+        cursor=members[0].pk, fan_out_heartbeat_at=NOON - datetime.timedelta(minutes=1)
+    )
+
+    with time_machine.travel(NOON, tick=False):
+        assert delivery.dispatch_fan_out_run(dispatch_id=beating.pk) == 0  # it is not ours
+        recovered = sending.deliveries_recover()
+
+    assert recovered["fan_outs_resumed"] == 1
+    died.refresh_from_db()
+    assert died.fanned_out_at is not None and died.fan_out_heartbeat_at is None
+    queued = Delivery.objects.filter(dispatch=died).values_list("membership_id", flat=True)
+    assert sorted(queued) == sorted(m.pk for m in members)  # once each
+    assert not Delivery.objects.filter(dispatch__in=[beating, direct]).exists()
+    with time_machine.travel(NOON + datetime.timedelta(minutes=1), tick=False):
+        assert sending.deliveries_recover()["fan_outs_resumed"] == 0
 
 
 @AT_NOON
