@@ -62,6 +62,7 @@ def build(members: int, respondents: int) -> dict[str, Any]:
         Template,
         TextAnswer,
     )
+    from chorus.surveys.services.answers import _values
     from chorus.surveys.services.surveys import survey_create
 
     rng = random.Random(18)
@@ -130,19 +131,19 @@ def build(members: int, respondents: int) -> dict[str, Any]:
             for question in questions:
                 if question.kind == Kind.TEXT:
                     if rng.random() < 0.3:
-                        text = f"Idea {rng.randrange(5000)}"
                         for key in keys:
                             tallies[(key, question.pk, ANSWERED)] += 1
-                            texts.append(
-                                TextAnswer(
-                                    organization=organization,
-                                    round=round_,
-                                    question=question,
-                                    group_id=key,
-                                    text=text,
-                                    shown=True,
-                                )
+                        # Written answers are kept once, for everyone only (never per group).
+                        texts.append(
+                            TextAnswer(
+                                organization=organization,
+                                round=round_,
+                                question=question,
+                                group_id=None,
+                                text=f"Idea {rng.randrange(5000)}",
+                                shown=True,
                             )
+                        )
                     continue
                 if question.kind == Kind.SINGLE:
                     value = rng.randrange(len(question.choices))
@@ -151,6 +152,12 @@ def build(members: int, respondents: int) -> dict[str, Any]:
                 for key in keys:
                     tallies[(key, question.pk, ANSWERED)] += 1
                     tallies[(key, question.pk, value)] += 1
+        # As the service leaves them: every value of every question at zero for each group
+        # that has answers, then counted.
+        for key in counts:
+            for question in questions:
+                for value in _values(question):
+                    tallies.setdefault((key, question.pk, value), 0)
         Tally.objects.bulk_create(
             (
                 Tally(
@@ -183,6 +190,8 @@ def build(members: int, respondents: int) -> dict[str, Any]:
                 group_a_id=a,
                 group_b_id=b,
                 respondents=count,
+                respondents_at_a=count,
+                respondents_at_b=count,
                 shown_respondents=count,
             )
             for (a, b), count in overlaps.items()
