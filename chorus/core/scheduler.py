@@ -86,8 +86,10 @@ PERIODIC_SECONDS = {
     "chorus.notifications.tasks.deliveries_recover": 60,
     # Surveys: rounds past their time closed, scheduled rounds opened, reminders once.
     "chorus.surveys.tasks.surveys_due": 3600,
-    # Reach: digests due in members' time zones, the post of the day at 09:00, nudges.
+    # Reach: digests due in members' time zones, new posts for everyone to the channels
+    # that take them, the post of the day at 09:00, nudges.
     "chorus.reach.tasks.digests_due": 900,
+    "chorus.reach.tasks.new_posts_due": 60,
     "chorus.reach.tasks.post_of_the_day_due": 900,
     "chorus.reach.tasks.nudges_due": 86400,
     # Single sign-on: the SAML assertions already used, forgotten once they have expired.

@@ -43,6 +43,9 @@ class Category(models.TextChoices):
     LEARNING = "learning", _("Training, certificates and sessions")
     CARE = "care", _("Customer care: conversations for me, escalations")
     PROGRAM = "program", _("Other news about the program")
+    # Not a member's choice either (members have the digest): what an organization's
+    # channels (Slack channels, Teams webhooks) receive as each post for everyone goes live.
+    NEW_POST = "new_post", _("New posts for everyone, as they go live")
     # Not a member's choice: an admin's "send a test", and what concerns a member's own data
     # (sent even after they left the program or were deactivated).
     TEST = "test", _("Test messages")

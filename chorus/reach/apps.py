@@ -13,4 +13,5 @@ class ReachConfig(AppConfig):
         register_composer("digest", composers.digest_compose)
         register_composer("post_of_the_day", composers.post_of_the_day_compose)
         register_composer("announcement", composers.announcement_compose)
+        register_composer("new_post", composers.new_post_compose)
         register_composer("nudge", composers.nudge_compose)

@@ -1,4 +1,5 @@
-"""Periodic work of the reach app: digests that are due, the post of the day, nudges."""
+"""Periodic work of the reach app: digests that are due, new posts for the channels, the post
+of the day, nudges."""
 
 from __future__ import annotations
 
@@ -23,6 +24,20 @@ def digests_due() -> int:
         with in_organization(organization):
             created += digests_queue_due(organization=organization)
     return created
+
+
+@task()
+@runs_across_organizations("every organization's new posts for its channels")
+def new_posts_due() -> int:
+    """Every minute: tell the organization's channels that take new posts of each post for
+    everyone that went live."""
+    from chorus.reach.services.new_posts import new_posts_tell
+
+    told = 0
+    for organization in _organizations():
+        with in_organization(organization):
+            told += new_posts_tell(organization=organization)
+    return told
 
 
 @task()

@@ -39,6 +39,7 @@ CategoryName = Literal[
     "learning",
     "care",
     "program",
+    "new_post",
     "test",
     "own_data",
 ]

@@ -18,7 +18,7 @@ from chorus.notifications.messages import Category
 
 # What a channel may receive: new posts announced by the communications team, and the post
 # of the day. Crisis alerts are a switch of their own (`crisis_alerts`).
-ROUTE_CATEGORIES = (Category.ANNOUNCEMENT, Category.POST_OF_THE_DAY)
+ROUTE_CATEGORIES = (Category.NEW_POST, Category.ANNOUNCEMENT, Category.POST_OF_THE_DAY)
 
 
 class SlackWorkspace(TenantModel):

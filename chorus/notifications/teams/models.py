@@ -19,8 +19,9 @@ from chorus.core.crypto import EncryptedTextField
 from chorus.core.models import TenantModel
 from chorus.notifications.messages import Category
 
-# What a Teams channel can receive: new posts announced to everyone, the post of the day.
-WEBHOOK_CATEGORIES = (Category.ANNOUNCEMENT, Category.POST_OF_THE_DAY)
+# What a Teams channel can receive: new posts for everyone as they go live, announced posts,
+# the post of the day.
+WEBHOOK_CATEGORIES = (Category.NEW_POST, Category.ANNOUNCEMENT, Category.POST_OF_THE_DAY)
 
 
 def default_categories() -> list[str]:

@@ -202,6 +202,23 @@ def announcement_compose(
     )
 
 
+def new_post_compose(
+    dispatch: Dispatch, recipients: Sequence[Membership | None]
+) -> list[Message | None]:
+    """A post for everyone that just went live, for the organization's channels."""
+    if _organization(dispatch).sharing_paused:
+        return [None] * len(recipients)
+    return _post_message(
+        dispatch=dispatch,
+        recipients=recipients,
+        category=Category.NEW_POST,
+        words=lambda title: (
+            _("New post: %(title)s") % {"title": title},
+            _("Just published for everyone. Share it in your own words if you like it."),
+        ),
+    )
+
+
 def nudge_compose(
     dispatch: Dispatch, recipients: Sequence[Membership | None]
 ) -> list[Message | None]:
