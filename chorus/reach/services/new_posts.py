@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime
 
+from django.db import transaction
 from django.db.models import Max, Q
 from django.utils import timezone
 
@@ -83,18 +84,21 @@ def new_posts_tell(*, organization: Organization, now: datetime.datetime | None 
         return 0
     told = 0
     for post in new_posts_due(organization=organization, now=now):
-        dispatch = dispatch_create(
-            organization=organization,
-            category=Category.NEW_POST,
-            key=_key(post.pk),
-            composer="new_post",
-            params={"post_id": post.pk},
-        )
-        if dispatch.fanned_out_at is not None:
-            continue
-        # Channels only: no member's delivery is queued.
-        dispatch_enqueue_organization_channels(dispatch=dispatch)
-        dispatch.fanned_out_at = timezone.now()
-        dispatch.save(update_fields=["fanned_out_at"])
+        # The dispatch and its deliveries together, or neither: a run that dies between the
+        # two must not leave a post marked as told.
+        with transaction.atomic():
+            dispatch = dispatch_create(
+                organization=organization,
+                category=Category.NEW_POST,
+                key=_key(post.pk),
+                composer="new_post",
+                params={"post_id": post.pk},
+            )
+            if dispatch.fanned_out_at is not None:
+                continue
+            # Channels only: no member's delivery is queued.
+            dispatch_enqueue_organization_channels(dispatch=dispatch)
+            dispatch.fanned_out_at = timezone.now()
+            dispatch.save(update_fields=["fanned_out_at"])
         told += 1
     return told
