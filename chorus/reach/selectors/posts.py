@@ -66,3 +66,9 @@ def image_url(post: Post) -> str:
 
 def post_url(post: Post) -> str:
     return settings.SITE_URL + reverse("feed_post", args=[post.pk])
+
+
+def share_dialog_url(post: Post) -> str:
+    """The post's share dialog for whoever opens it (after signing in): the button of a
+    message many people read, where no member's signed link can be used."""
+    return settings.SITE_URL + reverse("share_dialog", args=[post.pk])

@@ -23,7 +23,14 @@ from chorus.content.models import Post
 from chorus.notifications.messages import Action, Category, Item, Message
 from chorus.notifications.models import DigestFrequency, Dispatch
 from chorus.reach.links import share_link_for
-from chorus.reach.selectors.posts import excerpt, image_url, live_post, new_posts, post_url
+from chorus.reach.selectors.posts import (
+    excerpt,
+    image_url,
+    live_post,
+    new_posts,
+    post_url,
+    share_dialog_url,
+)
 from chorus.reach.selectors.targeting import Targeting
 from chorus.sharing.models import Share
 from chorus.sharing.selectors.shares import SHARED_STATUSES
@@ -49,10 +56,11 @@ def _feed_url() -> str:
 
 
 def _item(post: Post, membership_id: int | None) -> Item:
-    """The post as an item, with this member's share link (the rest read once per post)."""
+    """The post as an item, with this member's share link, or for an organization's channel
+    the post's share dialog (the rest read once per post)."""
     base = _item_base(post)
     if membership_id is None:
-        return base
+        return replace(base, actions=(Action(_("Open to share"), share_dialog_url(post)),))
     link = share_link_for(membership_id=membership_id, post_id=post.pk)
     return replace(base, actions=(Action(_("Open to share"), link),))
 

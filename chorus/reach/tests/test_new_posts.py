@@ -69,6 +69,15 @@ def test_a_post_for_everyone_reaches_the_channels_that_take_new_posts_once(
     assert receiver.problems == []
     assert _titles(receiver) == ["New post: Acme opens in Lisbon"]
     content = receiver.cards[0]["attachments"][0]["content"]
+    # A channel's card opens the post's share dialog (no member's signed link in it) and
+    # the post's page.
+    assert content["body"][-1]["items"][-1]["actions"] == [
+        {
+            "type": "Action.OpenUrl",
+            "title": "Open to share",
+            "url": f"https://chorus.example/feed/{everyone.pk}/share/",
+        }
+    ]
     assert content["actions"] == [
         {
             "type": "Action.OpenUrl",
