@@ -124,7 +124,9 @@ def send_batch(*, organization: Organization, batch: list[Delivery]) -> None:
         if not eligible(membership, delivery.category):
             _finish(delivery, DeliveryStatus.SKIPPED, _("The member is no longer in the program."))
             continue
-        if delivery.category in UNCAPPED:
+        if delivery.category in UNCAPPED or delivery.channel == Channel.IN_APP:
+            # The app's own list interrupts nobody: quiet hours and the daily limit are
+            # about what reaches a member outside it (the settings page says so).
             ready.append(delivery)
             continue
         preference = preferences.get(membership.pk)

@@ -26,6 +26,7 @@ from chorus.notifications.models import (
     DeliveryPreference,
     DeliveryStatus,
     Dispatch,
+    Notification,
     Unsubscribe,
 )
 from chorus.notifications.services.sending import deliveries_send_run
@@ -208,6 +209,44 @@ def test_an_announcement_keeps_to_each_members_choices_and_daily_cap(
     assert capped.status == DeliveryStatus.SKIPPED
     told = Delivery.objects.get(category=Category.ANNOUNCEMENT, membership=shared)
     assert told.status == DeliveryStatus.SKIPPED  # they shared it already
+
+
+# 22:30 in Berlin: inside the default quiet hours (20:00 to 08:00).
+@time_machine.travel(datetime.datetime(2026, 12, 7, 21, 30, tzinfo=datetime.UTC), tick=False)
+def test_an_announcement_in_the_app_arrives_in_quiet_hours_and_past_the_daily_limit(
+    client: Any,
+    organization: Organization,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    curator = MembershipFactory(organization=organization, is_curator=True)
+    member = joined(organization)
+    DeliveryPreference.objects.create(
+        organization_id=organization.pk,
+        membership=member,
+        time_zone="Europe/Berlin",
+        quiet_hours=True,
+        daily_cap=1,
+    )
+    Delivery.objects.create(
+        organization=organization,
+        membership=member,
+        channel=Channel.EMAIL,
+        category=Category.SHARES,
+        key="notification:earlier",
+        status=DeliveryStatus.SENT,
+        sent_at=timezone.now(),
+    )
+    post = _live(organization, title="Acme opens in Lisbon")
+    client.force_login(curator.user)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(f"/manage/announce/{post.pk}/", {"channels": ["in_app"]})
+    deliveries_send_run(organization_id=organization.pk)
+
+    # The app's own list interrupts nobody: quiet hours and the limit are for the rest.
+    told = Delivery.objects.get(category=Category.ANNOUNCEMENT, membership=member)
+    assert (told.channel, told.status) == (Channel.IN_APP, DeliveryStatus.SENT)
+    assert Notification.objects.filter(membership=member).count() == 1
 
 
 def test_members_who_shared_the_post_already_are_not_counted_or_told(
