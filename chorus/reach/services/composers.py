@@ -144,6 +144,9 @@ def _post_message(
     it is targeted at who have not shared it; organization channels get it without links
     of anyone's."""
     organization = _organization(dispatch)
+    # Sharing paused since it was queued: nothing about posts goes out.
+    if organization.sharing_paused:
+        return [None] * len(recipients)
     post_id = int(dispatch.params.get("post_id", 0))
     post = live_post(organization=organization, post_id=post_id, now=timezone.now())
     if post is None:
@@ -180,9 +183,7 @@ def _post_message(
 def post_of_the_day_compose(
     dispatch: Dispatch, recipients: Sequence[Membership | None]
 ) -> list[Message | None]:
-    """The day's post, unless sharing was paused since it was queued."""
-    if _organization(dispatch).sharing_paused:
-        return [None] * len(recipients)
+    """The day's post."""
     return _post_message(
         dispatch=dispatch,
         recipients=recipients,
@@ -197,8 +198,6 @@ def post_of_the_day_compose(
 def announcement_compose(
     dispatch: Dispatch, recipients: Sequence[Membership | None]
 ) -> list[Message | None]:
-    if _organization(dispatch).sharing_paused:
-        return [None] * len(recipients)
     return _post_message(
         dispatch=dispatch,
         recipients=recipients,
@@ -214,8 +213,6 @@ def new_post_compose(
     dispatch: Dispatch, recipients: Sequence[Membership | None]
 ) -> list[Message | None]:
     """A post for everyone that just went live, for the organization's channels."""
-    if _organization(dispatch).sharing_paused:
-        return [None] * len(recipients)
     return _post_message(
         dispatch=dispatch,
         recipients=recipients,
